@@ -1,0 +1,80 @@
+#pragma once
+/* The renderer: draws one step of the step engine (steps.h) into a
+ * rectangle of an SDL_Renderer, as colour-coded matrices with their
+ * labels, operators, formula, caption, note, result and colour legend,
+ * and records where everything went so that a window can hit-test cells.
+ * It reads every number from the Steps; it computes none.
+ * Ownership: draw_new returns a Draw the caller frees with draw_free
+ * before destroying the renderer. DrawLayout is a plain value the
+ * caller owns (it is large: keep it static or on the heap). */
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <SDL.h>
+
+#include "steps.h"
+#include "theme.h"
+
+/* Above this many rows or columns a panel is drawn as a heatmap: no
+ * per-cell text, one streamed texture. */
+#ifndef DRAW_TEXT_CELLS
+#define DRAW_TEXT_CELLS 24
+#endif
+/* Panels one step can have: STEPS_MAX_PANELS per sentence of the batch. */
+#ifndef DRAW_MAX_PANELS
+#define DRAW_MAX_PANELS (STEPS_MAX_PANELS * MS_MAX_SENTENCES)
+#endif
+
+typedef struct DrawOptions {
+    ThemeId theme;         /* THEME_LIGHT by default */
+    ThemePalette palette;  /* map for weights and losses, THEME_VIRIDIS by default */
+    bool show_values;      /* print values in cells when they fit (default true) */
+    int decimals;          /* digits after the point in cells (default 2) */
+    double text_zoom;      /* multiplies every text size (default 1; 0.5..3) */
+    int highlight_row;     /* row (query/token) to outline in every panel, -1: none */
+    int highlight_col;     /* column (key) to outline, -1: none */
+} DrawOptions;
+
+/* Where one panel went. Cell (r, c) covers draw_cell_rect(). */
+typedef struct DrawPanelBox {
+    int panel;             /* index into Step.panels */
+    int rows, cols;
+    SDL_Rect grid;         /* all cells */
+    SDL_Rect row_labels;   /* the row labels, left of grid */
+    SDL_Rect col_labels;   /* the column labels, above grid */
+    SDL_Rect title;        /* the panel's title */
+    bool heatmap;          /* drawn as a heatmap without per-cell text */
+    bool values;           /* numbers printed in the cells */
+} DrawPanelBox;
+
+typedef struct DrawLayout {
+    SDL_Rect frame;        /* what draw_step was given */
+    int npanels;
+    DrawPanelBox panels[DRAW_MAX_PANELS];
+    SDL_Rect title, formula, axes, legend, caption, note, result;
+    int cell_px;           /* side of a text-mode cell, 0 if every panel is a heatmap */
+} DrawLayout;
+
+typedef struct Draw Draw;
+
+/* Defaults: light theme, viridis, values shown, 2 decimals, zoom 1,
+ * nothing highlighted. */
+DrawOptions draw_options_default(void);
+
+/* Opens the fonts (see font_find_data_dir) for renderer r. NULL and one
+ * sentence in err on failure. */
+Draw *draw_new(SDL_Renderer *r, char *err, size_t errlen);
+/* Frees; draw_free(NULL) is a no-op. */
+void draw_free(Draw *d);
+
+/* Draws step `step` of st into frame (pixels of r's output), background
+ * included. layout_out (may be NULL) receives where panels and cells
+ * went. False if step is out of range. Allocates nothing once the
+ * fonts' glyphs and the heatmap buffer have been sized by earlier frames. */
+bool draw_step(Draw *d, const Steps *st, int step, const DrawOptions *o,
+               SDL_Rect frame, DrawLayout *layout_out);
+
+/* The pixels of cell (row, col) of layout box `box`; empty if out of range. */
+SDL_Rect draw_cell_rect(const DrawLayout *l, int box, int row, int col);
+/* The box, row and column under pixel (x, y); false if none. */
+bool draw_hit(const DrawLayout *l, int x, int y, int *box, int *row, int *col);

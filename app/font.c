@@ -1,0 +1,368 @@
+/* Glyph atlases.
+ *
+ * SDL_ttf renders text into a new surface on every call; a frame that
+ * did that for every label, value and caption would allocate thousands
+ * of times. Instead each (face, pixel size) gets an atlas: one texture on
+ * the renderer into which glyphs are rasterised, white on transparent,
+ * the first time they are asked for, plus a table of where each glyph
+ * sits and how far it advances the pen. Drawing text is then one
+ * SDL_RenderCopy per glyph with the texture's colour modulated to the
+ * text colour. A handful of atlases are kept (least recently used goes
+ * first) because a frame uses half a dozen sizes. Kerning is not
+ * applied: the pen advances by each glyph's hinted advance, which is
+ * what makes width measurement exact and cheap. */
+#include "font.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <SDL_ttf.h>
+
+#include "config.h"
+#include "xmalloc.h"
+
+#ifndef FONT_ATLASES
+#define FONT_ATLASES 24
+#endif
+#define FONT_OTHER_GLYPHS 160
+
+static const char *const face_files[FONT_FACE_COUNT] = {
+    "DejaVuSans.ttf", "DejaVuSans-Bold.ttf", "DejaVuSansMono.ttf", "DejaVuSansMono-Bold.ttf",
+};
+
+typedef struct Glyph {
+    uint32_t cp;
+    short x, y, w, h; /* in the atlas; w == 0: nothing to draw */
+    short ox;         /* offset of the bitmap from the pen */
+    short adv;
+    bool ready;
+} Glyph;
+
+typedef struct Atlas {
+    FontFace face;
+    int px;           /* 0: slot unused */
+    unsigned stamp;   /* last use, for eviction */
+    SDL_Texture *tex;
+    int tw, th;
+    int sx, sy, sh;   /* current shelf: pen x, top, height */
+    int ascent, height;
+    Glyph ascii[128];
+    Glyph other[FONT_OTHER_GLYPHS];
+    int nother;
+} Atlas;
+
+struct Fonts {
+    SDL_Renderer *r;
+    TTF_Font *ttf[FONT_FACE_COUNT];
+    int ttf_px[FONT_FACE_COUNT];
+    bool ttf_inited;
+    unsigned clock;
+    Atlas atlas[FONT_ATLASES];
+};
+
+static bool readable(const char *dir)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/fonts/%s", dir, face_files[0]);
+    FILE *fp = fopen(path, "rb");
+    if (!fp) return false;
+    fclose(fp);
+    return true;
+}
+
+bool font_find_data_dir(char *dir, size_t n, char *err, size_t errlen)
+{
+    const char *env = getenv("MASKSCOPE_DATA_DIR");
+    if (env && *env) {
+        if (readable(env)) {
+            snprintf(dir, n, "%s", env);
+            return true;
+        }
+        snprintf(err, errlen, "MASKSCOPE_DATA_DIR=%s has no fonts/%s", env, face_files[0]);
+        return false;
+    }
+    char *base = SDL_GetBasePath(); /* ends with a separator */
+    if (base) {
+        static const char *const rel[] = { "../assets", "../../assets", "../share/maskscope" };
+        for (size_t i = 0; i < sizeof rel / sizeof rel[0]; i++) {
+            char cand[4096];
+            snprintf(cand, sizeof cand, "%s%s", base, rel[i]);
+            if (readable(cand)) {
+                snprintf(dir, n, "%s", cand);
+                SDL_free(base);
+                return true;
+            }
+        }
+        SDL_free(base);
+    }
+    if (readable(MASKSCOPE_DATADIR)) {
+        snprintf(dir, n, "%s", MASKSCOPE_DATADIR);
+        return true;
+    }
+#ifdef MASKSCOPE_SOURCE_ASSETS
+    if (readable(MASKSCOPE_SOURCE_ASSETS)) {
+        snprintf(dir, n, "%s", MASKSCOPE_SOURCE_ASSETS);
+        return true;
+    }
+#endif
+    snprintf(err, errlen, "cannot find fonts/%s (set MASKSCOPE_DATA_DIR to the assets directory)",
+             face_files[0]);
+    return false;
+}
+
+Fonts *font_open(SDL_Renderer *r, char *err, size_t errlen)
+{
+    Fonts *f = NULL;
+    char dir[4096];
+    if (!font_find_data_dir(dir, sizeof dir, err, errlen))
+        goto fail;
+    f = xcalloc(1, sizeof *f);
+    f->r = r;
+    if (!TTF_WasInit() && TTF_Init() != 0) {
+        snprintf(err, errlen, "cannot start SDL_ttf: %s", TTF_GetError());
+        goto fail;
+    }
+    f->ttf_inited = true;
+    for (int i = 0; i < FONT_FACE_COUNT; i++) {
+        char path[4200];
+        snprintf(path, sizeof path, "%s/fonts/%s", dir, face_files[i]);
+        f->ttf[i] = TTF_OpenFont(path, 16);
+        if (!f->ttf[i]) {
+            snprintf(err, errlen, "%s: cannot open font: %s", path, TTF_GetError());
+            goto fail;
+        }
+        f->ttf_px[i] = 16;
+    }
+    return f;
+fail:
+    font_close(f);
+    return NULL;
+}
+
+static void atlas_release(Atlas *a)
+{
+    if (a->tex) SDL_DestroyTexture(a->tex);
+    memset(a, 0, sizeof *a);
+}
+
+void font_close(Fonts *f)
+{
+    if (!f) return;
+    for (int i = 0; i < FONT_ATLASES; i++)
+        atlas_release(&f->atlas[i]);
+    for (int i = 0; i < FONT_FACE_COUNT; i++)
+        if (f->ttf[i]) TTF_CloseFont(f->ttf[i]);
+    /* TTF_Quit is reference counted, so it pairs with our TTF_Init */
+    if (f->ttf_inited) TTF_Quit();
+    free(f);
+}
+
+static TTF_Font *sized(Fonts *f, FontFace face, int px)
+{
+    if (f->ttf_px[face] != px) {
+        TTF_SetFontSize(f->ttf[face], px);
+        f->ttf_px[face] = px;
+    }
+    return f->ttf[face];
+}
+
+static int clamp_px(int px)
+{
+    return px < FONT_MIN_PX ? FONT_MIN_PX : px > FONT_MAX_PX ? FONT_MAX_PX : px;
+}
+
+/* forget every glyph but keep the texture: used when the atlas is full */
+static void atlas_reset(Atlas *a)
+{
+    memset(a->ascii, 0, sizeof a->ascii);
+    a->nother = 0;
+    a->sx = a->sy = a->sh = 0;
+}
+
+static Atlas *atlas_for(Fonts *f, FontFace face, int px)
+{
+    px = clamp_px(px);
+    f->clock++;
+    Atlas *victim = &f->atlas[0];
+    for (int i = 0; i < FONT_ATLASES; i++) {
+        Atlas *a = &f->atlas[i];
+        if (a->px == px && a->face == face) {
+            a->stamp = f->clock;
+            return a;
+        }
+        if (a->px == 0 || (victim->px != 0 && a->stamp < victim->stamp))
+            victim = a;
+    }
+    atlas_release(victim);
+    TTF_Font *ttf = sized(f, face, px);
+    victim->face = face;
+    victim->px = px;
+    victim->stamp = f->clock;
+    victim->ascent = TTF_FontAscent(ttf);
+    victim->height = TTF_FontHeight(ttf);
+    int side = px * 15;
+    side = side < 256 ? 256 : side > 4096 ? 4096 : side;
+    victim->tw = victim->th = side;
+    victim->tex = SDL_CreateTexture(f->r, SDL_PIXELFORMAT_ARGB8888, SDL_TEXTUREACCESS_STATIC,
+                                    side, side);
+    if (victim->tex)
+        SDL_SetTextureBlendMode(victim->tex, SDL_BLENDMODE_BLEND);
+    return victim;
+}
+
+/* rasterise cp into the atlas; on failure the glyph draws nothing */
+static void glyph_make(Fonts *f, Atlas *a, Glyph *g, uint32_t cp)
+{
+    memset(g, 0, sizeof *g);
+    g->cp = cp;
+    g->ready = true;
+    TTF_Font *ttf = sized(f, a->face, a->px);
+    int minx = 0, maxx = 0, miny = 0, maxy = 0, adv = 0;
+    if (TTF_GlyphMetrics32(ttf, cp, &minx, &maxx, &miny, &maxy, &adv) != 0)
+        return;
+    g->adv = (short)adv;
+    if (maxx <= minx || !a->tex)
+        return; /* a space: advance only */
+    static const SDL_Color white = { 255, 255, 255, 255 };
+    SDL_Surface *s = TTF_RenderGlyph32_Blended(ttf, cp, white);
+    if (!s) return;
+    if (s->w > a->tw || s->h > a->th) {
+        SDL_FreeSurface(s);
+        return;
+    }
+    if (a->sx + s->w > a->tw) { /* next shelf */
+        a->sy += a->sh + 1;
+        a->sx = 0;
+        a->sh = 0;
+    }
+    if (a->sy + s->h > a->th) {
+        /* full: start over; glyphs already queued are flushed by SDL
+         * before the texture changes */
+        uint32_t keep = g->cp;
+        atlas_reset(a);
+        g->cp = keep;
+        g->ready = true;
+        g->adv = (short)adv;
+    }
+    SDL_Rect dst = { a->sx, a->sy, s->w, s->h };
+    if (s->format->format != SDL_PIXELFORMAT_ARGB8888) {
+        SDL_Surface *c = SDL_ConvertSurfaceFormat(s, SDL_PIXELFORMAT_ARGB8888, 0);
+        SDL_FreeSurface(s);
+        s = c;
+        if (!s) return;
+    }
+    SDL_UpdateTexture(a->tex, &dst, s->pixels, s->pitch);
+    g->x = (short)dst.x;
+    g->y = (short)dst.y;
+    g->w = (short)dst.w;
+    g->h = (short)dst.h;
+    g->ox = (short)(minx < 0 ? minx : 0);
+    a->sx += s->w + 1;
+    if (s->h > a->sh) a->sh = s->h;
+    SDL_FreeSurface(s);
+}
+
+static Glyph *glyph_get(Fonts *f, Atlas *a, uint32_t cp)
+{
+    Glyph *g;
+    if (cp < 128) {
+        g = &a->ascii[cp];
+        if (!g->ready) glyph_make(f, a, g, cp);
+        return g;
+    }
+    for (int i = 0; i < a->nother; i++)
+        if (a->other[i].cp == cp) return &a->other[i];
+    if (a->nother == FONT_OTHER_GLYPHS) {
+        atlas_reset(a);
+    }
+    g = &a->other[a->nother++];
+    glyph_make(f, a, g, cp);
+    /* a reset inside glyph_make forgot every glyph, this one included */
+    if (a->nother == 0) {
+        a->other[0] = *g;
+        a->nother = 1;
+        g = &a->other[0];
+    }
+    return g;
+}
+
+/* decodes one UTF-8 character; bad bytes become U+FFFD, one at a time */
+static uint32_t next_cp(const unsigned char *s, int len, int *i)
+{
+    unsigned c = s[*i];
+    int n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+    if (n == 0 || *i + n > len) {
+        (*i)++;
+        return 0xFFFD;
+    }
+    uint32_t cp = n == 1 ? c : n == 2 ? (c & 0x1F) : n == 3 ? (c & 0x0F) : (c & 0x07);
+    for (int k = 1; k < n; k++) {
+        unsigned cc = s[*i + k];
+        if ((cc & 0xC0) != 0x80) {
+            (*i)++;
+            return 0xFFFD;
+        }
+        cp = (cp << 6) | (cc & 0x3F);
+    }
+    *i += n;
+    return cp;
+}
+
+int font_width(Fonts *f, FontFace face, int px, const char *s, int len)
+{
+    if (!s) return 0;
+    if (len < 0) len = (int)strlen(s);
+    Atlas *a = atlas_for(f, face, px);
+    int w = 0;
+    for (int i = 0; i < len;)
+        w += glyph_get(f, a, next_cp((const unsigned char *)s, len, &i))->adv;
+    return w;
+}
+
+int font_fit(Fonts *f, FontFace face, int px, const char *s, int len, int max_w)
+{
+    if (!s) return 0;
+    if (len < 0) len = (int)strlen(s);
+    Atlas *a = atlas_for(f, face, px);
+    int w = 0;
+    for (int i = 0; i < len;) {
+        int start = i;
+        w += glyph_get(f, a, next_cp((const unsigned char *)s, len, &i))->adv;
+        if (w > max_w) return start;
+    }
+    return len;
+}
+
+int font_line_height(Fonts *f, FontFace face, int px)
+{
+    return atlas_for(f, face, px)->height;
+}
+
+int font_ascent(Fonts *f, FontFace face, int px)
+{
+    return atlas_for(f, face, px)->ascent;
+}
+
+int font_draw(Fonts *f, FontFace face, int px, int x, int y,
+              const char *s, int len, Rgba c)
+{
+    if (!s) return 0;
+    if (len < 0) len = (int)strlen(s);
+    Atlas *a = atlas_for(f, face, px);
+    if (a->tex) {
+        SDL_SetTextureColorMod(a->tex, c.r, c.g, c.b);
+        SDL_SetTextureAlphaMod(a->tex, c.a);
+    }
+    int pen = x;
+    for (int i = 0; i < len;) {
+        Glyph *g = glyph_get(f, a, next_cp((const unsigned char *)s, len, &i));
+        if (g->w > 0) {
+            SDL_Rect src = { g->x, g->y, g->w, g->h };
+            SDL_Rect dst = { pen + g->ox, y, g->w, g->h };
+            SDL_RenderCopy(f->r, a->tex, &src, &dst);
+        }
+        pen += g->adv;
+    }
+    return pen - x;
+}

@@ -1,0 +1,81 @@
+#pragma once
+/* Colours: the light and dark themes, the colour maps that turn a panel's
+ * values into cell colours, and the contrast rule for text on a cell.
+ * Everything here is a pure function of its arguments; nothing owns
+ * memory. */
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "steps.h"
+
+/* An sRGB colour, 8 bits per channel, opaque unless a < 255. */
+typedef struct Rgba {
+    uint8_t r, g, b, a;
+} Rgba;
+
+typedef enum ThemeId { THEME_LIGHT, THEME_DARK, THEME_COUNT } ThemeId;
+
+/* The sequential map used for PANEL_UNIT and PANEL_LOSS panels. */
+typedef enum ThemePalette { THEME_VIRIDIS, THEME_CIVIDIS, THEME_PALETTE_COUNT } ThemePalette;
+
+/* What kind of cell a value is, before it becomes a colour. */
+typedef enum ThemeCellKind {
+    THEME_CELL_VALUE,  /* an ordinary number: colour from the map */
+    THEME_CELL_MASKED, /* -inf: dark, hatched, "−∞" */
+    THEME_CELL_NAN,    /* NaN (a fully masked softmax row) */
+    THEME_CELL_PAD,    /* the [PAD] token id in a PANEL_TOKENS panel */
+    THEME_CELL_MASK,   /* the [MASK] token id in a PANEL_TOKENS panel */
+} ThemeCellKind;
+
+typedef struct Theme {
+    const char *name;  /* "light", "dark" */
+    Rgba bg;           /* frame background */
+    Rgba fg;           /* body text */
+    Rgba muted;        /* secondary text: axis names, ticks */
+    Rgba accent;       /* formula and highlights */
+    Rgba note_bg;      /* behind the note line */
+    Rgba note_fg;
+    Rgba grid;         /* gaps between cells, panel outlines */
+    Rgba masked;       /* −∞ cell */
+    Rgba hatch;        /* hatch stripes over −∞ cells */
+    Rgba masked_text;  /* the "−∞" glyph */
+    Rgba nan;          /* NaN cell */
+    Rgba pad;          /* [PAD] token cell */
+    Rgba mask_token;   /* [MASK] token cell */
+    Rgba token;        /* any other token cell */
+    Rgba dim;          /* veil over greyed-out (padding) rows and columns; uses a */
+    Rgba highlight;    /* outline of the highlighted token's row/column */
+} Theme;
+
+/* The theme's colours; id must be a valid ThemeId. */
+const Theme *theme_get(ThemeId id);
+/* Parses "light" or "dark"; false if unknown. */
+bool theme_parse(const char *name, ThemeId *id);
+/* "viridis" or "cividis". */
+const char *theme_palette_name(ThemePalette p);
+/* Parses "viridis" or "cividis"; false if unknown. */
+bool theme_palette_parse(const char *name, ThemePalette *p);
+
+/* The sequential map at t in [0,1] (clamped): t = 1 is the top colour. */
+Rgba theme_sequential(ThemePalette p, double t);
+/* The diverging map at t in [-1,1] (clamped): 0 is the neutral middle,
+ * -1 the negative end, +1 the positive end. */
+Rgba theme_diverging(double t);
+
+/* Classifies v for a panel of this scale (pad_id/mask_id matter only
+ * for PANEL_TOKENS). */
+ThemeCellKind theme_cell_kind(PanelScale scale, double v, int pad_id, int mask_id);
+/* The fill colour of a cell holding v in a panel of this scale and
+ * colour range. */
+Rgba theme_cell_colour(const Theme *th, ThemePalette p, PanelScale scale,
+                       double vmin, double vmax, double v, int pad_id, int mask_id);
+
+/* WCAG 2 relative luminance of c, in [0,1]. */
+double theme_luminance(Rgba c);
+/* WCAG 2 contrast ratio between two colours, in [1,21]. */
+double theme_contrast(Rgba a, Rgba b);
+/* Whichever of the theme's near-black and near-white text colours has
+ * the higher contrast against bg. */
+Rgba theme_text_on(Rgba bg);
+/* a blended over b with weight t in [0,1] (t = 1 gives a). */
+Rgba theme_mix(Rgba a, Rgba b, double t);

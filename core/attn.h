@@ -1,0 +1,51 @@
+#pragma once
+/* Single-head scaled dot-product self-attention over a padded batch:
+ * deterministic embeddings and projections from the seed, then
+ *   Q = X W_q, K = X W_k, V = X W_v
+ *   A_scores = Q K^T / sqrt(d_k)   (the notebook writes /d_k; sqrt is standard)
+ *   A_masked = A_scores + mask
+ *   A_weights = softmax(A_masked) per row
+ *   output = A_weights V
+ * Ownership: attn_compute returns an Attention the caller frees with
+ * attn_free; its tensors belong to it. */
+#include <stdint.h>
+
+#include "batch.h"
+#include "scenario.h"
+#include "tensor.h"
+
+typedef struct Attention {
+    int B, L, d;
+    Tensor *embeddings;   /* [B,L,d]: row = embedding of the token id */
+    Tensor *W_q, *W_k, *W_v; /* [d,d] */
+    Tensor *Q, *K, *V;    /* [B,L,d] */
+    Tensor *scores;       /* A_scores [B,L,L] */
+    Tensor *mask;         /* [B,L,L] additive (copy of the input) */
+    Tensor *masked;       /* A_masked [B,L,L] */
+    Tensor *weights;      /* A_weights [B,L,L] */
+    Tensor *output;       /* [B,L,d] */
+    bool *row_blocked;    /* [B*L] rows whose every key is masked */
+    int blocked_rows;     /* how many */
+} Attention;
+
+/* One value of the generator: uniform in [-1, 1), from (seed, stream,
+ * index) through SplitMix64 (documented in README.md). */
+double attn_uniform(uint64_t seed, uint64_t stream, uint64_t index);
+
+/* The embedding of token id, component j, for the given seed. */
+double attn_embedding(uint64_t seed, int token_id, int j);
+
+/* Computes every tensor above for batch b with additive mask [B,L,L]. */
+Attention *attn_compute(const Batch *b, const Tensor *mask, int d_model,
+                        uint64_t seed, ScenarioNanPolicy policy);
+/* The same with the caller's embeddings [B,L,d] instead of the seed's
+ * (the weights still come from the seed). */
+Attention *attn_compute_with(const Tensor *embeddings, const Tensor *mask,
+                             uint64_t seed, ScenarioNanPolicy policy);
+/* Frees; attn_free(NULL) is a no-op. */
+void attn_free(Attention *a);
+
+/* Numerically stable softmax of n values in place (max subtracted). A
+ * row of only -inf becomes all 0 (SCENARIO_ROWS_ZERO) or all NaN
+ * (SCENARIO_ROWS_NAN); returns true when the row was fully masked. */
+bool attn_softmax_row(double *row, int n, ScenarioNanPolicy policy);

@@ -1,0 +1,389 @@
+/* JSON with positions. cJSON parses, but it forgets where each value
+ * stood; a teacher with a typo in line 40 of a lesson needs to be told
+ * "line 40". So after cJSON has accepted the text we walk the text and
+ * the tree together, in document order, and note the byte offset of
+ * every value (and of its key). The same walk rejects what cJSON lets
+ * through: nesting deeper than we allow and duplicate keys. Before any
+ * of that the bytes must be UTF-8 without NULs. */
+#include "doc.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "xmalloc.h"
+
+typedef struct Spot {
+    const cJSON *node;
+    size_t key, value; /* byte offsets; key == value for non-members */
+} Spot;
+
+struct Doc {
+    char *name;
+    char *copy; /* the text, kept for position lookups */
+    size_t len;
+    cJSON *root;
+    Spot *spots; /* every value in document order */
+    size_t nspots, cap;
+};
+
+static void position(const char *text, size_t off, int *line, int *col)
+{
+    int l = 1, c = 1;
+    for (size_t i = 0; i < off && text[i]; i++) {
+        unsigned char ch = (unsigned char)text[i];
+        if (ch == '\n') {
+            l++;
+            c = 1;
+        } else if ((ch & 0xC0) != 0x80) {
+            c++;
+        }
+    }
+    *line = l;
+    *col = c;
+}
+
+static void say_at(char *err, size_t errlen, const char *name, const char *text, size_t off,
+                   const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+static void say_at(char *err, size_t errlen, const char *name, const char *text, size_t off,
+                   const char *fmt, ...)
+{
+    int line, col;
+    position(text, off, &line, &col);
+    int n = snprintf(err, errlen, "%s:%d:%d: ", name, line, col);
+    if (n < 0 || (size_t)n >= errlen)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err + n, errlen - (size_t)n, fmt, ap);
+    va_end(ap);
+}
+
+char *doc_read_file(const char *path, size_t *len, bool *io_error, char *err, size_t errlen)
+{
+    *io_error = false;
+    *len = 0;
+    char *buf = NULL;
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        *io_error = true;
+        snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+        return NULL;
+    }
+    struct stat st;
+    if (fstat(fileno(f), &st) != 0 || S_ISDIR(st.st_mode)) {
+        *io_error = true;
+        snprintf(err, errlen, "%s: cannot read: %s", path, S_ISDIR(st.st_mode) ? "is a directory" : strerror(errno));
+        goto fail;
+    }
+    if (st.st_size > (off_t)MS_MAX_FILE_BYTES) {
+        snprintf(err, errlen, "%s:1:1: file: %lld bytes is too large; the limit is %u bytes",
+                 path, (long long)st.st_size, (unsigned)MS_MAX_FILE_BYTES);
+        goto fail;
+    }
+    /* read up to one byte past the limit, in case the file grew */
+    buf = xmalloc((size_t)MS_MAX_FILE_BYTES + 2);
+    size_t n = fread(buf, 1, (size_t)MS_MAX_FILE_BYTES + 1, f);
+    if (ferror(f)) {
+        *io_error = true;
+        snprintf(err, errlen, "%s: cannot read: %s", path, strerror(errno));
+        goto fail;
+    }
+    if (n > MS_MAX_FILE_BYTES) {
+        snprintf(err, errlen, "%s:1:1: file: too large; the limit is %u bytes", path,
+                 (unsigned)MS_MAX_FILE_BYTES);
+        goto fail;
+    }
+    buf[n] = '\0';
+    fclose(f);
+    *len = n;
+    return buf;
+fail:
+    free(buf);
+    fclose(f);
+    return NULL;
+}
+
+/* the offset of the first byte that is not valid UTF-8 (or is NUL), or len */
+static size_t utf8_bad(const unsigned char *s, size_t len)
+{
+    size_t i = 0;
+    while (i < len) {
+        unsigned char c = s[i];
+        size_t need;
+        unsigned min;
+        unsigned cp;
+        if (c == 0)
+            return i;
+        if (c < 0x80) {
+            i++;
+            continue;
+        } else if ((c & 0xE0) == 0xC0) {
+            need = 1, min = 0x80, cp = c & 0x1F;
+        } else if ((c & 0xF0) == 0xE0) {
+            need = 2, min = 0x800, cp = c & 0x0F;
+        } else if ((c & 0xF8) == 0xF0) {
+            need = 3, min = 0x10000, cp = c & 0x07;
+        } else {
+            return i;
+        }
+        if (i + need >= len)
+            return i;
+        for (size_t k = 1; k <= need; k++) {
+            if ((s[i + k] & 0xC0) != 0x80)
+                return i;
+            cp = (cp << 6) | (s[i + k] & 0x3F);
+        }
+        if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+            return i;
+        i += need + 1;
+    }
+    return len;
+}
+
+typedef struct Walk {
+    Doc *doc;
+    const char *s;
+    size_t pos;
+    char *err;
+    size_t errlen;
+} Walk;
+
+static void ws(Walk *w)
+{
+    while (w->s[w->pos] == ' ' || w->s[w->pos] == '\t' || w->s[w->pos] == '\n' ||
+           w->s[w->pos] == '\r')
+        w->pos++;
+}
+
+static void skip_string(Walk *w)
+{
+    EXPECT(w->s[w->pos] == '"');
+    w->pos++;
+    while (w->s[w->pos] && w->s[w->pos] != '"') {
+        if (w->s[w->pos] == '\\' && w->s[w->pos + 1])
+            w->pos++;
+        w->pos++;
+    }
+    if (w->s[w->pos] == '"')
+        w->pos++;
+}
+
+static void note(Walk *w, const cJSON *node, size_t key, size_t value)
+{
+    Doc *d = w->doc;
+    if (d->nspots == d->cap) {
+        d->cap = d->cap ? d->cap * 2 : 64;
+        d->spots = xrealloc(d->spots, d->cap * sizeof *d->spots);
+    }
+    d->spots[d->nspots++] = (Spot){node, key, value};
+}
+
+typedef struct KeyAt {
+    const char *key;
+    size_t off;
+} KeyAt;
+
+static int keyat_cmp(const void *a, const void *b)
+{
+    const KeyAt *x = a, *y = b;
+    int c = strcmp(x->key, y->key);
+    if (c)
+        return c;
+    return (x->off > y->off) - (x->off < y->off);
+}
+
+static bool walk_value(Walk *w, const cJSON *node, size_t key, int depth);
+
+static bool walk_members(Walk *w, const cJSON *node, bool object, int depth)
+{
+    w->pos++; /* '{' or '[' */
+    size_t count = 0;
+    for (const cJSON *c = node->child; c; c = c->next)
+        count++;
+    KeyAt *keys = object ? xcalloc(count, sizeof *keys) : NULL;
+    size_t k = 0;
+    bool ok = true;
+    for (const cJSON *c = node->child; c; c = c->next) {
+        ws(w);
+        size_t key = w->pos;
+        if (object) {
+            skip_string(w);
+            ws(w);
+            w->pos++; /* ':' */
+            keys[k++] = (KeyAt){c->string ? c->string : "", key};
+        }
+        if (!walk_value(w, c, key, depth + 1)) {
+            ok = false;
+            break;
+        }
+        ws(w);
+        if (w->s[w->pos] == ',')
+            w->pos++;
+    }
+    if (ok) {
+        ws(w);
+        w->pos++; /* '}' or ']' */
+    }
+    if (ok && object && k > 1) {
+        qsort(keys, k, sizeof *keys, keyat_cmp);
+        for (size_t i = 1; i < k; i++) {
+            if (strcmp(keys[i - 1].key, keys[i].key) == 0) {
+                say_at(w->err, w->errlen, w->doc->name, w->s, keys[i].off,
+                       "%s: duplicate key (first at offset %zu); each key may appear once",
+                       keys[i].key, keys[i - 1].off);
+                ok = false;
+                break;
+            }
+        }
+    }
+    free(keys);
+    return ok;
+}
+
+static bool walk_value(Walk *w, const cJSON *node, size_t key, int depth)
+{
+    ws(w);
+    size_t at = w->pos;
+    if (depth > MS_MAX_JSON_DEPTH) {
+        say_at(w->err, w->errlen, w->doc->name, w->s, at,
+               "nesting: deeper than %d levels; maskscope files are flat", MS_MAX_JSON_DEPTH);
+        return false;
+    }
+    note(w, node, key, at);
+    char c = w->s[w->pos];
+    if (c == '{' || c == '[')
+        return walk_members(w, node, c == '{', depth);
+    if (c == '"') {
+        skip_string(w);
+        return true;
+    }
+    while (w->s[w->pos] && strchr("+-0123456789.eEtrufalsn", w->s[w->pos]))
+        w->pos++;
+    return true;
+}
+
+Doc *doc_parse(const char *text, size_t len, const char *name, char *err, size_t errlen)
+{
+    Doc *doc = NULL;
+    size_t bad = utf8_bad((const unsigned char *)text, len);
+    if (bad < len) {
+        say_at(err, errlen, name, text, bad,
+               text[bad] ? "text: invalid UTF-8 at byte offset %zu; files must be UTF-8"
+                         : "text: NUL byte at offset %zu; files must be UTF-8 text",
+               bad);
+        return NULL;
+    }
+    doc = xcalloc(1, sizeof *doc);
+    doc->name = xstrdup(name);
+    doc->copy = xstrndup(text, len);
+    doc->len = len;
+    const char *end = NULL;
+    doc->root = cJSON_ParseWithOpts(doc->copy, &end, 1);
+    if (!doc->root) {
+        size_t off = end ? (size_t)(end - doc->copy) : 0;
+        if (off > len)
+            off = len;
+        say_at(err, errlen, name, doc->copy, off, "%s",
+               off >= len ? "json: unexpected end of file; the JSON is incomplete"
+                          : "json: syntax error; expected a JSON value, ',' or a closing bracket");
+        goto fail;
+    }
+    Walk w = {.doc = doc, .s = doc->copy, .err = err, .errlen = errlen};
+    if (!walk_value(&w, doc->root, 0, 1))
+        goto fail;
+    return doc;
+fail:
+    doc_free(doc);
+    return NULL;
+}
+
+void doc_free(Doc *doc)
+{
+    if (!doc)
+        return;
+    cJSON_Delete(doc->root);
+    free(doc->spots);
+    free(doc->copy);
+    free(doc->name);
+    free(doc);
+}
+
+const cJSON *doc_root(const Doc *doc)
+{
+    return doc->root;
+}
+
+static const Spot *find_spot(const Doc *doc, const cJSON *node)
+{
+    for (size_t i = 0; i < doc->nspots; i++)
+        if (doc->spots[i].node == node)
+            return &doc->spots[i];
+    return NULL;
+}
+
+static bool vfail(const Doc *doc, size_t off, char *err, size_t errlen, const char *field,
+                  const char *fmt, va_list ap)
+{
+    int line, col;
+    position(doc->copy, off, &line, &col);
+    int n = field ? snprintf(err, errlen, "%s:%d:%d: %s: ", doc->name, line, col, field)
+                  : snprintf(err, errlen, "%s:%d:%d: ", doc->name, line, col);
+    if (n >= 0 && (size_t)n < errlen)
+        vsnprintf(err + n, errlen - (size_t)n, fmt, ap);
+    return false;
+}
+
+bool doc_fail(const Doc *doc, const cJSON *node, char *err, size_t errlen, const char *field,
+              const char *fmt, ...)
+{
+    const Spot *s = node ? find_spot(doc, node) : NULL;
+    va_list ap;
+    va_start(ap, fmt);
+    vfail(doc, s ? s->value : 0, err, errlen, field, fmt, ap);
+    va_end(ap);
+    return false;
+}
+
+static bool key_fail(const Doc *doc, const cJSON *node, char *err, size_t errlen,
+                     const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));
+static bool key_fail(const Doc *doc, const cJSON *node, char *err, size_t errlen,
+                     const char *field, const char *fmt, ...)
+{
+    const Spot *s = find_spot(doc, node);
+    va_list ap;
+    va_start(ap, fmt);
+    vfail(doc, s ? s->key : 0, err, errlen, field, fmt, ap);
+    va_end(ap);
+    return false;
+}
+
+bool doc_check_keys(const Doc *doc, const cJSON *obj, const char *prefix,
+                    const char *const *allowed, char *err, size_t errlen)
+{
+    for (const cJSON *c = obj->child; c; c = c->next) {
+        bool known = false;
+        for (const char *const *a = allowed; *a; a++)
+            if (c->string && strcmp(c->string, *a) == 0)
+                known = true;
+        if (known)
+            continue;
+        char list[512] = "";
+        size_t used = 0;
+        for (const char *const *a = allowed; *a && used < sizeof list; a++) {
+            int n = snprintf(list + used, sizeof list - used, "%s%s", a == allowed ? "" : ", ", *a);
+            if (n < 0)
+                break;
+            used += (size_t)n;
+        }
+        char field[160];
+        snprintf(field, sizeof field, "%s%s%.100s", prefix ? prefix : "", prefix && *prefix ? "." : "",
+                 c->string ? c->string : "");
+        return key_fail(doc, c, err, errlen, field, "unknown key; allowed keys are %s", list);
+    }
+    return true;
+}

@@ -1,0 +1,100 @@
+/* Attention masks, added to the scores before the softmax. For
+ * "The cat ate [PAD] [PAD]" the padding mask blocks the padded keys
+ * (columns), and the causal mask blocks every key after the query:
+ *
+ *     A_pad (keys only)        A_causal
+ *     . . . x x                . x x x x
+ *     . . . x x                . . x x x
+ *     . . . x x                . . . x x      . = 0 (keep)
+ *     . . . x x                . . . . x      x = -inf (block)
+ *     . . . x x                . . . . .
+ *
+ * Only columns are masked in A_pad: padded query rows still get some
+ * output, which the loss mask later removes. The "full" variant blocks
+ * those rows too, and then softmax meets rows of only -inf. */
+#include "mask.h"
+
+#include <math.h>
+
+#include "xmalloc.h"
+
+Tensor *mask_padding(const Batch *b)
+{
+    Tensor *t = tensor_new2(TENSOR_FLOAT, b->B, b->L);
+    for (int s = 0; s < b->B; s++)
+        for (int p = 0; p < b->L; p++)
+            *tensor_ptr2(t, s, p) = batch_is_real(b, s, p) ? 0.0 : -INFINITY;
+    return t;
+}
+
+static Tensor *padding_mask(const Batch *b, bool rows_too)
+{
+    Tensor *t = tensor_new3(TENSOR_FLOAT, b->B, b->L, b->L);
+    for (int s = 0; s < b->B; s++)
+        for (int q = 0; q < b->L; q++)
+            for (int k = 0; k < b->L; k++) {
+                bool keep = batch_is_real(b, s, k) && (!rows_too || batch_is_real(b, s, q));
+                *tensor_ptr3(t, s, q, k) = keep ? 0.0 : -INFINITY;
+            }
+    return t;
+}
+
+Tensor *mask_padding_keys(const Batch *b)
+{
+    return padding_mask(b, false);
+}
+
+Tensor *mask_padding_full(const Batch *b)
+{
+    return padding_mask(b, true);
+}
+
+Tensor *mask_causal(int L)
+{
+    Tensor *t = tensor_new2(TENSOR_FLOAT, L, L);
+    for (int q = 0; q < L; q++)
+        for (int k = 0; k < L; k++)
+            *tensor_ptr2(t, q, k) = k > q ? -INFINITY : 0.0;
+    return t;
+}
+
+Tensor *mask_add(const Tensor *per_sentence, const Tensor *shared_LL, int B)
+{
+    EXPECT(per_sentence || shared_LL);
+    int L = per_sentence ? per_sentence->shape[1] : shared_LL->shape[0];
+    EXPECT(!per_sentence || (per_sentence->ndim == 3 && per_sentence->shape[0] == B));
+    EXPECT(!shared_LL || (shared_LL->ndim == 2 && shared_LL->shape[0] == L && shared_LL->shape[1] == L));
+    Tensor *t = tensor_new3(TENSOR_FLOAT, B, L, L);
+    for (int s = 0; s < B; s++)
+        for (int q = 0; q < L; q++)
+            for (int k = 0; k < L; k++)
+                *tensor_ptr3(t, s, q, k) = (per_sentence ? tensor_at3(per_sentence, s, q, k) : 0.0) +
+                                           (shared_LL ? tensor_at2(shared_LL, q, k) : 0.0);
+    return t;
+}
+
+static Tensor *convert(const Tensor *m, double keep, double block, bool from_additive)
+{
+    Tensor *t = tensor_copy(m);
+    t->dtype = TENSOR_FLOAT;
+    for (size_t i = 0; i < t->size; i++) {
+        bool kept = from_additive ? !isinf(m->data[i]) : m->data[i] != 0;
+        t->data[i] = kept ? keep : block;
+    }
+    return t;
+}
+
+Tensor *mask_to_keep(const Tensor *additive)
+{
+    return convert(additive, 1.0, 0.0, true);
+}
+
+Tensor *mask_to_block(const Tensor *additive)
+{
+    return convert(additive, 0.0, 1.0, true);
+}
+
+Tensor *mask_from_keep(const Tensor *keep)
+{
+    return convert(keep, 0.0, -INFINITY, false);
+}

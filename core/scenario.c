@@ -1,0 +1,787 @@
+/* A scenario is the input to everything: a handful of sentences and the
+ * knobs around them. The built-in one is the notebook's running example:
+ *
+ *     The cat ate            -> [1, 2, 3]
+ *     The cat ate fish pie   -> [1, 2, 3, 4, 5]
+ *     The cat ate fish       -> [1, 2, 3, 4]
+ *
+ * with PAD = 0, MASK = 999, the notebook's printed batch_losses and its
+ * three masked sentences for MLM. A JSON file may change any of it; the
+ * loader checks every field at the boundary and names the place of the
+ * first problem, so nothing downstream ever sees a bad value. */
+#include "scenario.h"
+
+#include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "doc.h"
+#include "loss.h"
+#include "xmalloc.h"
+
+static const char *const notebook_words[] = {"The", "cat", "ate", "fish", "pie"};
+static const double notebook_losses[3 * 5] = {
+    0.5135, 0.5513, 0.9017, 0.4005, 0.0784,
+    0.4215, 0.5581, 0.8376, 0.8771, 0.9324,
+    0.2851, 0.7234, 0.5639, 0.6350, 0.9162,
+};
+static const char *const notebook_sentences[] = {"The cat ate", "The cat ate fish pie", "The cat ate fish"};
+/* mlm_batch: "The cat ate fish pie" three times, with these positions masked */
+static const int notebook_mlm_masked[3][5] = {{0, 1, 0, 0, 1}, {1, 0, 1, 0, 0}, {0, 0, 0, 1, 0}};
+
+/* ---- small pieces ---- */
+
+static void sentences_free(Sentences *s)
+{
+    for (int i = 0; i < s->count; i++)
+        free(s->ids[i]);
+    free(s->ids);
+    free(s->lengths);
+    *s = (Sentences){0};
+}
+
+static void sentences_alloc(Sentences *s, int count)
+{
+    s->count = count;
+    s->ids = xcalloc((size_t)count, sizeof *s->ids);
+    s->lengths = xcalloc((size_t)count, sizeof *s->lengths);
+}
+
+static void sentences_copy(Sentences *dst, const Sentences *src)
+{
+    sentences_alloc(dst, src->count);
+    for (int i = 0; i < src->count; i++) {
+        dst->lengths[i] = src->lengths[i];
+        dst->ids[i] = xcalloc((size_t)src->lengths[i] + 1, sizeof(int));
+        memcpy(dst->ids[i], src->ids[i], (size_t)src->lengths[i] * sizeof(int));
+    }
+}
+
+static int longest(const Sentences *s)
+{
+    int L = 0;
+    for (int i = 0; i < s->count; i++)
+        if (s->lengths[i] > L)
+            L = s->lengths[i];
+    return L;
+}
+
+static int vocab_find(const Vocab *v, const char *word)
+{
+    for (int i = 0; i < v->count; i++)
+        if (strcmp(v->words[i], word) == 0)
+            return v->ids[i];
+    return -1;
+}
+
+static bool vocab_has_id(const Vocab *v, int id)
+{
+    for (int i = 0; i < v->count; i++)
+        if (v->ids[i] == id)
+            return true;
+    return false;
+}
+
+static void vocab_add(Vocab *v, const char *word, int id)
+{
+    v->words = xrealloc(v->words, (size_t)(v->count + 1) * sizeof *v->words);
+    v->ids = xrealloc(v->ids, (size_t)(v->count + 1) * sizeof *v->ids);
+    v->words[v->count] = xstrdup(word);
+    v->ids[v->count] = id;
+    v->count++;
+}
+
+static void vocab_free(Vocab *v)
+{
+    for (int i = 0; i < v->count; i++)
+        free(v->words[i]);
+    free(v->words);
+    free(v->ids);
+    *v = (Vocab){0};
+}
+
+static int next_free_id(const Scenario *sc)
+{
+    int id = 1;
+    for (int i = 0; i < sc->vocab.count; i++)
+        if (sc->vocab.ids[i] >= id)
+            id = sc->vocab.ids[i] + 1;
+    while (id == sc->pad_id || id == sc->mask_id)
+        id++;
+    return id;
+}
+
+static void bools_free(bool **b, int count)
+{
+    if (!b)
+        return;
+    for (int i = 0; i < count; i++)
+        free(b[i]);
+    free(b);
+}
+
+const char *scenario_word(const Scenario *sc, int id)
+{
+    if (id == sc->pad_id)
+        return SCENARIO_PAD_WORD;
+    if (id == sc->mask_id)
+        return SCENARIO_MASK_WORD;
+    for (int i = 0; i < sc->vocab.count; i++)
+        if (sc->vocab.ids[i] == id)
+            return sc->vocab.words[i];
+    return NULL;
+}
+
+void scenario_free(Scenario *sc)
+{
+    if (!sc)
+        return;
+    free(sc->name);
+    vocab_free(&sc->vocab);
+    bools_free(sc->mlm_masked, sc->mlm_source.count);
+    sentences_free(&sc->sentences);
+    sentences_free(&sc->mlm_source);
+    free(sc->losses);
+    free(sc->loss_weights);
+    free(sc->mlm_losses);
+    free(sc);
+}
+
+static double *dup_doubles(const double *d, size_t n)
+{
+    if (!d)
+        return NULL;
+    double *c = xmalloc(n * sizeof *c);
+    memcpy(c, d, n * sizeof *c);
+    return c;
+}
+
+Scenario *scenario_copy(const Scenario *sc)
+{
+    Scenario *c = xcalloc(1, sizeof *c);
+    *c = *sc;
+    c->name = xstrdup(sc->name);
+    c->vocab = (Vocab){0};
+    for (int i = 0; i < sc->vocab.count; i++)
+        vocab_add(&c->vocab, sc->vocab.words[i], sc->vocab.ids[i]);
+    sentences_copy(&c->sentences, &sc->sentences);
+    sentences_copy(&c->mlm_source, &sc->mlm_source);
+    c->mlm_masked = xcalloc((size_t)sc->mlm_source.count, sizeof *c->mlm_masked);
+    for (int i = 0; i < sc->mlm_source.count; i++) {
+        size_t n = (size_t)sc->mlm_source.lengths[i];
+        c->mlm_masked[i] = xcalloc(n + 1, sizeof(bool));
+        memcpy(c->mlm_masked[i], sc->mlm_masked[i], n * sizeof(bool));
+    }
+    size_t BL = (size_t)sc->sentences.count * (size_t)longest(&sc->sentences);
+    size_t mBL = (size_t)sc->mlm_source.count * (size_t)longest(&sc->mlm_source);
+    c->losses = dup_doubles(sc->losses, BL);
+    c->loss_weights = dup_doubles(sc->loss_weights, BL);
+    c->mlm_losses = dup_doubles(sc->mlm_losses, mBL);
+    return c;
+}
+
+bool scenario_toggle_mlm(Scenario *sc, int s, int pos)
+{
+    if (s < 0 || s >= sc->mlm_source.count || pos < 0 || pos >= sc->mlm_source.lengths[s])
+        return false;
+    sc->mlm_masked[s][pos] = !sc->mlm_masked[s][pos];
+    return true;
+}
+
+/* ---- tokenising: words to ids, new words get the next free id ---- */
+
+/* splits text on ASCII white space; returns false with a message naming
+ * the word on a reserved or malformed token */
+static bool tokenize(Scenario *sc, const char *text, int **ids_out, int *len_out, bool **masked_out,
+                     char *why, size_t whylen)
+{
+    int cap = 8, n = 0;
+    int *ids = xmalloc((size_t)cap * sizeof *ids);
+    bool *masked = xcalloc((size_t)cap, sizeof *masked);
+    const char *p = text;
+    for (;;) {
+        while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+            p++;
+        if (!*p)
+            break;
+        const char *start = p;
+        while (*p && *p != ' ' && *p != '\t' && *p != '\n' && *p != '\r')
+            p++;
+        size_t wl = (size_t)(p - start);
+        for (const char *q = start; q < p; q++) {
+            if ((unsigned char)*q < 0x20 || *q == 0x7F) {
+                snprintf(why, whylen, "word %d contains control character 0x%02X; words are printable text",
+                         n + 1, (unsigned)(unsigned char)*q);
+                goto fail;
+            }
+        }
+        if (wl > MS_MAX_WORD_BYTES) {
+            snprintf(why, whylen, "word %d is %zu bytes long; the limit is %d", n + 1, wl,
+                     MS_MAX_WORD_BYTES);
+            goto fail;
+        }
+        if (n == MS_MAX_SEQ_LEN) {
+            snprintf(why, whylen, "more than %d tokens; the limit is %d per sentence", MS_MAX_SEQ_LEN,
+                     MS_MAX_SEQ_LEN);
+            goto fail;
+        }
+        char word[MS_MAX_WORD_BYTES + 1];
+        memcpy(word, start, wl);
+        word[wl] = '\0';
+        if (n == cap) {
+            cap *= 2;
+            ids = xrealloc(ids, (size_t)cap * sizeof *ids);
+            masked = xrealloc(masked, (size_t)cap * sizeof *masked);
+        }
+        masked[n] = false;
+        if (strcmp(word, SCENARIO_PAD_WORD) == 0) {
+            snprintf(why, whylen, "word %d is [PAD]; padding is added by maskscope, do not write it", n + 1);
+            goto fail;
+        } else if (strcmp(word, SCENARIO_MASK_WORD) == 0) {
+            ids[n] = sc->mask_id;
+            masked[n] = true;
+        } else {
+            int id = vocab_find(&sc->vocab, word);
+            if (id < 0) {
+                if (sc->vocab.count >= MS_MAX_VOCAB) {
+                    snprintf(why, whylen, "word %d (%s) would grow the vocabulary past %d words",
+                             n + 1, word, MS_MAX_VOCAB);
+                    goto fail;
+                }
+                id = next_free_id(sc);
+                vocab_add(&sc->vocab, word, id);
+            }
+            ids[n] = id;
+        }
+        n++;
+    }
+    if (n == 0) {
+        snprintf(why, whylen, "is empty; every sentence needs at least one word");
+        goto fail;
+    }
+    *ids_out = ids;
+    *len_out = n;
+    if (masked_out)
+        *masked_out = masked;
+    else
+        free(masked);
+    return true;
+fail:
+    free(ids);
+    free(masked);
+    return false;
+}
+
+/* ---- the built-in scenario ---- */
+
+static Scenario *scenario_blank(void)
+{
+    Scenario *sc = xcalloc(1, sizeof *sc);
+    sc->name = xstrdup("running example");
+    sc->pad_id = 0;
+    sc->mask_id = 999;
+    sc->padding = SCENARIO_PAD_RIGHT;
+    sc->d_model = 4;
+    sc->seed = 0;
+    sc->nan_policy = SCENARIO_ROWS_ZERO;
+    for (int i = 0; i < 5; i++)
+        vocab_add(&sc->vocab, notebook_words[i], i + 1);
+    return sc;
+}
+
+Scenario *scenario_default(void)
+{
+    char err[256];
+    Scenario *sc = scenario_from_sentences(notebook_sentences, 3, err, sizeof err);
+    EXPECT(sc);
+    EXPECT(sc->sentences.count == 3 && longest(&sc->sentences) == 5);
+    /* the MLM batch: the longest sentence three times, the notebook's masks */
+    bools_free(sc->mlm_masked, sc->mlm_source.count);
+    sentences_free(&sc->mlm_source);
+    sentences_alloc(&sc->mlm_source, 3);
+    sc->mlm_masked = xcalloc(3, sizeof *sc->mlm_masked);
+    for (int s = 0; s < 3; s++) {
+        sc->mlm_source.lengths[s] = 5;
+        sc->mlm_source.ids[s] = xcalloc(5, sizeof(int));
+        sc->mlm_masked[s] = xcalloc(5, sizeof(bool));
+        for (int p = 0; p < 5; p++) {
+            sc->mlm_source.ids[s][p] = sc->sentences.ids[1][p];
+            sc->mlm_masked[s][p] = notebook_mlm_masked[s][p];
+        }
+    }
+    return sc;
+}
+
+/* BERT-style choice: each position independently with probability p; a
+ * sentence that draws none gets its position with the smallest draw, so
+ * every sentence has something to predict */
+static void mlm_draw(Scenario *sc, double p, unsigned long long seed)
+{
+    Tensor *u = loss_random(sc->mlm_source.count, longest(&sc->mlm_source), seed);
+    int L = u->shape[1];
+    for (int s = 0; s < sc->mlm_source.count; s++) {
+        int best = 0, any = 0;
+        for (int i = 0; i < sc->mlm_source.lengths[s]; i++) {
+            double v = u->data[s * L + i];
+            if (sc->mlm_source.ids[s][i] == sc->mask_id)
+                sc->mlm_masked[s][i] = true;
+            else
+                sc->mlm_masked[s][i] = v < p;
+            any |= sc->mlm_masked[s][i];
+            if (v < u->data[s * L + best])
+                best = i;
+        }
+        if (!any && p > 0)
+            sc->mlm_masked[s][best] = true;
+    }
+    tensor_free(u);
+}
+
+static void mlm_from_batch(Scenario *sc)
+{
+    bools_free(sc->mlm_masked, sc->mlm_source.count);
+    sentences_free(&sc->mlm_source);
+    sentences_copy(&sc->mlm_source, &sc->sentences);
+    sc->mlm_masked = xcalloc((size_t)sc->mlm_source.count, sizeof *sc->mlm_masked);
+    for (int s = 0; s < sc->mlm_source.count; s++)
+        sc->mlm_masked[s] = xcalloc((size_t)sc->mlm_source.lengths[s] + 1, sizeof(bool));
+}
+
+Scenario *scenario_from_sentences(const char *const *sentences, int count, char *err, size_t errlen)
+{
+    if (count < 1 || count > MS_MAX_SENTENCES) {
+        snprintf(err, errlen, "sentences: %d given; between 1 and %d are allowed", count, MS_MAX_SENTENCES);
+        return NULL;
+    }
+    Scenario *sc = scenario_blank();
+    sentences_alloc(&sc->sentences, count);
+    for (int i = 0; i < count; i++) {
+        char why[200];
+        if (!tokenize(sc, sentences[i], &sc->sentences.ids[i], &sc->sentences.lengths[i], NULL, why,
+                      sizeof why)) {
+            snprintf(err, errlen, "sentences[%d]: %s", i, why);
+            scenario_free(sc);
+            return NULL;
+        }
+    }
+    int L = longest(&sc->sentences);
+    if (count == 3 && L == 5)
+        sc->losses = dup_doubles(notebook_losses, 15);
+    mlm_from_batch(sc);
+    mlm_draw(sc, 0.15, sc->seed + 1);
+    return sc;
+}
+
+/* ---- loading JSON ---- */
+
+typedef struct Loader {
+    const Doc *doc;
+    char *err;
+    size_t errlen;
+    Scenario *sc;
+} Loader;
+
+static const cJSON *member(const cJSON *obj, const char *key)
+{
+    for (const cJSON *c = obj->child; c; c = c->next)
+        if (c->string && strcmp(c->string, key) == 0)
+            return c;
+    return NULL;
+}
+
+static bool get_int(Loader *ld, const cJSON *node, const char *field, long long min, long long max,
+                    long long *out)
+{
+    if (!cJSON_IsNumber(node))
+        return doc_fail(ld->doc, node, ld->err, ld->errlen, field,
+                        "must be a whole number from %lld to %lld", min, max);
+    double v = node->valuedouble;
+    if (!isfinite(v) || v != floor(v) || v < (double)min || v > (double)max)
+        return doc_fail(ld->doc, node, ld->err, ld->errlen, field,
+                        "must be a whole number from %lld to %lld", min, max);
+    *out = (long long)v;
+    return true;
+}
+
+static bool get_real(Loader *ld, const cJSON *node, const char *field, double min, double max,
+                     double *out)
+{
+    if (!cJSON_IsNumber(node) || !isfinite(node->valuedouble) || node->valuedouble < min ||
+        node->valuedouble > max)
+        return doc_fail(ld->doc, node, ld->err, ld->errlen, field,
+                        "must be a finite number from %g to %g", min, max);
+    *out = node->valuedouble;
+    return true;
+}
+
+static bool get_choice(Loader *ld, const cJSON *node, const char *field, const char *const *choices,
+                       int *out)
+{
+    if (cJSON_IsString(node))
+        for (int i = 0; choices[i]; i++)
+            if (strcmp(node->valuestring, choices[i]) == 0) {
+                *out = i;
+                return true;
+            }
+    char list[160] = "";
+    for (int i = 0; choices[i]; i++) {
+        strcat(list, i ? ", " : "");
+        strcat(list, choices[i]);
+    }
+    return doc_fail(ld->doc, node, ld->err, ld->errlen, field, "must be one of %s", list);
+}
+
+static bool load_vocab(Loader *ld, const cJSON *node)
+{
+    Scenario *sc = ld->sc;
+    if (!cJSON_IsObject(node))
+        return doc_fail(ld->doc, node, ld->err, ld->errlen, "vocab",
+                        "must be an object mapping words to ids, e.g. {\"The\": 1}");
+    vocab_free(&sc->vocab);
+    for (const cJSON *c = node->child; c; c = c->next) {
+        char field[128];
+        snprintf(field, sizeof field, "vocab.%.60s", c->string);
+        if (sc->vocab.count >= MS_MAX_VOCAB)
+            return doc_fail(ld->doc, c, ld->err, ld->errlen, "vocab", "more than %d words", MS_MAX_VOCAB);
+        long long id;
+        if (!get_int(ld, c, field, 0, MS_MAX_TOKEN_ID, &id))
+            return false;
+        const char *w = c->string;
+        size_t wl = strlen(w);
+        bool blank = wl == 0;
+        for (const char *q = w; *q; q++)
+            if ((unsigned char)*q <= 0x20 || *q == 0x7F)
+                blank = true;
+        if (blank || wl > MS_MAX_WORD_BYTES)
+            return doc_fail(ld->doc, c, ld->err, ld->errlen, field,
+                            "a word must be 1 to %d bytes without spaces or control characters",
+                            MS_MAX_WORD_BYTES);
+        bool is_pad = strcmp(w, SCENARIO_PAD_WORD) == 0, is_mask = strcmp(w, SCENARIO_MASK_WORD) == 0;
+        if (is_pad || is_mask) {
+            if (id != (is_pad ? sc->pad_id : sc->mask_id))
+                return doc_fail(ld->doc, c, ld->err, ld->errlen, field,
+                                "must equal %s (%d); set that field to change it",
+                                is_pad ? "pad_id" : "mask_id", is_pad ? sc->pad_id : sc->mask_id);
+            continue;
+        }
+        if (id == sc->pad_id || id == sc->mask_id)
+            return doc_fail(ld->doc, c, ld->err, ld->errlen, field,
+                            "id %lld is reserved for %s; pick another id", id,
+                            id == sc->pad_id ? "[PAD] (pad_id)" : "[MASK] (mask_id)");
+        if (vocab_has_id(&sc->vocab, (int)id))
+            return doc_fail(ld->doc, c, ld->err, ld->errlen, field,
+                            "id %lld is already used by another word; ids must be unique", id);
+        vocab_add(&sc->vocab, w, (int)id);
+    }
+    return true;
+}
+
+/* one sentence: a string of words or an array of ids */
+static bool load_sentence(Loader *ld, const cJSON *node, const char *field, int **ids, int *len,
+                          bool **masked)
+{
+    Scenario *sc = ld->sc;
+    if (cJSON_IsString(node)) {
+        char why[200];
+        if (!tokenize(sc, node->valuestring, ids, len, masked, why, sizeof why))
+            return doc_fail(ld->doc, node, ld->err, ld->errlen, field, "%s", why);
+        return true;
+    }
+    if (!cJSON_IsArray(node))
+        return doc_fail(ld->doc, node, ld->err, ld->errlen, field,
+                        "must be a string of words or an array of token ids");
+    int n = cJSON_GetArraySize(node);
+    if (n == 0)
+        return doc_fail(ld->doc, node, ld->err, ld->errlen, field,
+                        "is empty; every sentence needs at least one token");
+    if (n > MS_MAX_SEQ_LEN)
+        return doc_fail(ld->doc, node, ld->err, ld->errlen, field,
+                        "has %d tokens; the limit is %d per sentence", n, MS_MAX_SEQ_LEN);
+    int *v = xcalloc((size_t)n, sizeof *v);
+    bool *m = xcalloc((size_t)n, sizeof *m);
+    int i = 0;
+    for (const cJSON *c = node->child; c; c = c->next, i++) {
+        char f[96];
+        snprintf(f, sizeof f, "%s[%d]", field, i);
+        long long id;
+        if (!get_int(ld, c, f, 0, MS_MAX_TOKEN_ID, &id))
+            goto fail;
+        if (id == sc->pad_id) {
+            doc_fail(ld->doc, c, ld->err, ld->errlen, f,
+                     "is the pad id %d; padding is added by maskscope, do not write it", sc->pad_id);
+            goto fail;
+        }
+        if (id != sc->mask_id && !scenario_word(sc, (int)id)) {
+            if (sc->vocab.count >= MS_MAX_VOCAB) {
+                doc_fail(ld->doc, c, ld->err, ld->errlen, f, "vocabulary would exceed %d words", MS_MAX_VOCAB);
+                goto fail;
+            }
+            char name[24];
+            snprintf(name, sizeof name, "#%lld", id);
+            vocab_add(&sc->vocab, name, (int)id);
+        }
+        v[i] = (int)id;
+        m[i] = id == sc->mask_id;
+    }
+    *ids = v;
+    *len = n;
+    if (masked)
+        *masked = m;
+    else
+        free(m);
+    return true;
+fail:
+    free(v);
+    free(m);
+    return false;
+}
+
+static bool load_sentences(Loader *ld, const cJSON *node, const char *field, Sentences *out,
+                           bool ***masked)
+{
+    if (!cJSON_IsArray(node))
+        return doc_fail(ld->doc, node, ld->err, ld->errlen, field,
+                        "must be an array of sentences (strings or arrays of ids)");
+    int n = cJSON_GetArraySize(node);
+    if (n < 1 || n > MS_MAX_SENTENCES)
+        return doc_fail(ld->doc, node, ld->err, ld->errlen, field,
+                        "has %d sentences; between 1 and %d are allowed", n, MS_MAX_SENTENCES);
+    sentences_alloc(out, n);
+    if (masked)
+        *masked = xcalloc((size_t)n, sizeof **masked);
+    int i = 0;
+    for (const cJSON *c = node->child; c; c = c->next, i++) {
+        char f[64];
+        snprintf(f, sizeof f, "%s[%d]", field, i);
+        if (!load_sentence(ld, c, f, &out->ids[i], &out->lengths[i], masked ? &(*masked)[i] : NULL))
+            return false;
+    }
+    return true;
+}
+
+/* a [rows][cols] array of finite numbers in [min, max] into a new array */
+static bool load_matrix(Loader *ld, const cJSON *node, const char *field, int rows, int cols,
+                        double min, double max, double **out)
+{
+    if (!cJSON_IsArray(node) || cJSON_GetArraySize(node) != rows)
+        return doc_fail(ld->doc, node, ld->err, ld->errlen, field,
+                        "must be an array of %d rows (one per sentence) of %d numbers", rows, cols);
+    double *m = xcalloc((size_t)rows * (size_t)cols, sizeof *m);
+    int r = 0;
+    for (const cJSON *row = node->child; row; row = row->next, r++) {
+        char f[64];
+        snprintf(f, sizeof f, "%s[%d]", field, r);
+        if (!cJSON_IsArray(row) || cJSON_GetArraySize(row) != cols) {
+            doc_fail(ld->doc, row, ld->err, ld->errlen, f,
+                     "must be an array of %d numbers (the padded length)", cols);
+            goto fail;
+        }
+        int c = 0;
+        for (const cJSON *v = row->child; v; v = v->next, c++) {
+            char fc[80];
+            snprintf(fc, sizeof fc, "%s[%d]", f, c);
+            if (!get_real(ld, v, fc, min, max, &m[r * cols + c]))
+                goto fail;
+        }
+    }
+    *out = m;
+    return true;
+fail:
+    free(m);
+    return false;
+}
+
+static bool load_mlm(Loader *ld, const cJSON *node)
+{
+    Scenario *sc = ld->sc;
+    static const char *const keys[] = {"sentences", "masked", "probability", "seed", "losses", NULL};
+    if (!cJSON_IsObject(node))
+        return doc_fail(ld->doc, node, ld->err, ld->errlen, "mlm",
+                        "must be an object with sentences, masked or probability, seed, losses");
+    if (!doc_check_keys(ld->doc, node, "mlm", keys, ld->err, ld->errlen))
+        return false;
+    const cJSON *sent = member(node, "sentences"), *masked = member(node, "masked"),
+                *prob = member(node, "probability"), *seed = member(node, "seed"),
+                *losses = member(node, "losses");
+    if (sent) {
+        bools_free(sc->mlm_masked, sc->mlm_source.count);
+        sc->mlm_masked = NULL;
+        sentences_free(&sc->mlm_source);
+        if (!load_sentences(ld, sent, "mlm.sentences", &sc->mlm_source, &sc->mlm_masked))
+            return false;
+    }
+    if (masked && prob)
+        return doc_fail(ld->doc, prob, ld->err, ld->errlen, "mlm.probability",
+                        "give either masked positions or a probability, not both");
+    if (masked) {
+        if (!cJSON_IsArray(masked) || cJSON_GetArraySize(masked) != sc->mlm_source.count)
+            return doc_fail(ld->doc, masked, ld->err, ld->errlen, "mlm.masked",
+                            "must be an array of %d arrays of positions (one per MLM sentence)",
+                            sc->mlm_source.count);
+        int s = 0;
+        for (const cJSON *row = masked->child; row; row = row->next, s++) {
+            char f[64];
+            snprintf(f, sizeof f, "mlm.masked[%d]", s);
+            if (!cJSON_IsArray(row))
+                return doc_fail(ld->doc, row, ld->err, ld->errlen, f, "must be an array of positions");
+            int k = 0;
+            for (const cJSON *v = row->child; v; v = v->next, k++) {
+                char fk[80];
+                snprintf(fk, sizeof fk, "%s[%d]", f, k);
+                long long pos;
+                if (!get_int(ld, v, fk, 0, sc->mlm_source.lengths[s] - 1, &pos))
+                    return false;
+                sc->mlm_masked[s][pos] = true;
+            }
+        }
+    } else {
+        double p = 0.15;
+        long long sd = (long long)sc->seed + 1;
+        if (prob && !get_real(ld, prob, "mlm.probability", 0, 1, &p))
+            return false;
+        if (seed && !get_int(ld, seed, "mlm.seed", 0, 9007199254740991LL, &sd))
+            return false;
+        mlm_draw(sc, p, (unsigned long long)sd);
+    }
+    if (losses) {
+        int L = longest(&sc->mlm_source);
+        if (!load_matrix(ld, losses, "mlm.losses", sc->mlm_source.count, L, 0, 1e6, &sc->mlm_losses))
+            return false;
+    }
+    return true;
+}
+
+static bool load(Loader *ld, const cJSON *root)
+{
+    Scenario *sc = ld->sc;
+    static const char *const keys[] = {"name", "sentences", "vocab", "pad_id", "mask_id", "padding",
+                                       "d_model", "seed", "losses", "loss_weights",
+                                       "fully_masked_rows", "mask_query_rows", "mlm", NULL};
+    if (!cJSON_IsObject(root))
+        return doc_fail(ld->doc, root, ld->err, ld->errlen, "scenario",
+                        "must be a JSON object with at least \"sentences\"");
+    if (!doc_check_keys(ld->doc, root, "", keys, ld->err, ld->errlen))
+        return false;
+    const cJSON *n;
+    long long v;
+    if ((n = member(root, "name"))) {
+        if (!cJSON_IsString(n) || !*n->valuestring || strlen(n->valuestring) > 80)
+            return doc_fail(ld->doc, n, ld->err, ld->errlen, "name", "must be a string of 1 to 80 bytes");
+        free(sc->name);
+        sc->name = xstrdup(n->valuestring);
+    }
+    if ((n = member(root, "pad_id"))) {
+        if (!get_int(ld, n, "pad_id", 0, MS_MAX_TOKEN_ID, &v))
+            return false;
+        sc->pad_id = (int)v;
+    }
+    if ((n = member(root, "mask_id"))) {
+        if (!get_int(ld, n, "mask_id", 0, MS_MAX_TOKEN_ID, &v))
+            return false;
+        sc->mask_id = (int)v;
+    }
+    if (sc->pad_id == sc->mask_id)
+        return doc_fail(ld->doc, member(root, "mask_id"), ld->err, ld->errlen, "mask_id",
+                        "must differ from pad_id (%d)", sc->pad_id);
+    if ((n = member(root, "vocab"))) {
+        if (!load_vocab(ld, n))
+            return false;
+    } else {
+        for (int i = 0; i < sc->vocab.count; i++)
+            if (sc->vocab.ids[i] == sc->pad_id || sc->vocab.ids[i] == sc->mask_id)
+                return doc_fail(ld->doc, member(root, sc->vocab.ids[i] == sc->pad_id ? "pad_id" : "mask_id"),
+                                ld->err, ld->errlen, sc->vocab.ids[i] == sc->pad_id ? "pad_id" : "mask_id",
+                                "collides with the default vocabulary's id for \"%s\"; give a vocab too",
+                                sc->vocab.words[i]);
+    }
+    int choice;
+    if ((n = member(root, "padding"))) {
+        if (!get_choice(ld, n, "padding", (const char *const[]){"right", "left", NULL}, &choice))
+            return false;
+        sc->padding = (ScenarioPadding)choice;
+    }
+    if ((n = member(root, "fully_masked_rows"))) {
+        if (!get_choice(ld, n, "fully_masked_rows", (const char *const[]){"zero", "nan", NULL}, &choice))
+            return false;
+        sc->nan_policy = (ScenarioNanPolicy)choice;
+    }
+    if ((n = member(root, "mask_query_rows"))) {
+        if (!cJSON_IsBool(n))
+            return doc_fail(ld->doc, n, ld->err, ld->errlen, "mask_query_rows", "must be true or false");
+        sc->mask_query_rows = cJSON_IsTrue(n);
+    }
+    if ((n = member(root, "d_model"))) {
+        if (!get_int(ld, n, "d_model", 1, MS_MAX_D_MODEL, &v))
+            return false;
+        sc->d_model = (int)v;
+    }
+    if ((n = member(root, "seed"))) {
+        if (!get_int(ld, n, "seed", 0, 9007199254740991LL, &v))
+            return false;
+        sc->seed = (uint64_t)v;
+    }
+    const cJSON *sent = member(root, "sentences");
+    if (!sent)
+        return doc_fail(ld->doc, root, ld->err, ld->errlen, "sentences",
+                        "is missing; a scenario needs an array of sentences");
+    if (!load_sentences(ld, sent, "sentences", &sc->sentences, NULL))
+        return false;
+    int B = sc->sentences.count, L = longest(&sc->sentences);
+    if ((size_t)B * (size_t)L * (size_t)L > MS_MAX_ATTN_CELLS)
+        return doc_fail(ld->doc, sent, ld->err, ld->errlen, "sentences",
+                        "%d sentences of up to %d tokens make %zu attention cells; the limit is %u",
+                        B, L, (size_t)B * (size_t)L * (size_t)L, (unsigned)MS_MAX_ATTN_CELLS);
+    if ((n = member(root, "losses")) && !load_matrix(ld, n, "losses", B, L, 0, 1e6, &sc->losses))
+        return false;
+    if (!member(root, "losses") && B == 3 && L == 5)
+        sc->losses = dup_doubles(notebook_losses, 15);
+    if ((n = member(root, "loss_weights")) &&
+        !load_matrix(ld, n, "loss_weights", B, L, 0, 1, &sc->loss_weights))
+        return false;
+    mlm_from_batch(sc);
+    if ((n = member(root, "mlm"))) {
+        if (!load_mlm(ld, n))
+            return false;
+    } else {
+        mlm_draw(sc, 0.15, sc->seed + 1);
+    }
+    int mL = longest(&sc->mlm_source), mB = sc->mlm_source.count;
+    if ((size_t)mB * (size_t)mL * (size_t)mL > MS_MAX_ATTN_CELLS)
+        return doc_fail(ld->doc, member(root, "mlm"), ld->err, ld->errlen, "mlm.sentences",
+                        "too many attention cells; the limit is %u", (unsigned)MS_MAX_ATTN_CELLS);
+    return true;
+}
+
+Scenario *scenario_parse(const char *text, size_t len, const char *name, char *err, size_t errlen)
+{
+    Scenario *sc = NULL;
+    Doc *doc = doc_parse(text, len, name, err, errlen);
+    if (!doc)
+        return NULL;
+    sc = scenario_blank();
+    free(sc->name);
+    const char *base = strrchr(name, '/');
+    sc->name = xstrdup(base ? base + 1 : name);
+    Loader ld = {.doc = doc, .err = err, .errlen = errlen, .sc = sc};
+    if (!load(&ld, doc_root(doc)))
+        goto fail;
+    doc_free(doc);
+    return sc;
+fail:
+    doc_free(doc);
+    scenario_free(sc);
+    return NULL;
+}
+
+Scenario *scenario_load(const char *path, bool *io_error, char *err, size_t errlen)
+{
+    size_t len;
+    char *text = doc_read_file(path, &len, io_error, err, errlen);
+    if (!text)
+        return NULL;
+    Scenario *sc = scenario_parse(text, len, path, err, errlen);
+    free(text);
+    return sc;
+}

@@ -1,0 +1,103 @@
+#pragma once
+/* A scenario is everything maskscope computes from: the sentences, the
+ * vocabulary, padding side, model width, seed, per-token losses and the
+ * masked-language-modelling batch. scenario_default() is the notebook's
+ * running example. Ownership: every Scenario* returned here is freed by
+ * the caller with scenario_free. */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifndef MS_MAX_SENTENCES
+#define MS_MAX_SENTENCES 64
+#endif
+#ifndef MS_MAX_SEQ_LEN
+#define MS_MAX_SEQ_LEN 4096
+#endif
+#ifndef MS_MAX_VOCAB
+#define MS_MAX_VOCAB 65536
+#endif
+#ifndef MS_MAX_D_MODEL
+#define MS_MAX_D_MODEL 64
+#endif
+#ifndef MS_MAX_WORD_BYTES
+#define MS_MAX_WORD_BYTES 64
+#endif
+#ifndef MS_MAX_TOKEN_ID
+#define MS_MAX_TOKEN_ID 1000000000
+#endif
+/* B*L*L attention cells, bounds memory: 64 sentences of 4096 would be 8 GiB. */
+#ifndef MS_MAX_ATTN_CELLS
+#define MS_MAX_ATTN_CELLS (64u << 20)
+#endif
+
+#define SCENARIO_PAD_WORD "[PAD]"
+#define SCENARIO_MASK_WORD "[MASK]"
+
+typedef enum ScenarioPadding { SCENARIO_PAD_RIGHT, SCENARIO_PAD_LEFT } ScenarioPadding;
+
+/* What softmax does with a row whose every key is masked. */
+typedef enum ScenarioNanPolicy {
+    SCENARIO_ROWS_ZERO, /* weights 0, row flagged (default) */
+    SCENARIO_ROWS_NAN,  /* NaN, exactly as torch.softmax gives */
+} ScenarioNanPolicy;
+
+/* One list of token ids per sentence. */
+typedef struct Sentences {
+    int count;
+    int *lengths;
+    int **ids;
+} Sentences;
+
+typedef struct Vocab {
+    int count;
+    char **words;
+    int *ids;
+} Vocab;
+
+typedef struct Scenario {
+    char *name;           /* file name or "running example" */
+    Vocab vocab;          /* word -> id, in order of definition */
+    int pad_id, mask_id;
+    ScenarioPadding padding;
+    int d_model;
+    uint64_t seed;
+    ScenarioNanPolicy nan_policy;
+    bool mask_query_rows; /* also mask padded query rows (rows and columns) */
+    Sentences sentences;  /* the batch, before padding */
+    double *losses;       /* [B*L] per-token losses, or NULL: draw from seed */
+    double *loss_weights; /* [B*L] weights in [0,1] for the loss mask, or NULL */
+    Sentences mlm_source; /* the MLM batch's original tokens */
+    bool **mlm_masked;    /* [sentence][position]: replaced by [MASK] */
+    double *mlm_losses;   /* [B*L] for the MLM batch, or NULL: use losses */
+} Scenario;
+
+/* The notebook's running example: "The cat ate" / "The cat ate fish pie" /
+ * "The cat ate fish", its batch_losses and its three masked sentences. */
+Scenario *scenario_default(void);
+
+/* Loads a JSON scenario file (schema in README.md). On failure returns
+ * NULL and writes one line "file:line:column: field: problem" into err;
+ * *io_error tells an unreadable file (exit 1) from bad input (exit 2). */
+Scenario *scenario_load(const char *path, bool *io_error, char *err, size_t errlen);
+
+/* The same from text in memory; name is used in messages. */
+Scenario *scenario_parse(const char *text, size_t len, const char *name,
+                         char *err, size_t errlen);
+
+/* Frees a scenario; scenario_free(NULL) is a no-op. */
+void scenario_free(Scenario *sc);
+
+/* A deep copy (for edits such as toggling [MASK] in the window). */
+Scenario *scenario_copy(const Scenario *sc);
+
+/* The word for a token id: the vocabulary's, "[PAD]", "[MASK]", or NULL. */
+const char *scenario_word(const Scenario *sc, int id);
+
+/* Toggles [MASK] on token pos of MLM sentence s; false if out of range. */
+bool scenario_toggle_mlm(Scenario *sc, int s, int pos);
+
+/* Builds a scenario in code from sentence strings, the way a loader
+ * would, with every other field at its default. NULL + err on bad words. */
+Scenario *scenario_from_sentences(const char *const *sentences, int count,
+                                  char *err, size_t errlen);

@@ -1,0 +1,202 @@
+/* print(tensor) the way PyTorch does it, so a student can put maskscope's
+ * text beside the notebook's and see the same characters. The rules,
+ * from torch/_tensor_str.py with the default print options (precision 4,
+ * line width 80, summarise past 1000 elements with 3 edge items):
+ *   - one formatter for the whole tensor decides a common width;
+ *   - integers are right-aligned to the widest value;
+ *   - floats whose finite non-zero values are all whole print as "1.",
+ *     otherwise with 4 decimals, or in scientific notation when the
+ *     values span more than 1000x, exceed 1e8 or go below 1e-4;
+ *   - nested rows are joined by ",\n" and indented under the bracket. */
+#include "tensor.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "strbuf.h"
+#include "xmalloc.h"
+
+enum { PRECISION = 4, LINEWIDTH = 80, THRESHOLD = 1000, EDGEITEMS = 3 };
+
+typedef struct Formatter {
+    bool floating, int_mode, sci_mode;
+    int max_width;
+} Formatter;
+
+static void fmt_raw(const Formatter *f, double v, char *buf, size_t n)
+{
+    if (!f->floating) {
+        snprintf(buf, n, "%.0f", v);
+    } else if (isnan(v)) {
+        snprintf(buf, n, "nan");
+    } else if (f->sci_mode) {
+        snprintf(buf, n, "%.*e", PRECISION, v);
+    } else if (f->int_mode) {
+        snprintf(buf, n, isinf(v) ? "%.0f" : "%.0f.", v);
+    } else {
+        snprintf(buf, n, "%.*f", PRECISION, v);
+    }
+}
+
+/* the formatter sees the values that will be printed (summarised or not) */
+static Formatter formatter_new(bool floating, const double *vals, size_t n)
+{
+    Formatter f = {.floating = floating, .int_mode = true, .max_width = 1};
+    char buf[64];
+    if (!floating) {
+        for (size_t i = 0; i < n; i++) {
+            fmt_raw(&f, vals[i], buf, sizeof buf);
+            if ((int)strlen(buf) > f.max_width)
+                f.max_width = (int)strlen(buf);
+        }
+        return f;
+    }
+    double amin = INFINITY, amax = 0;
+    size_t count = 0;
+    for (size_t i = 0; i < n; i++) {
+        double v = vals[i];
+        if (!isfinite(v) || v == 0)
+            continue;
+        count++;
+        amin = fmin(amin, fabs(v));
+        amax = fmax(amax, fabs(v));
+        if (v != ceil(v))
+            f.int_mode = false;
+    }
+    if (count == 0)
+        return f;
+    bool wide = amax / amin > 1000.0 || amax > 1.0e8;
+    f.sci_mode = f.int_mode ? wide : (wide || amin < 1.0e-4);
+    for (size_t i = 0; i < n; i++) {
+        double v = vals[i];
+        if (!isfinite(v) || v == 0)
+            continue;
+        int w;
+        if (f.sci_mode)
+            w = snprintf(buf, sizeof buf, "%.*e", PRECISION, v);
+        else if (f.int_mode)
+            w = snprintf(buf, sizeof buf, "%.0f", v) + 1;
+        else
+            w = snprintf(buf, sizeof buf, "%.*f", PRECISION, v);
+        if (w > f.max_width)
+            f.max_width = w;
+    }
+    return f;
+}
+
+static void format_value(const Formatter *f, double v, char *buf, size_t n)
+{
+    char raw[64];
+    fmt_raw(f, v, raw, sizeof raw);
+    int pad = f->max_width - (int)strlen(raw);
+    snprintf(buf, n, "%*s%s", pad > 0 ? pad : 0, "", raw);
+}
+
+/* gather the values a summarised print shows: edge items of every dim */
+static void summarised(const Tensor *t, Strbuf *out, bool summarize)
+{
+    if (t->ndim == 0) {
+        strbuf_append(out, (const char *)&t->data[0], sizeof(double));
+        return;
+    }
+    int n = t->shape[0];
+    bool cut = summarize && n > 2 * EDGEITEMS;
+    for (int i = 0; i < n; i++) {
+        if (cut && i == EDGEITEMS)
+            i = n - EDGEITEMS;
+        Tensor s = tensor_slice(t, i);
+        summarised(&s, out, summarize);
+    }
+}
+
+static void vector_str(const Tensor *t, int indent, bool summarize, const Formatter *f, Strbuf *out)
+{
+    int element_length = f->max_width + 2;
+    int per_line = (LINEWIDTH - indent) / element_length;
+    if (per_line < 1)
+        per_line = 1;
+    int n = t->shape[0];
+    bool cut = summarize && n > 2 * EDGEITEMS;
+    char buf[96];
+    strbuf_puts(out, "[");
+    int item = 0;
+    for (int i = 0; i < n; i++) {
+        if (item > 0) {
+            if (item % per_line == 0) {
+                strbuf_puts(out, ",\n");
+                strbuf_repeat(out, ' ', (size_t)indent + 1);
+            } else {
+                strbuf_puts(out, ", ");
+            }
+        }
+        if (cut && i == EDGEITEMS) {
+            strbuf_puts(out, " ...");
+            i = n - EDGEITEMS - 1;
+        } else {
+            format_value(f, t->data[i], buf, sizeof buf);
+            strbuf_puts(out, buf);
+        }
+        item++;
+    }
+    strbuf_puts(out, "]");
+}
+
+static void tensor_str(const Tensor *t, int indent, bool summarize, const Formatter *f, Strbuf *out)
+{
+    if (t->ndim == 1) {
+        vector_str(t, indent, summarize, f, out);
+        return;
+    }
+    int n = t->shape[0];
+    bool cut = summarize && n > 2 * EDGEITEMS;
+    strbuf_puts(out, "[");
+    for (int i = 0; i < n; i++) {
+        if (i > 0) {
+            strbuf_puts(out, ",");
+            strbuf_repeat(out, '\n', (size_t)t->ndim - 1);
+            strbuf_repeat(out, ' ', (size_t)indent + 1);
+        }
+        if (cut && i == EDGEITEMS) {
+            strbuf_puts(out, "...");
+            i = n - EDGEITEMS - 1;
+            continue;
+        }
+        Tensor s = tensor_slice(t, i);
+        tensor_str(&s, indent + 1, summarize, f, out);
+    }
+    strbuf_puts(out, "]");
+}
+
+char *tensor_format(const Tensor *t)
+{
+    Strbuf out = {0};
+    strbuf_puts(&out, "tensor(");
+    if (t->size == 0) {
+        strbuf_puts(&out, "[]");
+        if (t->ndim != 1) {
+            strbuf_puts(&out, ", size=(");
+            for (int i = 0; i < t->ndim; i++)
+                strbuf_printf(&out, i ? ", %d" : "%d", t->shape[i]);
+            strbuf_puts(&out, t->ndim == 1 ? ",))" : "))");
+            return strbuf_take(&out);
+        }
+        strbuf_puts(&out, ")");
+        return strbuf_take(&out);
+    }
+    bool summarize = t->size > THRESHOLD;
+    Strbuf vals = {0};
+    summarised(t, &vals, summarize);
+    Formatter f = formatter_new(t->dtype == TENSOR_FLOAT, (const double *)(void *)vals.data,
+                                vals.len / sizeof(double));
+    strbuf_free(&vals);
+    if (t->ndim == 0) {
+        char buf[96];
+        format_value(&f, t->data[0], buf, sizeof buf);
+        strbuf_puts(&out, buf);
+    } else {
+        tensor_str(t, (int)strlen("tensor("), summarize, &f, &out);
+    }
+    strbuf_puts(&out, ")");
+    return strbuf_take(&out);
+}
