@@ -345,8 +345,11 @@ static void mlm_from_batch(Scenario *sc)
     sentences_free(&sc->mlm_source);
     sentences_copy(&sc->mlm_source, &sc->sentences);
     sc->mlm_masked = xcalloc((size_t)sc->mlm_source.count, sizeof *sc->mlm_masked);
-    for (int s = 0; s < sc->mlm_source.count; s++)
+    for (int s = 0; s < sc->mlm_source.count; s++) {
         sc->mlm_masked[s] = xcalloc((size_t)sc->mlm_source.lengths[s] + 1, sizeof(bool));
+        for (int i = 0; i < sc->mlm_source.lengths[s]; i++)
+            sc->mlm_masked[s][i] = sc->mlm_source.ids[s][i] == sc->mask_id; /* a literal [MASK] */
+    }
 }
 
 Scenario *scenario_from_sentences(const char *const *sentences, int count, char *err, size_t errlen)

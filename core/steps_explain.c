@@ -12,6 +12,7 @@
 
 #define SHOWN_TERMS 4
 
+/* an operand: negative numbers in parentheses, "(−0.21) + (−∞)" */
 static void num(Strbuf *sb, double v)
 {
     char buf[48];
@@ -20,6 +21,20 @@ static void num(Strbuf *sb, double v)
         strbuf_printf(sb, "(%s)", buf);
     else
         strbuf_puts(sb, buf);
+}
+
+/* a value standing alone, or a result: no parentheses */
+static void plain(Strbuf *sb, double v)
+{
+    char buf[48];
+    steps_format_value(v, false, 2, buf, sizeof buf);
+    strbuf_puts(sb, buf);
+}
+
+static void result(Strbuf *sb, double v)
+{
+    strbuf_puts(sb, " = ");
+    plain(sb, v);
 }
 
 /* "a0·b0 + a1·b1 + … " for a dot product of n terms */
@@ -65,7 +80,7 @@ static void explain_mask(const Steps *st, const Panel *p, int s, int q, int k, d
         num(sb, tensor_at2(st->A_causal, q, k));
         strbuf_puts(sb, " = ");
     }
-    num(sb, v);
+    plain(sb, v);
     if (v == 0) {
         strbuf_printf(sb, ": query %d may attend to key %d (\u201c%s\u201d)", q, k, key);
         return;
@@ -108,24 +123,23 @@ bool steps_explain(const Steps *st, int step, int panel, int row, int col, char 
             strbuf_puts(&sb, ": masked, the model must predict the original word here");
     } else if (is(p, "padding_mask")) {
         strbuf_printf(&sb, "padding_mask[%d][%d] = ", s, pos);
-        num(&sb, v);
+        plain(&sb, v);
         strbuf_puts(&sb, v == 0 ? ": a real token, keys here are kept" : ": [PAD], blocked as a key");
     } else if (is_mask(p)) {
         explain_mask(st, p, s, row, col, v, &sb);
     } else if (is(p, "X")) {
         strbuf_printf(&sb, "X[%d][%d] = component %d of the embedding of \u201c%s\u201d = ", row, col, col,
                       bt->labels[s * L + row]);
-        num(&sb, v);
+        plain(&sb, v);
     } else if (strcmp(st->steps[step].slug, "qkv") == 0 && (is(p, "Q") || is(p, "K") || is(p, "V"))) {
         const Tensor *w = is(p, "Q") ? a->W_q : is(p, "K") ? a->W_k : a->W_v;
         strbuf_printf(&sb, "%s[%d][%d] = \u03a3\u2096 X[%d][k]\u00b7W_%c[k][%d] = ", p->name, row, col, row,
                       p->name[0] + ('a' - 'A'), col);
         terms(&sb, &a->embeddings->data[((size_t)s * L + row) * d], 1, &w->data[col], (size_t)d, d);
-        strbuf_puts(&sb, " = ");
-        num(&sb, v);
+        result(&sb, v);
     } else if (strncmp(p->name, "K\u1d40", strlen("K\u1d40")) == 0) {
         strbuf_printf(&sb, "K\u1d40[%d][%d] = K[%d][%d] = ", row, col, col, row);
-        num(&sb, v);
+        plain(&sb, v);
     } else if (is(p, "A_scores")) {
         const double *qv = &a->Q->data[((size_t)s * L + row) * d];
         const double *kv = &a->K->data[((size_t)s * L + col) * d];
@@ -140,8 +154,7 @@ bool steps_explain(const Steps *st, int step, int panel, int row, int col, char 
         num(&sb, dot);
         strbuf_puts(&sb, " / ");
         num(&sb, sqrt((double)d));
-        strbuf_puts(&sb, " = ");
-        num(&sb, v);
+        result(&sb, v);
     } else if (is(p, "A_masked")) {
         const char *mn = st->mode == STEPS_CAUSAL ? "A_causal" : st->mode == STEPS_COMBINED ? "A_mask" : "A_pad";
         strbuf_printf(&sb, "%s[%d][%d] = A_scores[%d][%d] + %s[%d][%d] = ", p->title, row, col, row, col, mn, row,
@@ -149,8 +162,7 @@ bool steps_explain(const Steps *st, int step, int panel, int row, int col, char 
         num(&sb, tensor_at3(a->scores, s, row, col));
         strbuf_puts(&sb, " + ");
         num(&sb, tensor_at3(a->mask, s, row, col));
-        strbuf_puts(&sb, " = ");
-        num(&sb, v);
+        result(&sb, v);
     } else if (is(p, "A_weights")) {
         const double *m = &a->masked->data[((size_t)s * L + row) * L];
         const double *w = &a->weights->data[((size_t)s * L + row) * L];
@@ -161,7 +173,7 @@ bool steps_explain(const Steps *st, int step, int panel, int row, int col, char 
         }
         if (a->row_blocked[s * L + row]) {
             strbuf_printf(&sb, "%s[%d][%d] = ", p->title, row, col);
-            num(&sb, v);
+            plain(&sb, v);
             strbuf_printf(&sb, ": every key of row %d is \u2212\u221e, softmax is 0/0; %s", row,
                           isnan(v) ? "PyTorch returns NaN" : "maskscope's safe policy gives 0");
         } else {
@@ -175,32 +187,29 @@ bool steps_explain(const Steps *st, int step, int panel, int row, int col, char 
             num(&sb, mx);
             strbuf_puts(&sb, ") / ");
             num(&sb, e);
-            strbuf_puts(&sb, " = ");
-            num(&sb, v);
+            result(&sb, v);
             strbuf_printf(&sb, "; row %d sums to %.4f", row, sum);
         }
     } else if (is(p, "output") || (is(p, "V") && strcmp(st->steps[step].slug, "output") == 0)) {
         if (is(p, "V")) {
             strbuf_printf(&sb, "V[%d][%d] = value of \u201c%s\u201d, dim %d = ", row, col, bt->labels[s * L + row],
                           col);
-            num(&sb, v);
+            plain(&sb, v);
         } else {
             strbuf_printf(&sb, "output[%d][%d] = \u03a3\u2096 A_weights[%d][k]\u00b7V[k][%d] = ", row, col, row, col);
             terms(&sb, &a->weights->data[((size_t)s * L + row) * L], 1, &a->V->data[(size_t)s * L * d + col],
                   (size_t)d, L);
-            strbuf_puts(&sb, " = ");
-            num(&sb, v);
+            result(&sb, v);
         }
     } else if (is(p, "masked losses")) {
         strbuf_printf(&sb, "batch_losses[%d][%d] \u00d7 mask[%d][%d] = ", s, pos, s, pos);
         num(&sb, tensor_at2(st->losses, s, pos));
         strbuf_puts(&sb, " \u00d7 ");
         num(&sb, tensor_at2(st->loss_mask, s, pos));
-        strbuf_puts(&sb, " = ");
-        num(&sb, v);
+        result(&sb, v);
     } else {
         strbuf_printf(&sb, "%s[%d][%d] = ", p->name, s, pos);
-        num(&sb, v);
+        plain(&sb, v);
         if (p->scale == PANEL_UNIT && v == 0)
             strbuf_puts(&sb, st->mode == STEPS_MLM ? ": not a [MASK] position, no loss" : ": [PAD], no loss");
     }

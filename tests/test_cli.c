@@ -1,0 +1,216 @@
+/* The command line as a user meets it: the exact text of `print`, the
+ * JSON of `dump`, exit statuses and one-line errors. Runs the real
+ * binary (MASKSCOPE_BIN). */
+#include <criterion/criterion.h>
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+typedef struct Run {
+    int status;
+    char *out, *err;
+} Run;
+
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    cr_assert_not_null(f, "cannot open %s", path);
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *s = calloc(1, (size_t)n + 1);
+    cr_assert_eq(fread(s, 1, (size_t)n, f), (size_t)n);
+    fclose(f);
+    return s;
+}
+
+/* runs "maskscope ARGS" in a shell, capturing stdout and stderr */
+static Run run(const char *args)
+{
+    const char *bin = getenv("MASKSCOPE_BIN");
+    cr_assert_not_null(bin, "MASKSCOPE_BIN is not set");
+    char out[] = "/tmp/ms-out-XXXXXX", err[] = "/tmp/ms-err-XXXXXX";
+    close(mkstemp(out));
+    close(mkstemp(err));
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "'%s' %s >%s 2>%s </dev/null", bin, args, out, err);
+    int st = system(cmd);
+    Run r = {.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128, .out = slurp(out), .err = slurp(err)};
+    unlink(out);
+    unlink(err);
+    return r;
+}
+
+static void done(Run *r)
+{
+    free(r->out);
+    free(r->err);
+}
+
+static void expect_print(const char *args, const char *want)
+{
+    Run r = run(args);
+    cr_assert_eq(r.status, 0, "%s: %s", args, r.err);
+    cr_assert_str_eq(r.out, want, "maskscope %s", args);
+    cr_assert_str_eq(r.err, "");
+    done(&r);
+}
+
+Test(cli, prints_the_notebook_byte_for_byte)
+{
+    expect_print("print batch", "tensor([[1, 2, 3, 0, 0],\n        [1, 2, 3, 4, 5],\n        [1, 2, 3, 4, 0]])\n");
+    expect_print("print batch_nonzero_indicies", "tensor([2, 4, 3])\n");
+    expect_print("print batch_loss", "0.650\n");
+    expect_print("print mlm_batch_loss", "0.505\n");
+    expect_print("print mlm_batch", "tensor([[  1, 999,   3,   4, 999],\n        [999,   2, 999,   4,   5],\n"
+                                    "        [  1,   2,   3, 999,   5]])\n");
+    expect_print("print A_causal", "tensor([[0., -inf, -inf, -inf, -inf],\n        [0., 0., -inf, -inf, -inf],\n"
+                                   "        [0., 0., 0., -inf, -inf],\n        [0., 0., 0., 0., -inf],\n"
+                                   "        [0., 0., 0., 0., 0.]])\n");
+    expect_print("print padding_mask", "tensor([[0., 0., 0., -inf, -inf],\n        [0., 0., 0., 0., 0.],\n"
+                                       "        [0., 0., 0., 0., -inf]])\n");
+}
+
+Test(cli, list_names_every_notebook_variable)
+{
+    Run r = run("print --list");
+    cr_assert_eq(r.status, 0);
+    const char *names[] = {"batch", "batch_nonzero_indicies", "padding_loss_mask", "batch_losses", "batch_loss",
+                           "mlm_batch", "mlm_loss_mask", "mlm_batch_loss", "padding_mask", "A0_pad", "A_causal",
+                           "Q", "K", "V", "A_scores", "A_masked", "A_weights", "output"};
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+        char needle[64];
+        snprintf(needle, sizeof needle, "\n  %s ", names[i]);
+        cr_assert(strstr(r.out, needle), "--list lacks %s", names[i]);
+    }
+    done(&r);
+}
+
+Test(cli, causal_weights_of_the_first_query_are_one_then_zeros)
+{
+    Run r = run("print A_weights --mode causal --sentence 1");
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    const char *first = "tensor([[1.0000, 0.0000, 0.0000, 0.0000, 0.0000],\n";
+    cr_assert(strncmp(r.out, first, strlen(first)) == 0, "%s", r.out);
+    done(&r);
+}
+
+Test(cli, bad_usage_exits_2_with_one_line)
+{
+    const char *cases[][2] = {
+        {"print nosuch", "maskscope print: unknown name 'nosuch'; maskscope print --list shows the names\n"},
+        {"print A_scores --mode sideways",
+         "maskscope print: --mode: 'sideways' is not a mode; use padding, causal, combined or mlm\n"},
+        {"print A_scores --sentence 7", "maskscope print: sentence: 7 is out of range; the  batch has sentences 0 to 2 (or all)\n"},
+        {"print batch --sentence 1", "maskscope print: batch does not take --sentence\n"},
+        {"frobnicate", "maskscope: unknown command 'frobnicate'; try maskscope --help\n"},
+        {"dump --sentence 1", "maskscope dump: dump writes the whole batch; --sentence does not apply\n"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        Run r = run(cases[i][0]);
+        cr_assert_eq(r.status, 2, "%s", cases[i][0]);
+        cr_assert_str_eq(r.err, cases[i][1]);
+        cr_assert_str_eq(r.out, "");
+        done(&r);
+    }
+}
+
+Test(cli, a_missing_scenario_file_is_an_io_error)
+{
+    Run r = run("print batch --scenario /nonexistent/s.json");
+    cr_assert_eq(r.status, 1);
+    cr_assert_str_eq(r.err, "/nonexistent/s.json: cannot open: No such file or directory\n");
+    done(&r);
+}
+
+Test(cli, an_invalid_scenario_names_file_line_column)
+{
+    char path[] = "/tmp/ms-scn-XXXXXX";
+    int fd = mkstemp(path);
+    const char *text = "{\n  \"sentences\": [\"a b\"],\n  \"seed\": -1\n}\n";
+    cr_assert_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+    close(fd);
+    char args[256];
+    snprintf(args, sizeof args, "dump --scenario %s", path);
+    Run r = run(args);
+    char want[256];
+    snprintf(want, sizeof want, "%s:3:11: seed: must be a whole number from 0 to 9007199254740991\n", path);
+    cr_assert_eq(r.status, 2);
+    cr_assert_str_eq(r.err, want);
+    cr_assert_str_eq(r.out, "");
+    done(&r);
+    unlink(path);
+}
+
+Test(cli, dump_has_every_tensor_with_its_shape)
+{
+    Run r = run("dump --mode combined");
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cJSON *j = cJSON_Parse(r.out);
+    cr_assert_not_null(j);
+    struct {
+        const char *name;
+        int ndim, shape[3];
+    } want[] = {{"batch", 2, {3, 5}},      {"embeddings", 3, {3, 5, 4}}, {"W_q", 2, {4, 4}},
+                {"Q", 3, {3, 5, 4}},       {"scores", 3, {3, 5, 5}},     {"mask", 3, {3, 5, 5}},
+                {"masked_scores", 3, {3, 5, 5}}, {"weights", 3, {3, 5, 5}}, {"output", 3, {3, 5, 4}},
+                {"loss_mask", 2, {3, 5}},  {"losses", 2, {3, 5}}};
+    for (size_t i = 0; i < sizeof want / sizeof *want; i++) {
+        cJSON *t = cJSON_GetObjectItemCaseSensitive(j, want[i].name);
+        cr_assert_not_null(t, "%s missing", want[i].name);
+        cJSON *shape = cJSON_GetObjectItemCaseSensitive(t, "shape");
+        cr_assert_eq(cJSON_GetArraySize(shape), want[i].ndim, "%s", want[i].name);
+        int size = 1;
+        for (int k = 0; k < want[i].ndim; k++) {
+            cr_assert_eq(cJSON_GetArrayItem(shape, k)->valueint, want[i].shape[k]);
+            size *= want[i].shape[k];
+        }
+        cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(t, "data")), size);
+    }
+    /* -inf is a string; sentence 0, query 0, key 1 is blocked by the causal mask */
+    cJSON *mask = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(j, "mask"), "data");
+    cr_assert_str_eq(cJSON_GetArrayItem(mask, 1)->valuestring, "-inf");
+    cr_assert_float_eq(cJSON_GetObjectItemCaseSensitive(j, "loss")->valuedouble, 7.8006 / 12, 1e-12);
+    cJSON_Delete(j);
+    done(&r);
+}
+
+Test(cli, dump_to_a_file_is_atomic)
+{
+    Run r = run("dump -o /nonexistent-dir/d.json");
+    cr_assert_eq(r.status, 1);
+    cr_assert(strstr(r.err, "/nonexistent-dir/d.json: cannot write"), "%s", r.err);
+    done(&r);
+    char dir[] = "/tmp/ms-dump-XXXXXX";
+    cr_assert_not_null(mkdtemp(dir));
+    char args[256], path[200];
+    snprintf(path, sizeof path, "%s/d.json", dir);
+    snprintf(args, sizeof args, "dump --mode mlm -o %s", path);
+    r = run(args);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    char *text = slurp(path);
+    cJSON *j = cJSON_Parse(text);
+    cr_assert_not_null(j);
+    cr_assert_str_eq(cJSON_GetObjectItemCaseSensitive(j, "mode")->valuestring, "mlm");
+    cJSON_Delete(j);
+    free(text);
+    done(&r);
+    unlink(path);
+    rmdir(dir);
+}
+
+Test(cli, help_and_version)
+{
+    Run r = run("--help");
+    cr_assert_eq(r.status, 0);
+    cr_assert(strstr(r.out, "maskscope print NAME"));
+    done(&r);
+    r = run("--version");
+    cr_assert_eq(r.status, 0);
+    cr_assert(strncmp(r.out, "maskscope ", 10) == 0);
+    done(&r);
+}

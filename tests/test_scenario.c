@@ -1,0 +1,139 @@
+/* Loading scenarios: the defaults, tokenising, every optional field, and
+ * errors that point at the right place. (The long catalogue of hostile
+ * files lives in tests/hostile/.) */
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "scenario.h"
+
+static Scenario *parse(const char *json, char *err, size_t n)
+{
+    return scenario_parse(json, strlen(json), "t.json", err, n);
+}
+
+Test(scenario, default_is_the_running_example)
+{
+    Scenario *sc = scenario_default();
+    cr_assert_eq(sc->sentences.count, 3);
+    int want[3][5] = {{1, 2, 3}, {1, 2, 3, 4, 5}, {1, 2, 3, 4}};
+    int lens[3] = {3, 5, 4};
+    for (int s = 0; s < 3; s++) {
+        cr_assert_eq(sc->sentences.lengths[s], lens[s]);
+        for (int i = 0; i < lens[s]; i++)
+            cr_assert_eq(sc->sentences.ids[s][i], want[s][i]);
+    }
+    cr_assert_eq(sc->pad_id, 0);
+    cr_assert_eq(sc->mask_id, 999);
+    cr_assert_eq(sc->d_model, 4);
+    cr_assert_str_eq(scenario_word(sc, 4), "fish");
+    cr_assert_str_eq(scenario_word(sc, 0), "[PAD]");
+    cr_assert_str_eq(scenario_word(sc, 999), "[MASK]");
+    cr_assert_null(scenario_word(sc, 6));
+    scenario_free(sc);
+}
+
+Test(scenario, new_words_get_the_next_free_ids_in_order)
+{
+    char err[256];
+    Scenario *sc = parse("{\"sentences\": [\"The dog ate\", \"a dog sat\"]}", err, sizeof err);
+    cr_assert_not_null(sc, "%s", err);
+    cr_assert_eq(sc->sentences.ids[0][1], 6); /* dog */
+    cr_assert_eq(sc->sentences.ids[1][0], 7); /* a */
+    cr_assert_eq(sc->sentences.ids[1][1], 6);
+    cr_assert_eq(sc->sentences.ids[1][2], 8); /* sat */
+    scenario_free(sc);
+}
+
+Test(scenario, ids_skip_the_reserved_pad_and_mask)
+{
+    char err[256];
+    Scenario *sc = parse("{\"vocab\": {\"a\": 1}, \"mask_id\": 2, \"sentences\": [\"a b\"]}", err, sizeof err);
+    cr_assert_not_null(sc, "%s", err);
+    cr_assert_eq(sc->sentences.ids[0][1], 3); /* 2 is [MASK] */
+    scenario_free(sc);
+}
+
+Test(scenario, every_field_loads)
+{
+    char err[256];
+    const char *json = "{\n"
+                       "  \"name\": \"demo\", \"sentences\": [[1, 2], \"The [MASK] ate\"],\n"
+                       "  \"padding\": \"left\", \"d_model\": 8, \"seed\": 7,\n"
+                       "  \"losses\": [[0.1, 0.2, 0.3], [0.4, 0.5, 0.6]],\n"
+                       "  \"loss_weights\": [[1, 0.5, 0], [1, 1, 1]],\n"
+                       "  \"fully_masked_rows\": \"nan\", \"mask_query_rows\": true,\n"
+                       "  \"mlm\": {\"masked\": [[0], [2]]}\n"
+                       "}";
+    Scenario *sc = parse(json, err, sizeof err);
+    cr_assert_not_null(sc, "%s", err);
+    cr_assert_str_eq(sc->name, "demo");
+    cr_assert_eq(sc->padding, SCENARIO_PAD_LEFT);
+    cr_assert_eq(sc->d_model, 8);
+    cr_assert_eq(sc->seed, 7u);
+    cr_assert_eq(sc->nan_policy, SCENARIO_ROWS_NAN);
+    cr_assert(sc->mask_query_rows);
+    cr_assert_float_eq(sc->losses[4], 0.5, 1e-12);
+    cr_assert_float_eq(sc->loss_weights[1], 0.5, 1e-12);
+    cr_assert_eq(sc->sentences.ids[1][1], 999);
+    cr_assert(sc->mlm_masked[0][0]);
+    cr_assert(sc->mlm_masked[1][1]); /* the literal [MASK] */
+    cr_assert(sc->mlm_masked[1][2]);
+    cr_assert_not(sc->mlm_masked[0][1]);
+    scenario_free(sc);
+}
+
+Test(scenario, errors_name_line_column_and_field)
+{
+    char err[256];
+    cr_assert_null(parse("{\n  \"sentences\": [\"a\"],\n  \"d_model\": \"four\"\n}", err, sizeof err));
+    cr_assert_str_eq(err, "t.json:3:14: d_model: must be a whole number from 1 to 64");
+    cr_assert_null(parse("{\"sentences\": [\"a\"], \"padding\": \"middle\"}", err, sizeof err));
+    cr_assert_str_eq(err, "t.json:1:33: padding: must be one of right, left");
+    cr_assert_null(parse("{\"sentences\": [\"a\"], \"sentense\": 1}", err, sizeof err));
+    cr_assert_str_eq(err, "t.json:1:22: sentense: unknown key; allowed keys are name, sentences, vocab, pad_id, "
+                          "mask_id, padding, d_model, seed, losses, loss_weights, fully_masked_rows, "
+                          "mask_query_rows, mlm");
+    cr_assert_null(parse("{\"sentences\": [\"a\", \"  \"]}", err, sizeof err));
+    cr_assert_str_eq(err, "t.json:1:21: sentences[1]: is empty; every sentence needs at least one word");
+    cr_assert_null(parse("{\"sentences\": [\"a\"]", err, sizeof err));
+    cr_assert_str_eq(err, "t.json:1:20: json: unexpected end of file; the JSON is incomplete");
+}
+
+Test(scenario, weights_must_lie_in_the_unit_interval)
+{
+    char err[256];
+    cr_assert_null(parse("{\"sentences\": [\"a b\"], \"loss_weights\": [[1, 1.5]]}", err, sizeof err));
+    cr_assert_str_eq(err, "t.json:1:45: loss_weights[0][1]: must be a finite number from 0 to 1");
+}
+
+Test(scenario, probability_masking_is_seeded_and_never_empty)
+{
+    char err[256];
+    const char *json = "{\"sentences\": [\"a b c d e f g h\", \"x y\"], \"mlm\": {\"probability\": 0.15, \"seed\": 3}}";
+    Scenario *a = parse(json, err, sizeof err), *b = parse(json, err, sizeof err);
+    cr_assert(a && b, "%s", err);
+    for (int s = 0; s < 2; s++) {
+        int count = 0;
+        for (int i = 0; i < a->mlm_source.lengths[s]; i++) {
+            cr_assert_eq(a->mlm_masked[s][i], b->mlm_masked[s][i]);
+            count += a->mlm_masked[s][i];
+        }
+        cr_assert_geq(count, 1);
+    }
+    scenario_free(a);
+    scenario_free(b);
+}
+
+Test(scenario, copy_is_deep_and_toggle_flips_one_position)
+{
+    Scenario *sc = scenario_default();
+    Scenario *c = scenario_copy(sc);
+    cr_assert(scenario_toggle_mlm(c, 2, 0));
+    cr_assert(c->mlm_masked[2][0]);
+    cr_assert_not(sc->mlm_masked[2][0]);
+    cr_assert_not(scenario_toggle_mlm(c, 3, 0));
+    cr_assert_not(scenario_toggle_mlm(c, 0, 5));
+    scenario_free(c);
+    scenario_free(sc);
+    scenario_free(NULL);
+}
