@@ -63,8 +63,9 @@ struct Fonts {
 
 static bool readable(const char *dir)
 {
-    char path[4096];
-    snprintf(path, sizeof path, "%s/fonts/%s", dir, face_files[0]);
+    char path[4200];
+    if (snprintf(path, sizeof path, "%s/fonts/%s", dir, face_files[0]) >= (int)sizeof path)
+        return false;
     FILE *fp = fopen(path, "rb");
     if (!fp) return false;
     fclose(fp);
@@ -87,7 +88,8 @@ bool font_find_data_dir(char *dir, size_t n, char *err, size_t errlen)
         static const char *const rel[] = { "../assets", "../../assets", "../share/maskscope" };
         for (size_t i = 0; i < sizeof rel / sizeof rel[0]; i++) {
             char cand[4096];
-            snprintf(cand, sizeof cand, "%s%s", base, rel[i]);
+            if (snprintf(cand, sizeof cand, "%s%s", base, rel[i]) >= (int)sizeof cand)
+                continue;
             if (readable(cand)) {
                 snprintf(dir, n, "%s", cand);
                 SDL_free(base);
@@ -126,7 +128,10 @@ Fonts *font_open(SDL_Renderer *r, char *err, size_t errlen)
     f->ttf_inited = true;
     for (int i = 0; i < FONT_FACE_COUNT; i++) {
         char path[4200];
-        snprintf(path, sizeof path, "%s/fonts/%s", dir, face_files[i]);
+        if (snprintf(path, sizeof path, "%s/fonts/%s", dir, face_files[i]) >= (int)sizeof path) {
+            snprintf(err, errlen, "%s: path too long", dir);
+            goto fail;
+        }
         f->ttf[i] = TTF_OpenFont(path, 16);
         if (!f->ttf[i]) {
             snprintf(err, errlen, "%s: cannot open font: %s", path, TTF_GetError());

@@ -47,7 +47,7 @@ static const Theme themes[THEME_COUNT] = {
         .masked = RGB(0x2B2B2B), .hatch = RGB(0x5C5C5C), .masked_text = RGB(0xFFFFFF),
         .nan = RGB(0xD9D9D9),
         .pad = RGB(0xBDBDBD), .mask_token = RGB(0xAA3377), .token = RGB(0xDCEBF7),
-        .dim = { 0xFF, 0xFF, 0xFF, 150 }, .highlight = RGB(0xD55E00),
+        .dim = { 0xFF, 0xFF, 0xFF, 110 }, .highlight = RGB(0xD55E00),
     },
     [THEME_DARK] = {
         .name = "dark",
@@ -57,7 +57,7 @@ static const Theme themes[THEME_COUNT] = {
         .masked = RGB(0x050505), .hatch = RGB(0x4A4A4A), .masked_text = RGB(0xF0F0F0),
         .nan = RGB(0x6B6B6B),
         .pad = RGB(0x5E5E5E), .mask_token = RGB(0xCC6699), .token = RGB(0x2E4A66),
-        .dim = { 0x17, 0x18, 0x1C, 160 }, .highlight = RGB(0xFFB000),
+        .dim = { 0x17, 0x18, 0x1C, 120 }, .highlight = RGB(0xFFB000),
     },
 };
 
@@ -110,6 +110,14 @@ Rgba theme_mix(Rgba a, Rgba b, double t)
 }
 
 /* piecewise-linear through n evenly spaced stops, t in [0,1] */
+Rgba theme_faded(const Theme *th, Rgba c)
+{
+    uint8_t y = (uint8_t)lround(0.299 * c.r + 0.587 * c.g + 0.114 * c.b);
+    Rgba grey = { y, y, y, 255 };
+    Rgba muted = theme_mix(grey, c, 0.7);
+    return theme_mix(th->dim, muted, th->dim.a / 255.0);
+}
+
 static Rgba ramp(const Rgba *stops, int n, double t)
 {
     if (!(t > 0)) return stops[0]; /* also NaN */

@@ -43,7 +43,7 @@ typedef struct Theme {
     Rgba pad;          /* [PAD] token cell */
     Rgba mask_token;   /* [MASK] token cell */
     Rgba token;        /* any other token cell */
-    Rgba dim;          /* veil over greyed-out (padding) rows and columns; uses a */
+    Rgba dim;          /* greyed-out (padding) cells are pulled towards this by a/255 */
     Rgba highlight;    /* outline of the highlighted token's row/column */
 } Theme;
 
@@ -77,5 +77,8 @@ double theme_contrast(Rgba a, Rgba b);
 /* Whichever of the theme's near-black and near-white text colours has
  * the higher contrast against bg. */
 Rgba theme_text_on(Rgba bg);
+/* c greyed out for padding rows/columns: mostly desaturated, pulled
+ * towards the background. */
+Rgba theme_faded(const Theme *th, Rgba c);
 /* a blended over b with weight t in [0,1] (t = 1 gives a). */
 Rgba theme_mix(Rgba a, Rgba b, double t);

@@ -1,0 +1,1153 @@
+/* Drawing one step.
+ *
+ * A step is a few matrices joined by operators, like the notebook's
+ * figures: A_scores + A_pad = A_masked, A_masked softmax → A_weights,
+ * A_weights × V = output. The frame is a header (title, where we are,
+ * formula, which axis is which), the matrices, a legend for every colour
+ * scale on screen, and a footer (caption, note, result).
+ *
+ * Layout is a search for the largest cell size that fits: every text
+ * size follows from the frame size (u = one pixel at 1280×720), the
+ * header and footer take what their text needs, and the matrices get
+ * the rest. Panels of one grid row form a strip; in the batch view the
+ * B strips are stacked, or set side by side in columns when that gives
+ * bigger cells. All cells of a frame share one size so that shapes
+ * compare at a glance, as in the notebook.
+ *
+ * Small matrices get one rectangle per cell with the value printed in it
+ * when it fits; −∞ cells are dark and hatched with 45° stripes anchored
+ * to the frame (so a masked region reads as one hatched area) and carry
+ * a "−∞" glyph. Matrices above DRAW_TEXT_CELLS per side become heatmaps:
+ * each pixel of the panel is computed into one buffer (cell colours from
+ * a 256-entry table of the map) and streamed into one texture. Nothing
+ * here allocates once the buffer and the glyph atlases have grown to the
+ * frame's needs. */
+#include "draw.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "font.h"
+#include "xmalloc.h"
+
+#define LUT_N 256
+#define LEGEND_MAX 12
+
+typedef struct Sizes {
+    double u;
+    int margin, gap, pad;
+    int title, sub, formula, body, note, result;
+    int ptitle, label, label_min, axis, op, op_word, legend;
+    int val_max, val_min;
+    int cell_max;
+} Sizes;
+
+/* the geometry of one panel at a given cell size */
+typedef struct Geo {
+    int panel, strip;
+    int rows, cols;
+    bool heat;
+    int gw, gh;          /* grid pixels */
+    int cw;              /* text-mode cell side */
+    int rl_w;            /* row-label box width */
+    int cl_h;            /* column-label band height */
+    int head_h;          /* title + axis line */
+    int w, h;            /* whole panel */
+    int op_w;            /* operator before it, 0 if none */
+    int label_px;        /* row labels */
+    int col_px;          /* column labels */
+    bool share_rows;     /* same row labels as the panel before: not repeated */
+    bool stagger;        /* column labels on two alternating lines */
+    int row_tick, col_tick; /* label every n-th row/column */
+    int x, y;            /* grid top-left, once placed */
+} Geo;
+
+typedef struct LegendItem {
+    int kind;            /* 0 bar, 1 swatch */
+    PanelScale scale;
+    double vmin, vmax;
+    Rgba swatch;
+    bool hatched;
+    char label[96];
+} LegendItem;
+
+struct Draw {
+    SDL_Renderer *r;
+    Fonts *f;
+    Geo geo[DRAW_MAX_PANELS];
+    int ngeo;
+    int strip_w[MS_MAX_SENTENCES], strip_h[MS_MAX_SENTENCES];
+    LegendItem legend[LEGEND_MAX];
+    int nlegend;
+    /* heatmap streaming */
+    SDL_Texture *heat;
+    int heat_w, heat_h;
+    uint32_t *pixels;
+    size_t npixels;
+    int *xcell;
+    size_t nxcell;
+    uint32_t lut[LUT_N], lut_dim[LUT_N];
+    /* frame state */
+    const Theme *th;
+    const DrawOptions *o;
+    bool compact;        /* batch view: shared row labels, no per-panel axis line */
+    Sizes sz;
+    SDL_Point lines[2048];
+};
+
+DrawOptions draw_options_default(void)
+{
+    return (DrawOptions){
+        .theme = THEME_LIGHT, .palette = THEME_VIRIDIS, .show_values = true,
+        .decimals = 2, .text_zoom = 1.0, .highlight_row = -1, .highlight_col = -1,
+    };
+}
+
+Draw *draw_new(SDL_Renderer *r, char *err, size_t errlen)
+{
+    Draw *d = NULL;
+    Fonts *f = font_open(r, err, errlen);
+    if (!f) goto fail;
+    d = xcalloc(1, sizeof *d);
+    d->r = r;
+    d->f = f;
+    return d;
+fail:
+    return NULL;
+}
+
+void draw_free(Draw *d)
+{
+    if (!d) return;
+    if (d->heat) SDL_DestroyTexture(d->heat);
+    free(d->pixels);
+    free(d->xcell);
+    font_close(d->f);
+    free(d);
+}
+
+/* ---- small helpers ---------------------------------------------------- */
+
+static void fill(Draw *d, int x, int y, int w, int h, Rgba c)
+{
+    if (w <= 0 || h <= 0) return;
+    SDL_SetRenderDrawColor(d->r, c.r, c.g, c.b, c.a);
+    SDL_SetRenderDrawBlendMode(d->r, c.a == 255 ? SDL_BLENDMODE_NONE : SDL_BLENDMODE_BLEND);
+    SDL_Rect rc = { x, y, w, h };
+    SDL_RenderFillRect(d->r, &rc);
+}
+
+static void outline(Draw *d, SDL_Rect rc, int t, Rgba c)
+{
+    fill(d, rc.x, rc.y, rc.w, t, c);
+    fill(d, rc.x, rc.y + rc.h - t, rc.w, t, c);
+    fill(d, rc.x, rc.y, t, rc.h, c);
+    fill(d, rc.x + rc.w - t, rc.y, t, rc.h, c);
+}
+
+static int px_of(const Sizes *s, double at720)
+{
+    int v = (int)lround(at720 * s->u);
+    return v < FONT_MIN_PX ? FONT_MIN_PX : v > FONT_MAX_PX ? FONT_MAX_PX : v;
+}
+
+static int lh(Draw *d, FontFace face, int px)
+{
+    return font_line_height(d->f, face, px);
+}
+
+static int tw(Draw *d, FontFace face, int px, const char *s)
+{
+    return font_width(d->f, face, px, s, -1);
+}
+
+static int text(Draw *d, FontFace face, int px, int x, int y, const char *s, Rgba c)
+{
+    return font_draw(d->f, face, px, x, y, s, -1, c);
+}
+
+/* text cut with "…" to max_w pixels; returns the width drawn */
+static int text_fit(Draw *d, FontFace face, int px, int x, int y, const char *s, int max_w, Rgba c)
+{
+    int w = tw(d, face, px, s);
+    if (w <= max_w)
+        return text(d, face, px, x, y, s, c);
+    int ell = tw(d, face, px, "…");
+    int n = font_fit(d->f, face, px, s, -1, max_w - ell);
+    int used = font_draw(d->f, face, px, x, y, s, n, c);
+    return used + text(d, face, px, x + used, y, "…", c);
+}
+
+static int fit_width(Draw *d, FontFace face, int px, const char *s, int max_w)
+{
+    int w = tw(d, face, px, s);
+    return w <= max_w ? w : max_w;
+}
+
+/* The next line of s that fits in max_w: returns its byte length and
+ * sets *next to where the following line starts. Breaks at spaces, or
+ * anywhere if one word is wider than the line. */
+static int wrap_line(Draw *d, FontFace face, int px, const char *s, int max_w, const char **next)
+{
+    int len = (int)strlen(s);
+    int fit = font_fit(d->f, face, px, s, len, max_w);
+    if (fit >= len) {
+        *next = s + len;
+        return len;
+    }
+    int cut = fit;
+    while (cut > 0 && s[cut] != ' ') cut--;
+    if (cut == 0) cut = fit > 0 ? fit : 1;
+    const char *n = s + cut;
+    while (*n == ' ') n++;
+    *next = n;
+    return cut;
+}
+
+static int wrap_count(Draw *d, FontFace face, int px, const char *s, int max_w)
+{
+    int n = 0;
+    while (*s) {
+        wrap_line(d, face, px, s, max_w, &s);
+        n++;
+    }
+    return n;
+}
+
+static int wrap_draw(Draw *d, FontFace face, int px, int x, int y, const char *s, int max_w,
+                     int max_lines, Rgba c)
+{
+    int h = lh(d, face, px), n = 0;
+    while (*s && n < max_lines) {
+        const char *next;
+        int len = wrap_line(d, face, px, s, max_w, &next);
+        font_draw(d->f, face, px, x, y + n * h, s, len, c);
+        s = next;
+        n++;
+    }
+    return n * h;
+}
+
+static Sizes sizes_for(SDL_Rect fr, double zoom)
+{
+    Sizes s;
+    double u = fmin(fr.w / 1280.0, fr.h / 720.0);
+    if (u < 0.25) u = 0.25;
+    double z = zoom > 0 ? fmin(fmax(zoom, 0.5), 3.0) : 1.0;
+    s.u = u * z;
+    s.margin = (int)lround(24 * u);
+    s.gap = (int)lround(12 * u);
+    s.pad = (int)fmax(2, lround(4 * u));
+    s.title = px_of(&s, 30);
+    s.sub = px_of(&s, 16);
+    s.formula = px_of(&s, 21);
+    s.body = px_of(&s, 18);
+    s.note = px_of(&s, 17);
+    s.result = px_of(&s, 20);
+    s.ptitle = px_of(&s, 17);
+    s.label = px_of(&s, 16);
+    s.label_min = px_of(&s, 12);
+    s.axis = px_of(&s, 14);
+    s.op = px_of(&s, 34);
+    s.op_word = px_of(&s, 17);
+    s.legend = px_of(&s, 14);
+    s.val_max = px_of(&s, 17);
+    s.val_min = px_of(&s, 12);
+    s.cell_max = (int)lround(78 * u);
+    return s;
+}
+
+/* ---- colours of cells ------------------------------------------------- */
+
+static uint32_t pack(Rgba c)
+{
+    return 0xFF000000u | (uint32_t)c.r << 16 | (uint32_t)c.g << 8 | c.b;
+}
+
+static Rgba dimmed(Draw *d, Rgba c)
+{
+    return theme_faded(d->th, c);
+}
+
+static Rgba cell_colour(Draw *d, const Steps *st, const Panel *p, double v)
+{
+    int pad = st->batch ? st->batch->pad_id : 0, mask = st->batch ? st->batch->mask_id : -1;
+    return theme_cell_colour(d->th, d->o->palette, p->scale, p->vmin, p->vmax, v, pad, mask);
+}
+
+static bool is_dim(const Panel *p, int r, int c)
+{
+    return (p->row_dim && p->row_dim[r]) || (p->col_dim && p->col_dim[c]);
+}
+
+/* position of v in the panel's 256-entry table, for heatmaps */
+static int lut_index(const Panel *p, double v)
+{
+    double t;
+    if (p->scale == PANEL_VALUES) {
+        double m = fmax(fabs(p->vmin), fabs(p->vmax));
+        if (!(m > 0) || isinf(m)) m = 1;
+        t = (v / m + 1) / 2;
+    } else if (p->scale == PANEL_UNIT || p->scale == PANEL_LOSS) {
+        double lo = p->scale == PANEL_LOSS ? 0 : p->vmin, hi = p->vmax;
+        if (!(hi > lo) || isinf(hi) || isinf(lo)) { lo = 0; hi = 1; }
+        t = (v - lo) / (hi - lo);
+    } else {
+        t = 0.5;
+    }
+    if (!(t > 0)) return 0;
+    if (t >= 1) return LUT_N - 1;
+    return (int)(t * (LUT_N - 1) + 0.5);
+}
+
+static void lut_build(Draw *d, const Panel *p)
+{
+    for (int i = 0; i < LUT_N; i++) {
+        double t = (double)i / (LUT_N - 1);
+        Rgba c;
+        if (p->scale == PANEL_VALUES) c = theme_diverging(2 * t - 1);
+        else if (p->scale == PANEL_UNIT || p->scale == PANEL_LOSS) c = theme_sequential(d->o->palette, t);
+        else if (p->scale == PANEL_MASK) c = theme_diverging(0);
+        else c = d->th->token;
+        d->lut[i] = pack(c);
+        d->lut_dim[i] = pack(dimmed(d, c));
+    }
+}
+
+/* ---- layout ----------------------------------------------------------- */
+
+static const char *axis_word(const char *axis)
+{
+    return axis && *axis ? axis : "";
+}
+
+static int max_label_w(Draw *d, int px, const char *const *labels, int n, int cap)
+{
+    int m = 0;
+    for (int i = 0; labels && i < n; i++) {
+        int w = labels[i] ? tw(d, FONT_SANS, px, labels[i]) : 0;
+        if (w > m) m = w;
+        if (m >= cap) return cap;
+    }
+    return m;
+}
+
+static bool labels_equal(const Panel *a, const Panel *b)
+{
+    int ra = a->view.ndim == 2 ? a->view.shape[0] : 1, rb = b->view.ndim == 2 ? b->view.shape[0] : 1;
+    if (ra != rb || !a->row_labels || !b->row_labels) return false;
+    for (int i = 0; i < ra; i++) {
+        const char *x = a->row_labels[i], *y = b->row_labels[i];
+        if (x != y && (!x || !y || strcmp(x, y) != 0)) return false;
+    }
+    return true;
+}
+
+/* every n-th label so that labels `need` pixels apart fit in `pitch` each */
+static int tick_step(double pitch, int need)
+{
+    static const int steps[] = { 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000 };
+    for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++)
+        if (pitch * steps[i] >= need) return steps[i];
+    return 10000;
+}
+
+/* Sizes panel g for a cell side of q/16 pixels: text-mode cells are
+ * whole pixels, heatmaps may have fractional cells. */
+#define Q 16
+static void geo_measure(Draw *d, const Step *sp, Geo *g, int q)
+{
+    int s = q / Q;
+    double unit = (double)q / Q;
+    const Sizes *z = &d->sz;
+    const Panel *p = &sp->panels[g->panel];
+    g->rows = p->view.ndim == 2 ? p->view.shape[0] : 1;
+    g->cols = p->view.ndim == 2 ? p->view.shape[1] : (p->view.ndim == 1 ? p->view.shape[0] : 1);
+    g->heat = g->rows > DRAW_TEXT_CELLS || g->cols > DRAW_TEXT_CELLS || s < 6;
+    int llh = lh(d, FONT_SANS, z->label);
+    /* grid */
+    if (g->heat) {
+        /* at least three label lines wide/high so thin matrices stay visible */
+        int minside = 3 * llh;
+        g->gw = (int)fmax(g->cols * unit, fmin(minside, g->cols * (double)z->cell_max));
+        g->gh = (int)fmax(g->rows * unit, fmin(minside, g->rows * (double)z->cell_max));
+        g->cw = 0;
+    } else {
+        g->cw = s;
+        g->gw = g->cols * s;
+        g->gh = g->rows * s;
+    }
+    double pitch_x = (double)g->gw / g->cols, pitch_y = (double)g->gh / g->rows;
+    /* label size: the default, smaller if rows are short, never below the minimum */
+    int px = z->label;
+    while (px > z->label_min && lh(d, FONT_SANS, px) > pitch_y * 1.05) px--;
+    g->label_px = px;
+    int plh = lh(d, FONT_SANS, px);
+    char buf[16];
+    snprintf(buf, sizeof buf, "%d", g->rows > g->cols ? g->rows - 1 : g->cols - 1);
+    int num_w = tw(d, FONT_SANS, px, buf);
+    /* rows: every label if they fit in height, else every n-th index */
+    if (!g->heat && plh <= pitch_y * 1.05) {
+        g->row_tick = 1;
+        g->rl_w = max_label_w(d, px, p->row_labels, g->rows, (int)lround(150 * z->u));
+    } else {
+        g->row_tick = tick_step(pitch_y, plh);
+        g->rl_w = num_w;
+    }
+    /* columns: every label on one line, else on two alternating lines,
+     * shrinking the font to the minimum first; heatmaps get ticks */
+    g->stagger = false;
+    g->col_tick = 1;
+    g->col_px = z->label;
+    if (g->heat) {
+        g->col_px = px;
+        g->col_tick = tick_step(pitch_x, num_w + 2 * z->pad);
+    } else {
+        int cap = (int)lround(150 * z->u);
+        bool fits = false;
+        for (int cp = z->label; cp >= z->label_min && !fits; cp--) {
+            g->col_px = cp;
+            fits = max_label_w(d, cp, p->col_labels, g->cols, cap) <= pitch_x - z->pad;
+        }
+        for (int cp = z->label; cp >= z->label_min && !fits && g->cols > 1; cp--) {
+            g->col_px = cp;
+            g->stagger = true;
+            fits = max_label_w(d, cp, p->col_labels, g->cols, cap) <= 2 * pitch_x - z->pad;
+        }
+        /* still too wide: staggered at the minimum size, cut with "…" */
+    }
+    g->cl_h = lh(d, FONT_SANS, g->col_px) * (g->stagger ? 2 : 1) + z->pad;
+    int ptl = lh(d, FONT_MONO_BOLD, z->ptitle);
+    int axl = d->compact ? 0 : lh(d, FONT_SANS, z->axis);
+    g->head_h = ptl + axl;
+    if (g->share_rows) g->rl_w = 0;
+    g->rl_w += g->share_rows ? z->pad : z->pad * 2;
+    int title_w = tw(d, FONT_MONO_BOLD, z->ptitle, p->title);
+    g->w = g->rl_w + g->gw;
+    if (title_w > g->w) g->w = title_w;
+    g->h = g->head_h + g->cl_h + g->gh;
+    g->op_w = 0;
+    if (p->op && *p->op) {
+        bool word = strlen(p->op) > 3; /* "softmax →" is a word, "+" a symbol */
+        g->op_w = tw(d, word ? FONT_SANS_BOLD : FONT_SANS, word ? z->op_word : z->op, p->op) + 2 * z->gap;
+    } else if (g->panel > 0 && sp->panels[g->panel - 1].grid_row == p->grid_row) {
+        g->op_w = 2 * z->gap;
+    }
+}
+
+/* measures every panel at cell side s; sets the strip sizes; returns
+ * false if they do not fit in area with nc strip columns */
+static bool layout_try(Draw *d, const Step *sp, int s, int nc, SDL_Rect area, int nstrips)
+{
+    for (int i = 0; i < nstrips; i++) d->strip_w[i] = d->strip_h[i] = 0;
+    for (int i = 0; i < d->ngeo; i++) {
+        Geo *g = &d->geo[i];
+        geo_measure(d, sp, g, s);
+        bool first = d->strip_w[g->strip] == 0;
+        d->strip_w[g->strip] += g->w + (first ? 0 : g->op_w);
+        if (g->h > d->strip_h[g->strip]) d->strip_h[g->strip] = g->h;
+    }
+    int nr = (nstrips + nc - 1) / nc;
+    int sw = 0, sh = 0;
+    for (int i = 0; i < nstrips; i++) {
+        if (d->strip_w[i] > sw) sw = d->strip_w[i];
+        if (d->strip_h[i] > sh) sh = d->strip_h[i];
+    }
+    int gap = 4 * d->sz.gap;
+    return nc * sw + (nc - 1) * gap <= area.w && nr * sh + (nr - 1) * d->sz.gap <= area.h;
+}
+
+/* the largest cell side that fits with nc strip columns (0 if none) */
+static int layout_search(Draw *d, const Step *sp, int nc, SDL_Rect area, int nstrips)
+{
+    int lo = 1, hi = d->sz.cell_max * Q;
+    if (!layout_try(d, sp, lo, nc, area, nstrips)) return 0;
+    while (lo < hi) {
+        int mid = (lo + hi + 1) / 2;
+        if (layout_try(d, sp, mid, nc, area, nstrips)) lo = mid;
+        else hi = mid - 1;
+    }
+    return lo;
+}
+
+/* ---- legend ----------------------------------------------------------- */
+
+static void legend_add_name(LegendItem *it, const char *name)
+{
+    if (!name || strstr(it->label, name)) return;
+    size_t n = strlen(it->label);
+    if (n + strlen(name) + 3 >= sizeof it->label) return;
+    snprintf(it->label + n, sizeof it->label - n, "%s%s", n ? ", " : "", name);
+}
+
+static void legend_build(Draw *d, const Steps *st, const Step *sp)
+{
+    d->nlegend = 0;
+    bool any_inf = false, any_pad = false, any_mask = false, any_dim = false, any_nan = false;
+    bool any_tokens = false;
+    for (int i = 0; i < sp->npanels; i++) {
+        const Panel *p = &sp->panels[i];
+        const Tensor *t = &p->view;
+        int pad = st->batch ? st->batch->pad_id : 0, mask = st->batch ? st->batch->mask_id : -1;
+        for (size_t k = 0; k < t->size; k++) {
+            ThemeCellKind kind = theme_cell_kind(p->scale, t->data[k], pad, mask);
+            any_inf |= kind == THEME_CELL_MASKED;
+            any_nan |= kind == THEME_CELL_NAN;
+            any_pad |= kind == THEME_CELL_PAD;
+            any_mask |= kind == THEME_CELL_MASK;
+        }
+        int rows = t->ndim == 2 ? t->shape[0] : 1, cols = t->ndim == 2 ? t->shape[1] : (int)t->size;
+        for (int r = 0; p->row_dim && r < rows; r++) any_dim |= p->row_dim[r];
+        for (int c = 0; p->col_dim && c < cols; c++) any_dim |= p->col_dim[c];
+        if (p->scale == PANEL_TOKENS) { any_tokens = true; continue; }
+        if (p->scale == PANEL_MASK) continue;
+        LegendItem *it = NULL;
+        for (int k = 0; k < d->nlegend; k++)
+            if (d->legend[k].kind == 0 && d->legend[k].scale == p->scale &&
+                d->legend[k].vmin == p->vmin && d->legend[k].vmax == p->vmax)
+                it = &d->legend[k];
+        if (!it && d->nlegend < LEGEND_MAX) {
+            it = &d->legend[d->nlegend++];
+            memset(it, 0, sizeof *it);
+            it->kind = 0;
+            it->scale = p->scale;
+            it->vmin = p->vmin;
+            it->vmax = p->vmax;
+        }
+        if (it) legend_add_name(it, p->name);
+    }
+    const Theme *th = d->th;
+    struct { bool on; Rgba c; bool hatch; const char *label; } sw[] = {
+        { any_tokens, th->token, false, "token id" },
+        { any_pad, th->pad, false, "[PAD]" },
+        { any_mask, th->mask_token, false, "[MASK]" },
+        { true, theme_diverging(0), false, "0 = keep" },
+        { any_inf, th->masked, true, "−∞ = masked" },
+        { any_nan, th->nan, false, "NaN: every key masked" },
+        { any_dim, dimmed(d, th->pad), false, "faded = padding" },
+    };
+    bool has_mask_panel = false;
+    for (int i = 0; i < sp->npanels; i++) has_mask_panel |= sp->panels[i].scale == PANEL_MASK;
+    sw[3].on = has_mask_panel;
+    for (size_t i = 0; i < sizeof sw / sizeof sw[0]; i++) {
+        if (!sw[i].on || d->nlegend >= LEGEND_MAX) continue;
+        LegendItem *it = &d->legend[d->nlegend++];
+        memset(it, 0, sizeof *it);
+        it->kind = 1;
+        it->swatch = sw[i].c;
+        it->hatched = sw[i].hatch;
+        snprintf(it->label, sizeof it->label, "%s", sw[i].label);
+    }
+}
+
+static int legend_item_w(Draw *d, const LegendItem *it)
+{
+    const Sizes *z = &d->sz;
+    int lw = tw(d, FONT_SANS, z->legend, it->label);
+    if (it->kind == 0) return lw + z->pad * 2 + (int)lround(150 * z->u);
+    return lh(d, FONT_SANS, z->legend) + z->pad * 2 + lw;
+}
+
+static int legend_row_h(Draw *d)
+{
+    int l = lh(d, FONT_SANS, d->sz.legend);
+    return l * 2 + d->sz.pad;
+}
+
+/* rows the legend needs at width w */
+static int legend_rows(Draw *d, int w)
+{
+    int rows = d->nlegend ? 1 : 0, x = 0;
+    for (int i = 0; i < d->nlegend; i++) {
+        int iw = legend_item_w(d, &d->legend[i]) + 3 * d->sz.gap;
+        if (x > 0 && x + iw > w) { rows++; x = 0; }
+        x += iw;
+    }
+    return rows;
+}
+
+/* ---- drawing ---------------------------------------------------------- */
+
+/* 45° stripes x + y = c (frame coordinates) over rectangle rc */
+static void hatch(Draw *d, SDL_Rect rc)
+{
+    int period = (int)fmax(5, lround(9 * d->sz.u));
+    int thick = (int)fmax(1, lround(2.5 * d->sz.u));
+    int x0 = rc.x, y0 = rc.y, x1 = rc.x + rc.w - 1, y1 = rc.y + rc.h - 1;
+    int n = 0;
+    SDL_SetRenderDrawColor(d->r, d->th->hatch.r, d->th->hatch.g, d->th->hatch.b, 255);
+    SDL_SetRenderDrawBlendMode(d->r, SDL_BLENDMODE_NONE);
+    int cstart = x0 + y0, cend = x1 + y1;
+    for (int c = cstart - (((cstart % period) + period) % period); c <= cend; c += period) {
+        for (int k = 0; k < thick; k++) {
+            int cc = c + k;
+            if (cc < cstart || cc > cend) continue;
+            /* clip the line x + y = cc to the rectangle */
+            int xa = cc - y1 > x0 ? cc - y1 : x0;
+            int xb = cc - y0 < x1 ? cc - y0 : x1;
+            if (xa > xb) continue;
+            if (n + 2 > (int)(sizeof d->lines / sizeof d->lines[0])) {
+                for (int i = 0; i < n; i += 2)
+                    SDL_RenderDrawLine(d->r, d->lines[i].x, d->lines[i].y, d->lines[i + 1].x, d->lines[i + 1].y);
+                n = 0;
+            }
+            d->lines[n++] = (SDL_Point){ xa, cc - xa };
+            d->lines[n++] = (SDL_Point){ xb, cc - xb };
+        }
+    }
+    for (int i = 0; i < n; i += 2)
+        SDL_RenderDrawLine(d->r, d->lines[i].x, d->lines[i].y, d->lines[i + 1].x, d->lines[i + 1].y);
+}
+
+static SDL_Rect cell_rect(int gx, int gy, int gw, int gh, int rows, int cols, int r, int c)
+{
+    int x0 = gx + (int)(((long long)c * gw + cols - 1) / cols);
+    int x1 = gx + (int)(((long long)(c + 1) * gw + cols - 1) / cols);
+    int y0 = gy + (int)(((long long)r * gh + rows - 1) / rows);
+    int y1 = gy + (int)(((long long)(r + 1) * gh + rows - 1) / rows);
+    return (SDL_Rect){ x0, y0, x1 - x0, y1 - y0 };
+}
+
+static double value_at(const Panel *p, int r, int c)
+{
+    const Tensor *t = &p->view;
+    if (t->ndim == 2) return t->data[(size_t)r * t->shape[1] + c];
+    return t->data[c];
+}
+
+/* the value font size for a panel: the largest that fits every value,
+ * or 0 if even the smallest readable one does not */
+static int value_px(Draw *d, const Panel *p, const Geo *g)
+{
+    const Sizes *z = &d->sz;
+    if (g->heat || !d->o->show_values) return 0;
+    int px = (int)fmin(z->val_max, lround(g->cw * 0.34));
+    bool is_int = p->view.dtype == TENSOR_INT;
+    for (; px >= z->val_min; px--) {
+        if (lh(d, FONT_SANS, px) > g->cw) continue;
+        int wmax = 0;
+        char buf[32];
+        for (int r = 0; r < g->rows; r++)
+            for (int c = 0; c < g->cols; c++) {
+                double v = value_at(p, r, c);
+                if (isinf(v) && v < 0) continue; /* the −∞ glyph has its own rule */
+                steps_format_value(v, is_int, d->o->decimals, buf, sizeof buf);
+                int w = tw(d, FONT_SANS, px, buf);
+                if (w > wmax) wmax = w;
+            }
+        if (wmax <= g->cw - 2 * z->pad) return px;
+    }
+    return 0;
+}
+
+static void draw_cells(Draw *d, const Steps *st, const Panel *p, const Geo *g, int vpx)
+{
+    const Sizes *z = &d->sz;
+    int gap = g->cw >= 12 ? (int)fmax(1, lround(1.5 * z->u)) : 0;
+    bool is_int = p->view.dtype == TENSOR_INT;
+    /* the −∞ glyph: values' size, or its own if values are off */
+    int ipx = vpx ? vpx : (int)fmin(z->val_max, lround(g->cw * 0.34));
+    bool inf_glyph = ipx >= z->val_min && tw(d, FONT_SANS_BOLD, ipx, "−∞") <= g->cw - 2 * z->pad;
+    fill(d, g->x, g->y, g->gw, g->gh, d->th->grid);
+    for (int r = 0; r < g->rows; r++) {
+        for (int c = 0; c < g->cols; c++) {
+            double v = value_at(p, r, c);
+            SDL_Rect rc = cell_rect(g->x, g->y, g->gw, g->gh, g->rows, g->cols, r, c);
+            rc.w -= gap;
+            rc.h -= gap;
+            if (r == 0) { rc.y += gap; rc.h -= gap; }
+            if (c == 0) { rc.x += gap; rc.w -= gap; }
+            Rgba col = cell_colour(d, st, p, v);
+            bool masked = isinf(v) && v < 0;
+            bool dim = !masked && is_dim(p, r, c);
+            if (dim) col = dimmed(d, col);
+            fill(d, rc.x, rc.y, rc.w, rc.h, col);
+            if (masked) {
+                hatch(d, rc);
+                if (inf_glyph) {
+                    int w = tw(d, FONT_SANS_BOLD, ipx, "−∞"), h = lh(d, FONT_SANS_BOLD, ipx);
+                    /* a plate behind the glyph keeps it legible over the stripes */
+                    fill(d, rc.x + (rc.w - w) / 2 - z->pad, rc.y + (rc.h - h) / 2, w + 2 * z->pad, h, d->th->masked);
+                    text(d, FONT_SANS_BOLD, ipx, rc.x + (rc.w - w) / 2, rc.y + (rc.h - h) / 2, "−∞", d->th->masked_text);
+                }
+                continue;
+            }
+            if (vpx) {
+                char buf[32];
+                steps_format_value(v, is_int, d->o->decimals, buf, sizeof buf);
+                int w = tw(d, FONT_SANS, vpx, buf), h = lh(d, FONT_SANS, vpx);
+                Rgba tc = theme_text_on(col);
+                text(d, FONT_SANS, vpx, rc.x + (rc.w - w) / 2, rc.y + (rc.h - h) / 2, buf, tc);
+            }
+        }
+    }
+}
+
+static bool heat_reserve(Draw *d, int w, int h)
+{
+    size_t need = (size_t)w * h;
+    if (need > d->npixels) {
+        free(d->pixels);
+        d->pixels = xmalloc(need * sizeof *d->pixels);
+        d->npixels = need;
+    }
+    if ((size_t)w > d->nxcell) {
+        free(d->xcell);
+        d->xcell = xmalloc((size_t)w * sizeof *d->xcell);
+        d->nxcell = (size_t)w;
+    }
+    if (!d->heat || d->heat_w < w || d->heat_h < h) {
+        if (d->heat) SDL_DestroyTexture(d->heat);
+        int nw = w > d->heat_w ? w : d->heat_w, nh = h > d->heat_h ? h : d->heat_h;
+        d->heat = SDL_CreateTexture(d->r, SDL_PIXELFORMAT_ARGB8888, SDL_TEXTUREACCESS_STREAMING, nw, nh);
+        if (!d->heat) { d->heat_w = d->heat_h = 0; return false; }
+        SDL_SetTextureBlendMode(d->heat, SDL_BLENDMODE_NONE);
+        d->heat_w = nw;
+        d->heat_h = nh;
+    }
+    return true;
+}
+
+static void draw_heatmap(Draw *d, const Steps *st, const Panel *p, const Geo *g)
+{
+    if (g->gw <= 0 || g->gh <= 0 || !heat_reserve(d, g->gw, g->gh)) return;
+    lut_build(d, p);
+    int pad = st->batch ? st->batch->pad_id : 0, mask = st->batch ? st->batch->mask_id : -1;
+    uint32_t masked = pack(d->th->masked), hatchc = pack(d->th->hatch), nan = pack(d->th->nan);
+    uint32_t padc = pack(d->th->pad), maskc = pack(d->th->mask_token);
+    int period = (int)fmax(4, lround(6 * d->sz.u)), thick = (int)fmax(1, lround(2 * d->sz.u));
+    for (int x = 0; x < g->gw; x++)
+        d->xcell[x] = (int)((long long)x * g->cols / g->gw);
+    const Tensor *t = &p->view;
+    int stride = t->ndim == 2 ? t->shape[1] : 0;
+    for (int y = 0; y < g->gh; y++) {
+        int r = (int)((long long)y * g->rows / g->gh);
+        const double *row = t->data + (size_t)r * stride;
+        uint32_t *out = d->pixels + (size_t)y * g->gw;
+        bool rdim = p->row_dim && p->row_dim[r];
+        for (int x = 0; x < g->gw; x++) {
+            int c = d->xcell[x];
+            double v = row[c];
+            uint32_t px;
+            ThemeCellKind k = theme_cell_kind(p->scale, v, pad, mask);
+            if (k == THEME_CELL_MASKED) {
+                int ph = ((g->x + x + g->y + y) % period + period) % period;
+                px = ph < thick ? hatchc : masked;
+            } else if (k == THEME_CELL_NAN) {
+                px = nan;
+            } else if (k == THEME_CELL_PAD) {
+                px = padc;
+            } else if (k == THEME_CELL_MASK) {
+                px = maskc;
+            } else {
+                bool dim = rdim || (p->col_dim && p->col_dim[c]);
+                px = (dim ? d->lut_dim : d->lut)[lut_index(p, v)];
+            }
+            out[x] = px;
+        }
+    }
+    SDL_Rect src = { 0, 0, g->gw, g->gh };
+    SDL_UpdateTexture(d->heat, &src, d->pixels, g->gw * (int)sizeof *d->pixels);
+    SDL_Rect dst = { g->x, g->y, g->gw, g->gh };
+    SDL_RenderCopy(d->r, d->heat, &src, &dst);
+}
+
+static void draw_labels(Draw *d, const Panel *p, const Geo *g, DrawPanelBox *box)
+{
+    const Sizes *z = &d->sz;
+    const Theme *th = d->th;
+    int px = g->label_px, plh = lh(d, FONT_SANS, px);
+    char buf[24];
+    /* rows, right-aligned against the grid */
+    box->row_labels = (SDL_Rect){ g->x - g->rl_w, g->y, g->rl_w - z->pad, g->gh };
+    for (int r = 0; r < g->rows && !g->share_rows; r += g->row_tick) {
+        SDL_Rect rc = cell_rect(g->x, g->y, g->gw, g->gh, g->rows, g->cols, r, 0);
+        const char *s = g->row_tick == 1 && p->row_labels && p->row_labels[r] ? p->row_labels[r] : NULL;
+        if (!s) { snprintf(buf, sizeof buf, "%d", r); s = buf; }
+        bool hl = r == d->o->highlight_row;
+        FontFace face = hl ? FONT_SANS_BOLD : FONT_SANS;
+        Rgba c = hl ? th->highlight : (p->row_dim && p->row_dim[r] ? th->muted : th->fg);
+        int maxw = g->rl_w - 2 * z->pad;
+        int w = fit_width(d, face, px, s, maxw);
+        int ty = g->row_tick == 1 ? rc.y + (rc.h - plh) / 2 : rc.y - plh / 2 + rc.h / 2;
+        if (g->row_tick > 1) ty = rc.y; /* ticks sit at the top of their row */
+        if (ty + plh > g->y + g->gh + plh / 2) continue;
+        text_fit(d, face, px, g->x - z->pad - w, ty, s, maxw, c);
+    }
+    /* columns, centred above their cell (alternating lines when staggered) */
+    px = g->col_px;
+    plh = lh(d, FONT_SANS, px);
+    box->col_labels = (SDL_Rect){ g->x, g->y - g->cl_h, g->gw, g->cl_h - z->pad };
+    for (int c = 0; c < g->cols; c += g->col_tick) {
+        SDL_Rect rc = cell_rect(g->x, g->y, g->gw, g->gh, g->rows, g->cols, 0, c);
+        const char *s = g->col_tick == 1 && p->col_labels && p->col_labels[c] ? p->col_labels[c] : NULL;
+        if (!s) { snprintf(buf, sizeof buf, "%d", c); s = buf; }
+        bool hl = c == d->o->highlight_col;
+        FontFace face = hl ? FONT_SANS_BOLD : FONT_SANS;
+        Rgba col = hl ? th->highlight : (p->col_dim && p->col_dim[c] ? th->muted : th->fg);
+        int maxw = g->stagger ? 2 * rc.w - z->pad : rc.w - z->pad;
+        if (g->col_tick > 1) maxw = rc.w * g->col_tick;
+        int w = fit_width(d, face, px, s, maxw);
+        int line = g->stagger && (c % 2 == 0) ? 0 : 1;
+        if (!g->stagger) line = 0;
+        int ty = g->y - g->cl_h + line * plh;
+        int tx = g->col_tick > 1 ? rc.x : rc.x + (rc.w - w) / 2;
+        if (tx + w > g->x + g->gw + rc.w) continue;
+        text_fit(d, face, px, tx, ty, s, maxw, col);
+    }
+}
+
+static void draw_highlight(Draw *d, const Geo *g)
+{
+    int t = (int)fmax(2, lround(3 * d->sz.u));
+    if (d->o->highlight_row >= 0 && d->o->highlight_row < g->rows) {
+        SDL_Rect a = cell_rect(g->x, g->y, g->gw, g->gh, g->rows, g->cols, d->o->highlight_row, 0);
+        outline(d, (SDL_Rect){ g->x - t, a.y - t, g->gw + 2 * t, a.h + 2 * t }, t, d->th->highlight);
+    }
+    if (d->o->highlight_col >= 0 && d->o->highlight_col < g->cols) {
+        SDL_Rect a = cell_rect(g->x, g->y, g->gw, g->gh, g->rows, g->cols, 0, d->o->highlight_col);
+        outline(d, (SDL_Rect){ a.x - t, g->y - t, a.w + 2 * t, g->gh + 2 * t }, t, d->th->highlight);
+    }
+}
+
+static void draw_panel(Draw *d, const Steps *st, const Step *sp, const Geo *g, DrawPanelBox *box)
+{
+    const Sizes *z = &d->sz;
+    const Theme *th = d->th;
+    const Panel *p = &sp->panels[g->panel];
+    memset(box, 0, sizeof *box);
+    box->panel = g->panel;
+    box->rows = g->rows;
+    box->cols = g->cols;
+    box->grid = (SDL_Rect){ g->x, g->y, g->gw, g->gh };
+    box->heatmap = g->heat;
+    /* title, then the axis line: "↓ query   key →" */
+    int top = g->y - g->cl_h - g->head_h;
+    int left = g->x - g->rl_w;
+    int tlw = text(d, FONT_MONO_BOLD, z->ptitle, left, top, p->title, th->fg);
+    box->title = (SDL_Rect){ left, top, tlw, lh(d, FONT_MONO_BOLD, z->ptitle) };
+    char shape[32];
+    snprintf(shape, sizeof shape, "  %d×%d", g->rows, g->cols);
+    if (left + tlw + tw(d, FONT_SANS, z->axis, shape) <= left + g->w)
+        text(d, FONT_SANS, z->axis, left + tlw, top + (box->title.h - lh(d, FONT_SANS, z->axis)), shape, th->muted);
+    /* axis names: "query ↓" over the row labels, "key →" over the columns */
+    int ay = top + box->title.h;
+    const char *ra = axis_word(p->row_axis), *ca = axis_word(p->col_axis);
+    if (!d->compact) {
+        char ax[64];
+        int qx = left;
+        if (*ra) {
+            snprintf(ax, sizeof ax, "%s ↓", ra);
+            qx += text_fit(d, FONT_SANS, z->axis, left, ay, ax, g->rl_w + g->gw / 2, th->muted) + z->gap;
+        }
+        if (*ca) {
+            snprintf(ax, sizeof ax, "%s →", ca);
+            int x = g->x > qx ? g->x : qx;
+            text_fit(d, FONT_SANS, z->axis, x, ay, ax, g->x + g->gw - x, th->muted);
+        }
+    }
+
+    int vpx = value_px(d, p, g);
+    box->values = vpx > 0;
+    if (g->heat) draw_heatmap(d, st, p, g);
+    else draw_cells(d, st, p, g, vpx);
+    draw_labels(d, p, g, box);
+    draw_highlight(d, g);
+}
+
+static void draw_legend(Draw *d, SDL_Rect area)
+{
+    const Sizes *z = &d->sz;
+    const Theme *th = d->th;
+    int l = lh(d, FONT_SANS, z->legend), rowh = legend_row_h(d);
+    int x = area.x, y = area.y;
+    for (int i = 0; i < d->nlegend; i++) {
+        const LegendItem *it = &d->legend[i];
+        int iw = legend_item_w(d, it);
+        if (x > area.x && x + iw > area.x + area.w) { x = area.x; y += rowh; }
+        if (it->kind == 1) {
+            int sq = l;
+            SDL_Rect rc = { x, y + (l - sq) / 2 + l / 2, sq, sq };
+            fill(d, rc.x, rc.y, rc.w, rc.h, it->swatch);
+            if (it->hatched) hatch(d, rc);
+            outline(d, rc, 1, th->muted);
+            text(d, FONT_SANS, z->legend, x + sq + z->pad * 2, rc.y, it->label, th->fg);
+        } else {
+            int lw = text(d, FONT_SANS, z->legend, x, y + l / 2, it->label, th->fg);
+            int bx = x + lw + z->pad * 2, bw = (int)lround(150 * z->u), bh = l - z->pad;
+            for (int k = 0; k < bw; k++) {
+                double t = (double)k / (bw - 1);
+                Rgba c = it->scale == PANEL_VALUES ? theme_diverging(2 * t - 1)
+                                                   : theme_sequential(d->o->palette, t);
+                fill(d, bx + k, y, 1, bh, c);
+            }
+            outline(d, (SDL_Rect){ bx, y, bw, bh }, 1, th->muted);
+            /* ticks: the ends (and 0 for a diverging bar) */
+            double lo = it->vmin, hi = it->vmax;
+            if (it->scale == PANEL_VALUES) {
+                double m = fmax(fabs(lo), fabs(hi));
+                if (!(m > 0) || isinf(m)) m = 1;
+                lo = -m;
+                hi = m;
+            } else if (it->scale == PANEL_LOSS) {
+                lo = 0;
+            }
+            char a[32], b[32];
+            steps_format_value(lo, false, 2, a, sizeof a);
+            steps_format_value(hi, false, 2, b, sizeof b);
+            int ty = y + bh + 1;
+            text(d, FONT_SANS, z->legend, bx, ty, a, th->muted);
+            text(d, FONT_SANS, z->legend, bx + bw - tw(d, FONT_SANS, z->legend, b), ty, b, th->muted);
+            if (it->scale == PANEL_VALUES)
+                text(d, FONT_SANS, z->legend, bx + bw / 2 - tw(d, FONT_SANS, z->legend, "0") / 2, ty, "0", th->muted);
+        }
+        x += iw + 3 * z->gap;
+    }
+}
+
+static const char *mode_title(StepsMode m)
+{
+    switch (m) {
+    case STEPS_PADDING: return "Padding mask";
+    case STEPS_CAUSAL: return "Causal mask";
+    case STEPS_COMBINED: return "Padding + causal mask";
+    case STEPS_MLM: return "Masked language modelling";
+    default: return "";
+    }
+}
+
+/* "sentence 1: The cat ate fish pie" or "whole batch (B = 3)" */
+static void where_text(const Steps *st, char *buf, size_t n)
+{
+    if (st->sentence < 0 || !st->batch) {
+        snprintf(buf, n, "whole batch (B = %d)", st->batch ? st->batch->B : 0);
+        return;
+    }
+    const Batch *b = st->batch;
+    int k = snprintf(buf, n, "sentence %d:", st->sentence);
+    for (int i = 0; i < b->L && k > 0 && (size_t)k < n; i++) {
+        const char *w = b->labels[(size_t)st->sentence * b->L + i];
+        if (!batch_is_real(b, st->sentence, i) && b->ids->data[(size_t)st->sentence * b->L + i] == b->pad_id)
+            continue;
+        k += snprintf(buf + k, n - (size_t)k, " %s", w ? w : "?");
+    }
+}
+
+static bool has_attention_axes(const Step *sp)
+{
+    for (int i = 0; i < sp->npanels; i++) {
+        const Panel *p = &sp->panels[i];
+        if (p->row_axis && p->col_axis && strcmp(p->row_axis, "query") == 0 && strcmp(p->col_axis, "key") == 0)
+            return true;
+    }
+    return false;
+}
+
+bool draw_step(Draw *d, const Steps *st, int step, const DrawOptions *o,
+               SDL_Rect fr, DrawLayout *out)
+{
+    if (!st || step < 0 || step >= st->count) return false;
+    DrawOptions defaults = draw_options_default();
+    if (!o) o = &defaults;
+    const Step *sp = &st->steps[step];
+    d->o = o;
+    d->th = theme_get(o->theme);
+    d->sz = sizes_for(fr, o->text_zoom);
+    const Sizes *z = &d->sz;
+    const Theme *th = d->th;
+    if (out) {
+        SDL_Rect none = { 0, 0, 0, 0 };
+        out->frame = fr;
+        out->npanels = 0;
+        out->cell_px = 0;
+        out->title = out->formula = out->axes = out->legend = none;
+        out->caption = out->note = out->result = none;
+    }
+    SDL_RenderSetClipRect(d->r, &fr);
+    fill(d, fr.x, fr.y, fr.w, fr.h, th->bg);
+    int x0 = fr.x + z->margin, inner_w = fr.w - 2 * z->margin;
+    int y = fr.y + z->margin;
+
+    /* header: title and where we are */
+    char where[256], pos[64];
+    where_text(st, where, sizeof where);
+    snprintf(pos, sizeof pos, "step %d / %d", step + 1, st->count);
+    int tl = lh(d, FONT_SANS_BOLD, z->title);
+    char mode_where[320];
+    snprintf(mode_where, sizeof mode_where, "%s · %s", mode_title(st->mode), pos);
+    int right_w = (int)fmax(tw(d, FONT_SANS, z->sub, where), tw(d, FONT_SANS_BOLD, z->sub, mode_where));
+    if (right_w > inner_w / 2) right_w = inner_w / 2;
+    int title_w = text_fit(d, FONT_SANS_BOLD, z->title, x0, y, sp->title, inner_w - right_w - z->gap, th->fg);
+    int sl = lh(d, FONT_SANS, z->sub);
+    int w1 = fit_width(d, FONT_SANS_BOLD, z->sub, mode_where, right_w);
+    text_fit(d, FONT_SANS_BOLD, z->sub, x0 + inner_w - w1, y, mode_where, right_w, th->muted);
+    int w2 = fit_width(d, FONT_SANS, z->sub, where, right_w);
+    text_fit(d, FONT_SANS, z->sub, x0 + inner_w - w2, y + sl, where, right_w, th->muted);
+    if (out) out->title = (SDL_Rect){ x0, y, title_w, tl };
+    y += (int)fmax(tl, 2 * sl);
+    if (sp->formula[0]) {
+        int fl = lh(d, FONT_MONO_BOLD, z->formula);
+        int w = text_fit(d, FONT_MONO_BOLD, z->formula, x0, y, sp->formula, inner_w, th->accent);
+        if (out) out->formula = (SDL_Rect){ x0, y, w, fl };
+        y += fl;
+    }
+    if (has_attention_axes(sp)) {
+        const char *axes = "Rows are queries (the token that looks), columns are keys (the tokens it may look at).";
+        int al = lh(d, FONT_SANS, z->axis);
+        int w = text_fit(d, FONT_SANS, z->axis, x0, y, axes, inner_w, th->muted);
+        if (out) out->axes = (SDL_Rect){ x0, y, w, al };
+        y += al;
+    }
+    y += z->gap;
+    int header_bottom = y;
+
+    /* footer, from the bottom up: result, note, caption, legend */
+    int yb = fr.y + fr.h - z->margin;
+    int rl = lh(d, FONT_SANS_BOLD, z->result), bl = lh(d, FONT_SANS, z->body), nl = lh(d, FONT_SANS, z->note);
+    int result_h = sp->result[0] ? rl : 0;
+    int note_lines = sp->note[0] ? wrap_count(d, FONT_SANS, z->note, sp->note, inner_w - 2 * z->gap - tw(d, FONT_SANS_BOLD, z->note, "Note ")) : 0;
+    if (note_lines > 4) note_lines = 4;
+    int note_h = note_lines ? note_lines * nl + 2 * z->pad : 0;
+    int cap_lines = sp->caption[0] ? wrap_count(d, FONT_SANS, z->body, sp->caption, inner_w) : 0;
+    if (cap_lines > 5) cap_lines = 5;
+    int cap_h = cap_lines * bl;
+    legend_build(d, st, sp);
+    int leg_h = legend_rows(d, inner_w) * legend_row_h(d);
+    int yr = yb - result_h;
+    int yn = yr - (result_h && note_h ? z->pad : 0) - note_h;
+    int yc = yn - ((note_h || result_h) && cap_h ? z->pad : 0) - cap_h;
+    int yl = yc - (cap_h ? z->gap : 0) - leg_h;
+    SDL_Rect area = { x0, header_bottom, inner_w, yl - z->gap - header_bottom };
+
+    /* the matrices: the largest cell side that fits, over strip arrangements */
+    int nstrips = sp->grid_rows > 0 ? sp->grid_rows : 1;
+    if (nstrips > MS_MAX_SENTENCES) nstrips = MS_MAX_SENTENCES;
+    d->ngeo = 0;
+    for (int i = 0; i < sp->npanels && d->ngeo < DRAW_MAX_PANELS; i++) {
+        Geo *g = &d->geo[d->ngeo++];
+        memset(g, 0, sizeof *g);
+        g->panel = i;
+        int s = sp->panels[i].grid_row;
+        g->strip = s < 0 ? 0 : s >= nstrips ? nstrips - 1 : s;
+    }
+    d->compact = nstrips > 1;
+    for (int i = 1; i < d->ngeo && d->compact; i++) {
+        Geo *g = &d->geo[i], *prev = &d->geo[i - 1];
+        if (prev->strip != g->strip) continue;
+        const Panel *a = &sp->panels[prev->panel], *b = &sp->panels[g->panel];
+        g->share_rows = labels_equal(a, b);
+    }
+    int best_s = 0, best_nc = 1;
+    for (int nc = 1; nc <= nstrips && area.w > 0 && area.h > 0; nc++) {
+        int s = layout_search(d, sp, nc, area, nstrips);
+        if (s > best_s) { best_s = s; best_nc = nc; }
+    }
+    if (best_s == 0) best_s = 1;
+    layout_try(d, sp, best_s, best_nc, area, nstrips);
+    int sw = 0, sh = 0;
+    for (int i = 0; i < nstrips; i++) {
+        if (d->strip_w[i] > sw) sw = d->strip_w[i];
+        if (d->strip_h[i] > sh) sh = d->strip_h[i];
+    }
+    int nr = (nstrips + best_nc - 1) / best_nc;
+    int total_w = best_nc * sw + (best_nc - 1) * 4 * z->gap;
+    int total_h = nr * sh + (nr - 1) * z->gap;
+    int ox = area.x + (area.w - total_w) / 2, oy = area.y + (area.h - total_h) / 2;
+    if (ox < area.x) ox = area.x;
+    if (oy < area.y) oy = area.y;
+    /* place panels left to right within each strip; operators between */
+    int cursor[MS_MAX_SENTENCES];
+    for (int i = 0; i < nstrips; i++) {
+        int sc = i % best_nc, sr = i / best_nc;
+        cursor[i] = ox + sc * (sw + 4 * z->gap) + (sw - d->strip_w[i]) / 2;
+        (void)sr;
+    }
+    /* a thin rule between strip columns of the batch view */
+    for (int c = 1; c < best_nc; c++) {
+        int lx = ox + c * (sw + 4 * z->gap) - 2 * z->gap;
+        fill(d, lx, oy, (int)fmax(1, lround(z->u)), total_h, theme_mix(th->muted, th->bg, 0.35));
+    }
+    bool any_text = false;
+    for (int i = 0; i < d->ngeo; i++) {
+        Geo *g = &d->geo[i];
+        int sr = g->strip / best_nc;
+        int strip_top = oy + sr * (sh + z->gap);
+        bool first = true;
+        for (int k = 0; k < i; k++) if (d->geo[k].strip == g->strip) first = false;
+        int opx = cursor[g->strip];
+        if (!first) cursor[g->strip] += g->op_w;
+        int left = cursor[g->strip];
+        cursor[g->strip] += g->w;
+        /* grids of one strip share their top: align by the tallest header */
+        int hh = 0;
+        for (int k = 0; k < d->ngeo; k++)
+            if (d->geo[k].strip == g->strip && d->geo[k].head_h + d->geo[k].cl_h > hh)
+                hh = d->geo[k].head_h + d->geo[k].cl_h;
+        g->x = left + g->rl_w;
+        g->y = strip_top + hh;
+        if (!g->heat) any_text = true;
+        DrawPanelBox box;
+        draw_panel(d, st, sp, g, &box);
+        if (out && out->npanels < DRAW_MAX_PANELS) out->panels[out->npanels++] = box;
+        /* the operator, centred on the gap and on the previous grid */
+        const Panel *p = &sp->panels[g->panel];
+        if (!first && p->op && *p->op) {
+            const Geo *prev = NULL;
+            for (int k = i - 1; k >= 0; k--) if (d->geo[k].strip == g->strip) { prev = &d->geo[k]; break; }
+            int cy = prev ? prev->y + prev->gh / 2 : g->y + g->gh / 2;
+            bool word = strlen(p->op) > 3;
+            FontFace face = word ? FONT_SANS_BOLD : FONT_SANS;
+            int opx_px = word ? z->op_word : z->op;
+            int w = tw(d, face, opx_px, p->op), h = lh(d, face, opx_px);
+            text(d, face, opx_px, opx + (g->op_w - w) / 2, cy - h / 2, p->op, th->accent);
+        }
+    }
+    if (out) out->cell_px = any_text ? best_s / Q : 0;
+
+    /* legend and footer */
+    SDL_Rect leg = { x0, yl, inner_w, leg_h };
+    draw_legend(d, leg);
+    if (out) out->legend = leg;
+    if (cap_h) {
+        wrap_draw(d, FONT_SANS, z->body, x0, yc, sp->caption, inner_w, cap_lines, th->fg);
+        if (out) out->caption = (SDL_Rect){ x0, yc, inner_w, cap_h };
+    }
+    if (note_h) {
+        fill(d, x0, yn, inner_w, note_h, th->note_bg);
+        fill(d, x0, yn, (int)fmax(3, lround(4 * z->u)), note_h, th->highlight);
+        int nx = x0 + z->gap;
+        int lw = text(d, FONT_SANS_BOLD, z->note, nx, yn + z->pad, "Note ", th->note_fg);
+        wrap_draw(d, FONT_SANS, z->note, nx + lw, yn + z->pad, sp->note, inner_w - 2 * z->gap - lw, note_lines, th->note_fg);
+        if (out) out->note = (SDL_Rect){ x0, yn, inner_w, note_h };
+    }
+    if (result_h) {
+        int w = text_fit(d, FONT_SANS_BOLD, z->result, x0, yr, sp->result, inner_w, th->fg);
+        if (out) out->result = (SDL_Rect){ x0, yr, w, rl };
+    }
+    SDL_RenderSetClipRect(d->r, NULL);
+    return true;
+}
+
+SDL_Rect draw_cell_rect(const DrawLayout *l, int box, int row, int col)
+{
+    if (!l || box < 0 || box >= l->npanels) return (SDL_Rect){ 0, 0, 0, 0 };
+    const DrawPanelBox *b = &l->panels[box];
+    if (row < 0 || row >= b->rows || col < 0 || col >= b->cols) return (SDL_Rect){ 0, 0, 0, 0 };
+    return cell_rect(b->grid.x, b->grid.y, b->grid.w, b->grid.h, b->rows, b->cols, row, col);
+}
+
+bool draw_hit(const DrawLayout *l, int x, int y, int *box, int *row, int *col)
+{
+    for (int i = 0; l && i < l->npanels; i++) {
+        const DrawPanelBox *b = &l->panels[i];
+        if (x < b->grid.x || y < b->grid.y || x >= b->grid.x + b->grid.w || y >= b->grid.y + b->grid.h)
+            continue;
+        if (box) *box = i;
+        if (col) *col = (int)((long long)(x - b->grid.x) * b->cols / b->grid.w);
+        if (row) *row = (int)((long long)(y - b->grid.y) * b->rows / b->grid.h);
+        return true;
+    }
+    return false;
+}
