@@ -385,6 +385,20 @@ int cli_dump(int argc, char **argv)
     Scenario *sc = cli_load_scenario(&o, &status);
     if (!sc)
         return status;
+    /* refuse before computing: the JSON would not fit in memory */
+    const Sentences *ss = o.mode == STEPS_MLM ? &sc->mlm_source : &sc->sentences;
+    size_t L = 0;
+    for (int s = 0; s < ss->count; s++)
+        if ((size_t)ss->lengths[s] > L)
+            L = (size_t)ss->lengths[s];
+    if ((size_t)ss->count * L * L > MS_MAX_DUMP_CELLS) {
+        fprintf(stderr, "maskscope dump: %s: %d sentences of up to %zu tokens make %zu attention cells; "
+                        "dump writes at most %u (use print for single tensors)\n",
+                o.scenario_path ? o.scenario_path : sc->name, ss->count, L, (size_t)ss->count * L * L,
+                (unsigned)MS_MAX_DUMP_CELLS);
+        scenario_free(sc);
+        return CLI_USAGE;
+    }
     char err[256];
     Steps *st = steps_build(sc, o.mode, -1, err, sizeof err);
     EXPECT(st); /* the batch view of a loaded scenario always builds */

@@ -9,6 +9,13 @@
 
 enum { CLI_OK = 0, CLI_IO = 1, CLI_USAGE = 2 };
 
+/* B*L*L attention cells `dump` will write: every cell is a dozen JSON
+ * tensors' worth of text, so a 1024-token sentence is already ~0.5 GB of
+ * memory and a 4096-token one would be ~7 GB. print summarises instead. */
+#ifndef MS_MAX_DUMP_CELLS
+#define MS_MAX_DUMP_CELLS (1u << 20)
+#endif
+
 /* Options common to print, dump and export. */
 typedef struct CliOptions {
     const char *scenario_path; /* --scenario FILE, or NULL for the running example */

@@ -3,8 +3,10 @@
  * "line 40". So after cJSON has accepted the text we walk the text and
  * the tree together, in document order, and note the byte offset of
  * every value (and of its key). The same walk rejects what cJSON lets
- * through: nesting deeper than we allow and duplicate keys. Before any
- * of that the bytes must be UTF-8 without NULs. */
+ * through: nesting deeper than we allow, duplicate keys and keys with
+ * control characters (they would break the one-line error). Before any
+ * of that the bytes must be UTF-8 without NULs, and a lexical pass turns
+ * away what cJSON would quietly accept (see lex_bad). */
 #include "doc.h"
 
 #include <errno.h>
@@ -144,6 +146,48 @@ static size_t utf8_bad(const unsigned char *s, size_t len)
     return len;
 }
 
+/* what cJSON lets through but a maskscope file must not hold: control
+ * characters other than tab and newlines (cJSON skips any byte below
+ * 0x20 as white space, and our walk would lose its place), "\u0000"
+ * (it would cut a string short without a word) and brackets nested
+ * deeper than we allow (cJSON stops at 1000 with a bare syntax error).
+ * Returns the offset of the first offence, or len, with a message. */
+static size_t lex_bad(const char *s, size_t len, char *msg, size_t msglen)
+{
+    bool in_string = false;
+    int depth = 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c < 0x20 && c != '\t' && c != '\n' && c != '\r') {
+            snprintf(msg, msglen, "text: control character 0x%02X at byte offset %zu; only tab and "
+                     "newlines may appear besides printable text", (unsigned)c, i);
+            return i;
+        }
+        if (in_string) {
+            if (c == '"') {
+                in_string = false;
+            } else if (c == '\\' && i + 1 < len) {
+                if (s[i + 1] == 'u' && i + 5 < len && strncmp(s + i + 2, "0000", 4) == 0) {
+                    snprintf(msg, msglen, "text: \\u0000 (NUL) in a string; strings may not contain NUL");
+                    return i;
+                }
+                i++;
+            }
+        } else if (c == '"') {
+            in_string = true;
+        } else if (c == '{' || c == '[') {
+            if (++depth > MS_MAX_JSON_DEPTH) {
+                snprintf(msg, msglen, "nesting: deeper than %d levels; maskscope files are flat",
+                         MS_MAX_JSON_DEPTH);
+                return i;
+            }
+        } else if ((c == '}' || c == ']') && depth > 0) {
+            depth--;
+        }
+    }
+    return len;
+}
+
 typedef struct Walk {
     Doc *doc;
     const char *s;
@@ -215,6 +259,17 @@ static bool walk_members(Walk *w, const cJSON *node, bool object, int depth)
             ws(w);
             w->pos++; /* ':' */
             keys[k++] = (KeyAt){c->string ? c->string : "", key};
+            for (const char *q = c->string; q && *q; q++) {
+                if ((unsigned char)*q < 0x20) {
+                    say_at(w->err, w->errlen, w->doc->name, w->s, key,
+                           "key: contains control character 0x%02X; keys are printable text",
+                           (unsigned)(unsigned char)*q);
+                    ok = false;
+                    break;
+                }
+            }
+            if (!ok)
+                break;
         }
         if (!walk_value(w, c, key, depth + 1)) {
             ok = false;
@@ -275,6 +330,12 @@ Doc *doc_parse(const char *text, size_t len, const char *name, char *err, size_t
                text[bad] ? "text: invalid UTF-8 at byte offset %zu; files must be UTF-8"
                          : "text: NUL byte at offset %zu; files must be UTF-8 text",
                bad);
+        return NULL;
+    }
+    char why[160];
+    bad = lex_bad(text, len, why, sizeof why);
+    if (bad < len) {
+        say_at(err, errlen, name, text, bad, "%s", why);
         return NULL;
     }
     doc = xcalloc(1, sizeof *doc);

@@ -554,12 +554,21 @@ static bool load_sentences(Loader *ld, const cJSON *node, const char *field, Sen
     sentences_alloc(out, n);
     if (masked)
         *masked = xcalloc((size_t)n, sizeof **masked);
-    int i = 0;
+    /* bound the attention cells sentence by sentence, so a huge file is
+     * turned away before all of it has been tokenised */
+    int i = 0, L = 0;
     for (const cJSON *c = node->child; c; c = c->next, i++) {
         char f[64];
         snprintf(f, sizeof f, "%s[%d]", field, i);
         if (!load_sentence(ld, c, f, &out->ids[i], &out->lengths[i], masked ? &(*masked)[i] : NULL))
             return false;
+        if (out->lengths[i] > L)
+            L = out->lengths[i];
+        size_t cells = (size_t)n * (size_t)L * (size_t)L;
+        if (cells > MS_MAX_ATTN_CELLS)
+            return doc_fail(ld->doc, c, ld->err, ld->errlen, f,
+                            "%d sentences of up to %d tokens make %zu attention cells; the limit is %u",
+                            n, L, cells, (unsigned)MS_MAX_ATTN_CELLS);
     }
     return true;
 }
@@ -670,8 +679,13 @@ static bool load(Loader *ld, const cJSON *root)
     const cJSON *n;
     long long v;
     if ((n = member(root, "name"))) {
-        if (!cJSON_IsString(n) || !*n->valuestring || strlen(n->valuestring) > 80)
-            return doc_fail(ld->doc, n, ld->err, ld->errlen, "name", "must be a string of 1 to 80 bytes");
+        bool printable = cJSON_IsString(n);
+        for (const char *q = printable ? n->valuestring : ""; *q; q++)
+            if ((unsigned char)*q < 0x20 || *q == 0x7F)
+                printable = false;
+        if (!printable || !*n->valuestring || strlen(n->valuestring) > 80)
+            return doc_fail(ld->doc, n, ld->err, ld->errlen, "name",
+                            "must be a string of 1 to 80 bytes without control characters");
         free(sc->name);
         sc->name = xstrdup(n->valuestring);
     }
@@ -732,10 +746,6 @@ static bool load(Loader *ld, const cJSON *root)
     if (!load_sentences(ld, sent, "sentences", &sc->sentences, NULL))
         return false;
     int B = sc->sentences.count, L = longest(&sc->sentences);
-    if ((size_t)B * (size_t)L * (size_t)L > MS_MAX_ATTN_CELLS)
-        return doc_fail(ld->doc, sent, ld->err, ld->errlen, "sentences",
-                        "%d sentences of up to %d tokens make %zu attention cells; the limit is %u",
-                        B, L, (size_t)B * (size_t)L * (size_t)L, (unsigned)MS_MAX_ATTN_CELLS);
     if ((n = member(root, "losses")) && !load_matrix(ld, n, "losses", B, L, 0, 1e6, &sc->losses))
         return false;
     if (!member(root, "losses") && B == 3 && L == 5)
@@ -750,10 +760,6 @@ static bool load(Loader *ld, const cJSON *root)
     } else {
         mlm_draw(sc, 0.15, sc->seed + 1);
     }
-    int mL = longest(&sc->mlm_source), mB = sc->mlm_source.count;
-    if ((size_t)mB * (size_t)mL * (size_t)mL > MS_MAX_ATTN_CELLS)
-        return doc_fail(ld->doc, member(root, "mlm"), ld->err, ld->errlen, "mlm.sentences",
-                        "too many attention cells; the limit is %u", (unsigned)MS_MAX_ATTN_CELLS);
     return true;
 }
 

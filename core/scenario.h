@@ -14,8 +14,10 @@
 #ifndef MS_MAX_SEQ_LEN
 #define MS_MAX_SEQ_LEN 4096
 #endif
+/* words are looked up linearly while loading; 8192 keeps a hostile
+ * file's load well under a second */
 #ifndef MS_MAX_VOCAB
-#define MS_MAX_VOCAB 65536
+#define MS_MAX_VOCAB 8192
 #endif
 #ifndef MS_MAX_D_MODEL
 #define MS_MAX_D_MODEL 64
@@ -26,9 +28,10 @@
 #ifndef MS_MAX_TOKEN_ID
 #define MS_MAX_TOKEN_ID 1000000000
 #endif
-/* B*L*L attention cells, bounds memory: 64 sentences of 4096 would be 8 GiB. */
+/* B*L*L attention cells, bounds memory and time: one sentence of 4096
+ * tokens (about 1 GiB and a few seconds); 64 sentences of 4096 would be 8 GiB. */
 #ifndef MS_MAX_ATTN_CELLS
-#define MS_MAX_ATTN_CELLS (64u << 20)
+#define MS_MAX_ATTN_CELLS (1u << 24)
 #endif
 
 #define SCENARIO_PAD_WORD "[PAD]"
