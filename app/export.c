@@ -167,6 +167,137 @@ fail:
     return ok;
 }
 
+/* ---- saving a deck in parallel --------------------------------------- */
+
+/* PNG encoding costs ten times the drawing, so a deck is drawn on this
+ * thread and encoded by a few workers: each frame is copied into a free
+ * slot and saved from there. Only IMG_SavePNG runs on the workers. */
+#ifndef EXPORT_MAX_THREADS
+#define EXPORT_MAX_THREADS 8
+#endif
+#define POOL_SLOTS (2 * EXPORT_MAX_THREADS)
+
+typedef enum { SLOT_FREE, SLOT_READY, SLOT_SAVING } SlotState;
+
+typedef struct Pool {
+    SDL_mutex *m;
+    SDL_cond *c;
+    SDL_Thread *threads[EXPORT_MAX_THREADS];
+    int nthreads, nslots;
+    SDL_Surface *surface[POOL_SLOTS];
+    char path[POOL_SLOTS][PATH_MAX];
+    SlotState state[POOL_SLOTS];
+    bool quit, failed;
+    char err[512];
+} Pool;
+
+static int pool_worker(void *arg)
+{
+    Pool *p = arg;
+    SDL_LockMutex(p->m);
+    for (;;) {
+        int k = -1;
+        for (int i = 0; i < p->nslots && k < 0; i++)
+            if (p->state[i] == SLOT_READY) k = i;
+        if (k < 0) {
+            if (p->quit) break;
+            SDL_CondWait(p->c, p->m);
+            continue;
+        }
+        p->state[k] = SLOT_SAVING;
+        SDL_UnlockMutex(p->m);
+        char err[512];
+        bool ok = export_save_surface(p->surface[k], p->path[k], err, sizeof err);
+        SDL_LockMutex(p->m);
+        if (!ok && !p->failed) {
+            p->failed = true;
+            snprintf(p->err, sizeof p->err, "%s", err);
+        }
+        p->state[k] = SLOT_FREE;
+        SDL_CondBroadcast(p->c);
+    }
+    SDL_UnlockMutex(p->m);
+    return 0;
+}
+
+/* waits for every queued frame, stops the workers and frees the pool;
+ * false (and err) if any save failed */
+static bool pool_finish(Pool *p, char *err, size_t errlen)
+{
+    if (!p) return true;
+    if (p->m) {
+        SDL_LockMutex(p->m);
+        p->quit = true;
+        SDL_CondBroadcast(p->c);
+        SDL_UnlockMutex(p->m);
+    }
+    for (int i = 0; i < p->nthreads; i++) SDL_WaitThread(p->threads[i], NULL);
+    bool ok = !p->failed;
+    if (!ok) snprintf(err, errlen, "%s", p->err);
+    for (int i = 0; i < p->nslots; i++) SDL_FreeSurface(p->surface[i]);
+    if (p->c) SDL_DestroyCond(p->c);
+    if (p->m) SDL_DestroyMutex(p->m);
+    free(p);
+    return ok;
+}
+
+static Pool *pool_new(int w, int h, char *err, size_t errlen)
+{
+    Pool *p = xcalloc(1, sizeof *p);
+    int n = SDL_GetCPUCount();
+    p->nthreads = n < 1 ? 1 : n > EXPORT_MAX_THREADS ? EXPORT_MAX_THREADS : n;
+    p->nslots = p->nthreads + 1;
+    p->m = SDL_CreateMutex();
+    p->c = SDL_CreateCond();
+    if (!p->m || !p->c) goto fail;
+    for (int i = 0; i < p->nslots; i++) {
+        p->surface[i] = SDL_CreateRGBSurfaceWithFormat(0, w, h, 32, SDL_PIXELFORMAT_RGB888);
+        if (!p->surface[i]) goto fail;
+    }
+    IMG_Init(IMG_INIT_PNG); /* load libpng once, here, not racing in the workers */
+    int want = p->nthreads;
+    p->nthreads = 0;
+    for (int i = 0; i < want; i++) {
+        p->threads[i] = SDL_CreateThread(pool_worker, "export", p);
+        if (!p->threads[i]) goto fail;
+        p->nthreads++;
+    }
+    return p;
+fail:
+    snprintf(err, errlen, "cannot start the export workers: %s", SDL_GetError());
+    char ignored[8];
+    pool_finish(p, ignored, sizeof ignored);
+    return NULL;
+}
+
+/* queues a copy of s to be saved at path; false if a save already failed */
+static bool pool_put(Pool *p, SDL_Surface *s, const char *path)
+{
+    SDL_LockMutex(p->m);
+    int k = -1;
+    while (!p->failed) {
+        for (int i = 0; i < p->nslots && k < 0; i++)
+            if (p->state[i] == SLOT_FREE) k = i;
+        if (k >= 0) break;
+        SDL_CondWait(p->c, p->m);
+    }
+    if (p->failed) {
+        SDL_UnlockMutex(p->m);
+        return false;
+    }
+    SDL_UnlockMutex(p->m);
+    /* the slot is ours until it is marked READY */
+    for (int y = 0; y < s->h; y++)
+        memcpy((Uint8 *)p->surface[k]->pixels + (size_t)y * p->surface[k]->pitch,
+               (Uint8 *)s->pixels + (size_t)y * s->pitch, (size_t)s->w * 4);
+    snprintf(p->path[k], sizeof p->path[k], "%s", path);
+    SDL_LockMutex(p->m);
+    p->state[k] = SLOT_READY;
+    SDL_CondBroadcast(p->c);
+    SDL_UnlockMutex(p->m);
+    return true;
+}
+
 /* ---- the command ------------------------------------------------------ */
 
 typedef struct Args {
@@ -295,6 +426,7 @@ int export_main(int argc, char **argv)
     Scenario *sc = NULL;
     Steps *st = NULL;
     Exporter *ex = NULL;
+    Pool *pool = NULL;
     char err[512];
     int w = 1920, h = 1080;
     DrawOptions o = draw_options_default();
@@ -351,6 +483,11 @@ int export_main(int argc, char **argv)
         fprintf(stderr, "maskscope export: %s\n", err);
         goto fail;
     }
+    if (a.all && !(pool = pool_new(w, h, err, sizeof err))) {
+        fprintf(stderr, "maskscope export: %s\n", err);
+        status = 1;
+        goto fail;
+    }
     bool tty = isatty(STDOUT_FILENO);
     int total = 0, done = 0;
     if (a.all) {
@@ -401,7 +538,9 @@ int export_main(int argc, char **argv)
                 snprintf(path, sizeof path, "%s", a.out);
             }
             export_draw(ex, st, k, &o, NULL);
-            if (!export_save(ex, path, err, sizeof err)) {
+            if (pool ? !pool_put(pool, export_surface(ex), path) : !export_save(ex, path, err, sizeof err)) {
+                if (pool) pool_finish(pool, err, sizeof err);
+                pool = NULL;
                 fprintf(stderr, "maskscope export: %s\n", err);
                 status = 1;
                 goto fail;
@@ -415,8 +554,16 @@ int export_main(int argc, char **argv)
         steps_free(st);
         st = NULL;
     }
+    if (!pool_finish(pool, err, sizeof err)) {
+        pool = NULL;
+        fprintf(stderr, "maskscope export: %s\n", err);
+        status = 1;
+        goto fail;
+    }
+    pool = NULL;
     status = 0;
 fail:
+    pool_finish(pool, err, sizeof err);
     steps_free(st);
     export_free(ex);
     scenario_free(sc);

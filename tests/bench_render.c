@@ -1,0 +1,131 @@
+/* Renderer and export speed, printed for the README (not a timed test):
+ * deck export frames/s at 1920×1080, ms per frame drawing the running
+ * example and L=512 / L=1024 heatmaps, IMG_SavePNG alone on the same
+ * frame for comparison, and, if MASKSCOPE_BIN names the executable, one
+ * `maskscope export` as a whole process. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <SDL.h>
+#include <SDL_image.h>
+
+#include "export.h"
+#include "scenario.h"
+#include "steps.h"
+
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static Scenario *long_sentence(int L)
+{
+    static char text[16384];
+    size_t k = 0;
+    for (int i = 0; i < L; i++)
+        k += (size_t)snprintf(text + k, sizeof text - k, "%sw%d", i ? " " : "", i % 50);
+    const char *sentences[] = { text };
+    char err[256];
+    Scenario *sc = scenario_from_sentences(sentences, 1, err, sizeof err);
+    if (!sc) {
+        fprintf(stderr, "bench: %s\n", err);
+        exit(1);
+    }
+    return sc;
+}
+
+/* ms per frame drawing step `slug` of (sc, mode) n times, and ms per
+ * IMG_SavePNG of that frame */
+static void draw_bench(Exporter *ex, Scenario *sc, StepsMode mode, const char *slug, const char *what,
+                       int n, const char *tmp)
+{
+    char err[256];
+    Steps *st = steps_build(sc, mode, 0, err, sizeof err);
+    if (!st) {
+        fprintf(stderr, "bench: %s\n", err);
+        exit(1);
+    }
+    int step = steps_find(st, slug);
+    export_draw(ex, st, step, NULL, NULL); /* warm the glyph atlases and buffers */
+    double t0 = now_ms();
+    for (int i = 0; i < n; i++) export_draw(ex, st, step, NULL, NULL);
+    double draw = (now_ms() - t0) / n;
+    t0 = now_ms();
+    for (int i = 0; i < n; i++) IMG_SavePNG(export_surface(ex), tmp);
+    double save = (now_ms() - t0) / n;
+    printf("%-34s draw %7.2f ms/frame   IMG_SavePNG alone %7.2f ms   ratio %.2f\n", what, draw, save,
+           draw / save);
+    steps_free(st);
+}
+
+int main(void)
+{
+    SDL_SetHint(SDL_HINT_VIDEODRIVER, "dummy");
+    char dir[] = "/tmp/maskscope-bench-XXXXXX";
+    if (!mkdtemp(dir)) return 1;
+    char err[256], path[512], tmp[512];
+    snprintf(tmp, sizeof tmp, "%s/save.png", dir);
+
+    /* deck: `maskscope export --all` at 1920×1080, every mode × step */
+    char *argv[] = { "export", "--all", "--out-dir", dir, "--size", "1920x1080", NULL };
+    double t0 = now_ms();
+    if (export_main(6, argv) != 0) return 1;
+    double ms = now_ms() - t0;
+    Scenario *sc = scenario_default();
+    int frames = 0;
+    for (int m = 0; m < STEPS_MODE_COUNT; m++) {
+        Steps *st = steps_build(sc, (StepsMode)m, steps_default_sentence(sc, (StepsMode)m), err, sizeof err);
+        frames += st ? st->count : 0;
+        steps_free(st);
+    }
+    printf("deck export 1920x1080 (%d CPUs): %d frames in %.0f ms = %.1f frames/s (%.1f ms/frame)\n",
+           SDL_GetCPUCount(), frames, ms, frames * 1000.0 / ms, ms / frames);
+
+    Exporter *ex = export_new(1920, 1080, err, sizeof err);
+    if (!ex) {
+        fprintf(stderr, "bench: %s\n", err);
+        return 1;
+    }
+    draw_bench(ex, sc, STEPS_PADDING, "masked", "running example (masked scores)", 30, tmp);
+    draw_bench(ex, sc, STEPS_PADDING, "output", "running example (weighted values)", 30, tmp);
+    Scenario *l512 = long_sentence(512), *l1024 = long_sentence(1024);
+    draw_bench(ex, l512, STEPS_CAUSAL, "masked", "L=512 heatmaps (3 panels)", 10, tmp);
+    draw_bench(ex, l1024, STEPS_CAUSAL, "masked", "L=1024 heatmaps (3 panels)", 5, tmp);
+    draw_bench(ex, l1024, STEPS_CAUSAL, "weights", "L=1024 heatmaps (2 panels)", 5, tmp);
+    export_free(ex);
+
+    /* one frame as a whole process, as a user would run it */
+    const char *bin = getenv("MASKSCOPE_BIN");
+    if (bin && access(bin, X_OK) == 0) {
+        snprintf(path, sizeof path, "%s/one.png", dir);
+        int n = 10, ok = 0;
+        t0 = now_ms();
+        for (int i = 0; i < n; i++) {
+            pid_t pid = fork();
+            if (pid == 0) {
+                freopen("/dev/null", "w", stderr);
+                execl(bin, bin, "export", "--mode", "padding", "--step", "masked", "-o", path, (char *)NULL);
+                _exit(127);
+            }
+            int status = 0;
+            waitpid(pid, &status, 0);
+            ok += WIFEXITED(status) && WEXITSTATUS(status) == 0;
+        }
+        ms = (now_ms() - t0) / n;
+        if (ok == n) printf("one frame, whole process (maskscope export): %.1f ms\n", ms);
+        else printf("one frame, whole process: `%s export` failed (%d/%d ok)\n", bin, ok, n);
+    }
+    scenario_free(l512);
+    scenario_free(l1024);
+    scenario_free(sc);
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    if (system(cmd) != 0) return 1;
+    return 0;
+}
