@@ -14,6 +14,8 @@
 
 #include <cjson/cJSON.h>
 
+#include "doc.h"
+#include "lesson.h"
 #include "tensor.h"
 #include "xmalloc.h"
 
@@ -421,4 +423,56 @@ int cli_dump(int argc, char **argv)
     puts(text);
     cJSON_free(text);
     return fflush(stdout) == 0 ? CLI_OK : CLI_IO;
+}
+
+/* ---- check ---- */
+
+/* a file with "sentences" at the top is a scenario, anything else a lesson */
+static bool looks_like_scenario(const char *path)
+{
+    size_t len;
+    bool io;
+    char err[64];
+    char *text = doc_read_file(path, &len, &io, err, sizeof err);
+    if (!text)
+        return false;
+    cJSON *root = cJSON_Parse(text);
+    bool yes = cJSON_IsObject(root) && cJSON_GetObjectItemCaseSensitive(root, "sentences") &&
+               !cJSON_GetObjectItemCaseSensitive(root, "steps");
+    cJSON_Delete(root);
+    free(text);
+    return yes;
+}
+
+int cli_check(int argc, char **argv)
+{
+    if (argc < 2) {
+        fprintf(stderr, "maskscope check: which file? usage: maskscope check LESSON.json|SCENARIO.json ...\n");
+        return CLI_USAGE;
+    }
+    int status = CLI_OK;
+    for (int i = 1; i < argc; i++) {
+        char err[512];
+        bool io = false;
+        if (looks_like_scenario(argv[i])) {
+            Scenario *sc = scenario_load(argv[i], &io, err, sizeof err);
+            if (sc)
+                printf("%s: ok: scenario \"%s\", %d sentences\n", argv[i], sc->name, sc->sentences.count);
+            scenario_free(sc);
+            if (!sc)
+                goto bad;
+            continue;
+        }
+        Lesson *l = lesson_load(argv[i], &io, err, sizeof err);
+        if (l) {
+            printf("%s: ok: lesson \"%s\", %d steps\n", argv[i], l->title, l->nsteps);
+            lesson_free(l);
+            continue;
+        }
+    bad:
+        fprintf(stderr, "%s\n", err);
+        if (status != CLI_IO)
+            status = io ? CLI_IO : CLI_USAGE;
+    }
+    return status;
 }

@@ -44,5 +44,7 @@ bool cli_write_atomic(const char *path, const char *data, size_t len, char *err,
 
 /* `maskscope print NAME [--scenario FILE] [--mode M] [--sentence N|all]`, `print --list`. */
 int cli_print(int argc, char **argv);
+/* `maskscope check FILE...`: validates lessons and scenarios without a window. */
+int cli_check(int argc, char **argv);
 /* `maskscope dump [--scenario FILE] [--mode M] [-o FILE]`. */
 int cli_dump(int argc, char **argv);

@@ -5,6 +5,7 @@
 
 #include "cli.h"
 #include "config.h"
+#include "export.h"
 
 static const char usage[] =
     "usage: maskscope [--scenario FILE]              open the window on the running example\n"
@@ -14,6 +15,7 @@ static const char usage[] =
     "       maskscope export [--scenario FILE] --mode MODE [--step STEP] [--sentence N|all]\n"
     "                        [--size WxH] [--theme light|dark] -o FILE.png\n"
     "       maskscope export --all --out-dir DIR [--size WxH] [--theme light|dark]\n"
+    "       maskscope check LESSON.json|SCENARIO.json ...\n"
     "       maskscope --help | --version\n"
     "\n"
     "MODE is padding, causal, combined or mlm. See `man maskscope` or README.md.\n";
@@ -32,6 +34,10 @@ int main(int argc, char **argv)
         return cli_print(argc - 1, argv + 1);
     if (argc >= 2 && strcmp(argv[1], "dump") == 0)
         return cli_dump(argc - 1, argv + 1);
+    if (argc >= 2 && strcmp(argv[1], "check") == 0)
+        return cli_check(argc - 1, argv + 1);
+    if (argc >= 2 && strcmp(argv[1], "export") == 0)
+        return export_main(argc - 1, argv + 1);
     fprintf(stderr, "maskscope: unknown command '%s'; try maskscope --help\n", argc >= 2 ? argv[1] : "");
     return CLI_USAGE;
 }

@@ -784,6 +784,19 @@ fail:
     return NULL;
 }
 
+Scenario *scenario_from_doc(const Doc *doc, const cJSON *obj, const char *name, char *err, size_t errlen)
+{
+    Scenario *sc = scenario_blank();
+    free(sc->name);
+    sc->name = xstrdup(name);
+    Loader ld = {.doc = doc, .err = err, .errlen = errlen, .sc = sc};
+    if (!load(&ld, obj)) {
+        scenario_free(sc);
+        return NULL;
+    }
+    return sc;
+}
+
 Scenario *scenario_load(const char *path, bool *io_error, char *err, size_t errlen)
 {
     size_t len;

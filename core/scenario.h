@@ -88,6 +88,12 @@ Scenario *scenario_load(const char *path, bool *io_error, char *err, size_t errl
 Scenario *scenario_parse(const char *text, size_t len, const char *name,
                          char *err, size_t errlen);
 
+typedef struct Doc Doc;
+typedef struct cJSON cJSON;
+/* A scenario from a JSON object inside a larger document (a lesson's
+ * inline "scenario"); errors point into that document. */
+Scenario *scenario_from_doc(const Doc *doc, const cJSON *obj, const char *name, char *err, size_t errlen);
+
 /* Frees a scenario; scenario_free(NULL) is a no-op. */
 void scenario_free(Scenario *sc);
 

@@ -277,31 +277,44 @@ static void fmt(char *buf, size_t n, const char *f, ...)
 static void build_tokens(Builder *b)
 {
     Steps *st = b->st;
+    const Batch *bt = st->batch;
     bool mlm = st->mode == STEPS_MLM;
     Step *step = begin(b, 0, "tokens", mlm ? "The masked batch" : "Tokens and padding");
-    add_batch_row(b, mlm ? "mlm_batch" : "batch", st->batch->ids, st->sentence, PANEL_TOKENS, "");
+    add_batch_row(b, mlm ? "mlm_batch" : "batch", bt->ids, st->sentence, PANEL_TOKENS, "");
     add_batch_row(b, "padding_mask", st->padding_mask, st->sentence, PANEL_MASK, "\u2192");
-    Tensor *last = batch_last_indices(st->batch);
-    char *lt = tensor_format(last);
-    tensor_free(last);
+    int pads = 0;
+    for (int s = 0; s < bt->B; s++)
+        pads += bt->L - bt->lengths[s];
     if (mlm) {
         fmt(step->formula, sizeof step->formula, "mlm_batch: [MASK] = %d replaces the words to predict",
-            st->batch->mask_id);
+            bt->mask_id);
         fmt(step->caption, sizeof step->caption,
             "Some words are replaced by [MASK]; the model must predict them from both sides. "
-            "padding_mask marks [PAD] keys with \u2212\u221e (here: %s).",
-            st->batch->L == 0 ? "none" : "any padding");
+            "padding_mask marks [PAD] keys with \u2212\u221e (this batch has %d [PAD] cell%s).",
+            pads, pads == 1 ? "" : "s");
     } else {
         fmt(step->formula, sizeof step->formula,
             "batch = pad_sequence(sequences, padding_value=%d);  padding_mask = create_padding_mask(batch)",
-            st->batch->pad_id);
+            bt->pad_id);
         fmt(step->caption, sizeof step->caption,
-            "Shorter sentences are padded with [PAD] = %d to length L = %d. padding_mask is 0 for real "
-            "tokens and \u2212\u221e for [PAD].",
-            st->batch->pad_id, st->batch->L);
+            "Shorter sentences are padded with [PAD] = %d on the %s to length L = %d. padding_mask is 0 for "
+            "real tokens and \u2212\u221e for [PAD].",
+            bt->pad_id, st->scenario->padding == SCENARIO_PAD_LEFT ? "left" : "right", bt->L);
     }
-    fmt(step->result, sizeof step->result, "last real token: batch_nonzero_indicies = %s", lt);
+    /* the notebook's count_nonzero - 1 is right only with right padding */
+    Tensor *last = batch_last_indices(bt);
+    Tensor *naive = tensor_new1(TENSOR_INT, bt->B);
+    for (int s = 0; s < bt->B; s++)
+        naive->data[s] = bt->lengths[s] - 1;
+    char *lt = tensor_format(last), *nt = tensor_format(naive);
+    if (tensor_equal(last, naive))
+        fmt(step->result, sizeof step->result, "last real token: batch_nonzero_indicies = %s", lt);
+    else
+        fmt(step->result, sizeof step->result, "last real token: %s  (count_nonzero \u2212 1 would say %s)", lt, nt);
     free(lt);
+    free(nt);
+    tensor_free(last);
+    tensor_free(naive);
     finish(b);
 }
 

@@ -1,0 +1,184 @@
+/* Lessons: every shipped lesson loads and every step builds with the
+ * numbers the notebook prints; broken lessons are reported with their
+ * place and field. */
+#include <criterion/criterion.h>
+#include <glob.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lesson.h"
+
+static Lesson *shipped(const char *name)
+{
+    char path[512], err[512];
+    snprintf(path, sizeof path, "%s/lessons/%s", getenv("MASKSCOPE_SOURCE_ROOT"), name);
+    bool io;
+    Lesson *l = lesson_load(path, &io, err, sizeof err);
+    cr_assert_not_null(l, "%s", err);
+    return l;
+}
+
+static Steps *at(const Lesson *l, int i, Scenario **sc)
+{
+    char err[256];
+    *sc = lesson_state(l, i);
+    Steps *st = steps_build(*sc, l->steps[i].mode, l->steps[i].sentence, err, sizeof err);
+    cr_assert_not_null(st, "%s", err);
+    return st;
+}
+
+Test(lesson, every_shipped_lesson_loads_and_every_step_builds)
+{
+    char pattern[512];
+    snprintf(pattern, sizeof pattern, "%s/lessons/*.json", getenv("MASKSCOPE_SOURCE_ROOT"));
+    glob_t g;
+    cr_assert_eq(glob(pattern, 0, NULL, &g), 0);
+    cr_assert_eq(g.gl_pathc, 6, "six lessons ship");
+    for (size_t k = 0; k < g.gl_pathc; k++) {
+        char err[512];
+        bool io;
+        Lesson *l = lesson_load(g.gl_pathv[k], &io, err, sizeof err);
+        cr_assert_not_null(l, "%s", err);
+        cr_assert_geq(l->nsteps, 5);
+        for (int i = 0; i < l->nsteps; i++) {
+            Scenario *sc;
+            Steps *st = at(l, i, &sc);
+            cr_assert_lt(l->steps[i].step, st->count);
+            steps_free(st);
+            scenario_free(sc);
+        }
+        lesson_free(l);
+    }
+    globfree(&g);
+}
+
+Test(lesson, padding_lesson_ends_on_the_notebook_mean)
+{
+    Lesson *l = shipped("01-padding-and-loss-masking.json");
+    Scenario *sc;
+    Steps *st = at(l, l->nsteps - 1, &sc);
+    cr_assert_str_eq(st->steps[l->steps[l->nsteps - 1].step].slug, "loss");
+    cr_assert_float_eq(st->loss, 7.8006 / 12, 1e-12);
+    steps_free(st);
+    scenario_free(sc);
+    /* the left-padding step shows the true last index, 4 for every row */
+    st = at(l, 2, &sc);
+    cr_assert_eq(sc->padding, SCENARIO_PAD_LEFT);
+    cr_assert(strstr(st->steps[0].result, "tensor([4, 4, 4])"), "%s", st->steps[0].result);
+    steps_free(st);
+    scenario_free(sc);
+    lesson_free(l);
+}
+
+Test(lesson, mlm_lesson_edits_change_the_mean)
+{
+    Lesson *l = shipped("02-masked-language-modelling.json");
+    double want[] = {NAN, NAN, NAN, 2.5238 / 5, 2.5238 / 5, (2.5238 + 0.2851) / 6, (2.5238 - 0.6350) / 4};
+    for (int i = 3; i < 7; i++) {
+        Scenario *sc;
+        Steps *st = at(l, i, &sc);
+        cr_assert_float_eq(st->loss, want[i], 1e-12, "step %d", i + 1);
+        steps_free(st);
+        scenario_free(sc);
+    }
+    lesson_free(l);
+}
+
+Test(lesson, custom_weights_give_the_weighted_mean)
+{
+    Lesson *l = shipped("03-custom-loss-masks.json");
+    Scenario *sc;
+    Steps *st = at(l, l->nsteps - 1, &sc);
+    /* by hand: (0.5135 + 0.9017 + 0.4215 + 0.5581 + 0.8376 + 0.6*0.8771 + 0.8*0.9324
+     *           + 0.2851 + 0.7234 + 0.5639 + 0.3*0.6350) / (2 + 4.4 + 3.3) */
+    cr_assert_float_eq(st->loss, 6.26748 / 9.7, 1e-9);
+    steps_free(st);
+    scenario_free(sc);
+    lesson_free(l);
+}
+
+Test(lesson, padding_lesson_shows_nan_then_the_safe_policy)
+{
+    Lesson *l = shipped("04-attention-padding-mask.json");
+    Scenario *sc;
+    Steps *st = at(l, 7, &sc);
+    cr_assert(isnan(tensor_at3(st->attn->weights, 0, 3, 0)));
+    cr_assert_eq(st->attn->blocked_rows, 2 + 1);
+    steps_free(st);
+    scenario_free(sc);
+    st = at(l, 8, &sc);
+    cr_assert(tensor_at3(st->attn->weights, 0, 3, 0) == 0.0);
+    steps_free(st);
+    scenario_free(sc);
+    lesson_free(l);
+}
+
+static void expect_error(const char *json, const char *want)
+{
+    char err[512];
+    Lesson *l = lesson_parse(json, strlen(json), "l.json", err, sizeof err);
+    cr_assert_null(l, "accepted: %s", json);
+    cr_assert_str_eq(err, want);
+}
+
+#define STEP "{\"title\": \"t\", \"text\": \"x\", \"mode\": \"padding\", \"step\": \"loss\"}"
+
+Test(lesson, broken_lessons_say_where_and_what)
+{
+    expect_error("{\"title\": \"t\", \"steps\": [" STEP "", "l.json:1:88: json: unexpected end of file; the JSON is incomplete");
+    expect_error("[]", "l.json:1:1: lesson: must be a JSON object with title and steps");
+    expect_error("{\"steps\": [" STEP "]}", "l.json:1:1: title: is missing; a lesson needs a title");
+    expect_error("{\"title\": 5, \"steps\": []}", "l.json:1:11: title: must be a string");
+    expect_error("{\"title\": \"t\", \"steps\": []}", "l.json:1:25: steps: must be an array of 1 to 200 steps");
+    expect_error("{\"title\": \"t\", \"stepz\": []}",
+                 "l.json:1:16: stepz: unknown key; allowed keys are title, scenario, steps");
+    expect_error("{\"title\": \"t\", \"steps\": [{\"title\": \"t\", \"text\": \"x\", \"mode\": \"padding\", \"step\": 9}]}",
+                 "l.json:1:81: steps[0].step: must be one of tokens, qkv, scores, mask, masked, weights, output, loss, "
+                 "or a number from 1 to 8");
+    expect_error("{\"title\": \"t\", \"steps\": [{\"title\": \"t\", \"text\": \"x\", \"mode\": \"decoder\", \"step\": 1}]}",
+                 "l.json:1:62: steps[0].mode: must be one of padding, causal, combined, mlm");
+    expect_error("{\"title\": \"t\", \"steps\": [{\"title\": \"t\", \"text\": \"x\", \"mode\": \"padding\", \"step\": 1, "
+                 "\"colour\": 1}]}",
+                 "l.json:1:84: steps[0].colour: unknown key; allowed keys are title, text, code, question, answer, "
+                 "mode, step, sentence, highlight, edits, options");
+    expect_error("{\"title\": \"t\", \"steps\": [{\"title\": \"t\", \"mode\": \"padding\", \"step\": 1}]}",
+                 "l.json:1:26: steps[0].text: is missing; every step needs title, text, mode and step");
+    expect_error("{\"title\": \"t\", \"steps\": [{\"title\": \"t\", \"text\": \"x\", \"mode\": \"padding\", \"step\": 1, "
+                 "\"sentence\": 3}]}",
+                 "l.json:1:96: steps[0].sentence: must be a whole number from 0 to 2");
+    expect_error("{\"title\": \"t\", \"steps\": [{\"title\": \"t\", \"text\": \"x\", \"mode\": \"mlm\", \"step\": 1, "
+                 "\"edits\": [[0, 5]]}]}",
+                 "l.json:1:94: steps[0].edits[0]: must be a whole number from 0 to 4");
+    expect_error("{\"title\": \"t\", \"steps\": [{\"title\": \"t\", \"text\": \"x\", \"mode\": \"padding\", \"step\": 1, "
+                 "\"question\": \"q?\"}]}",
+                 "l.json:1:96: steps[0].question: a question needs an answer and an answer needs a question");
+    expect_error("{\"title\": \"t\", \"scenario\": {\"sentences\": []}, \"steps\": [" STEP "]}",
+                 "l.json:1:42: sentences: has 0 sentences; between 1 and 64 are allowed");
+    expect_error("{\"title\": \"t\", \"scenario\": {\"d_model\": 4}, \"steps\": [" STEP "]}",
+                 "l.json:1:28: sentences: is missing; a scenario needs an array of sentences");
+}
+
+Test(lesson, huge_arrays_are_refused)
+{
+    /* 201 steps */
+    size_t n = 32 + 201 * (sizeof STEP + 1);
+    char *json = malloc(n);
+    strcpy(json, "{\"title\": \"t\", \"steps\": [");
+    for (int i = 0; i < 201; i++) {
+        strcat(json, STEP);
+        strcat(json, i < 200 ? "," : "]}");
+    }
+    expect_error(json, "l.json:1:25: steps: must be an array of 1 to 200 steps");
+    free(json);
+}
+
+Test(lesson, slugs_are_file_name_safe)
+{
+    char b[64];
+    lesson_slug("Softmax: [PAD] keys get exactly 0", b, sizeof b);
+    cr_assert_str_eq(b, "softmax-pad-keys-get-exactly-0");
+    lesson_slug("\u00e9\u00e9", b, sizeof b);
+    cr_assert_str_eq(b, "step");
+}
