@@ -287,9 +287,11 @@ static bool walk_members(Walk *w, const cJSON *node, bool object, int depth)
         qsort(keys, k, sizeof *keys, keyat_cmp);
         for (size_t i = 1; i < k; i++) {
             if (strcmp(keys[i - 1].key, keys[i].key) == 0) {
+                int line, col;
+                position(w->s, keys[i - 1].off, &line, &col);
                 say_at(w->err, w->errlen, w->doc->name, w->s, keys[i].off,
-                       "%s: duplicate key (first at offset %zu); each key may appear once",
-                       keys[i].key, keys[i - 1].off);
+                       "%s: duplicate key (first at line %d, column %d); each key may appear once",
+                       keys[i].key, line, col);
                 ok = false;
                 break;
             }
@@ -321,6 +323,48 @@ static bool walk_value(Walk *w, const cJSON *node, size_t key, int depth)
     return true;
 }
 
+/* why cJSON stopped at *off, in words a teacher can act on; may move
+ * *off to the start of an unclosed string */
+static const char *json_trouble(const char *s, size_t len, size_t *off)
+{
+    size_t i = 0;
+    while (i < len && strchr(" \t\n\r", s[i]))
+        i++;
+    if (i == len)
+        return "json: the file is empty; expected a JSON object";
+    if (*off >= len)
+        return "json: unexpected end of file; the JSON is incomplete";
+    /* replay the strings and brackets up to where cJSON stopped */
+    bool in_string = false;
+    size_t start = 0;
+    int depth = 0;
+    for (i = 0; i < *off; i++) {
+        if (in_string && s[i] == '\\' && i + 1 < len) {
+            i++;
+        } else if (s[i] == '"') {
+            in_string = !in_string;
+            start = i;
+        } else if (!in_string && (s[i] == '{' || s[i] == '[')) {
+            depth++;
+        } else if (!in_string && (s[i] == '}' || s[i] == ']') && depth > 0) {
+            depth--;
+        }
+    }
+    if (in_string) {
+        for (i = *off; i < len && s[i] != '"'; i++)
+            if (s[i] == '\\')
+                i++;
+        if (i >= len) {
+            *off = start;
+            return "json: this string is never closed; the JSON is incomplete";
+        }
+        return "json: invalid escape in a string; use \\\" \\\\ \\/ \\b \\f \\n \\r \\t or \\uXXXX (surrogates in pairs)";
+    }
+    if (depth == 0 && *off > 0)
+        return "json: text after the end of the document; a file holds one JSON object";
+    return "json: syntax error; expected a JSON value, ',' or a closing bracket";
+}
+
 Doc *doc_parse(const char *text, size_t len, const char *name, char *err, size_t errlen)
 {
     Doc *doc = NULL;
@@ -348,9 +392,8 @@ Doc *doc_parse(const char *text, size_t len, const char *name, char *err, size_t
         size_t off = end ? (size_t)(end - doc->copy) : 0;
         if (off > len)
             off = len;
-        say_at(err, errlen, name, doc->copy, off, "%s",
-               off >= len ? "json: unexpected end of file; the JSON is incomplete"
-                          : "json: syntax error; expected a JSON value, ',' or a closing bracket");
+        const char *why = json_trouble(doc->copy, len, &off);
+        say_at(err, errlen, name, doc->copy, off, "%s", why);
         goto fail;
     }
     Walk w = {.doc = doc, .s = doc->copy, .err = err, .errlen = errlen};
