@@ -253,9 +253,9 @@ static Sizes sizes_for(SDL_Rect fr, double zoom)
     s.op = px_of(&s, 34);
     s.op_word = px_of(&s, 17);
     s.legend = px_of(&s, 14);
-    s.val_max = px_of(&s, 17);
+    s.val_max = px_of(&s, 20);
     s.val_min = px_of(&s, 12);
-    s.cell_max = (int)lround(78 * u);
+    s.cell_max = (int)lround(90 * u);
     return s;
 }
 
@@ -309,7 +309,7 @@ static void lut_build(Draw *d, const Panel *p)
         Rgba c;
         if (p->scale == PANEL_VALUES) c = theme_diverging(2 * t - 1);
         else if (p->scale == PANEL_UNIT || p->scale == PANEL_LOSS) c = theme_sequential(d->o->palette, t);
-        else if (p->scale == PANEL_MASK) c = theme_diverging(0);
+        else if (p->scale == PANEL_MASK) c = d->th->keep;
         else c = d->th->token;
         d->lut[i] = pack(c);
         d->lut_dim[i] = pack(dimmed(d, c));
@@ -523,7 +523,7 @@ static void legend_build(Draw *d, const Steps *st, const Step *sp)
         { any_tokens, th->token, false, "token id" },
         { any_pad, th->pad, false, "[PAD]" },
         { any_mask, th->mask_token, false, "[MASK]" },
-        { true, theme_diverging(0), false, "0 = keep" },
+        { true, th->keep, false, "0 = keep" },
         { any_inf, th->masked, true, "−∞ = masked" },
         { any_nan, th->nan, false, "NaN: every key masked" },
         { any_dim, dimmed(d, th->pad), false, "faded = padding" },

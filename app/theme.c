@@ -45,7 +45,7 @@ static const Theme themes[THEME_COUNT] = {
         .accent = RGB(0x0B4F8A), .note_bg = RGB(0xFFF3D6), .note_fg = RGB(0x3D2B00),
         .grid = RGB(0xFFFFFF),
         .masked = RGB(0x2B2B2B), .hatch = RGB(0x5C5C5C), .masked_text = RGB(0xFFFFFF),
-        .nan = RGB(0xD9D9D9),
+        .keep = RGB(0xF2F2F2), .nan = RGB(0xD9D9D9),
         .pad = RGB(0xBDBDBD), .mask_token = RGB(0xAA3377), .token = RGB(0xDCEBF7),
         .dim = { 0xFF, 0xFF, 0xFF, 110 }, .highlight = RGB(0xD55E00),
     },
@@ -54,8 +54,8 @@ static const Theme themes[THEME_COUNT] = {
         .bg = RGB(0x17181C), .fg = RGB(0xECECEC), .muted = RGB(0xA8A8A8),
         .accent = RGB(0x8CC8FF), .note_bg = RGB(0x3A3220), .note_fg = RGB(0xFFE7B0),
         .grid = RGB(0x17181C),
-        .masked = RGB(0x050505), .hatch = RGB(0x4A4A4A), .masked_text = RGB(0xF0F0F0),
-        .nan = RGB(0x6B6B6B),
+        .masked = RGB(0x000000), .hatch = RGB(0x5A5A5A), .masked_text = RGB(0xF0F0F0),
+        .keep = RGB(0x3C4048), .nan = RGB(0x6B6B6B),
         .pad = RGB(0x5E5E5E), .mask_token = RGB(0xCC6699), .token = RGB(0x2E4A66),
         .dim = { 0x17, 0x18, 0x1C, 120 }, .highlight = RGB(0xFFB000),
     },
@@ -166,7 +166,7 @@ Rgba theme_cell_colour(const Theme *th, ThemePalette p, PanelScale scale,
         return th->token;
     case PANEL_MASK:
         /* the only finite value of an additive mask is 0: "keep" */
-        return theme_diverging(0);
+        return th->keep;
     case PANEL_VALUES: {
         /* symmetric around zero so that white always means 0 */
         double m = fmax(fabs(vmin), fabs(vmax));

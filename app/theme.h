@@ -39,6 +39,7 @@ typedef struct Theme {
     Rgba masked;       /* −∞ cell */
     Rgba hatch;        /* hatch stripes over −∞ cells */
     Rgba masked_text;  /* the "−∞" glyph */
+    Rgba keep;         /* 0 in an additive mask: attention allowed */
     Rgba nan;          /* NaN cell */
     Rgba pad;          /* [PAD] token cell */
     Rgba mask_token;   /* [MASK] token cell */

@@ -20,7 +20,7 @@ static const Px VIRIDIS_TOP = { 0xFD, 0xE7, 0x25 }, VIRIDIS_BOTTOM = { 0x44, 0x0
 static const Px CIVIDIS_TOP = { 0xFF, 0xEA, 0x46 };
 static const Px LIGHT_BG = { 0xFF, 0xFF, 0xFF }, DARK_BG = { 0x17, 0x18, 0x1C };
 static const Px LIGHT_MASKED = { 0x2B, 0x2B, 0x2B }, LIGHT_HATCH = { 0x5C, 0x5C, 0x5C };
-static const Px DARK_MASKED = { 0x05, 0x05, 0x05 }, DARK_HATCH = { 0x4A, 0x4A, 0x4A };
+static const Px DARK_MASKED = { 0x00, 0x00, 0x00 }, DARK_HATCH = { 0x5A, 0x5A, 0x5A };
 
 static DrawLayout layout; /* large: not on the stack */
 
@@ -133,8 +133,8 @@ Test(render, masked_cells_have_the_masked_colour_and_hatching_in_each_theme)
         for (int r = 0; r < layout.panels[b].rows; r++)
             for (int c = 0; c < layout.panels[b].cols; c++) {
                 SDL_Rect rc = draw_cell_rect(&layout, b, r, c);
-                /* the inner half of the cell, clear of the gaps between cells */
-                SDL_Rect in = { rc.x + rc.w / 4, rc.y + rc.h / 4, rc.w / 2, rc.h / 2 };
+                /* the cell, clear of the gaps between cells */
+                SDL_Rect in = { rc.x + 3, rc.y + 3, rc.w - 6, rc.h - 6 };
                 double fm, fh;
                 double f = share(export_surface(ex), in, masked[theme], hatch[theme], &fm, &fh);
                 if (isinf(value(p, r, c))) {
