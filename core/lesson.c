@@ -47,8 +47,9 @@ static bool get_text(Ctx *c, const cJSON *node, const char *field, size_t max, c
 
 static bool get_index(Ctx *c, const cJSON *node, const char *field, int lo, int hi, int *out)
 {
-    if (!cJSON_IsNumber(node) || node->valuedouble != (double)(int)node->valuedouble ||
-        node->valuedouble < lo || node->valuedouble > hi)
+    /* range first: casting 1e300 to int is undefined */
+    if (!cJSON_IsNumber(node) || !(node->valuedouble >= lo && node->valuedouble <= hi) ||
+        node->valuedouble != (double)(int)node->valuedouble)
         return doc_fail(c->doc, node, c->err, c->errlen, field, "must be a whole number from %d to %d", lo, hi);
     *out = (int)node->valuedouble;
     return true;
@@ -264,6 +265,18 @@ static bool load(Ctx *c, const cJSON *root)
         c->l->scenario = scenario_from_doc(c->doc, sc, c->l->title, c->err, c->errlen);
         if (!c->l->scenario)
             return false;
+        for (int m = 0; m < 2; m++) {
+            const Sentences *ss = m ? &c->l->scenario->mlm_source : &c->l->scenario->sentences;
+            size_t L = 0;
+            for (int i = 0; i < ss->count; i++)
+                if ((size_t)ss->lengths[i] > L)
+                    L = (size_t)ss->lengths[i];
+            if ((size_t)ss->count * L * L > MS_MAX_LESSON_CELLS)
+                return doc_fail(c->doc, sc, c->err, c->errlen, m ? "scenario.mlm" : "scenario.sentences",
+                                "%d sentences of up to %zu tokens make %zu attention cells; a lesson's "
+                                "scenario may have at most %u", ss->count, L, (size_t)ss->count * L * L,
+                                (unsigned)MS_MAX_LESSON_CELLS);
+        }
     } else {
         return doc_fail(c->doc, sc, c->err, c->errlen, "scenario",
                         "must be an inline scenario object, or null for the running example");

@@ -22,6 +22,12 @@
 #ifndef MS_MAX_LESSON_EDITS
 #define MS_MAX_LESSON_EDITS 64
 #endif
+/* B*L*L attention cells of a lesson's scenario: every step is computed
+ * once when the lesson is checked, so 200 steps of a 4096-token sentence
+ * would take 20 minutes; 65536 is, e.g., 16 sentences of 64 tokens */
+#ifndef MS_MAX_LESSON_CELLS
+#define MS_MAX_LESSON_CELLS (1u << 16)
+#endif
 
 /* Toggle [MASK] on MLM sentence `sentence`, position `pos`. */
 typedef struct LessonEdit {
