@@ -178,6 +178,25 @@ static void axes_tokens(Builder *b, Panel *p, int s, bool cols_tokens, const cha
     }
 }
 
+/* a panel of sentence s in its grid row: token rows, token or dim columns */
+static Panel *add_tok(Builder *b, const char *name, int s, Tensor view, PanelScale scale, const char *op,
+                      bool cols_tokens, const char *row_axis, const char *col_axis)
+{
+    Panel *p = add(b, name, s, view, scale, op);
+    axes_tokens(b, p, s, cols_tokens, row_axis, col_axis);
+    p->grid_row = b->st->sentence < 0 ? s : 0;
+    return p;
+}
+
+/* the causal mask: shared by every sentence, labelled with sentence s's words */
+static Panel *add_causal(Builder *b, int s, const char *op)
+{
+    Panel *p = add_tok(b, "A_causal", s, *b->st->A_causal, PANEL_MASK, op, true, "query", "key");
+    p->sentence = -1;
+    snprintf(p->title, sizeof p->title, "A_causal");
+    return p;
+}
+
 /* a [B,L] tensor as a whole, or row s of it as [1,L] */
 static Panel *add_batch_row(Builder *b, const char *name, const Tensor *t, int s, PanelScale scale,
                             const char *op)
@@ -326,11 +345,8 @@ static void build_qkv(Builder *b)
     const char *names[4] = {"X", "Q", "K", "V"};
     Tensor *ts[4] = {st->attn->embeddings, st->attn->Q, st->attn->K, st->attn->V};
     for (int s = first_s(st); s <= last_s(st); s++)
-        for (int i = 0; i < 4; i++) {
-            Panel *p = add(b, names[i], s, tensor_slice(ts[i], s), PANEL_VALUES, ops[i]);
-            axes_tokens(b, p, s, false, "token", "dim");
-            p->grid_row = st->sentence < 0 ? s : 0;
-        }
+        for (int i = 0; i < 4; i++)
+            add_tok(b, names[i], s, tensor_slice(ts[i], s), PANEL_VALUES, ops[i], false, "token", "dim");
     fmt(step->formula, sizeof step->formula, "Q = X\u00b7W_q    K = X\u00b7W_k    V = X\u00b7W_v    (d_model = %d)",
         st->attn->d);
     fmt(step->caption, sizeof step->caption,
@@ -347,20 +363,12 @@ static void build_scores(Builder *b)
     Steps *st = b->st;
     Step *step = begin(b, 2, "scores", "Attention scores");
     for (int s = first_s(st); s <= last_s(st); s++) {
-        int row = st->sentence < 0 ? s : 0;
-        Panel *p = add(b, "Q", s, tensor_slice(st->attn->Q, s), PANEL_VALUES, "");
-        axes_tokens(b, p, s, false, "query", "dim");
-        p->grid_row = row;
-        p = add(b, "K\u1d40", s, tensor_slice(b->pv->KT, s), PANEL_VALUES, "\u00d7");
+        add_tok(b, "Q", s, tensor_slice(st->attn->Q, s), PANEL_VALUES, "", false, "query", "dim");
+        /* K transposed: dims down, key tokens across */
+        Panel *p = add_tok(b, "K\u1d40", s, tensor_slice(b->pv->KT, s), PANEL_VALUES, "\u00d7", true, "dim", "key");
         p->row_labels = (const char *const *)b->pv->dim_labels;
-        p->col_labels = st->batch->labels + (size_t)s * st->batch->L;
-        p->col_dim = b->pv->pad + (size_t)s * st->batch->L;
-        p->row_axis = "dim";
-        p->col_axis = "key";
-        p->grid_row = row;
-        p = add(b, "A_scores", s, tensor_slice(st->attn->scores, s), PANEL_VALUES, "/ \u221ad_k =");
-        axes_tokens(b, p, s, true, "query", "key");
-        p->grid_row = row;
+        p->row_dim = NULL;
+        add_tok(b, "A_scores", s, tensor_slice(st->attn->scores, s), PANEL_VALUES, "/ \u221ad_k =", true, "query", "key");
     }
     fmt(step->formula, sizeof step->formula, "A_scores = Q\u00b7K\u1d40 / \u221ad_k    (\u221ad_k = \u221a%d = %.3g)",
         st->attn->d, sqrt((double)st->attn->d));
@@ -376,32 +384,22 @@ static void build_mask(Builder *b)
     Steps *st = b->st;
     Step *step = begin(b, 3, "mask", "The attention mask");
     for (int s = first_s(st); s <= last_s(st); s++) {
-        int row = st->sentence < 0 ? s : 0;
         Panel *p;
         switch (st->mode) {
         case STEPS_CAUSAL:
             if (s != first_s(st))
                 break; /* one shared mask */
-            p = add(b, "A_causal", -1, *st->A_causal, PANEL_MASK, "");
-            axes_tokens(b, p, st->sentence < 0 ? steps_default_sentence(st->scenario, st->mode) : s, true,
-                        "query", "key");
+            p = add_causal(b, st->sentence < 0 ? steps_default_sentence(st->scenario, st->mode) : s, "");
+            p->grid_row = 0;
             p->row_dim = p->col_dim = NULL;
             break;
         case STEPS_COMBINED:
-            p = add(b, "A_pad", s, tensor_slice(st->A_pad, s), PANEL_MASK, "");
-            axes_tokens(b, p, s, true, "query", "key");
-            p->grid_row = row;
-            p = add(b, "A_causal", -1, *st->A_causal, PANEL_MASK, "+");
-            axes_tokens(b, p, s, true, "query", "key");
-            p->grid_row = row;
-            p = add(b, "A_mask", s, tensor_slice(st->mask, s), PANEL_MASK, "=");
-            axes_tokens(b, p, s, true, "query", "key");
-            p->grid_row = row;
+            add_tok(b, "A_pad", s, tensor_slice(st->A_pad, s), PANEL_MASK, "", true, "query", "key");
+            p = add_causal(b, s, "+");
+            add_tok(b, "A_mask", s, tensor_slice(st->mask, s), PANEL_MASK, "=", true, "query", "key");
             break;
         default:
-            p = add(b, "A_pad", s, tensor_slice(st->mask, s), PANEL_MASK, "");
-            axes_tokens(b, p, s, true, "query", "key");
-            p->grid_row = row;
+            add_tok(b, "A_pad", s, tensor_slice(st->mask, s), PANEL_MASK, "", true, "query", "key");
             break;
         }
     }
@@ -439,19 +437,12 @@ static void build_masked(Builder *b)
     Step *step = begin(b, 4, "masked", "Masked scores");
     const char *mn = mask_name(st->mode);
     for (int s = first_s(st); s <= last_s(st); s++) {
-        int row = st->sentence < 0 ? s : 0;
-        Panel *p = add(b, "A_scores", s, tensor_slice(st->attn->scores, s), PANEL_VALUES, "");
-        axes_tokens(b, p, s, true, "query", "key");
-        p->grid_row = row;
+        add_tok(b, "A_scores", s, tensor_slice(st->attn->scores, s), PANEL_VALUES, "", true, "query", "key");
         if (st->mode == STEPS_CAUSAL)
-            p = add(b, mn, -1, *st->A_causal, PANEL_MASK, "+");
+            add_causal(b, s, "+");
         else
-            p = add(b, mn, s, tensor_slice(st->mask, s), PANEL_MASK, "+");
-        axes_tokens(b, p, s, true, "query", "key");
-        p->grid_row = row;
-        p = add(b, "A_masked", s, tensor_slice(st->attn->masked, s), PANEL_VALUES, "=");
-        axes_tokens(b, p, s, true, "query", "key");
-        p->grid_row = row;
+            add_tok(b, mn, s, tensor_slice(st->mask, s), PANEL_MASK, "+", true, "query", "key");
+        add_tok(b, "A_masked", s, tensor_slice(st->attn->masked, s), PANEL_VALUES, "=", true, "query", "key");
     }
     fmt(step->formula, sizeof step->formula, "A_masked = A_scores + %s", mn);
     fmt(step->caption, sizeof step->caption,
@@ -464,13 +455,8 @@ static void build_weights(Builder *b)
     Steps *st = b->st;
     Step *step = begin(b, 5, "weights", "Softmax weights");
     for (int s = first_s(st); s <= last_s(st); s++) {
-        int row = st->sentence < 0 ? s : 0;
-        Panel *p = add(b, "A_masked", s, tensor_slice(st->attn->masked, s), PANEL_VALUES, "");
-        axes_tokens(b, p, s, true, "query", "key");
-        p->grid_row = row;
-        p = add(b, "A_weights", s, tensor_slice(st->attn->weights, s), PANEL_UNIT, "softmax \u2192");
-        axes_tokens(b, p, s, true, "query", "key");
-        p->grid_row = row;
+        add_tok(b, "A_masked", s, tensor_slice(st->attn->masked, s), PANEL_VALUES, "", true, "query", "key");
+        add_tok(b, "A_weights", s, tensor_slice(st->attn->weights, s), PANEL_UNIT, "softmax \u2192", true, "query", "key");
     }
     fmt(step->formula, sizeof step->formula, "A_weights = softmax(A_masked, dim=\u22121)");
     fmt(step->caption, sizeof step->caption,
@@ -501,16 +487,9 @@ static void build_output(Builder *b)
     Steps *st = b->st;
     Step *step = begin(b, 6, "output", "Weighted values");
     for (int s = first_s(st); s <= last_s(st); s++) {
-        int row = st->sentence < 0 ? s : 0;
-        Panel *p = add(b, "A_weights", s, tensor_slice(st->attn->weights, s), PANEL_UNIT, "");
-        axes_tokens(b, p, s, true, "query", "key");
-        p->grid_row = row;
-        p = add(b, "V", s, tensor_slice(st->attn->V, s), PANEL_VALUES, "\u00d7");
-        axes_tokens(b, p, s, false, "key", "dim");
-        p->grid_row = row;
-        p = add(b, "output", s, tensor_slice(st->attn->output, s), PANEL_VALUES, "=");
-        axes_tokens(b, p, s, false, "query", "dim");
-        p->grid_row = row;
+        add_tok(b, "A_weights", s, tensor_slice(st->attn->weights, s), PANEL_UNIT, "", true, "query", "key");
+        add_tok(b, "V", s, tensor_slice(st->attn->V, s), PANEL_VALUES, "\u00d7", false, "key", "dim");
+        add_tok(b, "output", s, tensor_slice(st->attn->output, s), PANEL_VALUES, "=", false, "query", "dim");
     }
     fmt(step->formula, sizeof step->formula, "output = A_weights \u00b7 V");
     fmt(step->caption, sizeof step->caption, "%s",
