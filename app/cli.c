@@ -14,6 +14,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "atomic.h"
 #include "doc.h"
 #include "lesson.h"
 #include "tensor.h"
@@ -86,33 +87,6 @@ Scenario *cli_load_scenario(const CliOptions *o, int *status)
 int cli_sentence(const CliOptions *o, const Scenario *sc)
 {
     return o->sentence_set ? o->sentence : steps_default_sentence(sc, o->mode);
-}
-
-bool cli_write_atomic(const char *path, const char *data, size_t len, char *err, size_t errlen)
-{
-    size_t n = strlen(path) + 16;
-    char *tmp = xmalloc(n);
-    snprintf(tmp, n, "%s.tmp-XXXXXX", path);
-    int fd = mkstemp(tmp);
-    if (fd < 0) {
-        snprintf(err, errlen, "%s: cannot write: %s", path, strerror(errno));
-        free(tmp);
-        return false;
-    }
-    FILE *f = fdopen(fd, "wb");
-    bool ok = f && fwrite(data, 1, len, f) == len;
-    if (f)
-        ok = (fclose(f) == 0) && ok;
-    else
-        close(fd);
-    if (ok)
-        ok = rename(tmp, path) == 0;
-    if (!ok) {
-        snprintf(err, errlen, "%s: cannot write: %s", path, strerror(errno));
-        remove(tmp);
-    }
-    free(tmp);
-    return ok;
 }
 
 /* ---- print ---- */
@@ -414,7 +388,7 @@ int cli_dump(int argc, char **argv)
     if (out) {
         size_t len = strlen(text);
         text[len] = '\n';
-        bool ok = cli_write_atomic(out, text, len + 1, err, sizeof err);
+        bool ok = atomic_write(out, text, len + 1, err, sizeof err);
         cJSON_free(text);
         if (!ok)
             fprintf(stderr, "maskscope dump: %s\n", err);

@@ -37,11 +37,6 @@ Scenario *cli_load_scenario(const CliOptions *o, int *status);
 /* The sentence to show: --sentence, else the mode's default. */
 int cli_sentence(const CliOptions *o, const Scenario *sc);
 
-/* Writes len bytes to path atomically (temporary file in the same
- * directory, then rename); on failure removes the temporary file and
- * writes one line into err. */
-bool cli_write_atomic(const char *path, const char *data, size_t len, char *err, size_t errlen);
-
 /* `maskscope print NAME [--scenario FILE] [--mode M] [--sentence N|all]`, `print --list`. */
 int cli_print(int argc, char **argv);
 /* `maskscope check FILE...`: validates lessons and scenarios without a window. */

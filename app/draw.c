@@ -30,6 +30,7 @@
 #include <string.h>
 
 #include "font.h"
+#include "lesson.h"
 #include "xmalloc.h"
 
 #define LUT_N 256
@@ -624,7 +625,7 @@ static int value_px(Draw *d, const Panel *p, const Geo *g)
     const Sizes *z = &d->sz;
     if (g->heat || !d->o->show_values) return 0;
     int px = (int)fmin(z->val_max, lround(g->cw * 0.34));
-    bool is_int = p->view.dtype == TENSOR_INT;
+    bool is_int = p->view.dtype == TENSOR_INT || p->scale == PANEL_MASK; /* masks hold 0 or −∞ */
     for (; px >= z->val_min; px--) {
         if (lh(d, FONT_SANS, px) > g->cw) continue;
         int wmax = 0;
@@ -646,7 +647,7 @@ static void draw_cells(Draw *d, const Steps *st, const Panel *p, const Geo *g, i
 {
     const Sizes *z = &d->sz;
     int gap = g->cw >= 12 ? (int)fmax(1, lround(1.5 * z->u)) : 0;
-    bool is_int = p->view.dtype == TENSOR_INT;
+    bool is_int = p->view.dtype == TENSOR_INT || p->scale == PANEL_MASK; /* masks hold 0 or −∞ */
     /* the −∞ glyph: values' size, or its own if values are off */
     int ipx = vpx ? vpx : (int)fmin(z->val_max, lround(g->cw * 0.34));
     bool inf_glyph = ipx >= z->val_min && tw(d, FONT_SANS_BOLD, ipx, "−∞") <= g->cw - 2 * z->pad;
@@ -785,10 +786,11 @@ static void draw_labels(Draw *d, const Panel *p, const Geo *g, DrawPanelBox *box
         const char *s = g->col_tick == 1 && p->col_labels && p->col_labels[c] ? p->col_labels[c] : NULL;
         if (!s) { snprintf(buf, sizeof buf, "%d", c); s = buf; }
         bool hl = c == d->o->highlight_col;
-        FontFace face = hl ? FONT_SANS_BOLD : FONT_SANS;
         Rgba col = hl ? th->highlight : (p->col_dim && p->col_dim[c] ? th->muted : th->fg);
         int maxw = g->stagger ? 2 * rc.w - z->pad : rc.w - z->pad;
         if (g->col_tick > 1) maxw = rc.w * g->col_tick;
+        /* bold for the highlighted key, unless bold would not fit */
+        FontFace face = hl && tw(d, FONT_SANS_BOLD, px, s) <= maxw ? FONT_SANS_BOLD : FONT_SANS;
         int w = fit_width(d, face, px, s, maxw);
         int line = g->stagger && (c % 2 == 0) ? 0 : 1;
         if (!g->stagger) line = 0;
@@ -1127,6 +1129,116 @@ bool draw_step(Draw *d, const Steps *st, int step, const DrawOptions *o,
         if (out) out->result = (SDL_Rect){ x0, yr, w, rl };
     }
     SDL_RenderSetClipRect(d->r, NULL);
+    return true;
+}
+
+/* ---- lesson captions ------------------------------------------------- */
+
+/* Wrapped text that may hold newlines: each paragraph wraps on its own.
+ * Draws when draw is true; returns the height in pixels either way. */
+static int paragraphs(Draw *d, FontFace face, int px, int x, int y, const char *s, int max_w,
+                      Rgba c, bool draw)
+{
+    char para[MS_MAX_LESSON_TEXT + 1];
+    int h = 0, line = lh(d, face, px);
+    while (*s) {
+        size_t n = strcspn(s, "\n");
+        if (n > MS_MAX_LESSON_TEXT) n = MS_MAX_LESSON_TEXT;
+        memcpy(para, s, n);
+        para[n] = '\0';
+        int lines = n ? wrap_count(d, face, px, para, max_w) : 1;
+        if (draw && n) wrap_draw(d, face, px, x, y + h, para, max_w, lines, c);
+        h += lines * line;
+        s += n;
+        if (*s == '\n') s++;
+    }
+    return h;
+}
+
+/* lays out (and, with draw, draws) the caption in box; returns its height */
+static int caption(Draw *d, const DrawCaption *c, SDL_Rect box, bool draw)
+{
+    const Sizes *z = &d->sz;
+    const Theme *th = d->th;
+    int x = box.x + z->margin, w = box.w - 2 * z->margin;
+    int y = box.y + z->gap;
+    int rule = (int)fmax(2, lround(3 * z->u));
+    if (draw) {
+        fill(d, box.x, box.y, box.w, box.h, theme_mix(th->note_bg, th->bg, 0.5));
+        fill(d, box.x, box.y, box.w, rule, th->accent);
+    }
+    y += rule;
+    /* lesson title on the left, progress on the right */
+    int sl = lh(d, FONT_SANS, z->sub);
+    if (c->lesson || c->progress) {
+        int pw = c->progress ? tw(d, FONT_SANS_BOLD, z->sub, c->progress) : 0;
+        if (draw && c->progress) text(d, FONT_SANS_BOLD, z->sub, x + w - pw, y, c->progress, th->muted);
+        if (draw && c->lesson) text_fit(d, FONT_SANS, z->sub, x, y, c->lesson, w - pw - z->gap, th->muted);
+        y += sl;
+    }
+    if (c->title) {
+        int tl = lh(d, FONT_SANS_BOLD, z->formula);
+        if (draw) text_fit(d, FONT_SANS_BOLD, z->formula, x, y, c->title, w, th->fg);
+        y += tl + z->pad;
+    }
+    if (c->text)
+        y += paragraphs(d, FONT_SANS, z->body, x, y, c->text, w, th->fg, draw) + z->pad;
+    if (c->code) {
+        int ch = paragraphs(d, FONT_MONO, z->note, x + z->gap, y + z->pad, c->code, w - 2 * z->gap, th->accent, false);
+        if (draw) {
+            fill(d, x, y, w, ch + 2 * z->pad, th->bg);
+            paragraphs(d, FONT_MONO, z->note, x + z->gap, y + z->pad, c->code, w - 2 * z->gap, th->accent, true);
+        }
+        y += ch + 3 * z->pad;
+    }
+    if (c->question) {
+        const char *q = "Predict first: ";
+        int qw = tw(d, FONT_SANS_BOLD, z->body, q);
+        if (draw) text(d, FONT_SANS_BOLD, z->body, x, y, q, th->accent);
+        y += paragraphs(d, FONT_SANS_BOLD, z->body, x + qw, y, c->question, w - qw, th->fg, draw);
+        if (c->answer) {
+            const char *a = "Answer: ";
+            int aw = tw(d, FONT_SANS_BOLD, z->body, a);
+            if (draw) text(d, FONT_SANS_BOLD, z->body, x, y, a, th->accent);
+            y += paragraphs(d, FONT_SANS, z->body, x + aw, y, c->answer, w - aw, th->fg, draw);
+        } else if (c->hint) {
+            if (draw) text_fit(d, FONT_SANS, z->sub, x, y, c->hint, w, th->muted);
+            y += sl;
+        }
+    }
+    return y + z->gap - box.y;
+}
+
+bool draw_lesson_frame(Draw *d, const Steps *st, int step, const DrawCaption *cap,
+                       const DrawOptions *o, SDL_Rect fr, DrawLayout *out)
+{
+    if (!st || step < 0 || step >= st->count) return false;
+    DrawOptions defaults = draw_options_default();
+    if (!o) o = &defaults;
+    /* measure the caption at the full frame's text size; keep the matrices at least 55% */
+    d->o = o;
+    d->th = theme_get(o->theme);
+    d->sz = sizes_for(fr, o->text_zoom);
+    double u_full = d->sz.u / (o->text_zoom > 0 ? o->text_zoom : 1);
+    SDL_Rect box = { fr.x, fr.y, fr.w, fr.h };
+    int ch = caption(d, cap, box, false);
+    if (ch > fr.h * 45 / 100) ch = fr.h * 45 / 100;
+    SDL_Rect top = { fr.x, fr.y, fr.w, fr.h - ch };
+    /* the step's frame is shorter; scale its text back to the full frame's size */
+    DrawOptions so = *o;
+    double u_top = fmax(fmin(top.w / 1280.0, top.h / 720.0), 0.25);
+    so.text_zoom = fmin(fmax((o->text_zoom > 0 ? o->text_zoom : 1) * u_full / u_top, 0.5), 3.0);
+    if (!draw_step(d, st, step, &so, top, out)) return false;
+    d->o = o;
+    d->sz = sizes_for(fr, o->text_zoom);
+    box = (SDL_Rect){ fr.x, fr.y + fr.h - ch, fr.w, ch };
+    SDL_RenderSetClipRect(d->r, &box);
+    caption(d, cap, box, true);
+    SDL_RenderSetClipRect(d->r, NULL);
+    if (out) {
+        out->frame = fr;
+        out->caption = box;
+    }
     return true;
 }
 

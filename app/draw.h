@@ -74,6 +74,24 @@ void draw_free(Draw *d);
 bool draw_step(Draw *d, const Steps *st, int step, const DrawOptions *o,
                SDL_Rect frame, DrawLayout *layout_out);
 
+/* A lesson's caption panel, drawn under a step. NULL fields are left out. */
+typedef struct DrawCaption {
+    const char *lesson;    /* the lesson's title */
+    const char *progress;  /* e.g. "4 / 11" */
+    const char *title;     /* the step's title */
+    const char *text;      /* the explanation; may contain newlines */
+    const char *code;      /* the notebook's PyTorch line */
+    const char *question;  /* a "predict first" question */
+    const char *answer;    /* its answer, once revealed */
+    const char *hint;      /* shown under an unanswered question, e.g. "→ reveals the answer" */
+} DrawCaption;
+
+/* Draws step `step` of st into the top of frame and the caption panel
+ * below it, with text at the size a full frame would have. layout_out
+ * as for draw_step; its `caption` rect is the caption panel. */
+bool draw_lesson_frame(Draw *d, const Steps *st, int step, const DrawCaption *cap,
+                       const DrawOptions *o, SDL_Rect frame, DrawLayout *layout_out);
+
 /* The pixels of cell (row, col) of layout box `box`; empty if out of range. */
 SDL_Rect draw_cell_rect(const DrawLayout *l, int box, int row, int col);
 /* The box, row and column under pixel (x, y); false if none. */

@@ -21,6 +21,8 @@
 #include <SDL.h>
 #include <SDL_image.h>
 
+#include "atomic.h"
+#include "deck.h"
 #include "scenario.h"
 #include "xmalloc.h"
 
@@ -83,6 +85,15 @@ bool export_draw(Exporter *ex, const Steps *st, int step, const DrawOptions *o,
     return true;
 }
 
+bool export_draw_lesson(Exporter *ex, const Steps *st, int step, const DrawCaption *cap,
+                        const DrawOptions *o)
+{
+    SDL_Rect frame = { 0, 0, ex->w, ex->h };
+    if (!draw_lesson_frame(ex->draw, st, step, cap, o, frame, NULL)) return false;
+    SDL_RenderPresent(ex->r);
+    return true;
+}
+
 SDL_Surface *export_surface(Exporter *ex)
 {
     return ex->surface;
@@ -90,60 +101,17 @@ SDL_Surface *export_surface(Exporter *ex)
 
 bool export_save_surface(SDL_Surface *s, const char *path, char *err, size_t errlen)
 {
-    char tmp[PATH_MAX];
-    FILE *fp = NULL;
-    SDL_RWops *rw = NULL;
-    int fd = -1;
-    bool made = false;
-    if (snprintf(tmp, sizeof tmp, "%s.tmp-XXXXXX", path) >= (int)sizeof tmp) {
-        snprintf(err, errlen, "%s: path too long", path);
-        goto fail;
-    }
-    fd = mkstemp(tmp);
-    if (fd < 0) {
-        snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
-        goto fail;
-    }
-    made = true;
-    fchmod(fd, 0644);
-    fp = fdopen(fd, "wb");
-    if (!fp) {
-        snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
-        goto fail;
-    }
-    fd = -1;
-    rw = SDL_RWFromFP(fp, SDL_FALSE);
-    if (!rw) {
-        snprintf(err, errlen, "cannot write %s: %s", path, SDL_GetError());
-        goto fail;
-    }
-    if (IMG_SavePNG_RW(s, rw, 0) != 0) {
-        snprintf(err, errlen, "cannot write %s: %s", path, IMG_GetError());
-        goto fail;
+    AtomicFile af;
+    if (!atomic_open(&af, path, err, errlen)) return false;
+    SDL_RWops *rw = SDL_RWFromFP(af.fp, SDL_FALSE);
+    if (!rw || IMG_SavePNG_RW(s, rw, 0) != 0) {
+        snprintf(err, errlen, "%s: cannot write: %s", path, rw ? IMG_GetError() : SDL_GetError());
+        if (rw) SDL_RWclose(rw);
+        atomic_abort(&af);
+        return false;
     }
     SDL_RWclose(rw);
-    rw = NULL;
-    if (fflush(fp) != 0 || ferror(fp)) {
-        snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
-        goto fail;
-    }
-    int rc = fclose(fp);
-    fp = NULL;
-    if (rc != 0) {
-        snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
-        goto fail;
-    }
-    if (rename(tmp, path) != 0) {
-        snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
-        goto fail;
-    }
-    return true;
-fail:
-    if (rw) SDL_RWclose(rw);
-    if (fp) fclose(fp);
-    if (fd >= 0) close(fd);
-    if (made) unlink(tmp);
-    return false;
+    return atomic_commit(&af, err, errlen);
 }
 
 bool export_save(Exporter *ex, const char *path, char *err, size_t errlen)
@@ -301,7 +269,7 @@ static bool pool_put(Pool *p, SDL_Surface *s, const char *path)
 /* ---- the command ------------------------------------------------------ */
 
 typedef struct Args {
-    const char *scenario, *mode, *step, *sentence, *size, *theme, *palette, *out, *out_dir;
+    const char *scenario, *mode, *step, *sentence, *size, *theme, *palette, *out, *out_dir, *lesson;
     bool all, no_values, help;
     double zoom;
 } Args;
@@ -312,6 +280,7 @@ static const char usage[] =
     "                        [--zoom Z] [--no-values] -o FILE.png\n"
     "       maskscope export --all --out-dir DIR [--scenario FILE] [--sentence N|all]\n"
     "                        [--size WxH] [--theme light|dark] [--palette ...]\n"
+    "       maskscope export --lesson FILE --out-dir DIR [--size WxH] [--theme ...] [--palette ...]\n"
     "MODE is padding, causal, combined or mlm; STEP is a number from 1 or a step name\n"
     "(tokens, scores, mask, ...). Default size 1920x1080, light theme.\n";
 
@@ -344,6 +313,7 @@ static int parse_args(int argc, char **argv, Args *a)
         else if (strcmp(o, "--palette") == 0) slot = &a->palette;
         else if (strcmp(o, "-o") == 0 || strcmp(o, "--output") == 0) slot = &a->out;
         else if (strcmp(o, "--out-dir") == 0) slot = &a->out_dir;
+        else if (strcmp(o, "--lesson") == 0) slot = &a->lesson;
         else if (strcmp(o, "--zoom") == 0) {
             if (i + 1 >= argc) return fail2("%s needs a value", o);
             char *end;
@@ -356,7 +326,11 @@ static int parse_args(int argc, char **argv, Args *a)
         *slot = argv[++i];
     }
     if (a->help) return 0;
-    if (a->all) {
+    if (a->lesson) {
+        if (!a->out_dir) return fail2("%s", "--lesson needs --out-dir DIR");
+        if (a->all || a->out || a->mode || a->step || a->scenario || a->sentence)
+            return fail2("%s", "--lesson exports the lesson's own steps: drop --all, -o, --mode, --step, --scenario and --sentence");
+    } else if (a->all) {
         if (!a->out_dir) return fail2("%s", "--all needs --out-dir DIR");
         if (a->out || a->mode || a->step) return fail2("%s", "--all exports every mode and step: drop -o, --mode and --step");
     } else {
@@ -442,6 +416,10 @@ int export_main(int argc, char **argv)
     }
     o.show_values = !a.no_values;
     o.text_zoom = a.zoom;
+    if (a.lesson) {
+        status = deck_export(a.lesson, a.out_dir, w, h, &o);
+        goto fail;
+    }
     StepsMode only = STEPS_PADDING;
     if (a.mode && !steps_mode_parse(a.mode, &only)) {
         fail2("unknown mode \"%s\" (use padding, causal, combined or mlm)", a.mode);

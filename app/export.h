@@ -41,6 +41,9 @@ void export_free(Exporter *ex);
 /* Draws step of st into the exporter's surface (layout_out may be NULL). */
 bool export_draw(Exporter *ex, const Steps *st, int step, const DrawOptions *o,
                  DrawLayout *layout_out);
+/* Draws step of st with a lesson caption panel under it. */
+bool export_draw_lesson(Exporter *ex, const Steps *st, int step, const DrawCaption *cap,
+                        const DrawOptions *o);
 /* The surface export_draw drew into (owned by the exporter). */
 SDL_Surface *export_surface(Exporter *ex);
 /* Saves the surface to path atomically. False and err (naming the path
