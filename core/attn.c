@@ -99,31 +99,40 @@ Attention *attn_compute_with(const Tensor *embeddings, const Tensor *mask, uint6
     a->output = tensor_new3(TENSOR_FLOAT, B, L, d);
     a->row_blocked = xcalloc((size_t)B * (size_t)L, sizeof *a->row_blocked);
     double scale = 1.0 / sqrt((double)d);
+    size_t LL = (size_t)L * (size_t)L, Ld = (size_t)L * (size_t)d;
     for (int b = 0; b < B; b++) {
+        const double *Q = a->Q->data + b * Ld, *K = a->K->data + b * Ld, *V = a->V->data + b * Ld;
+        const double *M = mask->data + b * LL;
+        double *S = a->scores->data + b * LL, *SM = a->masked->data + b * LL;
+        double *W = a->weights->data + b * LL, *O = a->output->data + b * Ld;
         for (int q = 0; q < L; q++) {
+            const double *qv = Q + (size_t)q * d;
+            double *s = S + (size_t)q * L, *sm = SM + (size_t)q * L, *w = W + (size_t)q * L;
             for (int k = 0; k < L; k++) {
+                const double *kv = K + (size_t)k * d;
                 double acc = 0;
                 for (int j = 0; j < d; j++)
-                    acc += tensor_at3(a->Q, b, q, j) * tensor_at3(a->K, b, k, j);
-                *tensor_ptr3(a->scores, b, q, k) = acc * scale;
-                *tensor_ptr3(a->masked, b, q, k) = acc * scale + tensor_at3(mask, b, q, k);
+                    acc += qv[j] * kv[j];
+                s[k] = acc * scale;
+                sm[k] = s[k] + M[(size_t)q * L + k];
+                w[k] = sm[k];
             }
-            double *w = tensor_ptr3(a->weights, b, q, 0);
-            for (int k = 0; k < L; k++)
-                w[k] = tensor_at3(a->masked, b, q, k);
             if (attn_softmax_row(w, L, policy)) {
                 a->row_blocked[b * L + q] = true;
                 a->blocked_rows++;
             }
             /* output row = weights row @ V; skip exact zeros so -inf keys
              * contribute nothing even when V holds large values */
-            for (int j = 0; j < d; j++) {
-                double acc = 0;
-                for (int k = 0; k < L; k++)
-                    if (w[k] != 0)
-                        acc += w[k] * tensor_at3(a->V, b, k, j);
-                *tensor_ptr3(a->output, b, q, j) = isnan(w[0]) ? NAN : acc;
-            }
+            double *o = O + (size_t)q * d;
+            for (int j = 0; j < d; j++)
+                o[j] = 0;
+            for (int k = 0; k < L; k++)
+                if (w[k] != 0)
+                    for (int j = 0; j < d; j++)
+                        o[j] += w[k] * V[(size_t)k * d + j];
+            if (isnan(w[0]))
+                for (int j = 0; j < d; j++)
+                    o[j] = NAN;
         }
     }
     return a;
