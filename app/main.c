@@ -6,6 +6,7 @@
 #include "cli.h"
 #include "config.h"
 #include "export.h"
+#include "view.h"
 
 static const char usage[] =
     "usage: maskscope [--scenario FILE]              open the window on the running example\n"
@@ -38,6 +39,8 @@ int main(int argc, char **argv)
         return cli_check(argc - 1, argv + 1);
     if (argc >= 2 && strcmp(argv[1], "export") == 0)
         return export_main(argc - 1, argv + 1);
+    if (argc < 2 || argv[1][0] == '-')
+        return view_main(argc, argv);
     fprintf(stderr, "maskscope: unknown command '%s'; try maskscope --help\n", argc >= 2 ? argv[1] : "");
     return CLI_USAGE;
 }

@@ -1,0 +1,481 @@
+/* The window's own controls, drawn around the step that draw.c draws:
+ *
+ *   [1 Padding] [2 Causal] [3 Padding + causal] [4 MLM]   ◀ step 6 / 8 — Softmax weights ▶
+ *   tokens › qkv › scores › mask › masked › weights › output › loss
+ *   ┌──────────────────────── the step (draw_step) ───────────────────────┐
+ *   └─────────────────────────────────────────────────────────────────────┘
+ *   ⚠ sentence 2 has no [MASK] …                       (MLM only, when true)
+ *   Sentence  [0 The cat ate] [1 The cat ate fish pie] [2 …] [All]    H help
+ *
+ * and the overlays on top: the tooltip, the notice and the help. Sizes
+ * follow the drawable (high-DPI screens get bigger pixels) and the zoom.
+ * Every rect drawn is recorded in the view's regions, which is what
+ * clicks are tested against. Nothing here allocates. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "theme.h"
+#include "view_chrome.h"
+
+/* a NULL key starts a group; the help shows the first two groups on the
+ * left and the rest on the right */
+const char *const view_help_keys[][2] = {
+    { NULL, "Move around" },
+    { "1  2  3  4", "mode (or click a tab)" },
+    { "\u2192  PageDown  Space", "next step" },
+    { "\u2190  PageUp  Backspace", "previous step" },
+    { "Home  End", "first, last step" },
+    { "Tab  Shift+Tab", "next, previous sentence" },
+    { "A", "whole batch on / off" },
+    { NULL, "Look closer" },
+    { "mouse on a cell", "its arithmetic, written out" },
+    { "mouse on a token", "its row and column everywhere" },
+    { "click a token", "MLM: mask / unmask it" },
+    { "R", "undo the [MASK] clicks" },
+    { NULL, "Change the picture" },
+    { "V", "numbers in cells on / off" },
+    { "T", "light / dark theme" },
+    { "C", "viridis / cividis colours" },
+    { "+  \u2212  0", "bigger, smaller, normal" },
+    { "F11", "fullscreen on / off" },
+    { NULL, "Save and quit" },
+    { "S  Ctrl+S", "save the step as a PNG" },
+    { "H  F1", "this help on / off" },
+    { "Esc", "close this help, or quit" },
+    { "Q", "quit" },
+};
+const int view_help_count = (int)(sizeof view_help_keys / sizeof view_help_keys[0]);
+
+static const char *const tab_label[STEPS_MODE_COUNT] = { "Padding", "Causal", "Padding + causal", "MLM" };
+
+/* ---- small helpers ------------------------------------------------------ */
+
+static void fill(View *v, SDL_Rect rc, Rgba c)
+{
+    if (rc.w <= 0 || rc.h <= 0) return;
+    SDL_SetRenderDrawBlendMode(v->r, c.a < 255 ? SDL_BLENDMODE_BLEND : SDL_BLENDMODE_NONE);
+    SDL_SetRenderDrawColor(v->r, c.r, c.g, c.b, c.a);
+    SDL_RenderFillRect(v->r, &rc);
+}
+
+static void frame_rect(View *v, SDL_Rect rc, int t, Rgba c)
+{
+    fill(v, (SDL_Rect){ rc.x, rc.y, rc.w, t }, c);
+    fill(v, (SDL_Rect){ rc.x, rc.y + rc.h - t, rc.w, t }, c);
+    fill(v, (SDL_Rect){ rc.x, rc.y, t, rc.h }, c);
+    fill(v, (SDL_Rect){ rc.x + rc.w - t, rc.y, t, rc.h }, c);
+}
+
+static int width(View *v, FontFace f, int px, const char *s)
+{
+    return font_width(v->fonts, f, px, s, -1);
+}
+
+static int line(View *v, FontFace f, int px)
+{
+    return font_line_height(v->fonts, f, px);
+}
+
+/* draws s in at most max_w pixels, ending in "…" when cut; returns the width used */
+static int text_fit(View *v, FontFace f, int px, int x, int y, const char *s, int max_w, Rgba c)
+{
+    if (max_w <= 0) return 0;
+    int w = width(v, f, px, s);
+    if (w <= max_w) return font_draw(v->fonts, f, px, x, y, s, -1, c);
+    int ell = width(v, f, px, "\u2026");
+    int n = font_fit(v->fonts, f, px, s, -1, max_w - ell);
+    while (n > 0 && s[n - 1] == ' ') n--;
+    int used = font_draw(v->fonts, f, px, x, y, s, n, c);
+    return used + font_draw(v->fonts, f, px, x + used, y, "\u2026", -1, c);
+}
+
+static int fit_width(View *v, FontFace f, int px, const char *s, int max_w)
+{
+    int w = width(v, f, px, s);
+    return w <= max_w ? w : max_w;
+}
+
+/* the next line of s that fits in max_w, broken at a space when it can */
+static int wrap(View *v, FontFace f, int px, const char *s, int len, int max_w)
+{
+    if (width(v, f, px, s) <= max_w && (int)strlen(s) <= len) return len;
+    int n = font_fit(v->fonts, f, px, s, len, max_w);
+    if (n >= len) return len;
+    int k = n;
+    while (k > 0 && s[k] != ' ') k--;
+    if (k > 0) return k;
+    return n > 0 ? n : 1;
+}
+
+/* ---- sizes and layout ---------------------------------------------------- */
+
+ChromeSizes view_chrome_sizes(const View *v, int w, int h)
+{
+    ChromeSizes z;
+    double u = fmin(w / 1280.0, h / 800.0);
+    if (u < 0.6) u = 0.6;
+    if (u > 6) u = 6;
+    double zoom = fmin(fmax(v->s.opts.text_zoom, 0.8), 1.6);
+    double s = u * zoom;
+    z.u = u;
+    z.px = (int)lround(19 * s);
+    z.small = (int)lround(16 * s);
+    z.tip = (int)lround(18 * s);
+    z.pad = (int)fmax(2, lround(6 * u));
+    z.gap = (int)fmax(3, lround(10 * u));
+    z.top_h = z.strip_h = z.bottom_h = z.warn_h = 0;
+    return z;
+}
+
+void view_chrome_layout(View *v, int w, int h)
+{
+    ChromeSizes *z = &v->cz;
+    ViewRegions *g = &v->reg;
+    memset(g, 0, sizeof *g);
+    z->top_h = line(v, FONT_SANS_BOLD, z->px) + 3 * z->pad;
+    z->strip_h = line(v, FONT_SANS, z->small) + 2 * z->pad;
+    z->bottom_h = line(v, FONT_SANS, z->small) + 3 * z->pad;
+    z->warn_h = v->warning[0] ? line(v, FONT_SANS, z->small) + 2 * z->pad : 0;
+
+    /* row 1: the tabs, then the step indicator between its arrows on the right */
+    int x = z->gap, ty = z->pad;
+    int tab_h = z->top_h - 2 * z->pad;
+    for (int m = 0; m < STEPS_MODE_COUNT; m++) {
+        char key[4];
+        snprintf(key, sizeof key, "%d", m + 1);
+        int tw = width(v, FONT_SANS, z->small, key) + z->gap + width(v, FONT_SANS_BOLD, z->px, tab_label[m]);
+        g->tabs[m] = (SDL_Rect){ x, ty, tw + 3 * z->gap, tab_h };
+        x += g->tabs[m].w + z->pad;
+    }
+    int arrow_w = tab_h;
+    int right = w - z->gap;
+    g->next = (SDL_Rect){ right - arrow_w, ty, arrow_w, tab_h };
+    int ind_room = g->next.x - z->pad - arrow_w - z->pad - (x + z->gap);
+    char ind[160];
+    const Step *sp = &v->st->steps[v->s.step];
+    snprintf(ind, sizeof ind, "step %d / %d \u2014 %s", v->s.step + 1, v->st->count, sp->title);
+    int iw = fit_width(v, FONT_SANS_BOLD, z->px, ind, ind_room > 0 ? ind_room : 0);
+    g->indicator = (SDL_Rect){ g->next.x - z->pad - iw - z->gap, ty, iw + z->gap, tab_h };
+    g->prev = (SDL_Rect){ g->indicator.x - z->pad - arrow_w, ty, arrow_w, tab_h };
+
+    /* row 2: the pipeline, one chip per step */
+    int sy = z->top_h;
+    x = z->gap;
+    g->nsteps = v->st->count < 16 ? v->st->count : 16;
+    int sep = width(v, FONT_SANS, z->small, "\u203a") + z->gap;
+    for (int i = 0; i < g->nsteps; i++) {
+        int cw = width(v, FONT_SANS_BOLD, z->small, v->st->steps[i].slug) + z->gap + z->gap / 2;
+        g->steps[i] = (SDL_Rect){ x, sy + z->pad / 2, cw, z->strip_h - z->pad };
+        x += cw + sep;
+    }
+
+    /* bottom: the sentences; "All" last, "H help" on the right */
+    int by = h - z->bottom_h;
+    int hint_w = width(v, FONT_SANS_BOLD, z->small, "H") + width(v, FONT_SANS, z->small, "  help") + z->gap;
+    int lab_w = width(v, FONT_SANS, z->small, "Sentence") + z->gap;
+    int avail = w - 2 * z->gap - lab_w - hint_w - z->gap;
+    int n = v->sc->sentences.count;
+    int all_w = width(v, FONT_SANS_BOLD, z->small, "All") + 2 * z->gap;
+    int chip_h = z->bottom_h - 2 * z->pad;
+    int cy = by + z->pad + z->pad / 2;
+    int chip_max = (avail - all_w) / (n > 0 ? n : 1) - z->pad;
+    int chip_min = width(v, FONT_SANS_BOLD, z->small, "00 The\u2026") + 2 * z->gap;
+    if (chip_max > w / 4) chip_max = w / 4;
+    if (chip_max < chip_min) chip_max = chip_min;
+    /* as many chips as fit, starting early enough that the current one shows */
+    int fit = (avail - all_w) / (chip_max + z->pad);
+    if (fit < 1) fit = 1;
+    if (fit > n) fit = n;
+    int cur = v->s.sentence < 0 ? 0 : v->s.sentence;
+    int first = cur - fit / 2;
+    if (first + fit > n) first = n - fit;
+    if (first < 0) first = 0;
+    x = z->gap + lab_w;
+    for (int s = first; s < first + fit && g->nsentences < MS_MAX_SENTENCES; s++) {
+        g->sentences[g->nsentences] = (SDL_Rect){ x, cy, chip_max, chip_h };
+        g->sentence_of[g->nsentences++] = s;
+        x += chip_max + z->pad;
+    }
+    g->sentences[g->nsentences] = (SDL_Rect){ x, cy, all_w, chip_h };
+    g->sentence_of[g->nsentences++] = -1;
+
+    int top = z->top_h + z->strip_h;
+    int fh = by - z->warn_h - top;
+    if (fh < 1) fh = 1;
+    g->frame = (SDL_Rect){ 0, top, w, fh };
+    if (z->warn_h) g->warning = (SDL_Rect){ 0, by - z->warn_h, w, z->warn_h };
+}
+
+/* ---- the bars ----------------------------------------------------------- */
+
+/* the words of sentence s as the batch has them ([MASK] included), no padding */
+static void sentence_text(const View *v, int s, char *buf, size_t n)
+{
+    const Batch *b = v->st->batch;
+    size_t k = (size_t)snprintf(buf, n, "%d ", s);
+    for (int p = 0; p < b->L && k + 1 < n; p++) {
+        if (!batch_is_real(b, s, p) && (int)b->ids->data[(size_t)s * b->L + p] != b->mask_id) continue;
+        const char *w = b->labels[(size_t)s * b->L + p];
+        k += (size_t)snprintf(buf + k, n - k, " %s", w ? w : "?");
+    }
+}
+
+static void chip(View *v, SDL_Rect rc, const char *s, FontFace f, int px, bool on, bool hover)
+{
+    const Theme *th = theme_get(v->s.opts.theme);
+    Rgba bg = on ? th->accent : theme_mix(th->fg, th->bg, hover ? 0.16 : 0.07);
+    Rgba fg = on ? theme_text_on(th->accent) : th->fg;
+    fill(v, rc, bg);
+    int pad = v->cz.gap;
+    int lh = line(v, f, px);
+    text_fit(v, f, px, rc.x + pad, rc.y + (rc.h - lh) / 2, s, rc.w - 2 * pad, fg);
+}
+
+static void arrow(View *v, SDL_Rect rc, const char *glyph, bool enabled, bool hover)
+{
+    const Theme *th = theme_get(v->s.opts.theme);
+    fill(v, rc, theme_mix(th->fg, th->bg, hover && enabled ? 0.16 : 0.07));
+    int px = v->cz.small;
+    int w = width(v, FONT_SANS, px, glyph), lh = line(v, FONT_SANS, px);
+    font_draw(v->fonts, FONT_SANS, px, rc.x + (rc.w - w) / 2, rc.y + (rc.h - lh) / 2, glyph, -1,
+              enabled ? th->fg : theme_mix(th->muted, th->bg, 0.5));
+}
+
+void view_chrome_draw_bars(View *v)
+{
+    const Theme *th = theme_get(v->s.opts.theme);
+    const ChromeSizes *z = &v->cz;
+    const ViewRegions *g = &v->reg;
+    const Hover *h = &v->hover;
+    int w = g->frame.w;
+    Rgba bar = theme_mix(th->fg, th->bg, 0.035);
+    Rgba rule = theme_mix(th->fg, th->bg, 0.18);
+
+    /* top bar */
+    fill(v, (SDL_Rect){ 0, 0, w, z->top_h + z->strip_h }, bar);
+    fill(v, (SDL_Rect){ 0, z->top_h + z->strip_h - 1, w, (int)fmax(1, lround(z->u)) }, rule);
+    for (int m = 0; m < STEPS_MODE_COUNT; m++) {
+        SDL_Rect rc = g->tabs[m];
+        bool on = (int)v->s.mode == m, hov = h->kind == HOVER_TAB && h->index == m;
+        Rgba bg = on ? th->accent : theme_mix(th->fg, th->bg, hov ? 0.16 : 0.07);
+        Rgba fg = on ? theme_text_on(th->accent) : th->fg;
+        fill(v, rc, bg);
+        char key[4];
+        snprintf(key, sizeof key, "%d", m + 1);
+        int lh = line(v, FONT_SANS_BOLD, z->px), kh = line(v, FONT_SANS, z->small);
+        int kx = rc.x + z->gap + z->gap / 2;
+        int kw = font_draw(v->fonts, FONT_SANS, z->small, kx, rc.y + (rc.h - lh) / 2 + (lh - kh) * 2 / 3, key, -1,
+                           theme_mix(fg, bg, 0.7));
+        font_draw(v->fonts, FONT_SANS_BOLD, z->px, kx + kw + z->gap, rc.y + (rc.h - lh) / 2, tab_label[m], -1, fg);
+    }
+    char ind[160];
+    const Step *sp = &v->st->steps[v->s.step];
+    snprintf(ind, sizeof ind, "step %d / %d \u2014 %s", v->s.step + 1, v->st->count, sp->title);
+    int lh = line(v, FONT_SANS_BOLD, z->px);
+    text_fit(v, FONT_SANS_BOLD, z->px, g->indicator.x + z->gap / 2, g->indicator.y + (g->indicator.h - lh) / 2, ind,
+             g->indicator.w - z->gap / 2, th->fg);
+    arrow(v, g->prev, "\u25c0", v->s.step > 0, h->kind == HOVER_PREV);
+    arrow(v, g->next, "\u25b6", v->s.step + 1 < v->st->count, h->kind == HOVER_NEXT);
+
+    /* the pipeline */
+    int sl = line(v, FONT_SANS, z->small);
+    for (int i = 0; i < g->nsteps; i++) {
+        SDL_Rect rc = g->steps[i];
+        bool on = i == v->s.step, hov = h->kind == HOVER_STEP && h->index == i;
+        if (on || hov) fill(v, rc, on ? th->accent : theme_mix(th->fg, th->bg, 0.12));
+        Rgba fg = on ? theme_text_on(th->accent) : i < v->s.step ? th->fg : th->muted;
+        int tw = width(v, FONT_SANS_BOLD, z->small, v->st->steps[i].slug);
+        font_draw(v->fonts, on ? FONT_SANS_BOLD : FONT_SANS, z->small, rc.x + (rc.w - tw) / 2, rc.y + (rc.h - sl) / 2,
+                  v->st->steps[i].slug, -1, fg);
+        if (i + 1 < g->nsteps) {
+            int gw = g->steps[i + 1].x - (rc.x + rc.w), aw = width(v, FONT_SANS, z->small, "\u203a");
+            font_draw(v->fonts, FONT_SANS, z->small, rc.x + rc.w + (gw - aw) / 2, rc.y + (rc.h - sl) / 2, "\u203a", -1,
+                      th->muted);
+        }
+    }
+
+    /* the MLM warning */
+    if (g->warning.h > 0) {
+        fill(v, g->warning, th->note_bg);
+        fill(v, (SDL_Rect){ 0, g->warning.y, (int)fmax(3, lround(5 * z->u)), g->warning.h }, th->highlight);
+        int x = z->gap + z->gap;
+        int wl = line(v, FONT_SANS_BOLD, z->small), y = g->warning.y + (g->warning.h - wl) / 2;
+        x += font_draw(v->fonts, FONT_SANS_BOLD, z->small, x, y, "\u26a0 Warning  ", -1, th->note_fg);
+        text_fit(v, FONT_SANS, z->small, x, y, v->warning, w - x - z->gap, th->note_fg);
+    }
+
+    /* bottom bar: the sentences and the help hint */
+    int by = g->frame.y + g->frame.h + (g->warning.h > 0 ? g->warning.h : 0);
+    fill(v, (SDL_Rect){ 0, by, w, z->bottom_h }, bar);
+    fill(v, (SDL_Rect){ 0, by, w, (int)fmax(1, lround(z->u)) }, rule);
+    int cy = g->nsentences ? g->sentences[0].y : by;
+    int ch = g->nsentences ? g->sentences[0].h : z->bottom_h;
+    font_draw(v->fonts, FONT_SANS, z->small, z->gap, cy + (ch - sl) / 2, "Sentence", -1, th->muted);
+    for (int i = 0; i < g->nsentences; i++) {
+        int s = g->sentence_of[i];
+        char buf[512];
+        if (s < 0) snprintf(buf, sizeof buf, "All");
+        else sentence_text(v, s, buf, sizeof buf);
+        bool on = s == v->s.sentence, hov = h->kind == HOVER_SENTENCE && h->index == s;
+        chip(v, g->sentences[i], buf, s < 0 ? FONT_SANS_BOLD : FONT_SANS, z->small, on, hov);
+    }
+    int hw = width(v, FONT_SANS_BOLD, z->small, "H") + width(v, FONT_SANS, z->small, "  help");
+    int hx = w - z->gap - hw;
+    hx += font_draw(v->fonts, FONT_SANS_BOLD, z->small, hx, cy + (ch - sl) / 2, "H", -1, th->fg);
+    font_draw(v->fonts, FONT_SANS, z->small, hx, cy + (ch - sl) / 2, "  help", -1, th->muted);
+}
+
+/* ---- overlays ----------------------------------------------------------- */
+
+/* lines of text split at '\n' and wrapped to max_w: measures, and draws when draw */
+static int block(View *v, FontFace f, int px, const char *s, int x, int y, int max_w, Rgba c, bool draw, int *used_w)
+{
+    int lh = line(v, f, px), lines = 0, widest = 0;
+    const char *p = s;
+    while (*p && lines < 40) {
+        const char *nl = strchr(p, '\n');
+        int len = nl ? (int)(nl - p) : (int)strlen(p);
+        const char *q = p;
+        int left = len;
+        do {
+            int n = left > 0 ? wrap(v, f, px, q, left, max_w) : 0;
+            int lw = font_width(v->fonts, f, px, q, n);
+            if (lw > widest) widest = lw;
+            if (draw) font_draw(v->fonts, f, px, x, y + lines * lh, q, n, c);
+            lines++;
+            q += n;
+            left -= n;
+            while (left > 0 && *q == ' ') q++, left--;
+        } while (left > 0 && lines < 40);
+        p += len;
+        if (*p == '\n') p++;
+    }
+    if (used_w) *used_w = widest;
+    return lines * lh;
+}
+
+static void draw_tooltip(View *v, int w, int h)
+{
+    const Theme *th = theme_get(v->s.opts.theme);
+    const ChromeSizes *z = &v->cz;
+    SDL_Rect a = v->hover.anchor;
+    int px = z->tip, pad = z->gap;
+    int max_w = (int)fmin(w * 0.62, 1000 * z->u);
+    int tw = 0;
+    int th_ = block(v, FONT_MONO, px, v->tip, 0, 0, max_w, th->fg, false, &tw);
+    int bw = tw + 2 * pad, bh = th_ + 2 * pad;
+    int x = a.x, y = a.y + a.h + z->gap;
+    if (y + bh > h - z->pad) y = a.y - bh - z->gap;
+    if (y < z->pad) y = z->pad;
+    if (x + bw > w - z->pad) x = w - z->pad - bw;
+    if (x < z->pad) x = z->pad;
+    SDL_Rect box = { x, y, bw, bh };
+    Rgba bg = theme_mix(th->fg, th->bg, 0.94);
+    fill(v, box, bg);
+    frame_rect(v, box, (int)fmax(1, lround(2 * z->u)), th->accent);
+    block(v, FONT_MONO, px, v->tip, x + pad, y + pad, max_w, theme_text_on(bg), true, NULL);
+    v->reg.tooltip = box;
+}
+
+/* the notice sits on the bottom bar, so it never hides the step's result line */
+static void draw_notice(View *v, int w)
+{
+    const Theme *th = theme_get(v->s.opts.theme);
+    const ChromeSizes *z = &v->cz;
+    int px = z->small, pad = 2 * z->gap;
+    int tw = fit_width(v, FONT_SANS_BOLD, px, v->notice, w - 2 * pad - 2 * z->gap);
+    int bw = tw + 2 * pad, bh = z->bottom_h;
+    SDL_Rect f = v->reg.frame;
+    SDL_Rect box = { (w - bw) / 2, f.y + f.h + v->cz.warn_h, bw, bh };
+    Rgba bg = th->accent;
+    fill(v, box, bg);
+    int lh = line(v, FONT_SANS_BOLD, px);
+    text_fit(v, FONT_SANS_BOLD, px, box.x + pad, box.y + (bh - lh) / 2, v->notice, tw, theme_text_on(bg));
+    v->reg.notice = box;
+}
+
+/* the index where the help's right column starts: the third group */
+static int help_split(void)
+{
+    int groups = 0;
+    for (int i = 0; i < view_help_count; i++)
+        if (!view_help_keys[i][0] && ++groups == 3) return i;
+    return view_help_count;
+}
+
+/* one column of the help: widths, and drawing when draw */
+static int help_column(View *v, int from, int to, int px, int x, int y, int kw, bool draw, int *kw_out, int *dw_out)
+{
+    const Theme *th = theme_get(v->s.opts.theme);
+    int lh = (int)lround(line(v, FONT_SANS, px) * 1.3), y0 = y;
+    int kmax = 0, dmax = 0;
+    for (int i = from; i < to; i++) {
+        const char *k = view_help_keys[i][0], *d = view_help_keys[i][1];
+        if (!k) {
+            if (i > from) y += lh / 2;
+            if (draw) font_draw(v->fonts, FONT_SANS_BOLD, px, x, y, d, -1, th->muted);
+        } else {
+            if (draw) {
+                font_draw(v->fonts, FONT_SANS_BOLD, px, x, y, k, -1, th->accent);
+                font_draw(v->fonts, FONT_SANS, px, x + kw, y, d, -1, th->fg);
+            }
+            int a = width(v, FONT_SANS_BOLD, px, k), b = width(v, FONT_SANS, px, d);
+            if (a > kmax) kmax = a;
+            if (b > dmax) dmax = b;
+        }
+        y += lh;
+    }
+    if (kw_out) *kw_out = kmax;
+    if (dw_out) *dw_out = dmax;
+    return y - y0;
+}
+
+static void draw_help(View *v, int w, int h)
+{
+    const Theme *th = theme_get(v->s.opts.theme);
+    const ChromeSizes *z = &v->cz;
+    Rgba veil = th->bg;
+    veil.a = 225;
+    fill(v, (SDL_Rect){ 0, 0, w, h }, veil);
+    int split = help_split();
+    /* the largest text that fits the window */
+    int px = (int)lround(22 * z->u * fmin(fmax(v->s.opts.text_zoom, 0.8), 1.6));
+    int k1 = 0, d1 = 0, k2 = 0, d2 = 0, c1 = 0, c2 = 0, title_h = 0, foot_h = 0, bw = 0, bh = 0, pad = 0, sep = 0;
+    for (; px >= 8; px--) {
+        pad = (int)lround(px * 1.3);
+        sep = pad;
+        int h1 = help_column(v, 0, split, px, 0, 0, 0, false, &k1, &d1);
+        int h2 = help_column(v, split, view_help_count, px, 0, 0, 0, false, &k2, &d2);
+        c1 = k1 + sep + d1;
+        c2 = k2 + sep + d2;
+        title_h = line(v, FONT_SANS_BOLD, (int)lround(px * 1.35)) + pad;
+        foot_h = line(v, FONT_SANS, px) + pad;
+        bw = 2 * pad + c1 + 2 * pad + c2;
+        bh = 2 * pad + title_h + (h1 > h2 ? h1 : h2) + foot_h;
+        if (bw <= w - 2 * z->gap && bh <= h - 2 * z->gap) break;
+    }
+    SDL_Rect box = { (w - bw) / 2, (h - bh) / 2, bw, bh };
+    Rgba bg = theme_mix(th->fg, th->bg, 0.03);
+    fill(v, box, bg);
+    frame_rect(v, box, (int)fmax(2, lround(3 * z->u)), th->accent);
+    int x = box.x + pad, y = box.y + pad;
+    font_draw(v->fonts, FONT_SANS_BOLD, (int)lround(px * 1.35), x, y, "maskscope \u2014 keys and mouse", -1, th->fg);
+    y += title_h;
+    int h1 = help_column(v, 0, split, px, x, y, k1 + sep, true, NULL, NULL);
+    int h2 = help_column(v, split, view_help_count, px, x + c1 + 2 * pad, y, k2 + sep, true, NULL, NULL);
+    fill(v, (SDL_Rect){ x + c1 + pad, y, (int)fmax(1, lround(z->u)), h1 > h2 ? h1 : h2 }, theme_mix(th->muted, bg, 0.4));
+    y += (h1 > h2 ? h1 : h2);
+    font_draw(v->fonts, FONT_SANS, px, x, y + pad / 2, "Press H, F1 or Esc to close.  maskscope --help lists the commands.",
+              -1, th->muted);
+    v->reg.help = box;
+}
+
+void view_chrome_draw_overlays(View *v)
+{
+    int w = v->reg.frame.w;
+    int h = v->reg.frame.y + v->reg.frame.h + v->cz.warn_h + v->cz.bottom_h;
+    if (v->tip[0] && !v->s.help && v->hover.anchor.w > 0) draw_tooltip(v, w, h);
+    if (v->notice[0]) draw_notice(v, w);
+    if (v->s.help) draw_help(v, w, h);
+}

@@ -1,0 +1,154 @@
+/* How fast the window is, under Xvfb with SDL's software renderer (no
+ * GPU: the slowest case a classroom machine could give):
+ *   - start-up to the first frame (SDL_Init, window, fonts, steps, draw);
+ *   - milliseconds per redraw at 1280×800 for the running example, every
+ *     step of every mode, and for a sentence of 1024 tokens, whose L×L
+ *     matrices are heatmaps;
+ *   - how long a mode switch takes at L = 1024 (the steps are rebuilt).
+ * Targets (issue 4): ≤ 4 ms at L = 5, ≤ 16 ms at L = 1024, first frame < 200 ms. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <SDL.h>
+
+#include "scenario.h"
+#include "view.h"
+
+static double ms_since(Uint64 t0)
+{
+    return (double)(SDL_GetPerformanceCounter() - t0) * 1000.0 / (double)SDL_GetPerformanceFrequency();
+}
+
+static void press(View *v, SDL_Keycode k)
+{
+    SDL_Event e;
+    SDL_zero(e);
+    e.type = SDL_KEYDOWN;
+    e.key.windowID = SDL_GetWindowID(view_window(v));
+    e.key.keysym.sym = k;
+    view_handle_event(v, &e);
+}
+
+/* mean ms per full redraw of the current step */
+static double redraw_ms(View *v, int n)
+{
+    view_invalidate(v);
+    view_render(v); /* warm: glyphs and heatmap buffers */
+    Uint64 t0 = SDL_GetPerformanceCounter();
+    for (int i = 0; i < n; i++) {
+        view_invalidate(v);
+        view_render(v);
+    }
+    return ms_since(t0) / n;
+}
+
+static Scenario *long_sentence(int L)
+{
+    size_t cap = (size_t)L * 8 + 1;
+    char *text = malloc(cap);
+    size_t k = 0;
+    static const char *const words[] = { "the", "cat", "ate", "fish", "pie", "and", "a", "dog", "saw", "it" };
+    for (int i = 0; i < L; i++)
+        k += (size_t)snprintf(text + k, cap - k, "%s%s", i ? " " : "", words[i % 10]);
+    const char *sentences[1] = { text };
+    char err[256];
+    Scenario *sc = scenario_from_sentences(sentences, 1, err, sizeof err);
+    if (!sc) fprintf(stderr, "bench_window: %s\n", err);
+    free(text);
+    return sc;
+}
+
+int main(void)
+{
+    Uint64 start = SDL_GetPerformanceCounter();
+    if (!getenv("SDL_RENDER_DRIVER")) SDL_SetHint(SDL_HINT_RENDER_DRIVER, "software");
+    if (SDL_Init(SDL_INIT_VIDEO | SDL_INIT_TIMER) != 0) {
+        fprintf(stderr, "bench_window: no display: %s\n", SDL_GetError());
+        return 77;
+    }
+    Scenario *sc = scenario_default();
+    ViewConfig cfg = view_config_default();
+    cfg.w = 1280;
+    cfg.h = 800;
+    char err[512];
+    View *v = view_open(sc, &cfg, NULL, err, sizeof err);
+    if (!v) {
+        fprintf(stderr, "bench_window: %s\n", err);
+        return 1;
+    }
+    view_render(v);
+    double first = ms_since(start);
+    int w, h;
+    SDL_GetRendererOutputSize(view_renderer(v), &w, &h);
+    SDL_RendererInfo info;
+    SDL_GetRendererInfo(view_renderer(v), &info);
+    printf("window benchmark: %dx%d drawable, renderer %s, video driver %s\n", w, h, info.name,
+           SDL_GetCurrentVideoDriver());
+    printf("start-up to first frame (in process): %.1f ms   (target < 200 ms)\n", first);
+
+    /* the running example: every step of every mode */
+    double sum = 0, worst = 0;
+    int count = 0;
+    char worst_name[64] = "";
+    const SDL_Keycode modes[] = { SDLK_1, SDLK_2, SDLK_3, SDLK_4 };
+    for (int m = 0; m < 4; m++) {
+        press(v, modes[m]);
+        press(v, SDLK_HOME);
+        for (int s = 0; s < view_steps(v)->count; s++) {
+            double t = redraw_ms(v, 40);
+            sum += t;
+            count++;
+            if (t > worst) {
+                worst = t;
+                snprintf(worst_name, sizeof worst_name, "%s/%s", steps_mode_name(view_steps(v)->mode),
+                         view_steps(v)->steps[view_state(v)->step].slug);
+            }
+            press(v, SDLK_RIGHT);
+        }
+    }
+    printf("redraw, running example (L=5): mean %.2f ms, worst %.2f ms (%s)   (target <= 4 ms)\n", sum / count,
+           worst, worst_name);
+    press(v, SDLK_a);
+    press(v, SDLK_3);
+    press(v, SDLK_HOME);
+    for (int i = 0; i < 5; i++) press(v, SDLK_RIGHT);
+    printf("redraw, running example, whole batch, weights: %.2f ms\n", redraw_ms(v, 40));
+    view_close(v);
+    scenario_free(sc);
+
+    /* L = 1024: heatmaps */
+    sc = long_sentence(1024);
+    if (!sc) return 1;
+    Uint64 t0 = SDL_GetPerformanceCounter();
+    v = view_open(sc, &cfg, NULL, err, sizeof err);
+    if (!v) {
+        fprintf(stderr, "bench_window: %s\n", err);
+        return 1;
+    }
+    view_render(v);
+    printf("L=1024: open to first frame %.1f ms\n", ms_since(t0));
+    sum = worst = 0;
+    count = 0;
+    for (int s = 0; s < view_steps(v)->count; s++) {
+        double t = redraw_ms(v, 10);
+        sum += t;
+        count++;
+        if (t > worst) {
+            worst = t;
+            snprintf(worst_name, sizeof worst_name, "%s", view_steps(v)->steps[view_state(v)->step].slug);
+        }
+        if (strcmp(view_steps(v)->steps[view_state(v)->step].slug, "weights") == 0)
+            printf("redraw, L=1024, weights heatmap: %.2f ms   (target <= 16 ms)\n", t);
+        press(v, SDLK_RIGHT);
+    }
+    printf("redraw, L=1024: mean %.2f ms over the steps, worst %.2f ms (%s)\n", sum / count, worst, worst_name);
+    t0 = SDL_GetPerformanceCounter();
+    press(v, SDLK_3);
+    view_render(v);
+    printf("L=1024: mode switch (rebuild steps + redraw) %.1f ms\n", ms_since(t0));
+    view_close(v);
+    scenario_free(sc);
+    SDL_Quit();
+    return 0;
+}

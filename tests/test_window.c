@@ -1,0 +1,731 @@
+/* The window, opened for real under Xvfb (tests/xvfb-wrap.sh) with SDL's
+ * software renderer, driven by the same SDL events a user makes, and
+ * checked by reading its pixels back: a mode key recolours the mask, a
+ * step key rewrites the step indicator, a click on a token in MLM mode
+ * changes the loss and its result line. Which cell is masked, which
+ * token is [MASK] and what the loss is are read from the core's Steps. */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <SDL.h>
+#include <SDL_image.h>
+
+#include "steps.h"
+#include "view.h"
+
+static View *v;
+static Scenario *sc;
+static char tmpdir[64];
+
+static void open_with(Scenario *scenario, int w, int h)
+{
+    SDL_SetHint(SDL_HINT_RENDER_DRIVER, "software");
+    cr_assert_eq(SDL_Init(SDL_INIT_VIDEO | SDL_INIT_TIMER), 0, "no display under the test: %s", SDL_GetError());
+    snprintf(tmpdir, sizeof tmpdir, "/tmp/maskscope-window-XXXXXX");
+    cr_assert_not_null(mkdtemp(tmpdir));
+    sc = scenario;
+    ViewConfig cfg = view_config_default();
+    cfg.w = w;
+    cfg.h = h;
+    cfg.export_dir = tmpdir;
+    char err[512];
+    bool no_display = false;
+    v = view_open(sc, &cfg, &no_display, err, sizeof err);
+    cr_assert_not_null(v, "view_open: %s", err);
+    view_render(v);
+}
+
+static void open_default(void)
+{
+    open_with(scenario_default(), 1280, 800);
+}
+
+static void teardown(void)
+{
+    view_close(v);
+    v = NULL;
+    scenario_free(sc);
+    sc = NULL;
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
+    if (tmpdir[0] && system(cmd) != 0) fprintf(stderr, "could not remove %s\n", tmpdir);
+    SDL_Quit();
+}
+
+/* ---- driving -------------------------------------------------------------- */
+
+/* our mouse: X's own pointer (Xvfb's, shared with windows that other
+ * tests open and close) also sends motion and enter/leave events, which
+ * must not move our pointer behind the test's back */
+#define TEST_MOUSE 0x7e57u
+
+static bool from_x_pointer(const SDL_Event *e)
+{
+    switch (e->type) {
+    case SDL_MOUSEMOTION: return e->motion.which != TEST_MOUSE;
+    case SDL_MOUSEBUTTONDOWN: case SDL_MOUSEBUTTONUP: return e->button.which != TEST_MOUSE;
+    case SDL_WINDOWEVENT: return e->window.event == SDL_WINDOWEVENT_ENTER || e->window.event == SDL_WINDOWEVENT_LEAVE;
+    default: return false;
+    }
+}
+
+static bool send(SDL_Event *e)
+{
+    /* through SDL's queue, as the main loop receives events */
+    cr_assert_geq(SDL_PushEvent(e), 0, "%s", SDL_GetError());
+    bool running = true;
+    SDL_Event got;
+    while (SDL_PollEvent(&got))
+        if (!from_x_pointer(&got) && !view_handle_event(v, &got)) running = false;
+    view_render(v);
+    return running;
+}
+
+static bool key_mod(SDL_Keycode k, Uint16 mod)
+{
+    SDL_Event e;
+    SDL_zero(e);
+    e.type = SDL_KEYDOWN;
+    e.key.windowID = SDL_GetWindowID(view_window(v));
+    e.key.state = SDL_PRESSED;
+    e.key.keysym.sym = k;
+    e.key.keysym.scancode = SDL_GetScancodeFromKey(k);
+    e.key.keysym.mod = mod;
+    return send(&e);
+}
+
+static bool key(SDL_Keycode k)
+{
+    return key_mod(k, KMOD_NONE);
+}
+
+/* drawable pixels to window points (the same on a 1:1 display) */
+static void points(int px, int py, int *x, int *y)
+{
+    int ww, wh, dw, dh;
+    SDL_GetWindowSize(view_window(v), &ww, &wh);
+    SDL_GetRendererOutputSize(view_renderer(v), &dw, &dh);
+    *x = px * ww / dw;
+    *y = py * wh / dh;
+}
+
+static void move_to(int px, int py)
+{
+    SDL_Event e;
+    SDL_zero(e);
+    e.type = SDL_MOUSEMOTION;
+    e.motion.windowID = SDL_GetWindowID(view_window(v));
+    e.motion.which = TEST_MOUSE;
+    points(px, py, &e.motion.x, &e.motion.y);
+    send(&e);
+}
+
+static void click_at(int px, int py)
+{
+    move_to(px, py);
+    SDL_Event e;
+    SDL_zero(e);
+    e.type = SDL_MOUSEBUTTONDOWN;
+    e.button.windowID = SDL_GetWindowID(view_window(v));
+    e.button.which = TEST_MOUSE;
+    e.button.button = SDL_BUTTON_LEFT;
+    e.button.state = SDL_PRESSED;
+    e.button.clicks = 1;
+    points(px, py, &e.button.x, &e.button.y);
+    send(&e);
+}
+
+static SDL_Point centre(SDL_Rect r)
+{
+    return (SDL_Point){ r.x + r.w / 2, r.y + r.h / 2 };
+}
+
+/* ---- reading back ------------------------------------------------------------ */
+
+static SDL_Surface *shot(void)
+{
+    view_invalidate(v);
+    cr_assert(view_render(v));
+    int w, h;
+    SDL_GetRendererOutputSize(view_renderer(v), &w, &h);
+    SDL_Surface *s = SDL_CreateRGBSurfaceWithFormat(0, w, h, 32, SDL_PIXELFORMAT_RGB888);
+    cr_assert_not_null(s);
+    cr_assert_eq(SDL_RenderReadPixels(view_renderer(v), NULL, SDL_PIXELFORMAT_RGB888, s->pixels, s->pitch), 0, "%s",
+                 SDL_GetError());
+    return s;
+}
+
+static Uint32 px_at(SDL_Surface *s, int x, int y)
+{
+    return ((Uint32 *)((Uint8 *)s->pixels + (size_t)y * s->pitch))[x] & 0xFFFFFF;
+}
+
+/* how many pixels of rc differ between two shots */
+static long differing(SDL_Surface *a, SDL_Surface *b, SDL_Rect rc)
+{
+    long n = 0;
+    for (int y = rc.y; y < rc.y + rc.h; y++)
+        for (int x = rc.x; x < rc.x + rc.w; x++)
+            if (px_at(a, x, y) != px_at(b, x, y)) n++;
+    return n;
+}
+
+/* mean luminance of rc, 0..255 */
+static double luminance(SDL_Surface *s, SDL_Rect rc)
+{
+    double sum = 0;
+    for (int y = rc.y; y < rc.y + rc.h; y++)
+        for (int x = rc.x; x < rc.x + rc.w; x++) {
+            Uint32 p = px_at(s, x, y);
+            sum += 0.2126 * ((p >> 16) & 255) + 0.7152 * ((p >> 8) & 255) + 0.0722 * (p & 255);
+        }
+    return sum / ((double)rc.w * rc.h);
+}
+
+static int distinct_colours(SDL_Surface *s, SDL_Rect rc)
+{
+    Uint32 seen[64];
+    int n = 0;
+    for (int y = rc.y; y < rc.y + rc.h; y += 3)
+        for (int x = rc.x; x < rc.x + rc.w; x += 3) {
+            Uint32 p = px_at(s, x, y);
+            int k = 0;
+            while (k < n && seen[k] != p) k++;
+            if (k == n && n < 64) seen[n++] = p;
+        }
+    return n;
+}
+
+static const Step *step_now(void)
+{
+    return &view_steps(v)->steps[view_state(v)->step];
+}
+
+/* the layout box of the panel called name in the step on screen */
+static int box_named(const char *name)
+{
+    const DrawLayout *l = view_layout(v);
+    for (int i = 0; i < l->npanels; i++)
+        if (strcmp(step_now()->panels[l->panels[i].panel].name, name) == 0) return i;
+    cr_assert_fail("no panel %s in step %s", name, step_now()->slug);
+    return -1;
+}
+
+static const Panel *panel_of(int box)
+{
+    return &step_now()->panels[view_layout(v)->panels[box].panel];
+}
+
+static double value(const Panel *p, int r, int c)
+{
+    return p->view.data[(size_t)r * p->view.shape[1] + c];
+}
+
+/* ---- modes and steps ------------------------------------------------------------ */
+
+TestSuite(window, .init = open_default, .fini = teardown, .timeout = 120);
+
+Test(window, opens_on_the_first_step_of_padding_with_its_controls)
+{
+    cr_assert_eq(view_state(v)->mode, STEPS_PADDING);
+    cr_assert_eq(view_state(v)->step, 0);
+    const ViewRegions *g = view_regions(v);
+    int w, h;
+    SDL_GetRendererOutputSize(view_renderer(v), &w, &h);
+    cr_assert_eq(g->frame.w, w, "the step uses the drawable's width");
+    cr_assert(g->frame.y > 0 && g->frame.y + g->frame.h < h, "bars above and below the step");
+    for (int m = 0; m < STEPS_MODE_COUNT; m++) cr_assert_gt(g->tabs[m].w, 0);
+    cr_assert_eq(g->nsteps, view_steps(v)->count);
+    cr_assert_eq(g->nsentences, sc->sentences.count + 1, "one chip per sentence and one for all");
+    cr_assert_eq(g->sentence_of[g->nsentences - 1], -1);
+    SDL_Surface *s = shot();
+    cr_assert_gt(distinct_colours(s, g->indicator), 1, "the indicator has text");
+    cr_assert_gt(distinct_colours(s, g->frame), 4, "the step is drawn");
+    SDL_FreeSurface(s);
+    cr_assert_not(view_render(v), "nothing changed, nothing drawn");
+}
+
+Test(window, a_mode_key_recolours_the_mask_and_keeps_the_step)
+{
+    int mask_step = steps_find(view_steps(v), "mask");
+    cr_assert_geq(mask_step, 0);
+    for (int i = 0; i < mask_step; i++) key(SDLK_RIGHT);
+    cr_assert_str_eq(step_now()->slug, "mask");
+    /* a cell the padding mask keeps and the causal mask blocks: row 0, key 1 */
+    int b = box_named("A_pad");
+    const Panel *p = panel_of(b);
+    cr_assert(isfinite(value(p, 0, 1)), "padding keeps key 1 for query 0");
+    SDL_Rect cell = draw_cell_rect(view_layout(v), b, 0, 1);
+    SDL_Surface *before = shot();
+    double lum_before = luminance(before, cell);
+
+    key(SDLK_2);
+    cr_assert_eq(view_state(v)->mode, STEPS_CAUSAL);
+    cr_assert_str_eq(step_now()->slug, "mask", "the step is kept across modes");
+    b = box_named("A_causal");
+    p = panel_of(b);
+    cr_assert(isinf(value(p, 0, 1)) && value(p, 0, 1) < 0, "causal blocks key 1 for query 0");
+    cell = draw_cell_rect(view_layout(v), b, 0, 1);
+    SDL_Surface *after = shot();
+    double lum_after = luminance(after, cell);
+    cr_assert_gt(lum_before, 150, "a kept cell is light (%.0f)", lum_before);
+    cr_assert_lt(lum_after, 110, "a −∞ cell is dark (%.0f)", lum_after);
+    cr_assert_gt(differing(before, after, view_regions(v)->frame), 1000, "the mask region changed");
+    SDL_Surface *tabs = shot();
+    SDL_FreeSurface(before);
+    SDL_FreeSurface(after);
+    /* the tab strip shows the new mode */
+    key(SDLK_3);
+    SDL_Surface *s3 = shot();
+    cr_assert_gt(differing(tabs, s3, view_regions(v)->tabs[STEPS_COMBINED]), 100);
+    cr_assert_str_eq(step_now()->slug, "mask");
+    key(SDLK_4);
+    cr_assert_eq(view_state(v)->mode, STEPS_MLM);
+    key(SDLK_1);
+    cr_assert_eq(view_state(v)->mode, STEPS_PADDING);
+    SDL_FreeSurface(tabs);
+    SDL_FreeSurface(s3);
+}
+
+Test(window, step_keys_move_and_the_indicator_follows)
+{
+    int n = view_steps(v)->count;
+    SDL_Surface *s0 = shot();
+    key(SDLK_RIGHT);
+    cr_assert_eq(view_state(v)->step, 1);
+    SDL_Surface *s1 = shot();
+    cr_assert_gt(differing(s0, s1, view_regions(v)->indicator), 20, "the step indicator changed");
+    cr_assert_gt(differing(s0, s1, view_regions(v)->steps[1]), 20, "the pipeline marks the new step");
+    key(SDLK_PAGEDOWN);
+    cr_assert_eq(view_state(v)->step, 2);
+    key(SDLK_SPACE);
+    cr_assert_eq(view_state(v)->step, 3);
+    key(SDLK_BACKSPACE);
+    cr_assert_eq(view_state(v)->step, 2);
+    key(SDLK_PAGEUP);
+    cr_assert_eq(view_state(v)->step, 1);
+    key(SDLK_LEFT);
+    cr_assert_eq(view_state(v)->step, 0);
+    key(SDLK_LEFT);
+    cr_assert_eq(view_state(v)->step, 0, "no step before the first");
+    key(SDLK_END);
+    cr_assert_eq(view_state(v)->step, n - 1);
+    key(SDLK_RIGHT);
+    cr_assert_eq(view_state(v)->step, n - 1, "no step after the last");
+    key(SDLK_HOME);
+    cr_assert_eq(view_state(v)->step, 0);
+    SDL_Surface *s2 = shot();
+    cr_assert_eq(differing(s0, s2, view_regions(v)->indicator), 0, "back on step 1, the same indicator");
+    SDL_FreeSurface(s0);
+    SDL_FreeSurface(s1);
+    SDL_FreeSurface(s2);
+}
+
+Test(window, clicks_on_tabs_arrows_steps_and_sentences)
+{
+    const ViewRegions *g = view_regions(v);
+    SDL_Point p = centre(g->tabs[STEPS_COMBINED]);
+    click_at(p.x, p.y);
+    cr_assert_eq(view_state(v)->mode, STEPS_COMBINED);
+    p = centre(g->next);
+    click_at(p.x, p.y);
+    cr_assert_eq(view_state(v)->step, 1);
+    p = centre(g->prev);
+    click_at(p.x, p.y);
+    cr_assert_eq(view_state(v)->step, 0);
+    p = centre(g->steps[5]);
+    click_at(p.x, p.y);
+    cr_assert_eq(view_state(v)->step, 5);
+    for (int i = 0; i < g->nsentences; i++) {
+        p = centre(g->sentences[i]);
+        int want = g->sentence_of[i];
+        click_at(p.x, p.y);
+        cr_assert_eq(view_state(v)->sentence, want);
+        cr_assert_eq(view_steps(v)->sentence, want);
+        cr_assert_eq(view_state(v)->step, 5, "the step is kept");
+    }
+}
+
+Test(window, tab_cycles_sentences_and_a_toggles_the_batch)
+{
+    int n = sc->sentences.count;
+    int s0 = view_state(v)->sentence;
+    key(SDLK_TAB);
+    cr_assert_eq(view_state(v)->sentence, (s0 + 1) % n);
+    key_mod(SDLK_TAB, KMOD_LSHIFT);
+    cr_assert_eq(view_state(v)->sentence, s0);
+    key_mod(SDLK_TAB, KMOD_LSHIFT);
+    cr_assert_eq(view_state(v)->sentence, (s0 + n - 1) % n);
+    int before = view_state(v)->sentence;
+    key(SDLK_a);
+    cr_assert_eq(view_state(v)->sentence, -1);
+    cr_assert_eq(view_steps(v)->sentence, -1);
+    key(SDLK_RIGHT);
+    key(SDLK_RIGHT);
+    cr_assert_gt(step_now()->grid_rows, 1, "the batch view shows every sentence");
+    key(SDLK_a);
+    cr_assert_eq(view_state(v)->sentence, before, "A returns to the sentence it left");
+}
+
+/* ---- hover ------------------------------------------------------------------------ */
+
+Test(window, hovering_a_cell_shows_its_arithmetic_from_the_core)
+{
+    int masked = steps_find(view_steps(v), "masked");
+    for (int i = 0; i < masked; i++) key(SDLK_RIGHT);
+    int b = box_named("A_masked");
+    const Panel *p = panel_of(b);
+    int col = (int)p->view.shape[1] - 1; /* a [PAD] key: −∞ */
+    SDL_Surface *before = shot();
+    SDL_Point c = centre(draw_cell_rect(view_layout(v), b, 1, col));
+    move_to(c.x, c.y);
+    char want[1024];
+    cr_assert(steps_explain(view_steps(v), view_state(v)->step, view_layout(v)->panels[b].panel, 1, col, want,
+                            sizeof want));
+    cr_assert_str_eq(view_tooltip(v), want);
+    cr_assert(strstr(want, "\u2212\u221e"), "the −∞ is written out: %s", want);
+    cr_assert_eq(view_state(v)->opts.highlight_row, 1);
+    cr_assert_eq(view_state(v)->opts.highlight_col, col);
+    SDL_Surface *after = shot();
+    SDL_Rect tip = view_regions(v)->tooltip;
+    cr_assert_gt(tip.w, 0);
+    cr_assert_gt(differing(before, after, tip), tip.w * tip.h / 4, "the tooltip is drawn");
+    /* off the matrices: no tooltip, no highlight */
+    move_to(2, view_regions(v)->frame.y + 2);
+    cr_assert_str_eq(view_tooltip(v), "");
+    cr_assert_eq(view_state(v)->opts.highlight_row, -1);
+    SDL_FreeSurface(before);
+    SDL_FreeSurface(after);
+}
+
+Test(window, hovering_a_token_label_highlights_its_row_and_column)
+{
+    int masked = steps_find(view_steps(v), "weights");
+    for (int i = 0; i < masked; i++) key(SDLK_RIGHT);
+    int b = box_named("A_weights");
+    const DrawPanelBox *box = &view_layout(v)->panels[b];
+    SDL_Rect cell = draw_cell_rect(view_layout(v), b, 2, 0);
+    SDL_Surface *before = shot();
+    move_to(box->row_labels.x + box->row_labels.w / 2, cell.y + cell.h / 2);
+    cr_assert_eq(view_state(v)->opts.highlight_row, 2);
+    cr_assert_eq(view_state(v)->opts.highlight_col, 2);
+    cr_assert(strstr(view_tooltip(v), "token 2"), "%s", view_tooltip(v));
+    SDL_Surface *after = shot();
+    /* the outline runs through another panel too */
+    int other = box_named("A_masked");
+    cr_assert_gt(differing(before, after, view_layout(v)->panels[other].grid), 50);
+    SDL_FreeSurface(before);
+    SDL_FreeSurface(after);
+}
+
+/* ---- MLM ------------------------------------------------------------------------- */
+
+Test(window, clicking_a_token_in_mlm_mode_toggles_mask_and_the_loss_follows)
+{
+    key(SDLK_4);
+    key(SDLK_END);
+    cr_assert_str_eq(step_now()->slug, "loss");
+    const Steps *st = view_steps(v);
+    int s = view_state(v)->sentence;
+    /* a real token that is not masked yet */
+    int pos = -1;
+    for (int p = 0; p < st->batch->L && pos < 0; p++)
+        if (batch_is_real(st->batch, s, p) && (int)st->batch->ids->data[(size_t)s * st->batch->L + p] != st->batch->mask_id)
+            pos = p;
+    cr_assert_geq(pos, 0);
+    double loss_before = st->loss;
+    SDL_Surface *before = shot();
+    SDL_Rect result = view_layout(v)->result;
+    cr_assert_gt(result.w, 0, "the loss step has a result line");
+    int b = -1;
+    for (int i = 0; i < view_layout(v)->npanels && b < 0; i++)
+        if (strcmp(panel_of(i)->row_axis, "sentence") == 0) b = i;
+    cr_assert_geq(b, 0);
+    SDL_Point c = centre(draw_cell_rect(view_layout(v), b, 0, pos));
+    click_at(c.x, c.y);
+    st = view_steps(v);
+    cr_assert_eq((int)st->batch->ids->data[(size_t)s * st->batch->L + pos], st->batch->mask_id, "now [MASK]");
+    cr_assert_eq(tensor_at2(st->loss_mask, s, pos), 1.0, "and in the loss mask");
+    cr_assert(fabs(st->loss - loss_before) > 1e-9, "the loss changed: %f", st->loss);
+    cr_assert_str_eq(step_now()->slug, "loss", "still on the loss step");
+    cr_assert(strstr(view_notice(v), "Masked"), "%s", view_notice(v));
+    SDL_Surface *after = shot();
+    SDL_Rect line = result;
+    line.w = view_layout(v)->result.w > result.w ? view_layout(v)->result.w : result.w;
+    cr_assert_gt(differing(before, after, line), 20, "the result line was redrawn with the new loss");
+    /* clicking again puts the word back and the loss with it */
+    click_at(c.x, c.y);
+    cr_assert_eq(view_steps(v)->loss, loss_before);
+    cr_assert(strstr(view_notice(v), "Unmasked"));
+    SDL_FreeSurface(before);
+    SDL_FreeSurface(after);
+}
+
+Test(window, a_sentence_without_mask_shows_a_warning_and_r_restores)
+{
+    key(SDLK_4);
+    const Steps *st = view_steps(v);
+    int s = view_state(v)->sentence;
+    cr_assert_eq(view_regions(v)->warning.h, 0, "the running example masks every sentence");
+    /* unmask every [MASK] of the sentence by clicking its token cells */
+    int b = box_named("mlm_batch");
+    int L = st->batch->L;
+    for (int p = 0; p < L; p++) {
+        st = view_steps(v); /* each click rebuilds the steps */
+        if ((int)st->batch->ids->data[(size_t)s * st->batch->L + p] != st->batch->mask_id) continue;
+        SDL_Point c = centre(draw_cell_rect(view_layout(v), b, 0, p));
+        click_at(c.x, c.y);
+    }
+    st = view_steps(v);
+    for (int p = 0; p < st->batch->L; p++) cr_assert_eq(tensor_at2(st->loss_mask, s, p), 0.0);
+    cr_assert_gt(view_regions(v)->warning.h, 0, "the warning is shown");
+    SDL_Surface *sh = shot();
+    cr_assert_gt(distinct_colours(sh, view_regions(v)->warning), 2);
+    SDL_FreeSurface(sh);
+    key(SDLK_END);
+    cr_assert(strstr(step_now()->note, "no [MASK]"), "the loss step says it too: %s", step_now()->note);
+    key(SDLK_r);
+    cr_assert_eq(view_regions(v)->warning.h, 0, "R puts the masks back");
+}
+
+Test(window_left, left_padding_clicks_mask_the_word_under_the_mouse, .fini = teardown, .timeout = 120)
+{
+    char err[512];
+    bool io;
+    const char *root = getenv("MASKSCOPE_SOURCE_ROOT");
+    char path[1024];
+    snprintf(path, sizeof path, "%s/tests/scenarios/left-padding.json", root ? root : ".");
+    Scenario *left = scenario_load(path, &io, err, sizeof err);
+    cr_assert_not_null(left, "%s", err);
+    open_with(left, 1280, 800);
+    key(SDLK_4);
+    const Steps *st = view_steps(v);
+    int s = view_state(v)->sentence;
+    cr_assert_gt(st->batch->first[s], 0, "sentence %d is padded on the left", s);
+    /* its first word that is not [MASK] yet */
+    int pos = st->batch->first[s];
+    while (pos < st->batch->L && (int)st->batch->ids->data[(size_t)s * st->batch->L + pos] == st->batch->mask_id) pos++;
+    cr_assert_lt(pos, st->batch->L);
+    int b = box_named("mlm_batch");
+    SDL_Point c = centre(draw_cell_rect(view_layout(v), b, 0, pos));
+    click_at(c.x, c.y);
+    st = view_steps(v);
+    cr_assert_eq((int)st->batch->ids->data[(size_t)s * st->batch->L + pos], st->batch->mask_id,
+                 "the word at batch position %d (sentence position %d) is masked", pos, pos - st->batch->first[s]);
+    /* a [PAD] cell cannot be masked */
+    c = centre(draw_cell_rect(view_layout(v), b, 0, 0));
+    click_at(c.x, c.y);
+    cr_assert(strstr(view_notice(v), "[PAD]"), "%s", view_notice(v));
+    cr_assert_eq((int)view_steps(v)->batch->ids->data[(size_t)s * st->batch->L], st->batch->pad_id);
+}
+
+/* ---- options, overlays, export ----------------------------------------------------- */
+
+Test(window, v_t_c_and_zoom_change_the_picture)
+{
+    SDL_Rect f;
+    SDL_Surface *a = shot(), *b;
+    f = view_regions(v)->frame;
+    const SDL_Keycode keys[] = { SDLK_t, SDLK_c, SDLK_v, SDLK_PLUS, SDLK_MINUS };
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+        if (keys[i] == SDLK_c) key(SDLK_END); /* the loss step uses the sequential map */
+        SDL_Surface *pre = shot();
+        key(keys[i]);
+        b = shot();
+        cr_assert_gt(differing(pre, b, f), 500, "key %s changed the picture", SDL_GetKeyName(keys[i]));
+        SDL_FreeSurface(pre);
+        SDL_FreeSurface(b);
+    }
+    cr_assert_eq(view_state(v)->opts.theme, THEME_DARK);
+    cr_assert_eq(view_state(v)->opts.palette, THEME_CIVIDIS);
+    cr_assert_not(view_state(v)->opts.show_values);
+    cr_assert_float_eq(view_state(v)->opts.text_zoom, 1.0, 1e-9);
+    for (int i = 0; i < 20; i++) key(SDLK_PLUS);
+    cr_assert_leq(view_state(v)->opts.text_zoom, 3.0);
+    key(SDLK_0);
+    cr_assert_float_eq(view_state(v)->opts.text_zoom, 1.0, 1e-9);
+    SDL_FreeSurface(a);
+}
+
+Test(window, help_opens_and_esc_closes_it_before_quitting)
+{
+    SDL_Surface *a = shot();
+    cr_assert(key(SDLK_h));
+    cr_assert(view_state(v)->help);
+    SDL_Surface *b = shot();
+    SDL_Rect help = view_regions(v)->help;
+    cr_assert_gt(help.w * help.h, 0);
+    cr_assert_gt(differing(a, b, help), help.w * help.h / 2, "the overlay covers the step");
+    cr_assert(key(SDLK_ESCAPE), "Esc closes the overlay first");
+    cr_assert_not(view_state(v)->help);
+    cr_assert(key(SDLK_F1));
+    cr_assert(view_state(v)->help);
+    cr_assert(key(SDLK_F1));
+    cr_assert_not(view_state(v)->help);
+    cr_assert_not(key(SDLK_ESCAPE), "then Esc quits");
+    cr_assert_not(key(SDLK_q), "and so does Q");
+    SDL_Event quit = { .type = SDL_QUIT };
+    cr_assert_not(send(&quit));
+    SDL_FreeSurface(a);
+    SDL_FreeSurface(b);
+}
+
+Test(window, s_saves_what_is_on_screen_and_the_notice_expires)
+{
+    /* Q, K and V: no hatched −∞ cells, whose stripes follow absolute pixel
+     * positions and so differ between the window and a frame at (0, 0) */
+    key(SDLK_3);
+    key(SDLK_RIGHT);
+    cr_assert_str_eq(step_now()->slug, "qkv");
+    SDL_Rect f = view_regions(v)->frame;
+    key_mod(SDLK_s, KMOD_LCTRL);
+    const char *n = view_notice(v);
+    cr_assert(strstr(n, "Saved maskscope-combined-"), "%s", n);
+    char name[256];
+    cr_assert_eq(sscanf(n, "Saved %255s", name), 1);
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", tmpdir, name);
+    SDL_Surface *png = IMG_Load(path);
+    cr_assert_not_null(png, "%s: %s", path, IMG_GetError());
+    cr_assert_eq(png->w, f.w);
+    cr_assert_eq(png->h, f.h);
+    /* the same picture as the screen's step */
+    SDL_Surface *screen = shot();
+    SDL_Surface *conv = SDL_ConvertSurfaceFormat(png, SDL_PIXELFORMAT_RGB888, 0);
+    long same = 0, total = 0;
+    for (int y = 0; y < f.h; y += 2)
+        for (int x = 0; x < f.w; x += 2, total++)
+            if (px_at(conv, x, y) == px_at(screen, f.x + x, f.y + y)) same++;
+    cr_assert_gt((double)same / total, 0.999, "%.4f of pixels match", (double)same / total);
+    SDL_FreeSurface(conv);
+    SDL_FreeSurface(png);
+    SDL_FreeSurface(screen);
+    key(SDLK_s);
+    cr_assert(strstr(view_notice(v), "-2.png"), "a second save does not overwrite: %s", view_notice(v));
+    /* the notice goes away by itself: a timer event, not polling */
+    SDL_Event e;
+    bool cleared = false;
+    Uint32 until = SDL_GetTicks() + VIEW_NOTICE_MS + 3000;
+    while (!cleared && SDL_GetTicks() < until)
+        if (SDL_WaitEventTimeout(&e, 200) && !from_x_pointer(&e)) {
+            view_handle_event(v, &e);
+            cleared = view_notice(v)[0] == '\0';
+        }
+    cr_assert(cleared, "the notice expired");
+    cr_assert(view_render(v), "and the frame was redrawn without it");
+}
+
+Test(window, resizing_relays_out_to_the_drawable)
+{
+    SDL_SetWindowSize(view_window(v), 900, 620);
+    SDL_Event e;
+    Uint32 until = SDL_GetTicks() + 3000;
+    int w = 0, h = 0;
+    while (SDL_GetTicks() < until) {
+        while (SDL_PollEvent(&e))
+            if (!from_x_pointer(&e)) view_handle_event(v, &e);
+        SDL_GetRendererOutputSize(view_renderer(v), &w, &h);
+        if (w == 900) break;
+        SDL_Delay(20);
+    }
+    cr_assert_eq(w, 900, "the window was resized");
+    view_invalidate(v);
+    view_render(v);
+    cr_assert_eq(view_regions(v)->frame.w, w);
+    const DrawLayout *l = view_layout(v);
+    for (int i = 0; i < l->npanels; i++) {
+        SDL_Rect g = l->panels[i].grid;
+        cr_assert(g.x >= 0 && g.x + g.w <= w && g.y >= view_regions(v)->frame.y && g.y + g.h <= h,
+                  "panel %d inside the window", i);
+    }
+}
+
+/* ---- the monkey ------------------------------------------------------------------- */
+
+static const SDL_Keycode monkey_keys[] = {
+    SDLK_1, SDLK_2, SDLK_3, SDLK_4, SDLK_RIGHT, SDLK_LEFT, SDLK_PAGEDOWN, SDLK_PAGEUP, SDLK_SPACE,
+    SDLK_BACKSPACE, SDLK_HOME, SDLK_END, SDLK_TAB, SDLK_a, SDLK_v, SDLK_t, SDLK_c, SDLK_PLUS,
+    SDLK_MINUS, SDLK_0, SDLK_h, SDLK_F1, SDLK_ESCAPE, SDLK_q, SDLK_r, SDLK_x, SDLK_RETURN,
+    SDLK_KP_PLUS, SDLK_EQUALS, SDLK_UP, SDLK_DOWN,
+};
+
+Test(window, monkey_twenty_thousand_random_events, .timeout = 600)
+{
+    unsigned seed = 20240601u;
+    srand(seed);
+    Uint32 win = SDL_GetWindowID(view_window(v));
+    int saves = 0, draws = 0, resizes = 0;
+    for (int i = 0; i < 20000; i++) {
+        SDL_Event e;
+        SDL_zero(e);
+        int w, h;
+        SDL_GetWindowSize(view_window(v), &w, &h);
+        int kind = rand() % 100;
+        if (kind < 35) {
+            e.type = SDL_KEYDOWN;
+            e.key.windowID = win;
+            e.key.keysym.sym = monkey_keys[rand() % (int)(sizeof monkey_keys / sizeof monkey_keys[0])];
+            e.key.keysym.mod = (Uint16)(rand() % 4 == 0 ? KMOD_LSHIFT : rand() % 8 == 0 ? KMOD_LCTRL : 0);
+        } else if (kind < 37) {
+            if (saves++ > 20) continue; /* a few PNGs are enough */
+            e.type = SDL_KEYDOWN;
+            e.key.windowID = win;
+            e.key.keysym.sym = SDLK_s;
+        } else if (kind < 70) {
+            e.type = SDL_MOUSEMOTION;
+            e.motion.windowID = win;
+            e.motion.x = rand() % (w + 40) - 20;
+            e.motion.y = rand() % (h + 40) - 20;
+        } else if (kind < 88) {
+            e.type = SDL_MOUSEBUTTONDOWN;
+            e.button.windowID = win;
+            e.button.button = (Uint8)(1 + rand() % 3);
+            e.button.x = rand() % (w + 40) - 20;
+            e.button.y = rand() % (h + 40) - 20;
+        } else if (kind < 96) {
+            static const Uint8 wev[] = { SDL_WINDOWEVENT_SIZE_CHANGED, SDL_WINDOWEVENT_RESIZED,
+                                         SDL_WINDOWEVENT_EXPOSED, SDL_WINDOWEVENT_LEAVE,
+                                         SDL_WINDOWEVENT_ENTER, SDL_WINDOWEVENT_FOCUS_LOST,
+                                         SDL_WINDOWEVENT_RESTORED, SDL_WINDOWEVENT_MAXIMIZED };
+            e.type = SDL_WINDOWEVENT;
+            e.window.windowID = win;
+            e.window.event = wev[rand() % (int)sizeof wev];
+            e.window.data1 = rand() % 3000 - 100;
+            e.window.data2 = rand() % 2000 - 100;
+        } else if (kind < 98) {
+            /* real resizes and fullscreen wait for the X server: a few hundred */
+            if (resizes++ > 150) continue;
+            if (resizes % 25 == 0) {
+                e.type = SDL_KEYDOWN;
+                e.key.windowID = win;
+                e.key.keysym.sym = SDLK_F11;
+            } else {
+                SDL_SetWindowSize(view_window(v), 200 + rand() % 1800, 150 + rand() % 1100);
+                continue;
+            }
+        } else {
+            e.type = SDL_MOUSEWHEEL;
+            e.wheel.windowID = win;
+            e.wheel.y = rand() % 7 - 3;
+        }
+        view_handle_event(v, &e); /* a quit request is ignored: the monkey goes on */
+        if (i % 8 == 0) {
+            SDL_Event q;
+            while (SDL_PollEvent(&q)) view_handle_event(v, &q);
+            draws += view_render(v);
+        }
+    }
+    cr_assert_gt(draws, 100);
+    /* still drawing, and drawing something */
+    const Steps *st = view_steps(v);
+    cr_assert_not_null(st);
+    cr_assert(view_state(v)->step >= 0 && view_state(v)->step < st->count);
+    SDL_Surface *s = shot();
+    cr_assert_gt(distinct_colours(s, view_regions(v)->frame), 3);
+    SDL_FreeSurface(s);
+}
