@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Builds one libFuzzer target with clang (address + undefined sanitizers,
+# coverage for core/ and app/cli.c) and runs it for a bounded time.
+#   tests/fuzz/run.sh TARGET SECONDS      TARGET: scenario, lesson or cli
+# Fails (non-zero) on any finding: crash, leak, undefined behaviour,
+# timeout or out-of-memory; the reproducer is left in $FUZZ_DIR. Prints
+# the exec count reached. New corpus entries go to $FUZZ_DIR/corpus-TARGET,
+# never into the seed corpus under tests/fuzz/corpus/.
+# Environment: FUZZ_DIR (default build-fuzz), FUZZ_JOBS (parallel workers, default 1),
+#              CC (default clang).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+target=${1:?usage: tests/fuzz/run.sh scenario|lesson|cli SECONDS}
+seconds=${2:?usage: tests/fuzz/run.sh TARGET SECONDS}
+case $target in
+    scenario) dict=json.dict; max_len=8192; extra=() ;;
+    lesson) dict=json.dict; max_len=16384; extra=() ;;
+    cli) dict=cli.dict; max_len=512; extra=(-close_fd_mask=3) ;;
+    *) echo "run.sh: unknown target '$target'; use scenario, lesson or cli" >&2; exit 2 ;;
+esac
+cc=${CC:-clang}
+out=${FUZZ_DIR:-$root/build-fuzz}
+mkdir -p "$out/obj" "$out/corpus-$target"
+flags=(-std=c11 -g -O1 -D_POSIX_C_SOURCE=200809L -fsanitize=fuzzer-no-link,address,undefined
+       -fno-sanitize-recover=all -fno-omit-frame-pointer -I"$root/core" -I"$root/app" -I/usr/include/cjson)
+
+# the library once, recompiled only where a source or any header changed
+newest_header=$(ls -t "$root"/core/*.h "$root"/app/*.h | head -1)
+objs=()
+# app/: the command line and what it needs without SDL
+app_srcs=("$root/app/cli.c")
+[[ -f $root/app/atomic.c ]] && app_srcs+=("$root/app/atomic.c")
+for src in "$root"/core/*.c "${app_srcs[@]}"; do
+    obj="$out/obj/$(basename "$src" .c).o"
+    if [[ ! -f $obj || $src -nt $obj || $newest_header -nt $obj ]]; then
+        "$cc" "${flags[@]}" -c "$src" -o "$obj"
+    fi
+    objs+=("$obj")
+done
+bin="$out/fuzz_$target"
+"$cc" "${flags[@]}" -fsanitize=fuzzer "$root/tests/fuzz/fuzz_$target.c" "${objs[@]}" -lcjson -lm -o "$bin"
+
+jobs=${FUZZ_JOBS:-1}
+if ((jobs > 1)); then
+    extra+=(-fork="$jobs")
+fi
+log="$out/$target.log"
+status=0
+ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0} \
+UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1} \
+"$bin" "$out/corpus-$target" "$root/tests/fuzz/corpus/$target" \
+    -dict="$root/tests/fuzz/$dict" -max_len=$max_len -max_total_time="$seconds" \
+    -timeout=25 -rss_limit_mb=3072 -print_final_stats=1 \
+    -artifact_prefix="$out/$target-" "${extra[@]}" >"$log" 2>&1 || status=$?
+
+execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
+[[ -n $execs ]] || execs=$(grep -o '^#[0-9]*' "$log" | tail -1 | tr -d '#') # -fork mode
+cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1 | cut -d' ' -f2)
+corpus=$(ls "$out/corpus-$target" | wc -l)
+if [[ $status -ne 0 ]]; then
+    echo "fuzz $target: FAILED after ${execs:-?} execs (libFuzzer status $status); log: $log"
+    grep -E 'ERROR|SUMMARY|runtime error|Test unit written' "$log" | head -10 | sed 's/^/    /'
+    exit 1
+fi
+echo "fuzz $target: ok, ${execs:-0} execs in ${seconds}s, coverage ${cov:-?} edges, corpus $corpus new inputs"
