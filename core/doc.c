@@ -466,6 +466,14 @@ static bool key_fail(const Doc *doc, const cJSON *node, char *err, size_t errlen
     return false;
 }
 
+const cJSON *doc_member(const cJSON *obj, const char *key)
+{
+    for (const cJSON *c = obj->child; c; c = c->next)
+        if (c->string && strcmp(c->string, key) == 0)
+            return c;
+    return NULL;
+}
+
 bool doc_check_keys(const Doc *doc, const cJSON *obj, const char *prefix,
                     const char *const *allowed, char *err, size_t errlen)
 {

@@ -41,6 +41,10 @@ bool doc_fail(const Doc *doc, const cJSON *node, char *err, size_t errlen,
               const char *field, const char *fmt, ...)
     __attribute__((format(printf, 6, 7)));
 
+/* The member of object obj named key (the first, though duplicates are
+ * rejected by doc_parse), or NULL. */
+const cJSON *doc_member(const cJSON *obj, const char *key);
+
 /* Checks that every key of object obj is one of the NULL-terminated list
  * allowed; on an unknown key writes an error naming it (with prefix
  * before the key, e.g. "steps[3]") and the allowed keys. */

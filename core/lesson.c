@@ -20,14 +20,6 @@ typedef struct Ctx {
     Lesson *l;
 } Ctx;
 
-static const cJSON *member(const cJSON *obj, const char *key)
-{
-    for (const cJSON *c = obj->child; c; c = c->next)
-        if (c->string && strcmp(c->string, key) == 0)
-            return c;
-    return NULL;
-}
-
 /* a string of 1..max bytes without control characters other than newline */
 static bool get_text(Ctx *c, const cJSON *node, const char *field, size_t max, char **out)
 {
@@ -94,17 +86,17 @@ static bool load_options(Ctx *c, const cJSON *n, const char *f, LessonStep *ls)
         return false;
     const cJSON *v;
     char h[160];
-    if ((v = member(n, "padding"))) {
+    if ((v = doc_member(n, "padding"))) {
         snprintf(h, sizeof h, "%s.padding", g);
         if (!get_word(c, v, h, "right", "left", &ls->padding))
             return false;
     }
-    if ((v = member(n, "fully_masked_rows"))) {
+    if ((v = doc_member(n, "fully_masked_rows"))) {
         snprintf(h, sizeof h, "%s.fully_masked_rows", g);
         if (!get_word(c, v, h, "zero", "nan", &ls->nan_policy))
             return false;
     }
-    if ((v = member(n, "mask_query_rows"))) {
+    if ((v = doc_member(n, "mask_query_rows"))) {
         snprintf(h, sizeof h, "%s.mask_query_rows", g);
         if (!cJSON_IsBool(v))
             return doc_fail(c->doc, v, c->err, c->errlen, h, "must be true or false");
@@ -126,33 +118,33 @@ static bool load_step(Ctx *c, const cJSON *node, int i, LessonStep *ls)
     const cJSON *n;
     const char *need[] = {"title", "text", "mode", "step"};
     for (int k = 0; k < 4; k++)
-        if (!member(node, need[k])) {
+        if (!doc_member(node, need[k])) {
             snprintf(g, sizeof g, "%s.%s", f, need[k]);
             return doc_fail(c->doc, node, c->err, c->errlen, g, "is missing; every step needs title, text, mode and step");
         }
     snprintf(g, sizeof g, "%s.title", f);
-    if (!get_text(c, member(node, "title"), g, 120, &ls->title))
+    if (!get_text(c, doc_member(node, "title"), g, 120, &ls->title))
         return false;
     snprintf(g, sizeof g, "%s.text", f);
-    if (!get_text(c, member(node, "text"), g, MS_MAX_LESSON_TEXT, &ls->text))
+    if (!get_text(c, doc_member(node, "text"), g, MS_MAX_LESSON_TEXT, &ls->text))
         return false;
     snprintf(g, sizeof g, "%s.code", f);
-    if ((n = member(node, "code")) && !get_text(c, n, g, 400, &ls->code))
+    if ((n = doc_member(node, "code")) && !get_text(c, n, g, 400, &ls->code))
         return false;
     snprintf(g, sizeof g, "%s.question", f);
-    if ((n = member(node, "question")) && !get_text(c, n, g, 400, &ls->question))
+    if ((n = doc_member(node, "question")) && !get_text(c, n, g, 400, &ls->question))
         return false;
     snprintf(g, sizeof g, "%s.answer", f);
-    if ((n = member(node, "answer")) && !get_text(c, n, g, MS_MAX_LESSON_TEXT, &ls->answer))
+    if ((n = doc_member(node, "answer")) && !get_text(c, n, g, MS_MAX_LESSON_TEXT, &ls->answer))
         return false;
     if (!ls->question != !ls->answer) {
         snprintf(g, sizeof g, "%s.%s", f, ls->question ? "question" : "answer");
-        return doc_fail(c->doc, member(node, ls->question ? "question" : "answer"), c->err, c->errlen, g,
+        return doc_fail(c->doc, doc_member(node, ls->question ? "question" : "answer"), c->err, c->errlen, g,
                         "a question needs an answer and an answer needs a question");
     }
 
     snprintf(g, sizeof g, "%s.mode", f);
-    n = member(node, "mode");
+    n = doc_member(node, "mode");
     if (!cJSON_IsString(n) || !steps_mode_parse(n->valuestring, &ls->mode))
         return doc_fail(c->doc, n, c->err, c->errlen, g, "must be one of padding, causal, combined, mlm");
 
@@ -161,7 +153,7 @@ static bool load_step(Ctx *c, const cJSON *node, int i, LessonStep *ls)
     Steps *st = NULL;
     bool ok = false;
     snprintf(g, sizeof g, "%s.edits", f);
-    if ((n = member(node, "edits"))) {
+    if ((n = doc_member(node, "edits"))) {
         const Sentences *m = &c->l->scenario->mlm_source;
         if (!cJSON_IsArray(n) || cJSON_GetArraySize(n) > MS_MAX_LESSON_EDITS)
             return doc_fail(c->doc, n, c->err, c->errlen, g,
@@ -182,14 +174,14 @@ static bool load_step(Ctx *c, const cJSON *node, int i, LessonStep *ls)
             ls->edits[ls->nedits++] = (LessonEdit){s, p};
         }
     }
-    if ((n = member(node, "options")) && !load_options(c, n, f, ls))
+    if ((n = doc_member(node, "options")) && !load_options(c, n, f, ls))
         return false;
     state = step_state(c->l->scenario, ls);
 
     const Sentences *sents = ls->mode == STEPS_MLM ? &state->mlm_source : &state->sentences;
     ls->sentence = steps_default_sentence(state, ls->mode);
     snprintf(g, sizeof g, "%s.sentence", f);
-    if ((n = member(node, "sentence"))) {
+    if ((n = doc_member(node, "sentence"))) {
         if (cJSON_IsString(n) && strcmp(n->valuestring, "all") == 0)
             ls->sentence = -1;
         else if (!cJSON_IsNumber(n) || !get_index(c, n, g, 0, sents->count - 1, &ls->sentence)) {
@@ -206,7 +198,7 @@ static bool load_step(Ctx *c, const cJSON *node, int i, LessonStep *ls)
         goto done;
     }
     snprintf(g, sizeof g, "%s.step", f);
-    n = member(node, "step");
+    n = doc_member(node, "step");
     ls->step = -1;
     if (cJSON_IsString(n))
         ls->step = steps_find(st, n->valuestring);
@@ -222,7 +214,7 @@ static bool load_step(Ctx *c, const cJSON *node, int i, LessonStep *ls)
         doc_fail(c->doc, n, c->err, c->errlen, g, "must be one of %s, or a number from 1 to %d", names, st->count);
         goto done;
     }
-    if ((n = member(node, "highlight"))) {
+    if ((n = doc_member(node, "highlight"))) {
         static const char *const hk[] = {"row", "col", NULL};
         snprintf(g, sizeof g, "%s.highlight", f);
         if (!cJSON_IsObject(n)) {
@@ -231,7 +223,7 @@ static bool load_step(Ctx *c, const cJSON *node, int i, LessonStep *ls)
         }
         if (!doc_check_keys(c->doc, n, g, hk, c->err, c->errlen))
             goto done;
-        const cJSON *r = member(n, "row"), *col = member(n, "col");
+        const cJSON *r = doc_member(n, "row"), *col = doc_member(n, "col");
         char h[128];
         snprintf(h, sizeof h, "%s.row", g);
         if (r && !get_index(c, r, h, 0, st->batch->L - 1, &ls->highlight_row))
@@ -254,7 +246,7 @@ static bool load(Ctx *c, const cJSON *root)
         return doc_fail(c->doc, root, c->err, c->errlen, "lesson", "must be a JSON object with title and steps");
     if (!doc_check_keys(c->doc, root, "", keys, c->err, c->errlen))
         return false;
-    const cJSON *t = member(root, "title"), *sc = member(root, "scenario"), *steps = member(root, "steps");
+    const cJSON *t = doc_member(root, "title"), *sc = doc_member(root, "scenario"), *steps = doc_member(root, "steps");
     if (!t)
         return doc_fail(c->doc, root, c->err, c->errlen, "title", "is missing; a lesson needs a title");
     if (!get_text(c, t, "title", 120, &c->l->title))

@@ -386,14 +386,6 @@ typedef struct Loader {
     Scenario *sc;
 } Loader;
 
-static const cJSON *member(const cJSON *obj, const char *key)
-{
-    for (const cJSON *c = obj->child; c; c = c->next)
-        if (c->string && strcmp(c->string, key) == 0)
-            return c;
-    return NULL;
-}
-
 static bool get_int(Loader *ld, const cJSON *node, const char *field, long long min, long long max,
                     long long *out)
 {
@@ -614,9 +606,9 @@ static bool load_mlm(Loader *ld, const cJSON *node)
                         "must be an object with sentences, masked or probability, seed, losses");
     if (!doc_check_keys(ld->doc, node, "mlm", keys, ld->err, ld->errlen))
         return false;
-    const cJSON *sent = member(node, "sentences"), *masked = member(node, "masked"),
-                *prob = member(node, "probability"), *seed = member(node, "seed"),
-                *losses = member(node, "losses");
+    const cJSON *sent = doc_member(node, "sentences"), *masked = doc_member(node, "masked"),
+                *prob = doc_member(node, "probability"), *seed = doc_member(node, "seed"),
+                *losses = doc_member(node, "losses");
     if (sent) {
         bools_free(sc->mlm_masked, sc->mlm_source.count);
         sc->mlm_masked = NULL;
@@ -678,7 +670,7 @@ static bool load(Loader *ld, const cJSON *root)
         return false;
     const cJSON *n;
     long long v;
-    if ((n = member(root, "name"))) {
+    if ((n = doc_member(root, "name"))) {
         bool printable = cJSON_IsString(n);
         for (const char *q = printable ? n->valuestring : ""; *q; q++)
             if ((unsigned char)*q < 0x20 || *q == 0x7F)
@@ -689,72 +681,72 @@ static bool load(Loader *ld, const cJSON *root)
         free(sc->name);
         sc->name = xstrdup(n->valuestring);
     }
-    if ((n = member(root, "pad_id"))) {
+    if ((n = doc_member(root, "pad_id"))) {
         if (!get_int(ld, n, "pad_id", 0, MS_MAX_TOKEN_ID, &v))
             return false;
         sc->pad_id = (int)v;
     }
-    if ((n = member(root, "mask_id"))) {
+    if ((n = doc_member(root, "mask_id"))) {
         if (!get_int(ld, n, "mask_id", 0, MS_MAX_TOKEN_ID, &v))
             return false;
         sc->mask_id = (int)v;
     }
     if (sc->pad_id == sc->mask_id)
-        return doc_fail(ld->doc, member(root, "mask_id"), ld->err, ld->errlen, "mask_id",
+        return doc_fail(ld->doc, doc_member(root, "mask_id"), ld->err, ld->errlen, "mask_id",
                         "must differ from pad_id (%d)", sc->pad_id);
-    if ((n = member(root, "vocab"))) {
+    if ((n = doc_member(root, "vocab"))) {
         if (!load_vocab(ld, n))
             return false;
     } else {
         for (int i = 0; i < sc->vocab.count; i++)
             if (sc->vocab.ids[i] == sc->pad_id || sc->vocab.ids[i] == sc->mask_id)
-                return doc_fail(ld->doc, member(root, sc->vocab.ids[i] == sc->pad_id ? "pad_id" : "mask_id"),
+                return doc_fail(ld->doc, doc_member(root, sc->vocab.ids[i] == sc->pad_id ? "pad_id" : "mask_id"),
                                 ld->err, ld->errlen, sc->vocab.ids[i] == sc->pad_id ? "pad_id" : "mask_id",
                                 "collides with the default vocabulary's id for \"%s\"; give a vocab too",
                                 sc->vocab.words[i]);
     }
     int choice;
-    if ((n = member(root, "padding"))) {
+    if ((n = doc_member(root, "padding"))) {
         if (!get_choice(ld, n, "padding", (const char *const[]){"right", "left", NULL}, &choice))
             return false;
         sc->padding = (ScenarioPadding)choice;
     }
-    if ((n = member(root, "fully_masked_rows"))) {
+    if ((n = doc_member(root, "fully_masked_rows"))) {
         if (!get_choice(ld, n, "fully_masked_rows", (const char *const[]){"zero", "nan", NULL}, &choice))
             return false;
         sc->nan_policy = (ScenarioNanPolicy)choice;
     }
-    if ((n = member(root, "mask_query_rows"))) {
+    if ((n = doc_member(root, "mask_query_rows"))) {
         if (!cJSON_IsBool(n))
             return doc_fail(ld->doc, n, ld->err, ld->errlen, "mask_query_rows", "must be true or false");
         sc->mask_query_rows = cJSON_IsTrue(n);
     }
-    if ((n = member(root, "d_model"))) {
+    if ((n = doc_member(root, "d_model"))) {
         if (!get_int(ld, n, "d_model", 1, MS_MAX_D_MODEL, &v))
             return false;
         sc->d_model = (int)v;
     }
-    if ((n = member(root, "seed"))) {
+    if ((n = doc_member(root, "seed"))) {
         if (!get_int(ld, n, "seed", 0, 9007199254740991LL, &v))
             return false;
         sc->seed = (uint64_t)v;
     }
-    const cJSON *sent = member(root, "sentences");
+    const cJSON *sent = doc_member(root, "sentences");
     if (!sent)
         return doc_fail(ld->doc, root, ld->err, ld->errlen, "sentences",
                         "is missing; a scenario needs an array of sentences");
     if (!load_sentences(ld, sent, "sentences", &sc->sentences, NULL))
         return false;
     int B = sc->sentences.count, L = longest(&sc->sentences);
-    if ((n = member(root, "losses")) && !load_matrix(ld, n, "losses", B, L, 0, 1e6, &sc->losses))
+    if ((n = doc_member(root, "losses")) && !load_matrix(ld, n, "losses", B, L, 0, 1e6, &sc->losses))
         return false;
-    if (!member(root, "losses") && B == 3 && L == 5)
+    if (!doc_member(root, "losses") && B == 3 && L == 5)
         sc->losses = dup_doubles(notebook_losses, 15);
-    if ((n = member(root, "loss_weights")) &&
+    if ((n = doc_member(root, "loss_weights")) &&
         !load_matrix(ld, n, "loss_weights", B, L, 0, 1, &sc->loss_weights))
         return false;
     mlm_from_batch(sc);
-    if ((n = member(root, "mlm"))) {
+    if ((n = doc_member(root, "mlm"))) {
         if (!load_mlm(ld, n))
             return false;
     } else {
