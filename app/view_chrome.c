@@ -128,6 +128,15 @@ ChromeSizes view_chrome_sizes(const View *v, int w, int h)
     return z;
 }
 
+/* "step 6 / 8 — Softmax weights", or "step 6 / 8" when the title does not fit */
+static void indicator_text(View *v, char *buf, size_t n, int room)
+{
+    const Step *sp = &v->st->steps[v->s.step];
+    snprintf(buf, n, "step %d / %d \u2014 %s", v->s.step + 1, v->st->count, sp->title);
+    if (width(v, FONT_SANS_BOLD, v->cz.px, buf) > room)
+        snprintf(buf, n, "step %d / %d", v->s.step + 1, v->st->count);
+}
+
 void view_chrome_layout(View *v, int w, int h)
 {
     ChromeSizes *z = &v->cz;
@@ -153,8 +162,7 @@ void view_chrome_layout(View *v, int w, int h)
     g->next = (SDL_Rect){ right - arrow_w, ty, arrow_w, tab_h };
     int ind_room = g->next.x - z->pad - arrow_w - z->pad - (x + z->gap);
     char ind[160];
-    const Step *sp = &v->st->steps[v->s.step];
-    snprintf(ind, sizeof ind, "step %d / %d \u2014 %s", v->s.step + 1, v->st->count, sp->title);
+    indicator_text(v, ind, sizeof ind, ind_room);
     int iw = fit_width(v, FONT_SANS_BOLD, z->px, ind, ind_room > 0 ? ind_room : 0);
     g->indicator = (SDL_Rect){ g->next.x - z->pad - iw - z->gap, ty, iw + z->gap, tab_h };
     g->prev = (SDL_Rect){ g->indicator.x - z->pad - arrow_w, ty, arrow_w, tab_h };
@@ -270,8 +278,7 @@ void view_chrome_draw_bars(View *v)
         font_draw(v->fonts, FONT_SANS_BOLD, z->px, kx + kw + z->gap, rc.y + (rc.h - lh) / 2, tab_label[m], -1, fg);
     }
     char ind[160];
-    const Step *sp = &v->st->steps[v->s.step];
-    snprintf(ind, sizeof ind, "step %d / %d \u2014 %s", v->s.step + 1, v->st->count, sp->title);
+    indicator_text(v, ind, sizeof ind, g->indicator.w - z->gap / 2);
     int lh = line(v, FONT_SANS_BOLD, z->px);
     text_fit(v, FONT_SANS_BOLD, z->px, g->indicator.x + z->gap / 2, g->indicator.y + (g->indicator.h - lh) / 2, ind,
              g->indicator.w - z->gap / 2, th->fg);
