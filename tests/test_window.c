@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <SDL.h>
@@ -728,4 +729,42 @@ Test(window, monkey_twenty_thousand_random_events, .timeout = 600)
     SDL_Surface *s = shot();
     cr_assert_gt(distinct_colours(s, view_regions(v)->frame), 3);
     SDL_FreeSurface(s);
+}
+
+/* ---- no display ---------------------------------------------------------------------- */
+
+/* `maskscope` with nowhere to open a window: one line, a PNG, exit 0 */
+Test(window_headless, without_a_display_it_writes_the_first_frame_and_says_where, .timeout = 60)
+{
+    const char *bin = getenv("MASKSCOPE_BIN");
+    cr_assert_not_null(bin, "MASKSCOPE_BIN is set by meson");
+    char dir[] = "/tmp/maskscope-headless-XXXXXX";
+    cr_assert_not_null(mkdtemp(dir));
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd,
+             "cd '%s' && env -u DISPLAY -u WAYLAND_DISPLAY -u XDG_RUNTIME_DIR -u SDL_VIDEODRIVER '%s' "
+             ">out.txt 2>err.txt",
+             dir, bin);
+    int st = system(cmd);
+    cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "exit status %d", WEXITSTATUS(st));
+    char path[512], err[1024] = "";
+    snprintf(path, sizeof path, "%s/err.txt", dir);
+    FILE *f = fopen(path, "r");
+    cr_assert_not_null(f);
+    size_t n = fread(err, 1, sizeof err - 1, f);
+    fclose(f);
+    err[n] = '\0';
+    char *nl = strchr(err, '\n');
+    cr_assert(nl && nl[1] == '\0', "exactly one line on stderr: [%s]", err);
+    cr_assert(strstr(err, "no display"), "%s", err);
+    char png[600];
+    snprintf(png, sizeof png, "%s/maskscope-padding-01-tokens.png", dir);
+    cr_assert(strstr(err, png), "it names where: %s", err);
+    SDL_Surface *s = IMG_Load(png);
+    cr_assert_not_null(s, "%s: %s", png, IMG_GetError());
+    cr_assert_eq(s->w, 1280);
+    cr_assert_eq(s->h, 800);
+    SDL_FreeSurface(s);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    cr_assert_eq(system(cmd), 0);
 }
