@@ -121,7 +121,8 @@ Fonts *font_open(SDL_Renderer *r, char *err, size_t errlen)
         goto fail;
     f = xcalloc(1, sizeof *f);
     f->r = r;
-    if (!TTF_WasInit() && TTF_Init() != 0) {
+    /* SDL_ttf counts TTF_Init/TTF_Quit: every Fonts holds one reference */
+    if (TTF_Init() != 0) {
         snprintf(err, errlen, "cannot start SDL_ttf: %s", TTF_GetError());
         goto fail;
     }

@@ -23,7 +23,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <SDL_ttf.h>
 
 #include "cli.h"
 #include "export.h"
@@ -38,18 +37,6 @@
 #endif
 #define ZOOM_MIN 0.5
 #define ZOOM_MAX 3.0
-
-/* SDL_ttf counts TTF_Init/TTF_Quit. font.c releases a reference on
- * close even when its open found SDL_ttf already started and took none,
- * so with two Fonts alive (the renderer's and the view's, or an export's)
- * closing one would shut FreeType under the other. These keep the count
- * where it belongs around every open and close, whichever way font.c
- * counts; once font.c pairs its calls they change nothing. */
-static void ttf_set(int n)
-{
-    while (TTF_WasInit() < n && TTF_Init() == 0) {}
-    while (TTF_WasInit() > n) TTF_Quit();
-}
 
 /* one event type for every view's notice timer; code carries nothing */
 static Uint32 notice_event = (Uint32)-1;
@@ -215,10 +202,7 @@ static void export_shown(View *v)
     char path[PATH_MAX + 128], err[512];
     const char *base = NULL;
     export_name(v->st, v->s.step, v->s.sentence_chosen, v->export_dir, true, path, sizeof path, &base);
-    int ttf = TTF_WasInit();
-    TTF_Init();
     bool ok = export_png(v->st, v->s.step, &v->s.opts, f.w, f.h, path, err, sizeof err);
-    ttf_set(ttf);
     if (!ok) {
         show_error(v, "Not saved", err);
         return;
@@ -712,14 +696,10 @@ View *view_open(const Scenario *sc, const ViewConfig *cfg, bool *no_display, cha
         if (no_display) *no_display = true;
         goto fail;
     }
-    int ttf = TTF_WasInit();
     v->draw = draw_new(v->r, err, errlen);
     if (!v->draw) goto fail;
-    v->draw_ttf_ref = TTF_WasInit() > ttf;
-    ttf = TTF_WasInit();
     v->fonts = font_open(v->r, err, errlen);
     if (!v->fonts) goto fail;
-    v->fonts_ttf_ref = TTF_WasInit() > ttf;
     v->hand = SDL_CreateSystemCursor(SDL_SYSTEM_CURSOR_HAND);
     v->arrow = SDL_CreateSystemCursor(SDL_SYSTEM_CURSOR_ARROW);
     v->s.opts = c.state.opts;
@@ -738,18 +718,8 @@ void view_close(View *v)
     if (v->notice_timer) SDL_RemoveTimer(v->notice_timer);
     if (v->hand) SDL_FreeCursor(v->hand);
     if (v->arrow) SDL_FreeCursor(v->arrow);
-    if (v->fonts) {
-        int ttf = TTF_WasInit();
-        TTF_Init();
-        font_close(v->fonts);
-        ttf_set(ttf - v->fonts_ttf_ref);
-    }
-    if (v->draw) {
-        int ttf = TTF_WasInit();
-        TTF_Init();
-        draw_free(v->draw);
-        ttf_set(ttf - v->draw_ttf_ref);
-    }
+    font_close(v->fonts);
+    draw_free(v->draw);
     if (v->r) SDL_DestroyRenderer(v->r);
     if (v->win) SDL_DestroyWindow(v->win);
     steps_free(v->st);
