@@ -411,6 +411,7 @@ static void reset_masks(View *v)
 
 static void click(View *v, int x, int y)
 {
+    if (view_lesson_click(v, x, y)) return;
     if (v->s.help) {
         v->s.help = false;
         v->dirty = true;
@@ -471,6 +472,7 @@ static bool key(View *v, const SDL_KeyboardEvent *k)
     SDL_Keycode sym = k->keysym.sym;
     Uint16 mod = k->keysym.mod;
     bool ctrl = (mod & KMOD_CTRL) != 0, shift = (mod & KMOD_SHIFT) != 0;
+    if (view_lesson_key(v, k)) return true;
     if (sym == SDLK_q) return false;
     if (sym == SDLK_ESCAPE) {
         if (!v->s.help) return false;
@@ -589,7 +591,7 @@ bool view_render(View *v)
     const Theme *th = theme_get(v->s.opts.theme);
     SDL_SetRenderDrawColor(v->r, th->bg.r, th->bg.g, th->bg.b, 255);
     SDL_RenderClear(v->r);
-    draw_step(v->draw, v->st, v->s.step, &v->s.opts, v->reg.frame, v->layout);
+    view_lesson_draw_frame(v);
     v->laid_out = true;
     if (v->mouse_x >= 0) {
         /* the layout may have moved under the mouse: hover again, and redraw
@@ -597,10 +599,11 @@ bool view_render(View *v)
         DrawOptions before = v->s.opts;
         update_hover(v);
         if (before.highlight_row != v->s.opts.highlight_row || before.highlight_col != v->s.opts.highlight_col)
-            draw_step(v->draw, v->st, v->s.step, &v->s.opts, v->reg.frame, v->layout);
+            view_lesson_draw_frame(v);
     }
     view_chrome_draw_bars(v);
     view_chrome_draw_overlays(v);
+    view_lesson_draw_picker(v, w, h);
     SDL_RenderPresent(v->r);
     v->dirty = false;
     return true;
@@ -722,6 +725,7 @@ void view_close(View *v)
     draw_free(v->draw);
     if (v->r) SDL_DestroyRenderer(v->r);
     if (v->win) SDL_DestroyWindow(v->win);
+    view_lesson_close(v);
     steps_free(v->st);
     scenario_free(v->sc);
     scenario_free(v->original);
@@ -743,15 +747,36 @@ SDL_Renderer *view_renderer(View *v) { return v->r; }
 static const char usage[] =
     "usage: maskscope [--scenario FILE] [--mode MODE] [--sentence N|all] [--step N|NAME]\n"
     "                 [--theme light|dark] [--palette viridis|cividis]\n"
+    "       maskscope --lesson FILE [--theme light|dark] [--palette viridis|cividis]\n"
     "Opens the window; press H in it for the keys. Without a display, writes the\n"
     "first frame as a PNG in the current directory instead.\n";
 
-/* no display: the first frame as a PNG in the current directory */
-static int headless(const Steps *st, int step, const ViewState *s, const char *why)
+/* no display: the first frame as a PNG in the current directory (a
+ * lesson's first step with its caption, when a lesson was asked for) */
+static int headless(const Steps *st, int step, const ViewState *s, const Lesson *lesson, const char *why)
 {
     char path[PATH_MAX + 128], err[512], cwd[PATH_MAX];
-    export_name(st, step, s->sentence_chosen, ".", false, path, sizeof path, NULL);
-    if (!export_png(st, step, &s->opts, VIEW_DEFAULT_W, VIEW_DEFAULT_H, path, err, sizeof err)) {
+    bool ok;
+    if (lesson) {
+        char slug[56];
+        lesson_slug(lesson->title, slug, sizeof slug);
+        snprintf(path, sizeof path, "./maskscope-%s-01.png", slug);
+        const LessonStep *ls = &lesson->steps[0];
+        char progress[32];
+        snprintf(progress, sizeof progress, "1 / %d", lesson->nsteps);
+        DrawCaption cap = { .lesson = lesson->title, .progress = progress, .title = ls->title, .text = ls->text,
+                            .code = ls->code, .question = ls->question };
+        DrawOptions o = s->opts;
+        o.highlight_row = ls->highlight_row;
+        o.highlight_col = ls->highlight_col;
+        Exporter *ex = export_new(VIEW_DEFAULT_W, VIEW_DEFAULT_H, err, sizeof err);
+        ok = ex && export_draw_lesson(ex, st, step, &cap, &o) && export_save(ex, path, err, sizeof err);
+        export_free(ex);
+    } else {
+        export_name(st, step, s->sentence_chosen, ".", false, path, sizeof path, NULL);
+        ok = export_png(st, step, &s->opts, VIEW_DEFAULT_W, VIEW_DEFAULT_H, path, err, sizeof err);
+    }
+    if (!ok) {
         fprintf(stderr, "maskscope: no display (%s), and %s\n", why, err);
         return CLI_IO;
     }
@@ -775,7 +800,8 @@ int view_main(int argc, char **argv)
     CliOptions o = { .mode = STEPS_PADDING };
     ViewConfig cfg = view_config_default();
     long step = 1;
-    const char *step_name = NULL;
+    const char *step_name = NULL, *lesson_path = NULL;
+    Lesson *lesson = NULL;
     int status = CLI_OK;
     for (int i = 1; i < argc; i++) {
         int r = cli_common_option(&o, "window", argc, argv, &i);
@@ -785,6 +811,14 @@ int view_main(int argc, char **argv)
         if (strcmp(opt, "--help") == 0 || strcmp(opt, "-h") == 0) {
             fputs(usage, stdout);
             return CLI_OK;
+        }
+        if (strcmp(opt, "--lesson") == 0) {
+            if (i + 1 >= argc) {
+                fprintf(stderr, "maskscope: --lesson needs a value\n");
+                return CLI_USAGE;
+            }
+            lesson_path = argv[++i];
+            continue;
         }
         bool takes = strcmp(opt, "--step") == 0 || strcmp(opt, "--theme") == 0 || strcmp(opt, "--palette") == 0;
         if (!takes) {
@@ -813,7 +847,25 @@ int view_main(int argc, char **argv)
             return CLI_USAGE;
         }
     }
-    Scenario *sc = cli_load_scenario(&o, &status);
+    if (lesson_path) {
+        /* check the lesson before anything opens; its first step is the first frame */
+        char lerr[512];
+        bool io = false;
+        if (o.scenario_path || o.mode_set || o.sentence_set || step_name || step != 1) {
+            fprintf(stderr, "maskscope: --lesson sets the scenario, mode, sentence and step itself\n");
+            return CLI_USAGE;
+        }
+        lesson = lesson_load(lesson_path, &io, lerr, sizeof lerr);
+        if (!lesson) {
+            fprintf(stderr, "%s\n", lerr);
+            return io ? CLI_IO : CLI_USAGE;
+        }
+        o.mode = lesson->steps[0].mode;
+        o.sentence = lesson->steps[0].sentence;
+        o.sentence_set = true;
+        step = lesson->steps[0].step + 1;
+    }
+    Scenario *sc = lesson ? lesson_state(lesson, 0) : cli_load_scenario(&o, &status);
     if (!sc) return status;
     cfg.state.mode = o.mode;
     cfg.state.sentence_chosen = o.sentence_set;
@@ -867,11 +919,16 @@ int view_main(int argc, char **argv)
             /* one line: SDL's own messages can span several */
             for (char *p = err; *p; p++)
                 if (*p == '\n' || *p == '\r') *p = ' ';
-            status = headless(first, cfg.state.step, &cfg.state, err);
+            status = headless(first, cfg.state.step, &cfg.state, lesson, err);
         } else {
             fprintf(stderr, "maskscope: %s\n", err);
             status = CLI_IO;
         }
+        goto done;
+    }
+    if (lesson_path && !view_open_lesson(v, lesson_path, err, sizeof err)) {
+        fprintf(stderr, "%s\n", err);
+        status = CLI_USAGE;
         goto done;
     }
     steps_free(first);
@@ -889,6 +946,7 @@ int view_main(int argc, char **argv)
     }
 done:
     view_close(v);
+    lesson_free(lesson);
     steps_free(first);
     scenario_free(sc);
     SDL_Quit();

@@ -17,6 +17,7 @@
 #include <SDL.h>
 
 #include "draw.h"
+#include "lesson.h"
 #include "scenario.h"
 #include "steps.h"
 
@@ -101,6 +102,17 @@ const char *view_tooltip(const View *v);
 /* The window and its renderer (tests read pixels back). */
 SDL_Window *view_window(View *v);
 SDL_Renderer *view_renderer(View *v);
+
+/* Plays the lesson at path from its first step: each step sets the
+ * scenario, mode, step, sentence and highlight, and the caption panel
+ * shows its text; → reveals an answer, then moves on. False and one
+ * line in err (file:line:column) if the lesson is invalid. */
+bool view_open_lesson(View *v, const char *path, char *err, size_t errlen);
+/* The lesson playing (NULL if none) and the index of its step. */
+const Lesson *view_lesson(const View *v);
+int view_lesson_step(const View *v);
+/* Whether the answer of the current lesson step is shown. */
+bool view_lesson_answer_shown(const View *v);
 
 /* `maskscope [--scenario FILE] [--mode MODE] [--sentence N|all] [--theme T]`:
  * opens the window, or without a display writes the first frame as a

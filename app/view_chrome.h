@@ -8,9 +8,15 @@
 
 #include "draw.h"
 #include "font.h"
+#include "lesson.h"
 #include "scenario.h"
 #include "steps.h"
 #include "view.h"
+
+/* Lessons the picker lists at most. */
+#ifndef VIEW_MAX_PICKS
+#define VIEW_MAX_PICKS 32
+#endif
 
 /* What the mouse is over. */
 typedef enum HoverKind {
@@ -55,7 +61,6 @@ struct View {
     ViewRegions reg;
     ChromeSizes cz;
     bool dirty, laid_out, fullscreen;
-    bool draw_ttf_ref, fonts_ttf_ref; /* whether opening them took an SDL_ttf reference */
     int mouse_x, mouse_y;    /* drawable pixels; -1 when outside */
     Hover hover;
     char tip[VIEW_TIP_BYTES];
@@ -64,6 +69,15 @@ struct View {
     char warning[200];
     char export_dir[PATH_MAX];
     SDL_Cursor *hand, *arrow;
+    /* lessons (view_lesson.c) */
+    Lesson *lesson;          /* the lesson being played, or NULL */
+    int lesson_step;
+    bool answer_shown;
+    bool picker;             /* the lesson picker is open */
+    int picker_sel, npicks;
+    char picks[VIEW_MAX_PICKS][PATH_MAX];
+    char pick_titles[VIEW_MAX_PICKS][128];
+    SDL_Rect pick_rects[VIEW_MAX_PICKS];
 };
 
 /* Sizes for a w×h drawable. */
@@ -78,3 +92,15 @@ void view_chrome_draw_overlays(View *v);
 /* The keys, for the help overlay and the man page's check: key, what it does. */
 extern const char *const view_help_keys[][2];
 extern const int view_help_count;
+
+/* Lessons in the window (view_lesson.c). */
+/* Keys while a lesson plays or the picker is open; true when consumed. */
+bool view_lesson_key(View *v, const SDL_KeyboardEvent *k);
+/* A click on the picker; true when consumed. */
+bool view_lesson_click(View *v, int x, int y);
+/* Draws the step (with the lesson's caption when one plays) into the frame. */
+void view_lesson_draw_frame(View *v);
+/* Draws the lesson picker when it is open. */
+void view_lesson_draw_picker(View *v, int w, int h);
+/* Frees the lesson. */
+void view_lesson_close(View *v);

@@ -768,3 +768,82 @@ Test(window_headless, without_a_display_it_writes_the_first_frame_and_says_where
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     cr_assert_eq(system(cmd), 0);
 }
+
+/* ---- lessons ------------------------------------------------------------------ */
+
+static void open_lesson(const char *name)
+{
+    char path[600], err[512];
+    snprintf(path, sizeof path, "%s/lessons/%s", getenv("MASKSCOPE_SOURCE_ROOT"), name);
+    cr_assert(view_open_lesson(v, path, err, sizeof err), "%s", err);
+    view_render(v);
+}
+
+Test(window, a_lesson_sets_the_state_and_reveals_answers_before_moving_on)
+{
+    open_lesson("02-masked-language-modelling.json");
+    const Lesson *l = view_lesson(v);
+    cr_assert_not_null(l);
+    cr_assert_eq(view_lesson_step(v), 0);
+    cr_assert_eq(view_state(v)->mode, STEPS_MLM);
+    cr_assert_str_eq(step_now()->slug, "tokens");
+    cr_assert_eq(view_state(v)->sentence, -1);
+    SDL_Rect cap = view_layout(v)->caption;
+    cr_assert_gt(cap.h, 0, "the caption panel is drawn");
+    SDL_Surface *before = shot();
+    /* step 1 asks a question: → reveals the answer and stays */
+    cr_assert_not_null(l->steps[0].question);
+    key(SDLK_RIGHT);
+    cr_assert(view_lesson_answer_shown(v));
+    cr_assert_eq(view_lesson_step(v), 0);
+    SDL_Surface *after = shot();
+    cr_assert_gt(differing(before, after, view_layout(v)->caption), 100, "the answer appears in the caption");
+    SDL_FreeSurface(before);
+    SDL_FreeSurface(after);
+    /* the next → moves on to step 2: the mask of sentence 0 */
+    key(SDLK_RIGHT);
+    cr_assert_eq(view_lesson_step(v), 1);
+    cr_assert_not(view_lesson_answer_shown(v));
+    cr_assert_str_eq(step_now()->slug, "mask");
+    cr_assert_eq(view_state(v)->sentence, 0);
+    key(SDLK_LEFT);
+    cr_assert_eq(view_lesson_step(v), 0);
+}
+
+Test(window, lesson_edits_change_the_loss_on_screen)
+{
+    open_lesson("02-masked-language-modelling.json");
+    key(SDLK_END);
+    cr_assert_eq(view_lesson_step(v), 6);
+    /* step 7 unmasks sentence 2's only [MASK]: (2.5238 - 0.6350) / 4 by hand */
+    cr_assert_float_eq(view_steps(v)->loss, 1.8888 / 4, 1e-12);
+    cr_assert(strstr(step_now()->note, "sentence 2 has no [MASK]"));
+    key(SDLK_LEFT);
+    /* step 6 masks "The" of sentence 2 as well: (2.5238 + 0.2851) / 6 */
+    cr_assert_float_eq(view_steps(v)->loss, 2.8089 / 6, 1e-12);
+    key(SDLK_HOME);
+    cr_assert_float_eq(view_steps(v)->loss, 2.5238 / 5, 1e-12);
+}
+
+Test(window, l_opens_the_picker_and_a_number_opens_a_lesson)
+{
+    key(SDLK_l);
+    SDL_Surface *s = shot();
+    cr_assert_null(view_lesson(v));
+    key(SDLK_5);
+    const Lesson *l = view_lesson(v);
+    cr_assert_not_null(l, "lesson 5 opened from the picker");
+    cr_assert_str_eq(l->title, "Causal masking");
+    cr_assert_eq(view_state(v)->mode, STEPS_CAUSAL);
+    cr_assert_eq(view_state(v)->sentence, 1);
+    SDL_Surface *t = shot();
+    int w, h;
+    SDL_GetRendererOutputSize(view_renderer(v), &w, &h);
+    cr_assert_gt(differing(s, t, (SDL_Rect){ 0, 0, w, h }), 1000);
+    SDL_FreeSurface(s);
+    SDL_FreeSurface(t);
+    /* Esc closes an open picker without quitting */
+    key(SDLK_l);
+    cr_assert(key(SDLK_ESCAPE));
+    cr_assert_str_eq(view_lesson(v)->title, "Causal masking");
+}
