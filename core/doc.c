@@ -474,6 +474,26 @@ const cJSON *doc_member(const cJSON *obj, const char *key)
     return NULL;
 }
 
+void doc_prefix_field(const Doc *doc, const char *prefix, char *err, size_t errlen)
+{
+    size_t n = strlen(doc->name);
+    if (strncmp(err, doc->name, n) != 0)
+        return;
+    /* past "name:line:column: " */
+    char *p = err + n;
+    for (int colons = 0; *p && colons < 3; p++)
+        if (*p == ':')
+            colons++;
+    if (*p != ' ')
+        return;
+    p++;
+    size_t used = strlen(err), add = strlen(prefix);
+    if (used + add + 1 > errlen)
+        return;
+    memmove(p + add, p, strlen(p) + 1);
+    memcpy(p, prefix, add);
+}
+
 bool doc_check_keys(const Doc *doc, const cJSON *obj, const char *prefix,
                     const char *const *allowed, char *err, size_t errlen)
 {

@@ -45,6 +45,11 @@ bool doc_fail(const Doc *doc, const cJSON *node, char *err, size_t errlen,
  * rejected by doc_parse), or NULL. */
 const cJSON *doc_member(const cJSON *obj, const char *key);
 
+/* Turns "name:line:column: field: …" (a message doc_fail wrote) into
+ * "name:line:column: PREFIXfield: …", for objects nested in another
+ * file's document (a lesson's inline scenario). */
+void doc_prefix_field(const Doc *doc, const char *prefix, char *err, size_t errlen);
+
 /* Checks that every key of object obj is one of the NULL-terminated list
  * allowed; on an unknown key writes an error naming it (with prefix
  * before the key, e.g. "steps[3]") and the allowed keys. */

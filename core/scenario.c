@@ -784,6 +784,7 @@ Scenario *scenario_from_doc(const Doc *doc, const cJSON *obj, const char *name, 
     Loader ld = {.doc = doc, .err = err, .errlen = errlen, .sc = sc};
     if (!load(&ld, obj)) {
         scenario_free(sc);
+        doc_prefix_field(doc, "scenario.", err, errlen);
         return NULL;
     }
     return sc;

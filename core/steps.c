@@ -552,8 +552,8 @@ Steps *steps_build(const Scenario *sc, StepsMode mode, int sentence, char *err, 
     bool mlm = mode == STEPS_MLM;
     const Sentences *sents = mlm ? &sc->mlm_source : &sc->sentences;
     if (sentence < -1 || sentence >= sents->count) {
-        snprintf(err, errlen, "sentence: %d is out of range; the %s batch has sentences 0 to %d (or all)",
-                 sentence, mlm ? "MLM" : "", sents->count - 1);
+        snprintf(err, errlen, "sentence: %d is out of range; the %sbatch has sentences 0 to %d (or all)",
+                 sentence, mlm ? "MLM " : "", sents->count - 1);
         return NULL;
     }
     Steps *st = xcalloc(1, sizeof *st);

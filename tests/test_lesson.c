@@ -155,9 +155,9 @@ Test(lesson, broken_lessons_say_where_and_what)
                  "\"question\": \"q?\"}]}",
                  "l.json:1:96: steps[0].question: a question needs an answer and an answer needs a question");
     expect_error("{\"title\": \"t\", \"scenario\": {\"sentences\": []}, \"steps\": [" STEP "]}",
-                 "l.json:1:42: sentences: has 0 sentences; between 1 and 64 are allowed");
+                 "l.json:1:42: scenario.sentences: has 0 sentences; between 1 and 64 are allowed");
     expect_error("{\"title\": \"t\", \"scenario\": {\"d_model\": 4}, \"steps\": [" STEP "]}",
-                 "l.json:1:28: sentences: is missing; a scenario needs an array of sentences");
+                 "l.json:1:28: scenario.sentences: is missing; a scenario needs an array of sentences");
 }
 
 Test(lesson, huge_arrays_are_refused)
