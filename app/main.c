@@ -9,13 +9,17 @@
 #include "view.h"
 
 static const char usage[] =
-    "usage: maskscope [--scenario FILE]              open the window on the running example\n"
+    "usage: maskscope [--scenario FILE] [--mode MODE] [--sentence N|all] [--step STEP]\n"
+    "                 [--theme light|dark] [--palette viridis|cividis]\n"
+    "                                                 the window, on the running example by default\n"
+    "       maskscope --lesson FILE                   the window, playing a lesson\n"
     "       maskscope print NAME [--scenario FILE] [--mode MODE] [--sentence N|all]\n"
     "       maskscope print --list\n"
     "       maskscope dump [--scenario FILE] [--mode MODE] [-o FILE]\n"
     "       maskscope export [--scenario FILE] --mode MODE [--step STEP] [--sentence N|all]\n"
     "                        [--size WxH] [--theme light|dark] -o FILE.png\n"
     "       maskscope export --all --out-dir DIR [--size WxH] [--theme light|dark]\n"
+    "       maskscope export --lesson FILE --out-dir DIR [--size WxH] [--theme light|dark]\n"
     "       maskscope check LESSON.json|SCENARIO.json ...\n"
     "       maskscope --help | --version\n"
     "\n"

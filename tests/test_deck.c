@@ -119,3 +119,19 @@ Test(deck, lesson_options_do_not_mix_with_single_frames)
     cr_assert_eq(run("export --lesson x.json", err, sizeof err), 2);
     cr_assert_str_eq(err, "maskscope export: --lesson needs --out-dir DIR\n");
 }
+
+Test(deck, every_shipped_lesson_exports_a_full_deck)
+{
+    const char *names[] = {"01-padding-and-loss-masking", "02-masked-language-modelling", "03-custom-loss-masks",
+                           "04-attention-padding-mask", "05-causal-masking", "06-combined-padding-and-causal"};
+    const int steps[] = {6, 7, 5, 9, 8, 7};
+    for (int k = 0; k < 6; k++) {
+        char dir[] = "/tmp/ms-deck-XXXXXX", args[1024], err[512];
+        cr_assert_not_null(mkdtemp(dir));
+        snprintf(args, sizeof args, "export --lesson '%s/lessons/%s.json' --out-dir %s --size 960x540 --theme %s",
+                 getenv("MASKSCOPE_SOURCE_ROOT"), names[k], dir, k % 2 ? "dark" : "light");
+        cr_assert_eq(run(args, err, sizeof err), 0, "%s: %s", names[k], err);
+        cr_assert_eq(count_files(dir), steps[k] + 1, "%s", names[k]);
+        rm_rf(dir);
+    }
+}

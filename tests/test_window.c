@@ -847,3 +847,29 @@ Test(window, l_opens_the_picker_and_a_number_opens_a_lesson)
     cr_assert(key(SDLK_ESCAPE));
     cr_assert_str_eq(view_lesson(v)->title, "Causal masking");
 }
+
+Test(window, every_shipped_lesson_plays_through_every_step)
+{
+    const char *names[] = {"01-padding-and-loss-masking.json", "02-masked-language-modelling.json",
+                           "03-custom-loss-masks.json", "04-attention-padding-mask.json",
+                           "05-causal-masking.json", "06-combined-padding-and-causal.json"};
+    for (size_t k = 0; k < sizeof names / sizeof *names; k++) {
+        open_lesson(names[k]);
+        const Lesson *l = view_lesson(v);
+        for (int i = 0; i < l->nsteps; i++) {
+            const LessonStep *ls = &l->steps[i];
+            cr_assert_eq(view_lesson_step(v), i, "%s", names[k]);
+            /* the window shows what the lesson step names, computed by the core */
+            cr_assert_eq(view_state(v)->mode, ls->mode, "%s step %d", names[k], i + 1);
+            cr_assert_eq(view_state(v)->step, ls->step, "%s step %d", names[k], i + 1);
+            cr_assert_eq(view_steps(v)->sentence, ls->sentence, "%s step %d", names[k], i + 1);
+            cr_assert_gt(view_layout(v)->caption.h, 0);
+            if (ls->question) {
+                key(SDLK_SPACE);
+                cr_assert(view_lesson_answer_shown(v));
+            }
+            key(SDLK_SPACE);
+        }
+        cr_assert_eq(view_lesson_step(v), l->nsteps - 1, "stays on the last step");
+    }
+}
