@@ -86,9 +86,19 @@ char *doc_read_file(const char *path, size_t *len, bool *io_error, char *err, si
                  path, (long long)st.st_size, (unsigned)MS_MAX_FILE_BYTES);
         goto fail;
     }
-    /* read up to one byte past the limit, in case the file grew */
-    buf = xmalloc((size_t)MS_MAX_FILE_BYTES + 2);
-    size_t n = fread(buf, 1, (size_t)MS_MAX_FILE_BYTES + 1, f);
+    /* read what stat promised, growing if the file grew, up to one byte
+     * past the limit (pipes and /proc files report size 0) */
+    size_t cap = (size_t)st.st_size + 1, n = 0;
+    if (cap < 4096)
+        cap = 4096;
+    buf = xmalloc(cap + 1);
+    for (;;) {
+        n += fread(buf + n, 1, cap - n, f);
+        if (n < cap || n > MS_MAX_FILE_BYTES || ferror(f))
+            break;
+        cap = cap * 2 > (size_t)MS_MAX_FILE_BYTES + 1 ? (size_t)MS_MAX_FILE_BYTES + 1 : cap * 2;
+        buf = xrealloc(buf, cap + 1);
+    }
     if (ferror(f)) {
         *io_error = true;
         snprintf(err, errlen, "%s: cannot read: %s", path, strerror(errno));
