@@ -402,19 +402,12 @@ int cli_dump(int argc, char **argv)
 /* ---- check ---- */
 
 /* a file with "sentences" at the top is a scenario, anything else a lesson */
-static bool looks_like_scenario(const char *path)
+static bool looks_like_scenario(const char *text)
 {
-    size_t len;
-    bool io;
-    char err[64];
-    char *text = doc_read_file(path, &len, &io, err, sizeof err);
-    if (!text)
-        return false;
     cJSON *root = cJSON_Parse(text);
     bool yes = cJSON_IsObject(root) && cJSON_GetObjectItemCaseSensitive(root, "sentences") &&
                !cJSON_GetObjectItemCaseSensitive(root, "steps");
     cJSON_Delete(root);
-    free(text);
     return yes;
 }
 
@@ -428,22 +421,29 @@ int cli_check(int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         char err[512];
         bool io = false;
-        if (looks_like_scenario(argv[i])) {
-            Scenario *sc = scenario_load(argv[i], &io, err, sizeof err);
+        size_t len;
+        /* read once: the file may be a pipe */
+        char *text = doc_read_file(argv[i], &len, &io, err, sizeof err);
+        if (text && looks_like_scenario(text)) {
+            Scenario *sc = scenario_parse(text, len, argv[i], err, sizeof err);
             if (sc)
                 printf("%s: ok: scenario \"%s\", %d sentences\n", argv[i], sc->name, sc->sentences.count);
-            scenario_free(sc);
-            if (!sc)
-                goto bad;
-            continue;
+            free(text);
+            text = NULL;
+            if (sc) {
+                scenario_free(sc);
+                continue;
+            }
+        } else if (text) {
+            Lesson *l = lesson_parse(text, len, argv[i], err, sizeof err);
+            free(text);
+            text = NULL;
+            if (l) {
+                printf("%s: ok: lesson \"%s\", %d steps\n", argv[i], l->title, l->nsteps);
+                lesson_free(l);
+                continue;
+            }
         }
-        Lesson *l = lesson_load(argv[i], &io, err, sizeof err);
-        if (l) {
-            printf("%s: ok: lesson \"%s\", %d steps\n", argv[i], l->title, l->nsteps);
-            lesson_free(l);
-            continue;
-        }
-    bad:
         fprintf(stderr, "%s\n", err);
         if (status != CLI_IO)
             status = io ? CLI_IO : CLI_USAGE;
