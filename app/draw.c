@@ -94,6 +94,7 @@ struct Draw {
     const Theme *th;
     const DrawOptions *o;
     bool compact;        /* batch view: shared row labels, no per-panel axis line */
+    int frame_x, frame_y; /* the frame's origin: hatching is anchored to it */
     Sizes sz;
     SDL_Point lines[2048];
 };
@@ -580,8 +581,9 @@ static void hatch(Draw *d, SDL_Rect rc)
     int n = 0;
     SDL_SetRenderDrawColor(d->r, d->th->hatch.r, d->th->hatch.g, d->th->hatch.b, 255);
     SDL_SetRenderDrawBlendMode(d->r, SDL_BLENDMODE_NONE);
-    int cstart = x0 + y0, cend = x1 + y1;
-    for (int c = cstart - (((cstart % period) + period) % period); c <= cend; c += period) {
+    /* stripes are anchored to the frame, so a frame drawn anywhere looks the same */
+    int cstart = x0 + y0, cend = x1 + y1, phase = d->frame_x + d->frame_y;
+    for (int c = cstart - ((((cstart - phase) % period) + period) % period); c <= cend; c += period) {
         for (int k = 0; k < thick; k++) {
             int cc = c + k;
             if (cc < cstart || cc > cend) continue;
@@ -755,8 +757,20 @@ static void draw_heatmap(Draw *d, const Steps *st, const Panel *p, const Geo *g)
     SDL_RenderCopy(d->r, d->heat, &src, &dst);
 }
 
+/* The highlight follows tokens: a query (or token) axis takes the row
+ * index, a key axis the column index; sentence and dim axes take none. */
+static int axis_highlight(const DrawOptions *o, const char *axis, bool rows)
+{
+    if (!axis) return -1;
+    if (strcmp(axis, "query") == 0) return o->highlight_row;
+    if (strcmp(axis, "key") == 0 || strcmp(axis, "position") == 0) return o->highlight_col;
+    if (strcmp(axis, "token") == 0) return rows ? o->highlight_row : o->highlight_col;
+    return -1;
+}
+
 static void draw_labels(Draw *d, const Panel *p, const Geo *g, DrawPanelBox *box)
 {
+    int hr = axis_highlight(d->o, p->row_axis, true), hc = axis_highlight(d->o, p->col_axis, false);
     const Sizes *z = &d->sz;
     const Theme *th = d->th;
     int px = g->label_px, plh = lh(d, FONT_SANS, px);
@@ -767,7 +781,7 @@ static void draw_labels(Draw *d, const Panel *p, const Geo *g, DrawPanelBox *box
         SDL_Rect rc = cell_rect(g->x, g->y, g->gw, g->gh, g->rows, g->cols, r, 0);
         const char *s = g->row_tick == 1 && p->row_labels && p->row_labels[r] ? p->row_labels[r] : NULL;
         if (!s) { snprintf(buf, sizeof buf, "%d", r); s = buf; }
-        bool hl = r == d->o->highlight_row;
+        bool hl = r == hr;
         FontFace face = hl ? FONT_SANS_BOLD : FONT_SANS;
         Rgba c = hl ? th->highlight : (p->row_dim && p->row_dim[r] ? th->muted : th->fg);
         int maxw = g->rl_w - 2 * z->pad;
@@ -785,7 +799,7 @@ static void draw_labels(Draw *d, const Panel *p, const Geo *g, DrawPanelBox *box
         SDL_Rect rc = cell_rect(g->x, g->y, g->gw, g->gh, g->rows, g->cols, 0, c);
         const char *s = g->col_tick == 1 && p->col_labels && p->col_labels[c] ? p->col_labels[c] : NULL;
         if (!s) { snprintf(buf, sizeof buf, "%d", c); s = buf; }
-        bool hl = c == d->o->highlight_col;
+        bool hl = c == hc;
         Rgba col = hl ? th->highlight : (p->col_dim && p->col_dim[c] ? th->muted : th->fg);
         int maxw = g->stagger ? 2 * rc.w - z->pad : rc.w - z->pad;
         if (g->col_tick > 1) maxw = rc.w * g->col_tick;
@@ -801,15 +815,16 @@ static void draw_labels(Draw *d, const Panel *p, const Geo *g, DrawPanelBox *box
     }
 }
 
-static void draw_highlight(Draw *d, const Geo *g)
+static void draw_highlight(Draw *d, const Panel *p, const Geo *g)
 {
     int t = (int)fmax(2, lround(3 * d->sz.u));
-    if (d->o->highlight_row >= 0 && d->o->highlight_row < g->rows) {
-        SDL_Rect a = cell_rect(g->x, g->y, g->gw, g->gh, g->rows, g->cols, d->o->highlight_row, 0);
+    int hr = axis_highlight(d->o, p->row_axis, true), hc = axis_highlight(d->o, p->col_axis, false);
+    if (hr >= 0 && hr < g->rows) {
+        SDL_Rect a = cell_rect(g->x, g->y, g->gw, g->gh, g->rows, g->cols, hr, 0);
         outline(d, (SDL_Rect){ g->x - t, a.y - t, g->gw + 2 * t, a.h + 2 * t }, t, d->th->highlight);
     }
-    if (d->o->highlight_col >= 0 && d->o->highlight_col < g->cols) {
-        SDL_Rect a = cell_rect(g->x, g->y, g->gw, g->gh, g->rows, g->cols, 0, d->o->highlight_col);
+    if (hc >= 0 && hc < g->cols) {
+        SDL_Rect a = cell_rect(g->x, g->y, g->gw, g->gh, g->rows, g->cols, 0, hc);
         outline(d, (SDL_Rect){ a.x - t, g->y - t, a.w + 2 * t, g->gh + 2 * t }, t, d->th->highlight);
     }
 }
@@ -856,7 +871,7 @@ static void draw_panel(Draw *d, const Steps *st, const Step *sp, const Geo *g, D
     if (g->heat) draw_heatmap(d, st, p, g);
     else draw_cells(d, st, p, g, vpx);
     draw_labels(d, p, g, box);
-    draw_highlight(d, g);
+    draw_highlight(d, p, g);
 }
 
 static void draw_legend(Draw *d, SDL_Rect area)
@@ -957,6 +972,8 @@ bool draw_step(Draw *d, const Steps *st, int step, const DrawOptions *o,
     d->o = o;
     d->th = theme_get(o->theme);
     d->sz = sizes_for(fr, o->text_zoom);
+    d->frame_x = fr.x;
+    d->frame_y = fr.y;
     const Sizes *z = &d->sz;
     const Theme *th = d->th;
     if (out) {
