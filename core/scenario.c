@@ -59,7 +59,7 @@ static void sentences_copy(Sentences *dst, const Sentences *src)
     }
 }
 
-static int longest(const Sentences *s)
+int scenario_longest(const Sentences *s)
 {
     int L = 0;
     for (int i = 0; i < s->count; i++)
@@ -174,8 +174,8 @@ Scenario *scenario_copy(const Scenario *sc)
         c->mlm_masked[i] = xcalloc(n + 1, sizeof(bool));
         memcpy(c->mlm_masked[i], sc->mlm_masked[i], n * sizeof(bool));
     }
-    size_t BL = (size_t)sc->sentences.count * (size_t)longest(&sc->sentences);
-    size_t mBL = (size_t)sc->mlm_source.count * (size_t)longest(&sc->mlm_source);
+    size_t BL = (size_t)sc->sentences.count * (size_t)scenario_longest(&sc->sentences);
+    size_t mBL = (size_t)sc->mlm_source.count * (size_t)scenario_longest(&sc->mlm_source);
     c->losses = dup_doubles(sc->losses, BL);
     c->loss_weights = dup_doubles(sc->loss_weights, BL);
     c->mlm_losses = dup_doubles(sc->mlm_losses, mBL);
@@ -296,7 +296,7 @@ Scenario *scenario_default(void)
     char err[256];
     Scenario *sc = scenario_from_sentences(notebook_sentences, 3, err, sizeof err);
     EXPECT(sc);
-    EXPECT(sc->sentences.count == 3 && longest(&sc->sentences) == 5);
+    EXPECT(sc->sentences.count == 3 && scenario_longest(&sc->sentences) == 5);
     /* the MLM batch: the longest sentence three times, the notebook's masks */
     bools_free(sc->mlm_masked, sc->mlm_source.count);
     sentences_free(&sc->mlm_source);
@@ -319,7 +319,7 @@ Scenario *scenario_default(void)
  * every sentence has something to predict */
 static void mlm_draw(Scenario *sc, double p, unsigned long long seed)
 {
-    Tensor *u = loss_random(sc->mlm_source.count, longest(&sc->mlm_source), seed);
+    Tensor *u = loss_random(sc->mlm_source.count, scenario_longest(&sc->mlm_source), seed);
     int L = u->shape[1];
     for (int s = 0; s < sc->mlm_source.count; s++) {
         int best = 0, any = 0;
@@ -369,7 +369,7 @@ Scenario *scenario_from_sentences(const char *const *sentences, int count, char 
             return NULL;
         }
     }
-    int L = longest(&sc->sentences);
+    int L = scenario_longest(&sc->sentences);
     if (count == 3 && L == 5)
         sc->losses = dup_doubles(notebook_losses, 15);
     mlm_from_batch(sc);
@@ -650,7 +650,7 @@ static bool load_mlm(Loader *ld, const cJSON *node)
         mlm_draw(sc, p, (unsigned long long)sd);
     }
     if (losses) {
-        int L = longest(&sc->mlm_source);
+        int L = scenario_longest(&sc->mlm_source);
         if (!load_matrix(ld, losses, "mlm.losses", sc->mlm_source.count, L, 0, 1e6, &sc->mlm_losses))
             return false;
     }
@@ -737,7 +737,7 @@ static bool load(Loader *ld, const cJSON *root)
                         "is missing; a scenario needs an array of sentences");
     if (!load_sentences(ld, sent, "sentences", &sc->sentences, NULL))
         return false;
-    int B = sc->sentences.count, L = longest(&sc->sentences);
+    int B = sc->sentences.count, L = scenario_longest(&sc->sentences);
     if ((n = doc_member(root, "losses")) && !load_matrix(ld, n, "losses", B, L, 0, 1e6, &sc->losses))
         return false;
     if (!doc_member(root, "losses") && B == 3 && L == 5)

@@ -100,6 +100,9 @@ void scenario_free(Scenario *sc);
 /* A deep copy (for edits such as toggling [MASK] in the window). */
 Scenario *scenario_copy(const Scenario *sc);
 
+/* The length of the longest sentence (L after padding). */
+int scenario_longest(const Sentences *s);
+
 /* The word for a token id: the vocabulary's, "[PAD]", "[MASK]", or NULL. */
 const char *scenario_word(const Scenario *sc, int id);
 

@@ -588,10 +588,7 @@ Steps *steps_build(const Scenario *sc, StepsMode mode, int sentence, char *err, 
     /* losses */
     const double *src = mlm ? (sc->mlm_losses ? sc->mlm_losses : NULL) : sc->losses;
     if (mlm && !src && sc->losses && sc->sentences.count == B) {
-        int Lb = 0;
-        for (int s = 0; s < sc->sentences.count; s++)
-            Lb = sc->sentences.lengths[s] > Lb ? sc->sentences.lengths[s] : Lb;
-        if (Lb == L)
+        if (scenario_longest(&sc->sentences) == L)
             src = sc->losses; /* the notebook reuses batch_losses for the MLM batch */
     }
     if (src) {

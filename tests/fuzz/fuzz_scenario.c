@@ -13,15 +13,6 @@
 /* keep each run fast: the engine is exercised on small batches only */
 enum { ENGINE_MAX_CELLS = 4096 };
 
-static int longest(const Sentences *s)
-{
-    int L = 0;
-    for (int i = 0; i < s->count; i++)
-        if (s->lengths[i] > L)
-            L = s->lengths[i];
-    return L;
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     char err[512] = "";
@@ -35,7 +26,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (err[0])
         abort(); /* success leaves err alone */
     Scenario *copy = scenario_copy(sc);
-    int L = longest(&sc->sentences), mL = longest(&sc->mlm_source);
+    int L = scenario_longest(&sc->sentences), mL = scenario_longest(&sc->mlm_source);
     if ((long)sc->sentences.count * L * L <= ENGINE_MAX_CELLS &&
         (long)sc->mlm_source.count * mL * mL <= ENGINE_MAX_CELLS) {
         for (int m = 0; m < STEPS_MODE_COUNT; m++) {
