@@ -9,6 +9,7 @@ enum {
     RNG_W_K = 3,
     RNG_W_V = 4,
     RNG_LOSSES = 5,     /* index = sentence * L + position */
+    RNG_MLM_MASK = 6,   /* index = sentence * L + position: which MLM positions get [MASK] */
 };
 
 /* SplitMix64's finaliser applied to x + golden-ratio increment. */

@@ -18,7 +18,7 @@
 #include <string.h>
 
 #include "doc.h"
-#include "loss.h"
+#include "rng.h"
 #include "xmalloc.h"
 
 static const char *const notebook_words[] = {"The", "cat", "ate", "fish", "pie"};
@@ -316,27 +316,31 @@ Scenario *scenario_default(void)
 
 /* BERT-style choice: each position independently with probability p; a
  * sentence that draws none gets its position with the smallest draw, so
- * every sentence has something to predict */
+ * every sentence has something to predict. The draws have their own
+ * stream: were they the losses' stream, the [MASK] positions would be
+ * exactly those with the smallest random losses and the MLM mean loss
+ * would always come out below p. */
 static void mlm_draw(Scenario *sc, double p, unsigned long long seed)
 {
-    Tensor *u = loss_random(sc->mlm_source.count, scenario_longest(&sc->mlm_source), seed);
-    int L = u->shape[1];
+    uint64_t L = (uint64_t)scenario_longest(&sc->mlm_source);
     for (int s = 0; s < sc->mlm_source.count; s++) {
         int best = 0, any = 0;
+        double best_v = 2.0;
         for (int i = 0; i < sc->mlm_source.lengths[s]; i++) {
-            double v = u->data[s * L + i];
+            double v = rng_uniform(seed, RNG_MLM_MASK, (uint64_t)s * L + (uint64_t)i);
             if (sc->mlm_source.ids[s][i] == sc->mask_id)
                 sc->mlm_masked[s][i] = true;
             else
                 sc->mlm_masked[s][i] = v < p;
             any |= sc->mlm_masked[s][i];
-            if (v < u->data[s * L + best])
+            if (v < best_v) {
+                best_v = v;
                 best = i;
+            }
         }
         if (!any && p > 0)
             sc->mlm_masked[s][best] = true;
     }
-    tensor_free(u);
 }
 
 static void mlm_from_batch(Scenario *sc)

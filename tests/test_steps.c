@@ -173,3 +173,31 @@ Test(steps, values_format_for_cells)
     steps_format_value(NAN, false, 2, b, sizeof b);
     cr_assert_str_eq(b, "NaN");
 }
+
+/* The [MASK] draw and the random losses are independent: before they
+ * shared one random stream, a position was masked exactly when its loss
+ * was below the probability, so every drawn MLM loss was < 0.15. */
+Test(steps, mlm_mask_draw_is_independent_of_the_losses)
+{
+    double sum = 0;
+    int count = 0, high = 0;
+    for (int seed = 0; seed < 20; seed++) {
+        char text[200], err[200];
+        snprintf(text, sizeof text,
+                 "{\"sentences\": [\"a b c d e f g h i j k l\", \"m n o p q r s t u v w x\"], \"seed\": %d}", seed);
+        Scenario *sc = scenario_parse(text, strlen(text), "seeded.json", err, sizeof err);
+        cr_assert_not_null(sc, "%s", err);
+        Steps *st = build(sc, STEPS_MLM, 0);
+        for (size_t i = 0; i < st->loss_mask->size; i++)
+            if (st->loss_mask->data[i] == 1) {
+                sum += st->losses->data[i];
+                high += st->losses->data[i] >= 0.15;
+                count++;
+            }
+        steps_free(st);
+        scenario_free(sc);
+    }
+    cr_assert_gt(count, 20);
+    cr_assert_gt(high, count / 2, "%d of %d masked losses are >= 0.15", high, count);
+    cr_assert(sum / count > 0.3 && sum / count < 0.7, "mean masked loss %f", sum / count);
+}
