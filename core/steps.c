@@ -585,17 +585,18 @@ Steps *steps_build(const Scenario *sc, StepsMode mode, int sentence, char *err, 
             for (int k = 0; k < L; k++)
                 *tensor_ptr3(pv->KT, s, j, k) = tensor_at3(st->attn->K, s, k, j);
 
-    /* losses */
+    /* losses: the notebook reuses batch_losses for the MLM batch, so an MLM
+     * batch of the batch's shape gets the batch's losses, given or drawn */
     const double *src = mlm ? (sc->mlm_losses ? sc->mlm_losses : NULL) : sc->losses;
     if (mlm && !src && sc->losses && sc->sentences.count == B) {
         if (scenario_longest(&sc->sentences) == L)
-            src = sc->losses; /* the notebook reuses batch_losses for the MLM batch */
+            src = sc->losses;
     }
     if (src) {
         st->losses = tensor_new2(TENSOR_FLOAT, B, L);
         memcpy(st->losses->data, src, st->losses->size * sizeof(double));
     } else {
-        st->losses = loss_random(B, L, sc->seed + (mlm ? 1 : 0));
+        st->losses = loss_random(B, L, sc->seed);
     }
     st->loss_mask = mlm ? batch_mlm_loss_mask(bt) : batch_padding_loss_mask(bt);
     if (!mlm && sc->loss_weights)

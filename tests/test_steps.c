@@ -201,3 +201,26 @@ Test(steps, mlm_mask_draw_is_independent_of_the_losses)
     cr_assert_gt(high, count / 2, "%d of %d masked losses are >= 0.15", high, count);
     cr_assert(sum / count > 0.3 && sum / count < 0.7, "mean masked loss %f", sum / count);
 }
+
+/* README: mlm.losses defaults to `losses` when the shapes agree, drawn
+ * from the seed or given: the MLM mean is taken over the same numbers. */
+Test(steps, mlm_batch_reuses_drawn_losses_of_the_same_shape)
+{
+    const char *text = "{\"sentences\": [\"a b c\", \"d e\"], \"seed\": 7}";
+    char err[200];
+    Scenario *sc = scenario_parse(text, strlen(text), "drawn.json", err, sizeof err);
+    cr_assert_not_null(sc, "%s", err);
+    cr_assert_null(sc->losses);
+    Steps *pad = build(sc, STEPS_PADDING, 0), *mlm = build(sc, STEPS_MLM, 0);
+    cr_assert(tensor_equal(pad->losses, mlm->losses));
+    double num = 0, den = 0;
+    for (size_t i = 0; i < mlm->losses->size; i++) {
+        num += pad->losses->data[i] * mlm->loss_mask->data[i];
+        den += mlm->loss_mask->data[i];
+    }
+    cr_assert_gt(den, 0);
+    cr_assert_float_eq(mlm->loss, num / den, 1e-15);
+    steps_free(pad);
+    steps_free(mlm);
+    scenario_free(sc);
+}
