@@ -36,7 +36,9 @@ typedef struct Glyph {
     short x, y, w, h; /* in the atlas; w == 0: nothing to draw */
     short ox;         /* offset of the bitmap from the pen */
     short adv;
-    bool ready;
+    bool ready;       /* metrics known (measuring needs only these) */
+    bool ink;         /* has a bitmap to draw (not a space) */
+    bool drawn;       /* bitmap rasterised into the atlas */
 } Glyph;
 
 typedef struct Atlas {
@@ -178,11 +180,14 @@ static int clamp_px(int px)
     return px < FONT_MIN_PX ? FONT_MIN_PX : px > FONT_MAX_PX ? FONT_MAX_PX : px;
 }
 
-/* forget every glyph but keep the texture: used when the atlas is full */
+/* forget every bitmap but keep the metrics and the texture: used when
+ * the atlas is full */
 static void atlas_reset(Atlas *a)
 {
-    memset(a->ascii, 0, sizeof a->ascii);
-    a->nother = 0;
+    for (int i = 0; i < 128; i++)
+        a->ascii[i].drawn = false;
+    for (int i = 0; i < a->nother; i++)
+        a->other[i].drawn = false;
     a->sx = a->sy = a->sh = 0;
 }
 
@@ -209,15 +214,11 @@ static Atlas *atlas_for(Fonts *f, FontFace face, int px)
     victim->height = TTF_FontHeight(ttf);
     int side = px * 15;
     side = side < 256 ? 256 : side > 4096 ? 4096 : side;
-    victim->tw = victim->th = side;
-    victim->tex = SDL_CreateTexture(f->r, SDL_PIXELFORMAT_ARGB8888, SDL_TEXTUREACCESS_STATIC,
-                                    side, side);
-    if (victim->tex)
-        SDL_SetTextureBlendMode(victim->tex, SDL_BLENDMODE_BLEND);
+    victim->tw = victim->th = side; /* the texture is made when a glyph is first drawn */
     return victim;
 }
 
-/* rasterise cp into the atlas; on failure the glyph draws nothing */
+/* the metrics of cp: enough to measure text, no pixels yet */
 static void glyph_make(Fonts *f, Atlas *a, Glyph *g, uint32_t cp)
 {
     memset(g, 0, sizeof *g);
@@ -228,10 +229,26 @@ static void glyph_make(Fonts *f, Atlas *a, Glyph *g, uint32_t cp)
     if (TTF_GlyphMetrics32(ttf, cp, &minx, &maxx, &miny, &maxy, &adv) != 0)
         return;
     g->adv = (short)adv;
-    if (maxx <= minx || !a->tex)
-        return; /* a space: advance only */
+    g->ox = (short)(minx < 0 ? minx : 0);
+    g->ink = maxx > minx; /* a space has an advance only */
+}
+
+/* rasterise g into the atlas (making the texture on first use); on
+ * failure the glyph draws nothing */
+static void glyph_raster(Fonts *f, Atlas *a, Glyph *g)
+{
+    g->drawn = true;
+    g->w = g->h = 0;
+    if (!g->ink)
+        return;
+    if (!a->tex) {
+        a->tex = SDL_CreateTexture(f->r, SDL_PIXELFORMAT_ARGB8888, SDL_TEXTUREACCESS_STATIC, a->tw, a->th);
+        if (!a->tex)
+            return;
+        SDL_SetTextureBlendMode(a->tex, SDL_BLENDMODE_BLEND);
+    }
     static const SDL_Color white = { 255, 255, 255, 255 };
-    SDL_Surface *s = TTF_RenderGlyph32_Blended(ttf, cp, white);
+    SDL_Surface *s = TTF_RenderGlyph32_Blended(sized(f, a->face, a->px), g->cp, white);
     if (!s) return;
     if (s->w > a->tw || s->h > a->th) {
         SDL_FreeSurface(s);
@@ -245,11 +262,8 @@ static void glyph_make(Fonts *f, Atlas *a, Glyph *g, uint32_t cp)
     if (a->sy + s->h > a->th) {
         /* full: start over; glyphs already queued are flushed by SDL
          * before the texture changes */
-        uint32_t keep = g->cp;
         atlas_reset(a);
-        g->cp = keep;
-        g->ready = true;
-        g->adv = (short)adv;
+        g->drawn = true;
     }
     SDL_Rect dst = { a->sx, a->sy, s->w, s->h };
     if (s->format->format != SDL_PIXELFORMAT_ARGB8888) {
@@ -263,7 +277,6 @@ static void glyph_make(Fonts *f, Atlas *a, Glyph *g, uint32_t cp)
     g->y = (short)dst.y;
     g->w = (short)dst.w;
     g->h = (short)dst.h;
-    g->ox = (short)(minx < 0 ? minx : 0);
     a->sx += s->w + 1;
     if (s->h > a->sh) a->sh = s->h;
     SDL_FreeSurface(s);
@@ -280,16 +293,12 @@ static Glyph *glyph_get(Fonts *f, Atlas *a, uint32_t cp)
     for (int i = 0; i < a->nother; i++)
         if (a->other[i].cp == cp) return &a->other[i];
     if (a->nother == FONT_OTHER_GLYPHS) {
+        /* no room for one more: forget the others and their bitmaps */
+        a->nother = 0;
         atlas_reset(a);
     }
     g = &a->other[a->nother++];
     glyph_make(f, a, g, cp);
-    /* a reset inside glyph_make forgot every glyph, this one included */
-    if (a->nother == 0) {
-        a->other[0] = *g;
-        a->nother = 1;
-        g = &a->other[0];
-    }
     return g;
 }
 
@@ -356,13 +365,16 @@ int font_draw(Fonts *f, FontFace face, int px, int x, int y,
     if (!s) return 0;
     if (len < 0) len = (int)strlen(s);
     Atlas *a = atlas_for(f, face, px);
-    if (a->tex) {
-        SDL_SetTextureColorMod(a->tex, c.r, c.g, c.b);
-        SDL_SetTextureAlphaMod(a->tex, c.a);
-    }
     int pen = x;
+    SDL_Texture *tinted = NULL;
     for (int i = 0; i < len;) {
         Glyph *g = glyph_get(f, a, next_cp((const unsigned char *)s, len, &i));
+        if (!g->drawn) glyph_raster(f, a, g);
+        if (g->w > 0 && a->tex != tinted) {
+            tinted = a->tex;
+            SDL_SetTextureColorMod(a->tex, c.r, c.g, c.b);
+            SDL_SetTextureAlphaMod(a->tex, c.a);
+        }
         if (g->w > 0) {
             SDL_Rect src = { g->x, g->y, g->w, g->h };
             SDL_Rect dst = { pen + g->ox, y, g->w, g->h };
