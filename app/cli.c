@@ -17,6 +17,7 @@
 #include "atomic.h"
 #include "doc.h"
 #include "lesson.h"
+#include "mask.h"
 #include "tensor.h"
 #include "xmalloc.h"
 
@@ -172,8 +173,16 @@ static char *print_text(const Printable *pr, const Steps *st, int sentence)
         tensor_free(owned);
         return text;
     }
-    const Tensor *batched = strcmp(n, "A0_pad") == 0     ? st->A_pad
-                            : strcmp(n, "A_pad") == 0    ? st->A_pad
+    if (strcmp(n, "A0_pad") == 0) {
+        /* the notebook's padding_mask[0].repeat(L, 1): key columns only,
+         * even when the scenario also blocks padded query rows */
+        owned = mask_padding_keys(st->batch);
+        Tensor view = tensor_slice(owned, 0);
+        char *text = tensor_format(&view);
+        tensor_free(owned);
+        return text;
+    }
+    const Tensor *batched = strcmp(n, "A_pad") == 0    ? st->A_pad
                             : strcmp(n, "mask") == 0     ? st->mask
                             : strcmp(n, "embeddings") == 0 ? a->embeddings
                             : strcmp(n, "Q") == 0        ? a->Q
@@ -183,8 +192,6 @@ static char *print_text(const Printable *pr, const Steps *st, int sentence)
                             : strcmp(n, "A_masked") == 0 ? a->masked
                             : strcmp(n, "A_weights") == 0 ? a->weights
                                                           : a->output;
-    if (strcmp(n, "A0_pad") == 0)
-        sentence = 0;
     if (sentence < 0)
         return tensor_format(batched);
     Tensor view = tensor_slice(batched, sentence);

@@ -105,6 +105,14 @@ def check(scenario, mode):
     loss = (losses * loss_mask).sum() / loss_mask.sum()
     ok(abs(float(d["loss"]) - float(loss)) <= 1e-9, f"{label}: loss {d['loss']} vs {float(loss)}")
 
+    # the notebook's own mask cells, run on this scenario's batch
+    if mode == "padding":
+        for name, t in [("padding_mask", padding_mask), ("A0_pad", padding_mask[0].repeat(L, 1)),
+                        ("A_causal", A_causal)]:
+            want = as_print(t.float()) + "\n"
+            got = run("print", name, *args)
+            ok(got == want, f"{label}: print {name}" + ("" if got == want else f"\n# got:\n{got}# want:\n{want}"))
+
     # print text equals PyTorch's for the computed tensors, per sentence and whole
     for name, t in [("Q", Q), ("A_scores", scores), ("A_masked", masked), ("A_weights", weights),
                     ("output", output)]:
