@@ -71,7 +71,9 @@ static int sentence_of(const Steps *st, const Panel *p)
 static void explain_mask(const Steps *st, const Panel *p, int s, int q, int k, double v, Strbuf *sb)
 {
     const Batch *bt = st->batch;
-    const char *key = bt->labels[s * bt->L + k];
+    /* the word on the panel's own axis: the shared A_causal of the batch
+     * view is labelled with the longest sentence, not with sentence s */
+    const char *key = p->col_labels ? p->col_labels[k] : bt->labels[s * bt->L + k];
     strbuf_printf(sb, "%s[%d][%d] = ", p->title, q, k);
     if (is(p, "A_mask")) {
         strbuf_printf(sb, "A_pad[%d][%d] + A_causal[%d][%d] = ", q, k, q, k);

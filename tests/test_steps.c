@@ -224,3 +224,20 @@ Test(steps, mlm_batch_reuses_drawn_losses_of_the_same_shape)
     steps_free(mlm);
     scenario_free(sc);
 }
+
+/* The batch view of the causal mode shows one A_causal, labelled with the
+ * longest sentence's words; its tooltip names the key on that axis. */
+Test(steps, explain_names_the_key_on_the_panels_axis)
+{
+    Scenario *sc = scenario_default();
+    Steps *st = build(sc, STEPS_CAUSAL, -1);
+    int mask = steps_find(st, "mask");
+    cr_assert_eq(st->steps[mask].npanels, 1);
+    const Panel *p = &st->steps[mask].panels[0];
+    cr_assert_str_eq(p->col_labels[3], "fish");
+    char buf[512];
+    cr_assert(steps_explain(st, mask, 0, 4, 3, buf, sizeof buf));
+    cr_assert(strstr(buf, "query 4 may attend to key 3 (\u201cfish\u201d)"), "%s", buf);
+    steps_free(st);
+    scenario_free(sc);
+}
