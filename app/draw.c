@@ -232,13 +232,17 @@ static int wrap_draw(Draw *d, FontFace face, int px, int x, int y, const char *s
     return n * h;
 }
 
+/* Text and cells scale with the frame. Zoom (the projector keys) scales
+ * what is inside the matrices fully and the text around them by its
+ * square root, so zooming in makes the matrices bigger, not the caption
+ * take their room. */
 static Sizes sizes_for(SDL_Rect fr, double zoom)
 {
     Sizes s;
     double u = fmin(fr.w / 1280.0, fr.h / 720.0);
     if (u < 0.25) u = 0.25;
     double z = zoom > 0 ? fmin(fmax(zoom, 0.5), 3.0) : 1.0;
-    s.u = u * z;
+    s.u = u * sqrt(z); /* the text around the matrices */
     s.margin = (int)lround(24 * u);
     s.gap = (int)lround(12 * u);
     s.pad = (int)fmax(2, lround(4 * u));
@@ -248,16 +252,18 @@ static Sizes sizes_for(SDL_Rect fr, double zoom)
     s.body = px_of(&s, 18);
     s.note = px_of(&s, 17);
     s.result = px_of(&s, 20);
+    s.axis = px_of(&s, 14);
+    s.legend = px_of(&s, 14);
+    s.u = u; /* the smallest label and value text: never zoomed, so they still fit */
+    s.label_min = px_of(&s, 12);
+    s.val_min = px_of(&s, 12);
+    s.u = u * z; /* the matrices and what is in them */
     s.ptitle = px_of(&s, 17);
     s.label = px_of(&s, 16);
-    s.label_min = px_of(&s, 12);
-    s.axis = px_of(&s, 14);
     s.op = px_of(&s, 34);
     s.op_word = px_of(&s, 17);
-    s.legend = px_of(&s, 14);
     s.val_max = px_of(&s, 20);
-    s.val_min = px_of(&s, 12);
-    s.cell_max = (int)lround(90 * u);
+    s.cell_max = (int)lround(90 * u * z);
     return s;
 }
 
