@@ -90,6 +90,16 @@ int cli_sentence(const CliOptions *o, const Scenario *sc)
     return o->sentence_set ? o->sentence : steps_default_sentence(sc, o->mode);
 }
 
+/* stdout is a file like any other: a full disk or a closed pipe is an
+ * I/O failure (exit 1) with its one line on stderr */
+static int flush_stdout(const char *cmd)
+{
+    if (fflush(stdout) == 0 && !ferror(stdout))
+        return CLI_OK;
+    fprintf(stderr, "maskscope %s: cannot write to standard output: %s\n", cmd, strerror(errno ? errno : EIO));
+    return CLI_IO;
+}
+
 /* ---- print ---- */
 
 typedef enum Source { SRC_BATCH, SRC_MLM, SRC_MODE } Source;
@@ -263,7 +273,7 @@ int cli_print(int argc, char **argv)
     free(text);
     steps_free(st);
     scenario_free(sc);
-    return fflush(stdout) == 0 ? CLI_OK : CLI_IO;
+    return flush_stdout("print");
 }
 
 /* ---- dump ---- */
@@ -403,7 +413,7 @@ int cli_dump(int argc, char **argv)
     }
     puts(text);
     cJSON_free(text);
-    return fflush(stdout) == 0 ? CLI_OK : CLI_IO;
+    return flush_stdout("dump");
 }
 
 /* ---- check ---- */

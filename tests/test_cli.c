@@ -214,3 +214,24 @@ Test(cli, help_and_version)
     cr_assert(strncmp(r.out, "maskscope ", 10) == 0);
     done(&r);
 }
+
+/* A full disk on standard output is an I/O failure: exit 1 and one line. */
+Test(cli, a_failed_write_to_stdout_exits_1_with_one_line)
+{
+    const char *bin = getenv("MASKSCOPE_BIN");
+    cr_assert_not_null(bin, "MASKSCOPE_BIN is not set");
+    const char *cmds[] = {"print batch", "dump"};
+    for (size_t i = 0; i < 2; i++) {
+        char err[] = "/tmp/ms-err-XXXXXX";
+        close(mkstemp(err));
+        char cmd[2048];
+        snprintf(cmd, sizeof cmd, "'%s' %s >/dev/full 2>%s </dev/null", bin, cmds[i], err);
+        int st = system(cmd);
+        char *e = slurp(err);
+        unlink(err);
+        cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 1, "%s: status %d", cmds[i], st);
+        cr_assert(strstr(e, "cannot write to standard output"), "%s: stderr '%s'", cmds[i], e);
+        cr_assert(strchr(e, '\n') == e + strlen(e) - 1, "%s: not one line: '%s'", cmds[i], e);
+        free(e);
+    }
+}
