@@ -87,20 +87,16 @@ static bool rebuild(View *v, StepsMode mode, int sentence, int step, char *err, 
 static void update_warning(View *v)
 {
     v->warning[0] = '\0';
-    if (v->s.mode != STEPS_MLM || !v->st || !v->st->loss_mask) return;
-    const Tensor *m = v->st->loss_mask;
-    int B = (int)m->shape[0], L = (int)m->shape[1];
+    if (v->s.mode != STEPS_MLM || !v->st) return;
+    int B = v->st->batch->B;
     int lo = v->s.sentence < 0 ? 0 : v->s.sentence, hi = v->s.sentence < 0 ? B - 1 : v->s.sentence;
-    for (int s = lo; s <= hi; s++) {
-        double sum = 0;
-        for (int p = 0; p < L; p++) sum += m->data[(size_t)s * L + p];
-        if (sum == 0) {
+    for (int s = lo; s <= hi; s++)
+        if (v->st->unscored[s]) {
             snprintf(v->warning, sizeof v->warning,
                      "Sentence %d has no [MASK] token, so it adds nothing to the loss. "
                      "Click one of its tokens to mask it.", s);
             return;
         }
-    }
 }
 
 static void set_notice(View *v, const char *msg);

@@ -530,16 +530,12 @@ static void build_loss(Builder *b)
     if (isnan(st->loss))
         fmt(step->note, sizeof step->note, "Warning: the loss mask selects nothing, so the mean is 0/0.");
     else if (mlm) {
-        for (int s = 0; s < st->batch->B; s++) {
-            double m = 0;
-            for (int p = 0; p < st->batch->L; p++)
-                m += tensor_at2(st->loss_mask, s, p);
-            if (m == 0) {
+        for (int s = 0; s < st->batch->B; s++)
+            if (st->unscored[s]) {
                 fmt(step->note, sizeof step->note,
                     "Warning: sentence %d has no [MASK] token, so it adds nothing to the loss.", s);
                 break;
             }
-        }
     }
     finish(b);
 }
@@ -554,6 +550,12 @@ Steps *steps_build(const Scenario *sc, StepsMode mode, int sentence, char *err, 
     if (sentence < -1 || sentence >= sents->count) {
         snprintf(err, errlen, "sentence: %d is out of range; the %sbatch has sentences 0 to %d (or all)",
                  sentence, mlm ? "MLM " : "", sents->count - 1);
+        return NULL;
+    }
+    int L0 = scenario_longest(sents);
+    if ((size_t)sents->count * (size_t)L0 * (size_t)L0 > MS_MAX_ATTN_CELLS) {
+        snprintf(err, errlen, "sentences: %d sentences of up to %d tokens are more than %u attention cells",
+                 sents->count, L0, (unsigned)MS_MAX_ATTN_CELLS);
         return NULL;
     }
     Steps *st = xcalloc(1, sizeof *st);
@@ -603,6 +605,13 @@ Steps *steps_build(const Scenario *sc, StepsMode mode, int sentence, char *err, 
         for (size_t i = 0; i < st->loss_mask->size; i++)
             st->loss_mask->data[i] *= sc->loss_weights[i];
     st->masked_losses = loss_apply_mask(st->losses, st->loss_mask);
+    st->unscored = xcalloc((size_t)B, sizeof *st->unscored);
+    for (int s = 0; s < B; s++) {
+        double m = 0;
+        for (int p = 0; p < L; p++)
+            m += tensor_at2(st->loss_mask, s, p);
+        st->unscored[s] = m == 0;
+    }
     st->loss = loss_masked_mean(st->losses, st->loss_mask);
     st->loss_all = loss_mean(st->losses);
 
@@ -647,6 +656,7 @@ void steps_free(Steps *st)
     tensor_free(st->losses);
     tensor_free(st->loss_mask);
     tensor_free(st->masked_losses);
+    free(st->unscored);
     if (pv) {
         tensor_free(pv->KT);
         free_labels(pv->dim_labels, pv->d);

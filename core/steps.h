@@ -80,6 +80,7 @@ typedef struct Steps {
     Tensor *losses;          /* [B,L] */
     Tensor *loss_mask;       /* [B,L] */
     Tensor *masked_losses;   /* [B,L] */
+    bool *unscored;          /* [B] sentences whose loss mask is all 0: they teach nothing */
     double loss;             /* masked mean */
     double loss_all;         /* mean over every position (the wrong one) */
     void *priv;              /* labels and views */
@@ -94,7 +95,8 @@ int steps_default_sentence(const Scenario *sc, StepsMode mode);
 
 /* Computes and lays out every step. sentence is a batch row or -1 for
  * the batch view. Returns NULL and writes err if sentence is out of
- * range or the scenario is too large to compute. */
+ * range or the batch has more than MS_MAX_ATTN_CELLS attention cells
+ * (the loaders refuse such scenarios first). */
 Steps *steps_build(const Scenario *sc, StepsMode mode, int sentence,
                    char *err, size_t errlen);
 /* Frees; steps_free(NULL) is a no-op. */
