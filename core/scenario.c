@@ -102,12 +102,14 @@ static void vocab_free(Vocab *v)
     *v = (Vocab){0};
 }
 
-static int next_free_id(const Scenario *sc)
+/* one past the largest id in use, skipping [PAD] and [MASK]; may exceed
+ * MS_MAX_TOKEN_ID, which the caller checks */
+static long long next_free_id(const Scenario *sc)
 {
-    int id = 1;
+    long long id = 1;
     for (int i = 0; i < sc->vocab.count; i++)
         if (sc->vocab.ids[i] >= id)
-            id = sc->vocab.ids[i] + 1;
+            id = (long long)sc->vocab.ids[i] + 1;
     while (id == sc->pad_id || id == sc->mask_id)
         id++;
     return id;
@@ -245,12 +247,17 @@ static bool tokenize(Scenario *sc, const char *text, int **ids_out, int *len_out
         } else {
             int id = vocab_find(&sc->vocab, word);
             if (id < 0) {
+                if (next_free_id(sc) > MS_MAX_TOKEN_ID) {
+                    snprintf(why, whylen, "word %d (%s) needs a new id, but ids above %d are not allowed",
+                             n + 1, word, MS_MAX_TOKEN_ID);
+                    goto fail;
+                }
                 if (sc->vocab.count >= MS_MAX_VOCAB) {
                     snprintf(why, whylen, "word %d (%s) would grow the vocabulary past %d words",
                              n + 1, word, MS_MAX_VOCAB);
                     goto fail;
                 }
-                id = next_free_id(sc);
+                id = (int)next_free_id(sc);
                 vocab_add(&sc->vocab, word, id);
             }
             ids[n] = id;

@@ -137,3 +137,11 @@ Test(scenario, copy_is_deep_and_toggle_flips_one_position)
     scenario_free(sc);
     scenario_free(NULL);
 }
+
+Test(scenario, new_words_never_get_ids_past_the_limit)
+{
+    char err[256];
+    cr_assert_null(parse("{\"vocab\": {\"x\": 1000000000}, \"sentences\": [\"x y\"]}", err, sizeof err));
+    cr_assert_str_eq(err, "t.json:1:44: sentences[0]: word 2 (y) needs a new id, but ids above 1000000000 are not "
+                          "allowed");
+}
