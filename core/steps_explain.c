@@ -213,7 +213,9 @@ bool steps_explain(const Steps *st, int step, int panel, int row, int col, char 
         strbuf_printf(&sb, "%s[%d][%d] = ", p->name, s, pos);
         plain(&sb, v);
         if (p->scale == PANEL_UNIT && v == 0)
-            strbuf_puts(&sb, st->mode == STEPS_MLM ? ": not a [MASK] position, no loss" : ": [PAD], no loss");
+            strbuf_puts(&sb, st->mode == STEPS_MLM         ? ": not a [MASK] position, no loss"
+                             : !batch_is_real(bt, s, pos) ? ": [PAD], no loss"
+                                                          : ": weight 0, this position teaches nothing");
     }
     snprintf(buf, n, "%s", sb.data ? sb.data : "");
     strbuf_free(&sb);
