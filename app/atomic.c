@@ -28,7 +28,10 @@ bool atomic_open(AtomicFile *af, const char *path, char *err, size_t errlen)
         af->tmp[0] = '\0';
         return say(af, err, errlen, strerror(errno));
     }
-    fchmod(fd, 0644);
+    /* mkstemp makes 0600; give the file what a plain fopen would: 0666 less the umask */
+    mode_t mask = umask(0);
+    umask(mask);
+    fchmod(fd, 0666 & ~mask);
     af->fp = fdopen(fd, "wb");
     if (!af->fp) {
         int e = errno;

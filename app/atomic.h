@@ -14,7 +14,7 @@ typedef struct AtomicFile {
     char path[PATH_MAX];
 } AtomicFile;
 
-/* Creates PATH.tmp-XXXXXX (mode 0644) and opens it for writing. */
+/* Creates PATH.tmp-XXXXXX (mode 0666 less the umask) and opens it for writing. */
 bool atomic_open(AtomicFile *af, const char *path, char *err, size_t errlen);
 /* Flushes, closes and renames the file into place; on failure removes it. */
 bool atomic_commit(AtomicFile *af, char *err, size_t errlen);
