@@ -10,6 +10,7 @@
 #include "doc.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -482,6 +483,17 @@ const cJSON *doc_member(const cJSON *obj, const char *key)
         if (c->string && strcmp(c->string, key) == 0)
             return c;
     return NULL;
+}
+
+bool doc_get_int(const Doc *doc, const cJSON *node, const char *field, long long min, long long max,
+                 long long *out, char *err, size_t errlen)
+{
+    /* range first: converting 1e300 to an integer is undefined */
+    double v = cJSON_IsNumber(node) ? node->valuedouble : NAN;
+    if (!(v >= (double)min && v <= (double)max) || v != floor(v))
+        return doc_fail(doc, node, err, errlen, field, "must be a whole number from %lld to %lld", min, max);
+    *out = (long long)v;
+    return true;
 }
 
 void doc_prefix_field(const Doc *doc, const char *prefix, char *err, size_t errlen)

@@ -45,6 +45,11 @@ bool doc_fail(const Doc *doc, const cJSON *node, char *err, size_t errlen,
  * rejected by doc_parse), or NULL. */
 const cJSON *doc_member(const cJSON *obj, const char *key);
 
+/* A whole number in [min, max] (integral, finite) into *out; otherwise
+ * an error naming field and the range. */
+bool doc_get_int(const Doc *doc, const cJSON *node, const char *field, long long min, long long max,
+                 long long *out, char *err, size_t errlen);
+
 /* Turns "name:line:column: field: …" (a message doc_fail wrote) into
  * "name:line:column: PREFIXfield: …", for objects nested in another
  * file's document (a lesson's inline scenario). */

@@ -39,11 +39,10 @@ static bool get_text(Ctx *c, const cJSON *node, const char *field, size_t max, c
 
 static bool get_index(Ctx *c, const cJSON *node, const char *field, int lo, int hi, int *out)
 {
-    /* range first: casting 1e300 to int is undefined */
-    if (!cJSON_IsNumber(node) || !(node->valuedouble >= lo && node->valuedouble <= hi) ||
-        node->valuedouble != (double)(int)node->valuedouble)
-        return doc_fail(c->doc, node, c->err, c->errlen, field, "must be a whole number from %d to %d", lo, hi);
-    *out = (int)node->valuedouble;
+    long long v;
+    if (!doc_get_int(c->doc, node, field, lo, hi, &v, c->err, c->errlen))
+        return false;
+    *out = (int)v;
     return true;
 }
 

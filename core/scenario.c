@@ -400,15 +400,7 @@ typedef struct Loader {
 static bool get_int(Loader *ld, const cJSON *node, const char *field, long long min, long long max,
                     long long *out)
 {
-    if (!cJSON_IsNumber(node))
-        return doc_fail(ld->doc, node, ld->err, ld->errlen, field,
-                        "must be a whole number from %lld to %lld", min, max);
-    double v = node->valuedouble;
-    if (!isfinite(v) || v != floor(v) || v < (double)min || v > (double)max)
-        return doc_fail(ld->doc, node, ld->err, ld->errlen, field,
-                        "must be a whole number from %lld to %lld", min, max);
-    *out = (long long)v;
-    return true;
+    return doc_get_int(ld->doc, node, field, min, max, out, ld->err, ld->errlen);
 }
 
 static bool get_real(Loader *ld, const cJSON *node, const char *field, double min, double max,
