@@ -485,6 +485,17 @@ const cJSON *doc_member(const cJSON *obj, const char *key)
     return NULL;
 }
 
+int doc_utf8_prefix(const char *s, int max)
+{
+    int n = (int)strnlen(s, (size_t)max + 1);
+    if (n <= max)
+        return n;
+    n = max;
+    while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+        n--;
+    return n;
+}
+
 bool doc_get_int(const Doc *doc, const cJSON *node, const char *field, long long min, long long max,
                  long long *out, char *err, size_t errlen)
 {
@@ -535,8 +546,9 @@ bool doc_check_keys(const Doc *doc, const cJSON *obj, const char *prefix,
             used += (size_t)n;
         }
         char field[160];
-        snprintf(field, sizeof field, "%s%s%.100s", prefix ? prefix : "", prefix && *prefix ? "." : "",
-                 c->string ? c->string : "");
+        const char *key = c->string ? c->string : "";
+        snprintf(field, sizeof field, "%s%s%.*s", prefix ? prefix : "", prefix && *prefix ? "." : "",
+                 doc_utf8_prefix(key, 100), key);
         return key_fail(doc, c, err, errlen, field, "unknown key; allowed keys are %s", list);
     }
     return true;

@@ -45,6 +45,10 @@ bool doc_fail(const Doc *doc, const cJSON *node, char *err, size_t errlen,
  * rejected by doc_parse), or NULL. */
 const cJSON *doc_member(const cJSON *obj, const char *key);
 
+/* How many bytes of s to show so that at most max bytes are shown and no
+ * UTF-8 character is cut: for "%.*s" in messages. */
+int doc_utf8_prefix(const char *s, int max);
+
 /* A whole number in [min, max] (integral, finite) into *out; otherwise
  * an error naming field and the range. */
 bool doc_get_int(const Doc *doc, const cJSON *node, const char *field, long long min, long long max,

@@ -440,7 +440,7 @@ static bool load_vocab(Loader *ld, const cJSON *node)
     vocab_free(&sc->vocab);
     for (const cJSON *c = node->child; c; c = c->next) {
         char field[128];
-        snprintf(field, sizeof field, "vocab.%.60s", c->string);
+        snprintf(field, sizeof field, "vocab.%.*s", doc_utf8_prefix(c->string, 60), c->string);
         if (sc->vocab.count >= MS_MAX_VOCAB)
             return doc_fail(ld->doc, c, ld->err, ld->errlen, "vocab", "more than %d words", MS_MAX_VOCAB);
         long long id;

@@ -2,6 +2,7 @@
  * errors that point at the right place. (The long catalogue of hostile
  * files lives in tests/hostile/.) */
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "scenario.h"
@@ -144,4 +145,18 @@ Test(scenario, new_words_never_get_ids_past_the_limit)
     cr_assert_null(parse("{\"vocab\": {\"x\": 1000000000}, \"sentences\": [\"x y\"]}", err, sizeof err));
     cr_assert_str_eq(err, "t.json:1:44: sentences[0]: word 2 (y) needs a new id, but ids above 1000000000 are not "
                           "allowed");
+}
+
+Test(scenario, long_utf8_words_are_shortened_in_messages_without_cutting_a_character)
+{
+    char json[256], err[256], want[256];
+    /* 31 two-byte characters: 62 bytes, past the 60 shown */
+    char word[80] = "";
+    for (int i = 0; i < 31; i++)
+        strcat(word, "\u00e9");
+    snprintf(json, sizeof json, "{\"vocab\": {\"%s\": \"x\"}, \"sentences\": [\"a\"]}", word);
+    cr_assert_null(parse(json, err, sizeof err));
+    word[60] = '\0'; /* 30 whole characters */
+    snprintf(want, sizeof want, "t.json:1:47: vocab.%s: must be a whole number from 0 to 1000000000", word);
+    cr_assert_str_eq(err, want);
 }
