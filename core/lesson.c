@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "doc.h"
+#include "steps.h"
 #include "xmalloc.h"
 
 typedef struct Ctx {
@@ -144,12 +145,15 @@ static bool load_step(Ctx *c, const cJSON *node, int i, LessonStep *ls)
 
     snprintf(g, sizeof g, "%s.mode", f);
     n = doc_member(node, "mode");
-    if (!cJSON_IsString(n) || !steps_mode_parse(n->valuestring, &ls->mode))
-        return doc_fail(c->doc, n, c->err, c->errlen, g, "must be one of padding, causal, combined, mlm");
+    if (!cJSON_IsString(n) || !(ls->mode = mode_find(n->valuestring))) {
+        char names[256];
+        mode_names(names, sizeof names, ", ");
+        return doc_fail(c->doc, n, c->err, c->errlen, g, "must be one of %s", names);
+    }
 
-    /* build the engine once to check step, sentence and highlight against it */
+    /* check step, sentence and highlight against the mode's storyboard
+     * and the step's batch; nothing is computed */
     Scenario *state = NULL;
-    Steps *st = NULL;
     bool ok = false;
     snprintf(g, sizeof g, "%s.edits", f);
     if ((n = doc_member(node, "edits"))) {
@@ -177,8 +181,9 @@ static bool load_step(Ctx *c, const cJSON *node, int i, LessonStep *ls)
         return false;
     state = step_state(c->l->scenario, ls);
 
-    const Sentences *sents = ls->mode == STEPS_MLM ? &state->mlm_source : &state->sentences;
-    ls->sentence = steps_default_sentence(state, ls->mode);
+    const Sentences *sents = mode_sentences(ls->mode, state);
+    int L = scenario_longest(sents);
+    ls->sentence = mode_default_sentence(ls->mode, state);
     snprintf(g, sizeof g, "%s.sentence", f);
     if ((n = doc_member(node, "sentence"))) {
         if (cJSON_IsString(n) && strcmp(n->valuestring, "all") == 0)
@@ -190,27 +195,25 @@ static bool load_step(Ctx *c, const cJSON *node, int i, LessonStep *ls)
             goto done;
         }
     }
-    char why[200];
-    st = steps_build(state, ls->mode, ls->sentence, why, sizeof why);
-    if (!st) {
-        doc_fail(c->doc, node, c->err, c->errlen, f, "%s", why);
-        goto done;
-    }
+    const char *const *story;
+    int nstory = steps_story(ls->mode, &story);
     snprintf(g, sizeof g, "%s.step", f);
     n = doc_member(node, "step");
     ls->step = -1;
-    if (cJSON_IsString(n))
-        ls->step = steps_find(st, n->valuestring);
-    else if (cJSON_IsNumber(n) && n->valuedouble >= 1 && n->valuedouble <= st->count &&
-             n->valuedouble == (int)n->valuedouble)
+    if (cJSON_IsString(n)) {
+        for (int k = 0; k < nstory; k++)
+            if (strcmp(story[k], n->valuestring) == 0)
+                ls->step = k;
+    } else if (cJSON_IsNumber(n) && n->valuedouble >= 1 && n->valuedouble <= nstory &&
+               n->valuedouble == (int)n->valuedouble) {
         ls->step = (int)n->valuedouble - 1;
+    }
     if (ls->step < 0) {
-        char names[200] = "";
-        for (int k = 0; k < st->count; k++) {
-            strcat(names, k ? ", " : "");
-            strcat(names, st->steps[k].slug);
-        }
-        doc_fail(c->doc, n, c->err, c->errlen, g, "must be one of %s, or a number from 1 to %d", names, st->count);
+        char names[256] = "";
+        size_t used = 0;
+        for (int k = 0; k < nstory && used < sizeof names; k++)
+            used += (size_t)snprintf(names + used, sizeof names - used, "%s%s", k ? ", " : "", story[k]);
+        doc_fail(c->doc, n, c->err, c->errlen, g, "must be one of %s, or a number from 1 to %d", names, nstory);
         goto done;
     }
     if ((n = doc_member(node, "highlight"))) {
@@ -225,15 +228,14 @@ static bool load_step(Ctx *c, const cJSON *node, int i, LessonStep *ls)
         const cJSON *r = doc_member(n, "row"), *col = doc_member(n, "col");
         char h[128];
         snprintf(h, sizeof h, "%s.row", g);
-        if (r && !get_index(c, r, h, 0, st->batch->L - 1, &ls->highlight_row))
+        if (r && !get_index(c, r, h, 0, L - 1, &ls->highlight_row))
             goto done;
         snprintf(h, sizeof h, "%s.col", g);
-        if (col && !get_index(c, col, h, 0, st->batch->L - 1, &ls->highlight_col))
+        if (col && !get_index(c, col, h, 0, L - 1, &ls->highlight_col))
             goto done;
     }
     ok = true;
 done:
-    steps_free(st);
     scenario_free(state);
     return ok;
 }
@@ -359,4 +361,31 @@ void lesson_slug(const char *title, char *buf, size_t n)
     if (o == 0 && n > 5)
         o = (size_t)snprintf(buf, n, "step");
     buf[o < n ? o : n - 1] = '\0';
+}
+
+void lesson_frame(const Lesson *l, int i, LessonFrame *f)
+{
+    EXPECT(i >= 0 && i < l->nsteps);
+    const LessonStep *ls = &l->steps[i];
+    *f = (LessonFrame){
+        .scenario = lesson_state(l, i),
+        .mode = ls->mode,
+        .step = ls->step,
+        .sentence = ls->sentence,
+        .highlight_row = ls->highlight_row,
+        .highlight_col = ls->highlight_col,
+        .lesson = l->title,
+        .title = ls->title,
+        .text = ls->text,
+        .code = ls->code,
+        .question = ls->question,
+        .answer = ls->answer,
+    };
+    snprintf(f->progress, sizeof f->progress, "%d / %d", i + 1, l->nsteps);
+}
+
+void lesson_frame_free(LessonFrame *f)
+{
+    scenario_free(f->scenario);
+    f->scenario = NULL;
 }

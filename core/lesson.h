@@ -11,7 +11,7 @@
 #include <stddef.h>
 
 #include "scenario.h"
-#include "steps.h"
+#include "mode.h"
 
 #ifndef MS_MAX_LESSON_STEPS
 #define MS_MAX_LESSON_STEPS 200
@@ -40,7 +40,7 @@ typedef struct LessonStep {
     char *code;         /* the notebook's PyTorch line(s), may be NULL */
     char *question;     /* "predict first" question, may be NULL */
     char *answer;       /* revealed after the question, NULL iff question is */
-    StepsMode mode;
+    const Mode *mode;   /* a row of the mode table */
     int step;           /* index into the engine's steps */
     int sentence;       /* batch row, or -1 for the whole batch */
     int highlight_row;  /* -1: none */
@@ -72,6 +72,26 @@ void lesson_free(Lesson *l);
 
 /* The scenario as step i shows it: the lesson's, with the step's edits. */
 Scenario *lesson_state(const Lesson *l, int i);
+
+/* Everything a front end needs to show lesson step i: the scenario in
+ * the step's state, the mode, engine step, sentence and highlight, and
+ * the caption's text. The window, the deck and the no-display frame all
+ * draw from this. */
+typedef struct LessonFrame {
+    Scenario *scenario;    /* owned: freed by lesson_frame_free */
+    const Mode *mode;
+    int step;              /* index into the mode's storyboard */
+    int sentence;          /* batch row, or -1 for the whole batch */
+    int highlight_row, highlight_col; /* -1: none */
+    char progress[32];     /* "4 / 11" */
+    const char *lesson;    /* the lesson's title; these point into the lesson */
+    const char *title, *text, *code, *question, *answer;
+} LessonFrame;
+
+/* Fills f for step i (0 <= i < nsteps). */
+void lesson_frame(const Lesson *l, int i, LessonFrame *f);
+/* Frees what lesson_frame made; safe on a zeroed frame. */
+void lesson_frame_free(LessonFrame *f);
 
 /* "padding-and-loss-masking" from a title, into buf (ASCII, lower case). */
 void lesson_slug(const char *title, char *buf, size_t n);

@@ -15,6 +15,7 @@
 #include "mask.h"
 
 #include <math.h>
+#include <stdio.h>
 
 #include "xmalloc.h"
 
@@ -98,3 +99,103 @@ Tensor *mask_from_keep(const Tensor *keep)
 {
     return convert(keep, 0.0, -INFINITY, false);
 }
+
+/* ---- mask terms ------------------------------------------------------- */
+
+Tensor *mask_term_build(const MaskTerm *term, const MaskInput *in)
+{
+    Tensor *t = tensor_new3(TENSOR_FLOAT, in->queries->B, in->queries->L, in->keys->L);
+    term->build(in, t);
+    return t;
+}
+
+static void padding_build(const MaskInput *in, Tensor *out)
+{
+    const Batch *q = in->queries, *k = in->keys;
+    bool rows_too = in->sc->mask_query_rows;
+    double *o = out->data;
+    for (int s = 0; s < q->B; s++)
+        for (int i = 0; i < q->L; i++) {
+            bool row_ok = !rows_too || batch_is_real(q, s, i);
+            for (int j = 0; j < k->L; j++)
+                *o++ = row_ok && batch_is_real(k, s, j) ? 0.0 : -INFINITY;
+        }
+}
+
+static void padding_why(const MaskInput *in, int s, int q, int k, char *buf, size_t n)
+{
+    if (!batch_is_real(in->keys, s, k))
+        snprintf(buf, n, "key %d is [PAD], blocked for every query", k);
+    else
+        snprintf(buf, n, "query %d is [PAD] and its whole row is blocked", q);
+}
+
+static void padding_formula(const MaskInput *in, char *buf, size_t n)
+{
+    snprintf(buf, n, "A_pad = padding_mask[i].repeat(L, 1)%s", in->sc->mask_query_rows ? " + padded query rows" : "");
+}
+
+static void padding_caption(const MaskInput *in, char *buf, size_t n)
+{
+    snprintf(buf, n, "%s",
+             in->sc->mask_query_rows
+                 ? "Padded keys (columns) and padded queries (rows) are blocked; rows of only "
+                   "\u2212\u221e have no softmax."
+                 : "Only the key columns of [PAD] are blocked. Padded query rows stay: they get some output, "
+                   "which the loss mask removes later.");
+}
+
+const MaskTerm mask_term_padding = {
+    .name = "A_pad",
+    .doc = "key padding mask of a sentence: -inf on [PAD] keys [L,L]",
+    .shared = false,
+    .formula = padding_formula,
+    .caption = padding_caption,
+    .build = padding_build,
+    .why = padding_why,
+};
+
+/* the diagonal's offset: queries are the last Lq of the Lk positions */
+static int causal_offset(const MaskInput *in)
+{
+    return in->keys->L - in->queries->L;
+}
+
+static void causal_build(const MaskInput *in, Tensor *out)
+{
+    int off = causal_offset(in), Lq = in->queries->L, Lk = in->keys->L;
+    double *o = out->data;
+    for (int s = 0; s < in->queries->B; s++)
+        for (int i = 0; i < Lq; i++)
+            for (int j = 0; j < Lk; j++)
+                *o++ = j > i + off ? -INFINITY : 0.0;
+}
+
+static void causal_why(const MaskInput *in, int s, int q, int k, char *buf, size_t n)
+{
+    (void)in, (void)s;
+    snprintf(buf, n, "key %d comes after query %d, so it is in the future", k, q);
+}
+
+static void causal_formula(const MaskInput *in, char *buf, size_t n)
+{
+    (void)in;
+    snprintf(buf, n, "A_causal = torch.triu(torch.full((L, L), \u2212\u221e), diagonal=1)");
+}
+
+static void causal_caption(const MaskInput *in, char *buf, size_t n)
+{
+    (void)in;
+    snprintf(buf, n, "Each query may attend to itself and earlier keys only: everything right of the diagonal is "
+                     "\u2212\u221e. The same mask serves every sentence.");
+}
+
+const MaskTerm mask_term_causal = {
+    .name = "A_causal",
+    .doc = "torch.triu(torch.full((L, L), -inf), diagonal=1) [L,L]",
+    .shared = true,
+    .formula = causal_formula,
+    .caption = causal_caption,
+    .build = causal_build,
+    .why = causal_why,
+};

@@ -2,7 +2,11 @@
 /* Attention masks in the notebook's additive form (0 keeps, -inf blocks)
  * and the boolean forms libraries take. Every function returns a new
  * tensor the caller frees with tensor_free. */
+#include <stdbool.h>
+#include <stddef.h>
+
 #include "batch.h"
+#include "scenario.h"
 #include "tensor.h"
 
 /* `create_padding_mask(batch)`: [B,L], -inf where batch == pad. */
@@ -24,3 +28,41 @@ Tensor *mask_to_keep(const Tensor *additive);
 Tensor *mask_to_block(const Tensor *additive);
 /* Boolean keep to additive. */
 Tensor *mask_from_keep(const Tensor *keep);
+
+/* ---- mask terms: one family of masks each ---------------------------- */
+
+/* What a term builds its mask from: the queries' batch and the keys'
+ * batch (the same batch for self-attention; an encoder's batch for
+ * cross-attention), so a mask may be [B, Lq, Lk] with Lq != Lk. */
+typedef struct MaskInput {
+    const Batch *queries;
+    const Batch *keys;
+    const Scenario *sc;
+} MaskInput;
+
+/* One family of attention masks, as data: every mode adds a list of
+ * terms to the scores (A_masked = A_scores + term_0 + term_1 + ...).
+ * A new family is one MaskTerm and one row in the mode table (mode.h). */
+typedef struct MaskTerm {
+    const char *name;     /* the notebook's variable: "A_pad", "A_causal" */
+    const char *doc;      /* one line for print --list and the man page */
+    bool shared;          /* the same [Lq,Lk] matrix for every sentence (drawn once) */
+    /* the formula shown on the mask step, e.g. "A_causal = torch.triu(...)" */
+    void (*formula)(const MaskInput *in, char *buf, size_t n);
+    /* one or two sentences for the mask step's caption */
+    void (*caption)(const MaskInput *in, char *buf, size_t n);
+    /* fills out [B, Lq, Lk] with 0 (keep) or -inf (block) */
+    void (*build)(const MaskInput *in, Tensor *out);
+    /* why cell (s, q, k) is blocked, one line into buf; called for blocked cells only */
+    void (*why)(const MaskInput *in, int s, int q, int k, char *buf, size_t n);
+} MaskTerm;
+
+/* Key-column padding (with the scenario's mask_query_rows: padded query
+ * rows too), named A_pad. */
+extern const MaskTerm mask_term_padding;
+/* Future keys blocked, named A_causal; aligned to the bottom-right
+ * corner when there are fewer queries than keys. */
+extern const MaskTerm mask_term_causal;
+
+/* A new [B, Lq, Lk] tensor holding term's mask for in. */
+Tensor *mask_term_build(const MaskTerm *term, const MaskInput *in);

@@ -1,18 +1,19 @@
-/* The step engine turns (scenario, mode, sentence) into the lesson's
- * storyboard. It computes the whole batch once (batch, masks, attention,
- * losses) and then describes each step as panels: 2-D views into those
- * tensors, with the words on their axes and the operator that joins each
- * panel to the one before, so a renderer can draw
+/* The storyboard turns an engine's tensors into the lesson's steps. It
+ * computes nothing: each panel is a 2-D view into a tensor the engine
+ * already holds, with the words on its axes, the recipe that made it and
+ * the operator that joins it to the panel before, so a renderer can draw
  *
- *     A_scores  +  A_pad  =  A_masked
+ *     A_scores  +  A_pad  +  A_causal  =  A_masked
  *
- * without knowing anything about attention. Every mode has the same
+ * without knowing anything about attention. The attention story has
  * eight steps, in the order the notebook computes them:
  *
  *     tokens -> qkv -> scores -> mask -> masked -> weights -> output -> loss
  *
- * In the batch view (sentence -1) the per-sentence steps repeat one grid
- * row per sentence; the token and loss steps show the [B,L] tensors. */
+ * The mask steps loop over the mode's mask terms, so a new mask family
+ * appears here without a line of this file changing. In the batch view
+ * (sentence -1) the per-sentence steps repeat one grid row per sentence;
+ * the token and loss steps show the [B,L] tensors. */
 #include "steps.h"
 
 #include <math.h>
@@ -21,49 +22,29 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "loss.h"
-#include "mask.h"
 #include "strbuf.h"
 #include "xmalloc.h"
 
-enum { STEP_COUNT = 8 };
+static const char *const attention_story[] = {"tokens", "qkv", "scores", "mask", "masked", "weights", "output", "loss"};
+enum { STEP_COUNT = sizeof attention_story / sizeof attention_story[0] };
 
-typedef struct Priv {
-    Tensor *KT;          /* [B,d,L]: K transposed per sentence */
-    char **dim_labels;   /* d entries: "d0".. */
-    char **pos_labels;   /* L entries: "0".. */
-    char **sent_labels;  /* B entries: "s0".. */
-    bool *pad;           /* [B*L] true where the batch holds padding */
+struct Steps {
+    const Engine *e;
+    int sentence;            /* -1: the whole batch */
+    int count;
+    Step *steps;
+    char **dim_labels;       /* d entries: "d0".. */
+    char **pos_labels;       /* L entries: "0".. */
+    char **sent_labels;      /* B entries: "s0".. */
+    bool *pad;               /* [B*L] true where the batch holds padding */
     int B, L, d;
-} Priv;
+};
 
-static const char *const mode_names[STEPS_MODE_COUNT] = {"padding", "causal", "combined", "mlm"};
-
-const char *steps_mode_name(StepsMode mode)
+int steps_story(const Mode *m, const char *const **slugs)
 {
-    EXPECT(mode >= 0 && mode < STEPS_MODE_COUNT);
-    return mode_names[mode];
-}
-
-bool steps_mode_parse(const char *name, StepsMode *mode)
-{
-    for (int i = 0; i < STEPS_MODE_COUNT; i++)
-        if (strcmp(name, mode_names[i]) == 0) {
-            *mode = (StepsMode)i;
-            return true;
-        }
-    return false;
-}
-
-int steps_default_sentence(const Scenario *sc, StepsMode mode)
-{
-    if (mode != STEPS_CAUSAL)
-        return 0;
-    int best = 0;
-    for (int s = 1; s < sc->sentences.count; s++)
-        if (sc->sentences.lengths[s] > sc->sentences.lengths[best])
-            best = s;
-    return best;
+    (void)m; /* every mode of the table tells the attention story */
+    *slugs = attention_story;
+    return STEP_COUNT;
 }
 
 void steps_format_value(double v, bool is_int, int decimals, char *buf, size_t n)
@@ -136,13 +117,11 @@ static Tensor row_view(const Tensor *t2, int r)
 
 typedef struct Builder {
     Steps *st;
-    Priv *pv;
     Step *step;
     int cap;
 } Builder;
 
-static Panel *add(Builder *b, const char *name, int sentence, Tensor view, PanelScale scale,
-                  const char *op)
+static Panel *add(Builder *b, TensorId id, int sentence, Tensor view, PanelScale scale, const char *join)
 {
     Step *step = b->step;
     if (step->npanels == b->cap) {
@@ -150,82 +129,82 @@ static Panel *add(Builder *b, const char *name, int sentence, Tensor view, Panel
         step->panels = xrealloc(step->panels, (size_t)b->cap * sizeof *step->panels);
     }
     Panel *p = &step->panels[step->npanels++];
-    *p = (Panel){.name = name, .view = view, .scale = scale, .op = op, .sentence = sentence};
+    const Engine *e = b->st->e;
+    *p = (Panel){.tensor = id, .recipe = engine_recipe(e, id), .name = engine_name(e, id), .view = view,
+                 .scale = scale, .join = join, .sentence = sentence, .shared = !engine_batched(id)};
     char sup[48] = "";
-    if (sentence >= 0 && view.shape[0] > 1)
+    if (sentence >= 0 && view.shape[0] > 1 && engine_batched(id))
         superscript(sentence, sup, sizeof sup);
-    snprintf(p->title, sizeof p->title, "%s%s", name, sup);
-    p->grid_row = 0;
+    snprintf(p->title, sizeof p->title, "%s%s", p->name, sup);
     p->row_axis = "query";
     p->col_axis = "key";
     return p;
 }
 
-/* axes: a token-by-token panel of sentence s */
-static void axes_tokens(Builder *b, Panel *p, int s, bool cols_tokens, const char *row_axis,
-                        const char *col_axis)
+/* a panel of sentence s in its grid row: sentence s's slice of tensor id,
+ * token rows, token or dim columns */
+static Panel *add_tok(Builder *b, TensorId id, int s, PanelScale scale, const char *join, bool cols_tokens,
+                      const char *row_axis, const char *col_axis)
 {
-    const Batch *bt = b->st->batch;
-    p->row_labels = bt->labels + (size_t)s * bt->L;
-    p->row_dim = b->pv->pad + (size_t)s * bt->L;
+    Steps *st = b->st;
+    Panel *p = add(b, id, s, engine_view(st->e, id, s), scale, join);
+    p->row_labels = engine_labels(st->e, s);
+    p->row_dim = st->pad + (size_t)s * st->L;
     p->row_axis = row_axis;
     p->col_axis = col_axis;
     if (cols_tokens) {
-        p->col_labels = bt->labels + (size_t)s * bt->L;
-        p->col_dim = b->pv->pad + (size_t)s * bt->L;
+        p->col_labels = engine_labels(st->e, s);
+        p->col_dim = st->pad + (size_t)s * st->L;
     } else {
-        p->col_labels = (const char *const *)b->pv->dim_labels;
+        p->col_labels = (const char *const *)st->dim_labels;
     }
-}
-
-/* a panel of sentence s in its grid row: token rows, token or dim columns */
-static Panel *add_tok(Builder *b, const char *name, int s, Tensor view, PanelScale scale, const char *op,
-                      bool cols_tokens, const char *row_axis, const char *col_axis)
-{
-    Panel *p = add(b, name, s, view, scale, op);
-    axes_tokens(b, p, s, cols_tokens, row_axis, col_axis);
-    p->grid_row = b->st->sentence < 0 ? s : 0;
+    p->grid_row = st->sentence < 0 ? s : 0;
     return p;
 }
 
-/* the causal mask: shared by every sentence, labelled with sentence s's words */
-static Panel *add_causal(Builder *b, int s, const char *op)
+/* a query-by-key mask panel: mask term i, or (i < 0) the sum of the terms */
+static Panel *add_mask(Builder *b, int i, int s, const char *join)
 {
-    Panel *p = add_tok(b, "A_causal", s, *b->st->A_causal, PANEL_MASK, op, true, "query", "key");
-    p->sentence = -1;
-    snprintf(p->title, sizeof p->title, "A_causal");
+    TensorId id = i < 0 ? T_MASK : (TensorId)(T_TERM + i);
+    Panel *p = add_tok(b, id, s, PANEL_MASK, join, true, "query", "key");
+    if (i >= 0 && engine_term(b->st->e, i)->shared) {
+        /* the same for every sentence: no superscript, no greyed padding */
+        p->shared = true;
+        snprintf(p->title, sizeof p->title, "%s", p->name);
+        p->row_dim = p->col_dim = NULL;
+    }
     return p;
 }
 
 /* a [B,L] tensor as a whole, or row s of it as [1,L] */
-static Panel *add_batch_row(Builder *b, const char *name, const Tensor *t, int s, PanelScale scale,
-                            const char *op)
+static Panel *add_batch_row(Builder *b, TensorId id, int s, PanelScale scale, const char *join)
 {
-    const Batch *bt = b->st->batch;
+    Steps *st = b->st;
+    const Tensor *t = engine_tensor(st->e, id);
     Panel *p;
     if (s < 0) {
-        p = add(b, name, -1, *t, scale, op);
-        p->row_labels = (const char *const *)b->pv->sent_labels;
-        p->col_labels = (const char *const *)b->pv->pos_labels;
+        p = add(b, id, -1, *t, scale, join);
+        p->row_labels = (const char *const *)st->sent_labels;
+        p->col_labels = (const char *const *)st->pos_labels;
         p->row_axis = "sentence";
         p->col_axis = "position";
     } else {
-        p = add(b, name, s, row_view(t, s), scale, op);
-        snprintf(p->title, sizeof p->title, "%s[%d]", name, s);
-        p->row_labels = (const char *const *)b->pv->sent_labels + s;
-        p->col_labels = bt->labels + (size_t)s * bt->L;
-        p->col_dim = b->pv->pad + (size_t)s * bt->L;
+        p = add(b, id, s, row_view(t, s), scale, join);
+        snprintf(p->title, sizeof p->title, "%s[%d]", p->name, s);
+        p->row_labels = (const char *const *)st->sent_labels + s;
+        p->col_labels = engine_labels(st->e, s);
+        p->col_dim = st->pad + (size_t)s * st->L;
         p->row_axis = "sentence";
         p->col_axis = "token";
     }
     return p;
 }
 
-static Step *begin(Builder *b, int index, const char *slug, const char *title)
+static Step *begin(Builder *b, int index, const char *title)
 {
     b->step = &b->st->steps[index];
     b->cap = 0;
-    b->step->slug = slug;
+    b->step->slug = attention_story[index];
     b->step->title = title;
     return b->step;
 }
@@ -273,16 +252,7 @@ static void finish(Builder *b)
 
 /* sentences this view covers: one, or all as grid rows */
 static int first_s(const Steps *st) { return st->sentence < 0 ? 0 : st->sentence; }
-static int last_s(const Steps *st) { return st->sentence < 0 ? st->batch->B - 1 : st->sentence; }
-
-static const char *mask_name(StepsMode mode)
-{
-    switch (mode) {
-    case STEPS_CAUSAL: return "A_causal";
-    case STEPS_COMBINED: return "A_mask";
-    default: return "A_pad";
-    }
-}
+static int last_s(const Steps *st) { return st->sentence < 0 ? st->B - 1 : st->sentence; }
 
 static void fmt(char *buf, size_t n, const char *f, ...) __attribute__((format(printf, 3, 4)));
 static void fmt(char *buf, size_t n, const char *f, ...)
@@ -293,14 +263,32 @@ static void fmt(char *buf, size_t n, const char *f, ...)
     va_end(ap);
 }
 
+/* "A_pad + A_causal": the names of the mode's terms joined by " + " */
+static void term_names(const Engine *e, char *buf, size_t n)
+{
+    size_t k = 0;
+    buf[0] = '\0';
+    for (int i = 0; i < engine_nterms(e) && k < n; i++) {
+        int w = snprintf(buf + k, n - k, "%s%s", i ? " + " : "", engine_term(e, i)->name);
+        if (w < 0)
+            break;
+        k += (size_t)w;
+    }
+}
+
+static bool mlm_batch(const Steps *st)
+{
+    return engine_mode(st->e)->batch == MODE_BATCH_MLM;
+}
+
 static void build_tokens(Builder *b)
 {
     Steps *st = b->st;
-    const Batch *bt = st->batch;
-    bool mlm = st->mode == STEPS_MLM;
-    Step *step = begin(b, 0, "tokens", mlm ? "The masked batch" : "Tokens and padding");
-    add_batch_row(b, mlm ? "mlm_batch" : "batch", bt->ids, st->sentence, PANEL_TOKENS, "");
-    add_batch_row(b, "padding_mask", st->padding_mask, st->sentence, PANEL_MASK, "\u2192");
+    const Batch *bt = engine_batch(st->e);
+    bool mlm = mlm_batch(st);
+    Step *step = begin(b, 0, mlm ? "The masked batch" : "Tokens and padding");
+    add_batch_row(b, T_BATCH, st->sentence, PANEL_TOKENS, "");
+    add_batch_row(b, T_PADDING_MASK, st->sentence, PANEL_MASK, "\u2192");
     int pads = 0;
     for (int s = 0; s < bt->B; s++)
         pads += bt->L - bt->lengths[s];
@@ -318,10 +306,10 @@ static void build_tokens(Builder *b)
         fmt(step->caption, sizeof step->caption,
             "Shorter sentences are padded with [PAD] = %d on the %s to length L = %d. padding_mask is 0 for "
             "real tokens and \u2212\u221e for [PAD].",
-            bt->pad_id, st->scenario->padding == SCENARIO_PAD_LEFT ? "left" : "right", bt->L);
+            bt->pad_id, engine_scenario(st->e)->padding == SCENARIO_PAD_LEFT ? "left" : "right", bt->L);
     }
     /* the notebook's count_nonzero - 1 is right only with right padding */
-    Tensor *last = batch_last_indices(bt);
+    const Tensor *last = engine_tensor(st->e, T_LAST_INDEX);
     Tensor *naive = tensor_new1(TENSOR_INT, bt->B);
     for (int s = 0; s < bt->B; s++)
         naive->data[s] = bt->lengths[s] - 1;
@@ -332,7 +320,6 @@ static void build_tokens(Builder *b)
         fmt(step->result, sizeof step->result, "last real token: %s  (count_nonzero \u2212 1 would say %s)", lt, nt);
     free(lt);
     free(nt);
-    tensor_free(last);
     tensor_free(naive);
     finish(b);
 }
@@ -340,38 +327,37 @@ static void build_tokens(Builder *b)
 static void build_qkv(Builder *b)
 {
     Steps *st = b->st;
-    Step *step = begin(b, 1, "qkv", "Queries, keys and values");
-    const char *ops[4] = {"", "\u00b7W_q \u2192", "\u00b7W_k \u2192", "\u00b7W_v \u2192"};
-    const char *names[4] = {"X", "Q", "K", "V"};
-    Tensor *ts[4] = {st->attn->embeddings, st->attn->Q, st->attn->K, st->attn->V};
+    Step *step = begin(b, 1, "Queries, keys and values");
+    const char *joins[4] = {"", "\u00b7W_q \u2192", "\u00b7W_k \u2192", "\u00b7W_v \u2192"};
+    const TensorId ids[4] = {T_EMBEDDINGS, T_Q, T_K, T_V};
     for (int s = first_s(st); s <= last_s(st); s++)
         for (int i = 0; i < 4; i++)
-            add_tok(b, names[i], s, tensor_slice(ts[i], s), PANEL_VALUES, ops[i], false, "token", "dim");
+            add_tok(b, ids[i], s, PANEL_VALUES, joins[i], false, "token", "dim");
     fmt(step->formula, sizeof step->formula, "Q = X\u00b7W_q    K = X\u00b7W_k    V = X\u00b7W_v    (d_model = %d)",
-        st->attn->d);
+        st->d);
     fmt(step->caption, sizeof step->caption,
         "Each token's embedding (a row of X) is projected three ways. [PAD] has an embedding too: "
         "padding is computed like any token, then masked.");
     fmt(step->note, sizeof step->note,
         "Embeddings and W_q, W_k, W_v are drawn from seed %llu (see README); dump them to recompute in PyTorch.",
-        (unsigned long long)st->scenario->seed);
+        (unsigned long long)engine_scenario(st->e)->seed);
     finish(b);
 }
 
 static void build_scores(Builder *b)
 {
     Steps *st = b->st;
-    Step *step = begin(b, 2, "scores", "Attention scores");
+    Step *step = begin(b, 2, "Attention scores");
     for (int s = first_s(st); s <= last_s(st); s++) {
-        add_tok(b, "Q", s, tensor_slice(st->attn->Q, s), PANEL_VALUES, "", false, "query", "dim");
+        add_tok(b, T_Q, s, PANEL_VALUES, "", false, "query", "dim");
         /* K transposed: dims down, key tokens across */
-        Panel *p = add_tok(b, "K\u1d40", s, tensor_slice(b->pv->KT, s), PANEL_VALUES, "\u00d7", true, "dim", "key");
-        p->row_labels = (const char *const *)b->pv->dim_labels;
+        Panel *p = add_tok(b, T_KT, s, PANEL_VALUES, "\u00d7", true, "dim", "key");
+        p->row_labels = (const char *const *)st->dim_labels;
         p->row_dim = NULL;
-        add_tok(b, "A_scores", s, tensor_slice(st->attn->scores, s), PANEL_VALUES, "/ \u221ad_k =", true, "query", "key");
+        add_tok(b, T_SCORES, s, PANEL_VALUES, "/ \u221ad_k =", true, "query", "key");
     }
     fmt(step->formula, sizeof step->formula, "A_scores = Q\u00b7K\u1d40 / \u221ad_k    (\u221ad_k = \u221a%d = %.3g)",
-        st->attn->d, sqrt((double)st->attn->d));
+        st->d, sqrt((double)st->d));
     fmt(step->caption, sizeof step->caption,
         "Every query (row) is compared with every key (column), padding included. Nothing is masked yet.");
     fmt(step->note, sizeof step->note,
@@ -382,51 +368,37 @@ static void build_scores(Builder *b)
 static void build_mask(Builder *b)
 {
     Steps *st = b->st;
-    Step *step = begin(b, 3, "mask", "The attention mask");
-    for (int s = first_s(st); s <= last_s(st); s++) {
-        Panel *p;
-        switch (st->mode) {
-        case STEPS_CAUSAL:
-            if (s != first_s(st))
-                break; /* one shared mask */
-            p = add_causal(b, st->sentence < 0 ? steps_default_sentence(st->scenario, st->mode) : s, "");
-            p->grid_row = 0;
-            p->row_dim = p->col_dim = NULL;
-            break;
-        case STEPS_COMBINED:
-            add_tok(b, "A_pad", s, tensor_slice(st->A_pad, s), PANEL_MASK, "", true, "query", "key");
-            p = add_causal(b, s, "+");
-            add_tok(b, "A_mask", s, tensor_slice(st->mask, s), PANEL_MASK, "=", true, "query", "key");
-            break;
-        default:
-            add_tok(b, "A_pad", s, tensor_slice(st->mask, s), PANEL_MASK, "", true, "query", "key");
-            break;
+    const Engine *e = st->e;
+    const Mode *m = engine_mode(e);
+    int n = engine_nterms(e);
+    Step *step = begin(b, 3, "The attention mask");
+    MaskInput in = engine_mask_input(e);
+    if (n == 1 && engine_term(e, 0)->shared) {
+        /* one shared mask for every sentence: drawn once, labelled with the shown (or default) sentence */
+        int s = st->sentence < 0 ? mode_default_sentence(m, engine_scenario(e)) : st->sentence;
+        Panel *p = add_mask(b, 0, s, "");
+        p->grid_row = 0;
+    } else {
+        for (int s = first_s(st); s <= last_s(st); s++) {
+            for (int i = 0; i < n; i++)
+                add_mask(b, i, s, i ? "+" : "");
+            if (n > 1)
+                add_mask(b, -1, s, "=");
         }
     }
-    const char *what;
-    switch (st->mode) {
-    case STEPS_CAUSAL:
-        fmt(step->formula, sizeof step->formula,
-            "A_causal = torch.triu(torch.full((L, L), \u2212\u221e), diagonal=1)");
-        what = "Each query may attend to itself and earlier keys only: everything right of the diagonal is "
-               "\u2212\u221e. The same mask serves every sentence.";
-        break;
-    case STEPS_COMBINED:
-        fmt(step->formula, sizeof step->formula, "A_mask = A_pad + A_causal");
-        what = "The decoder's training mask: no [PAD] keys and no future keys. Adding the two masks blocks "
-               "a cell if either blocks it.";
-        break;
-    default:
-        fmt(step->formula, sizeof step->formula, "A_pad = padding_mask[i].repeat(L, 1)%s",
-            st->scenario->mask_query_rows ? " + padded query rows" : "");
-        what = st->scenario->mask_query_rows
-                   ? "Padded keys (columns) and padded queries (rows) are blocked; rows of only "
-                     "\u2212\u221e have no softmax."
-                   : "Only the key columns of [PAD] are blocked. Padded query rows stay: they get some output, "
-                     "which the loss mask removes later.";
-        break;
+    if (n == 1) {
+        engine_term(e, 0)->formula(&in, step->formula, sizeof step->formula);
+        engine_term(e, 0)->caption(&in, step->caption, sizeof step->caption);
+    } else {
+        char names[120];
+        term_names(e, names, sizeof names);
+        fmt(step->formula, sizeof step->formula, "A_mask = %s", names);
+        if (m->mask_caption)
+            fmt(step->caption, sizeof step->caption, "%s", m->mask_caption);
+        else
+            fmt(step->caption, sizeof step->caption,
+                "The masks are added: a cell is blocked if any of %s blocks it.", names);
     }
-    fmt(step->caption, sizeof step->caption, "%s", what);
     fmt(step->note, sizeof step->note, "0 keeps a score; \u2212\u221e removes it, because e^\u2212\u221e = 0 after softmax.");
     finish(b);
 }
@@ -434,17 +406,17 @@ static void build_mask(Builder *b)
 static void build_masked(Builder *b)
 {
     Steps *st = b->st;
-    Step *step = begin(b, 4, "masked", "Masked scores");
-    const char *mn = mask_name(st->mode);
+    const Engine *e = st->e;
+    Step *step = begin(b, 4, "Masked scores");
     for (int s = first_s(st); s <= last_s(st); s++) {
-        add_tok(b, "A_scores", s, tensor_slice(st->attn->scores, s), PANEL_VALUES, "", true, "query", "key");
-        if (st->mode == STEPS_CAUSAL)
-            add_causal(b, s, "+");
-        else
-            add_tok(b, mn, s, tensor_slice(st->mask, s), PANEL_MASK, "+", true, "query", "key");
-        add_tok(b, "A_masked", s, tensor_slice(st->attn->masked, s), PANEL_VALUES, "=", true, "query", "key");
+        add_tok(b, T_SCORES, s, PANEL_VALUES, "", true, "query", "key");
+        for (int i = 0; i < engine_nterms(e); i++)
+            add_mask(b, i, s, "+");
+        add_tok(b, T_MASKED, s, PANEL_VALUES, "=", true, "query", "key");
     }
-    fmt(step->formula, sizeof step->formula, "A_masked = A_scores + %s", mn);
+    char names[120];
+    term_names(e, names, sizeof names);
+    fmt(step->formula, sizeof step->formula, "A_masked = A_scores + %s", names);
     fmt(step->caption, sizeof step->caption,
         "Adding the mask leaves allowed scores unchanged and turns blocked ones into \u2212\u221e.");
     finish(b);
@@ -453,10 +425,10 @@ static void build_masked(Builder *b)
 static void build_weights(Builder *b)
 {
     Steps *st = b->st;
-    Step *step = begin(b, 5, "weights", "Softmax weights");
+    Step *step = begin(b, 5, "Softmax weights");
     for (int s = first_s(st); s <= last_s(st); s++) {
-        add_tok(b, "A_masked", s, tensor_slice(st->attn->masked, s), PANEL_VALUES, "", true, "query", "key");
-        add_tok(b, "A_weights", s, tensor_slice(st->attn->weights, s), PANEL_UNIT, "softmax \u2192", true, "query", "key");
+        add_tok(b, T_MASKED, s, PANEL_VALUES, "", true, "query", "key");
+        add_tok(b, T_WEIGHTS, s, PANEL_UNIT, "softmax \u2192", true, "query", "key");
     }
     fmt(step->formula, sizeof step->formula, "A_weights = softmax(A_masked, dim=\u22121)");
     fmt(step->caption, sizeof step->caption,
@@ -467,8 +439,8 @@ static void build_weights(Builder *b)
     char rows[120] = "";
     size_t used = 0;
     for (int s = first_s(st); s <= last_s(st); s++)
-        for (int q = 0; q < st->batch->L; q++)
-            if (st->attn->row_blocked[s * st->batch->L + q]) {
+        for (int q = 0; q < st->L; q++)
+            if (engine_row_blocked(st->e, s, q)) {
                 if (shown < 6 && used < sizeof rows)
                     used += (size_t)snprintf(rows + used, sizeof rows - used, "%s%d:%d", shown ? ", " : "", s, q);
                 shown++;
@@ -477,61 +449,63 @@ static void build_weights(Builder *b)
         fmt(step->note, sizeof step->note,
             "%d fully masked row%s (sentence:row %s%s): softmax of only \u2212\u221e is undefined; %s.",
             shown, shown == 1 ? "" : "s", rows, shown > 6 ? ", \u2026" : "",
-            st->scenario->nan_policy == SCENARIO_ROWS_NAN ? "PyTorch gives NaN, shown here as NaN"
-                                                          : "maskscope sets the weights to 0 (safe policy)");
+            engine_scenario(st->e)->nan_policy == SCENARIO_ROWS_NAN ? "PyTorch gives NaN, shown here as NaN"
+                                                                    : "maskscope sets the weights to 0 (safe policy)");
     finish(b);
 }
 
 static void build_output(Builder *b)
 {
     Steps *st = b->st;
-    Step *step = begin(b, 6, "output", "Weighted values");
+    Step *step = begin(b, 6, "Weighted values");
     for (int s = first_s(st); s <= last_s(st); s++) {
-        add_tok(b, "A_weights", s, tensor_slice(st->attn->weights, s), PANEL_UNIT, "", true, "query", "key");
-        add_tok(b, "V", s, tensor_slice(st->attn->V, s), PANEL_VALUES, "\u00d7", false, "key", "dim");
-        add_tok(b, "output", s, tensor_slice(st->attn->output, s), PANEL_VALUES, "=", false, "query", "dim");
+        add_tok(b, T_WEIGHTS, s, PANEL_UNIT, "", true, "query", "key");
+        add_tok(b, T_V, s, PANEL_VALUES, "\u00d7", false, "key", "dim");
+        add_tok(b, T_OUTPUT, s, PANEL_VALUES, "=", false, "query", "dim");
     }
+    const Mode *m = engine_mode(st->e);
     fmt(step->formula, sizeof step->formula, "output = A_weights \u00b7 V");
     fmt(step->caption, sizeof step->caption, "%s",
-        st->mode == STEPS_CAUSAL || st->mode == STEPS_COMBINED
-            ? "Each output row mixes the value rows of its own and earlier tokens only: changing a later "
-              "word cannot change it."
-            : "Each output row is a weighted sum of value rows; [PAD] rows of V get weight 0, so padding "
-              "never leaks into real tokens.");
+        m->output_caption ? m->output_caption
+                          : "Each output row is a weighted sum of value rows; [PAD] rows of V get weight 0, so "
+                            "padding never leaks into real tokens.");
     finish(b);
 }
 
 static void build_loss(Builder *b)
 {
     Steps *st = b->st;
-    bool mlm = st->mode == STEPS_MLM;
-    Step *step = begin(b, 7, "loss", mlm ? "MLM loss masking" : "Loss masking");
-    const char *mask = mlm ? "mlm_loss_mask" : (st->scenario->loss_weights ? "loss_weights" : "padding_loss_mask");
-    add_batch_row(b, "batch_losses", st->losses, -1, PANEL_LOSS, "");
-    add_batch_row(b, mask, st->loss_mask, -1, PANEL_UNIT, "\u00d7");
-    add_batch_row(b, "masked losses", st->masked_losses, -1, PANEL_LOSS, "=");
+    const Engine *e = st->e;
+    bool mlm = engine_mode(e)->loss == MODE_LOSS_MLM;
+    Step *step = begin(b, 7, mlm ? "MLM loss masking" : "Loss masking");
+    const char *mask = engine_name(e, T_LOSS_MASK);
+    add_batch_row(b, T_LOSSES, -1, PANEL_LOSS, "");
+    add_batch_row(b, T_LOSS_MASK, -1, PANEL_UNIT, "\u00d7");
+    add_batch_row(b, T_MASKED_LOSSES, -1, PANEL_LOSS, "=");
+    const Tensor *lm = engine_tensor(e, T_LOSS_MASK), *ml = engine_tensor(e, T_MASKED_LOSSES);
     double msum = 0, lsum = 0;
-    for (size_t i = 0; i < st->loss_mask->size; i++) {
-        msum += st->loss_mask->data[i];
-        lsum += st->masked_losses->data[i];
+    for (size_t i = 0; i < lm->size; i++) {
+        msum += lm->data[i];
+        lsum += ml->data[i];
     }
+    double loss = engine_loss(e);
     fmt(step->formula, sizeof step->formula, "%s = (batch_losses * %s).sum() / %s.sum()",
         mlm ? "mlm_batch_loss" : "batch_loss", mask, mask);
-    if (isnan(st->loss))
+    if (isnan(loss))
         fmt(step->result, sizeof step->result, "no position is selected: %.4f / 0 = NaN", lsum);
     else
         fmt(step->result, sizeof step->result, "mean loss = %.4f / %g = %.3f    (over every position: %.3f)",
-            lsum, msum, st->loss, st->loss_all);
+            lsum, msum, loss, engine_loss_all(e));
     fmt(step->caption, sizeof step->caption, "%s",
         mlm ? "Only the [MASK] positions are scored: the loss mask is 1 where batch == MASK_IDX. "
               "ignore_index does the same inside nn.CrossEntropyLoss."
             : "Padded positions must not teach the model: multiply by the loss mask, then divide by "
               "its sum, not by the number of cells.");
-    if (isnan(st->loss))
+    if (isnan(loss))
         fmt(step->note, sizeof step->note, "Warning: the loss mask selects nothing, so the mean is 0/0.");
     else if (mlm) {
-        for (int s = 0; s < st->batch->B; s++)
-            if (st->unscored[s]) {
+        for (int s = 0; s < st->B; s++)
+            if (engine_unscored(e, s)) {
                 fmt(step->note, sizeof step->note,
                     "Warning: sentence %d has no [MASK] token, so it adds nothing to the loss.", s);
                 break;
@@ -540,94 +514,31 @@ static void build_loss(Builder *b)
     finish(b);
 }
 
-/* ---- the computation ---- */
+/* ---- the storyboard ---- */
 
-Steps *steps_build(const Scenario *sc, StepsMode mode, int sentence, char *err, size_t errlen)
+Steps *steps_build(const Engine *e, int sentence, char *err, size_t errlen)
 {
-    EXPECT(mode >= 0 && mode < STEPS_MODE_COUNT);
-    bool mlm = mode == STEPS_MLM;
-    const Sentences *sents = mlm ? &sc->mlm_source : &sc->sentences;
-    if (sentence < -1 || sentence >= sents->count) {
-        snprintf(err, errlen, "sentence: %d is out of range; the %sbatch has sentences 0 to %d (or all)",
-                 sentence, mlm ? "MLM " : "", sents->count - 1);
-        return NULL;
-    }
-    int L0 = scenario_longest(sents);
-    if ((size_t)sents->count * (size_t)L0 * (size_t)L0 > MS_MAX_ATTN_CELLS) {
-        snprintf(err, errlen, "sentences: %d sentences of up to %d tokens are more than %u attention cells",
-                 sents->count, L0, (unsigned)MS_MAX_ATTN_CELLS);
+    int B = engine_sentences(e), L = engine_length(e), d = engine_d(e);
+    if (sentence < -1 || sentence >= B) {
+        snprintf(err, errlen, "sentence: %d is out of range; the %sbatch has sentences 0 to %d (or all)", sentence,
+                 engine_mode(e)->batch == MODE_BATCH_MLM ? "MLM " : "", B - 1);
         return NULL;
     }
     Steps *st = xcalloc(1, sizeof *st);
-    Priv *pv = xcalloc(1, sizeof *pv);
-    st->priv = pv;
-    st->mode = mode;
+    st->e = e;
     st->sentence = sentence;
-    st->scenario = sc;
-    st->batch = batch_new(sc, sents, mlm ? sc->mlm_masked : NULL);
-    Batch *bt = st->batch;
-    int B = bt->B, L = bt->L, d = sc->d_model;
-
-    /* masks */
-    st->padding_mask = mask_padding(bt);
-    st->A_pad = sc->mask_query_rows ? mask_padding_full(bt) : mask_padding_keys(bt);
-    st->A_causal = mask_causal(L);
-    switch (mode) {
-    case STEPS_CAUSAL: st->mask = mask_add(NULL, st->A_causal, B); break;
-    case STEPS_COMBINED: st->mask = mask_add(st->A_pad, st->A_causal, B); break;
-    default: st->mask = tensor_copy(st->A_pad); break;
-    }
-
-    /* attention */
-    st->attn = attn_compute(bt, st->mask, d, sc->seed, sc->nan_policy);
-    pv->B = B, pv->L = L, pv->d = d;
-    pv->KT = tensor_new3(TENSOR_FLOAT, B, d, L);
-    for (int s = 0; s < B; s++)
-        for (int j = 0; j < d; j++)
-            for (int k = 0; k < L; k++)
-                *tensor_ptr3(pv->KT, s, j, k) = tensor_at3(st->attn->K, s, k, j);
-
-    /* losses: the notebook reuses batch_losses for the MLM batch, so an MLM
-     * batch of the batch's shape gets the batch's losses, given or drawn */
-    const double *src = mlm ? (sc->mlm_losses ? sc->mlm_losses : NULL) : sc->losses;
-    if (mlm && !src && sc->losses && sc->sentences.count == B) {
-        if (scenario_longest(&sc->sentences) == L)
-            src = sc->losses;
-    }
-    if (src) {
-        st->losses = tensor_new2(TENSOR_FLOAT, B, L);
-        memcpy(st->losses->data, src, st->losses->size * sizeof(double));
-    } else {
-        st->losses = loss_random(B, L, sc->seed);
-    }
-    st->loss_mask = mlm ? batch_mlm_loss_mask(bt) : batch_padding_loss_mask(bt);
-    if (!mlm && sc->loss_weights)
-        for (size_t i = 0; i < st->loss_mask->size; i++)
-            st->loss_mask->data[i] *= sc->loss_weights[i];
-    st->masked_losses = loss_apply_mask(st->losses, st->loss_mask);
-    st->unscored = xcalloc((size_t)B, sizeof *st->unscored);
-    for (int s = 0; s < B; s++) {
-        double m = 0;
-        for (int p = 0; p < L; p++)
-            m += tensor_at2(st->loss_mask, s, p);
-        st->unscored[s] = m == 0;
-    }
-    st->loss = loss_masked_mean(st->losses, st->loss_mask);
-    st->loss_all = loss_mean(st->losses);
-
-    /* labels */
-    pv->dim_labels = numbered("d", d);
-    pv->pos_labels = numbered("", L);
-    pv->sent_labels = numbered("s", B);
-    pv->pad = xcalloc((size_t)B * (size_t)L, sizeof *pv->pad);
+    st->B = B, st->L = L, st->d = d;
+    st->dim_labels = numbered("d", d);
+    st->pos_labels = numbered("", L);
+    st->sent_labels = numbered("s", B);
+    st->pad = xcalloc((size_t)B * (size_t)L, sizeof *st->pad);
     for (int s = 0; s < B; s++)
         for (int p = 0; p < L; p++)
-            pv->pad[s * L + p] = !batch_is_real(bt, s, p);
+            st->pad[s * L + p] = !engine_is_real(e, s, p);
 
-    /* the storyboard */
     st->count = STEP_COUNT;
     st->steps = xcalloc(STEP_COUNT, sizeof *st->steps);
-    Builder b = {.st = st, .pv = pv};
+    Builder b = {.st = st};
     build_tokens(&b);
     build_qkv(&b);
     build_scores(&b);
@@ -643,29 +554,24 @@ void steps_free(Steps *st)
 {
     if (!st)
         return;
-    Priv *pv = st->priv;
     for (int i = 0; i < st->count; i++)
         free(st->steps[i].panels);
     free(st->steps);
-    batch_free(st->batch);
-    tensor_free(st->padding_mask);
-    tensor_free(st->mask);
-    tensor_free(st->A_causal);
-    tensor_free(st->A_pad);
-    attn_free(st->attn);
-    tensor_free(st->losses);
-    tensor_free(st->loss_mask);
-    tensor_free(st->masked_losses);
-    free(st->unscored);
-    if (pv) {
-        tensor_free(pv->KT);
-        free_labels(pv->dim_labels, pv->d);
-        free_labels(pv->pos_labels, pv->L);
-        free_labels(pv->sent_labels, pv->B);
-        free(pv->pad);
-        free(pv);
-    }
+    free_labels(st->dim_labels, st->d);
+    free_labels(st->pos_labels, st->L);
+    free_labels(st->sent_labels, st->B);
+    free(st->pad);
     free(st);
+}
+
+const Engine *steps_engine(const Steps *st) { return st->e; }
+int steps_sentence(const Steps *st) { return st->sentence; }
+int steps_count(const Steps *st) { return st->count; }
+
+const Step *steps_at(const Steps *st, int i)
+{
+    EXPECT(i >= 0 && i < st->count);
+    return &st->steps[i];
 }
 
 int steps_find(const Steps *st, const char *slug)

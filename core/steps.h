@@ -1,27 +1,21 @@
 #pragma once
-/* The step engine: for a scenario, a mode and a sentence (or the whole
- * batch) it computes everything once and lays it out as an ordered list
- * of steps. Each step names its matrices (panels) with row and column
- * labels, the operators between them, a formula and a caption. The
- * window, the PNG exporter, `print` and `dump` all read this list;
- * nothing outside core/ computes a number.
+/* The storyboard: for an engine (one scenario and mode, computed once)
+ * and a sentence (or the whole batch) it lays the engine's tensors out
+ * as an ordered list of steps. Each step names its matrices (panels)
+ * with row and column labels, the operators drawn between them, a
+ * formula and a caption. Each panel carries the id of the tensor it
+ * shows and the recipe that made it, so a tooltip can write out a cell's
+ * arithmetic without knowing which step it is on. The window, the PNG
+ * exporter and lessons all read this list; nothing outside core/
+ * computes a number.
  * Ownership: steps_build returns a Steps the caller frees with
- * steps_free; every pointer inside it belongs to it. */
+ * steps_free; it points into the engine, which must outlive it. */
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "attn.h"
-#include "batch.h"
-#include "scenario.h"
+#include "engine.h"
+#include "mode.h"
 #include "tensor.h"
-
-typedef enum StepsMode {
-    STEPS_PADDING,  /* key-column padding mask, loss over real tokens */
-    STEPS_CAUSAL,   /* A_causal alone, on the longest sentence by default */
-    STEPS_COMBINED, /* padding + causal: the decoder's training mask */
-    STEPS_MLM,      /* mlm_batch, bidirectional, loss on [MASK] positions */
-    STEPS_MODE_COUNT
-} StepsMode;
 
 /* How a panel's values map to colour. */
 typedef enum PanelScale {
@@ -33,23 +27,27 @@ typedef enum PanelScale {
 } PanelScale;
 
 typedef struct Panel {
+    TensorId tensor;         /* what it shows */
+    Recipe recipe;           /* how that tensor was made (operands are tensor ids) */
     const char *name;        /* the notebook's variable, e.g. "A_scores" */
-    char title[48];          /* shown above, e.g. "A_scores (s0)" */
-    Tensor view;             /* 2-D [rows, cols] view; owned by the Steps */
+    char title[48];          /* shown above, e.g. "A_scores⁽⁰⁾" */
+    Tensor view;             /* 2-D [rows, cols] view into the engine's tensor */
     const char *const *row_labels; /* rows entries */
     const char *const *col_labels; /* cols entries */
     const char *row_axis;    /* "query", "token", "sentence", "dim" */
-    const char *col_axis;    /* "key", "dim", "position" */
+    const char *col_axis;    /* "key", "dim", "position", "token" */
     PanelScale scale;
     double vmin, vmax;       /* colour range (shared by panels of one step and scale) */
-    const char *op;          /* operator drawn before this panel: "", "+", "=", "×", "softmax →" */
+    const char *join;        /* operator drawn before this panel: "", "+", "=", "×", "softmax →" */
     int grid_row;            /* 0 in a sentence view; sentence index in the batch view */
-    int sentence;            /* batch row the panel belongs to, -1 for shared (A_causal, W) */
+    int sentence;            /* batch row the panel shows (whose words label it), -1 for a [B,L] whole */
+    bool shared;             /* the same matrix for every sentence (A_causal, W_q) */
     const bool *row_dim;     /* [rows] rows drawn greyed out (padding), or NULL */
     const bool *col_dim;     /* [cols] */
 } Panel;
 
-#define STEPS_MAX_PANELS 8
+/* Panels of one sentence's row in a step. */
+#define STEPS_MAX_PANELS (MODE_MAX_TERMS + 4)
 
 typedef struct Step {
     const char *slug;        /* "tokens", "qkv", "scores", "mask", "masked", "weights", "output", "loss" */
@@ -64,50 +62,33 @@ typedef struct Step {
     int grid_cols;           /* panels per grid row */
 } Step;
 
-typedef struct Steps {
-    StepsMode mode;
-    int sentence;            /* -1: the whole batch */
-    int count;
-    Step *steps;
-    /* the computation, whole batch */
-    const Scenario *scenario; /* not owned: must outlive the Steps */
-    Batch *batch;            /* `batch`, or `mlm_batch` in MLM mode */
-    Tensor *padding_mask;    /* [B,L] */
-    Tensor *mask;            /* [B,L,L] the mode's additive mask */
-    Tensor *A_causal;        /* [L,L] */
-    Tensor *A_pad;           /* [B,L,L] */
-    Attention *attn;
-    Tensor *losses;          /* [B,L] */
-    Tensor *loss_mask;       /* [B,L] */
-    Tensor *masked_losses;   /* [B,L] */
-    bool *unscored;          /* [B] sentences whose loss mask is all 0: they teach nothing */
-    double loss;             /* masked mean */
-    double loss_all;         /* mean over every position (the wrong one) */
-    void *priv;              /* labels and views */
-} Steps;
+typedef struct Steps Steps;
 
-/* "padding", "causal", "combined", "mlm". */
-const char *steps_mode_name(StepsMode mode);
-/* Parses a mode name; false if unknown. */
-bool steps_mode_parse(const char *name, StepsMode *mode);
-/* The sentence a mode shows first: the longest for causal, else 0. */
-int steps_default_sentence(const Scenario *sc, StepsMode mode);
+/* The step names a mode's storyboard has, in order, without computing
+ * anything (lessons check their steps against this). Returns how many
+ * and points *slugs at them. */
+int steps_story(const Mode *m, const char *const **slugs);
 
-/* Computes and lays out every step. sentence is a batch row or -1 for
- * the batch view. Returns NULL and writes err if sentence is out of
- * range or the batch has more than MS_MAX_ATTN_CELLS attention cells
- * (the loaders refuse such scenarios first). */
-Steps *steps_build(const Scenario *sc, StepsMode mode, int sentence,
-                   char *err, size_t errlen);
+/* Lays out every step of e for sentence (a batch row) or -1 (the whole
+ * batch). NULL and err if the sentence is out of range. */
+Steps *steps_build(const Engine *e, int sentence, char *err, size_t errlen);
 /* Frees; steps_free(NULL) is a no-op. */
 void steps_free(Steps *st);
 
+/* The engine the storyboard reads. */
+const Engine *steps_engine(const Steps *st);
+/* The sentence shown, -1 for the whole batch. */
+int steps_sentence(const Steps *st);
+/* The number of steps, and step i (0 <= i < steps_count). */
+int steps_count(const Steps *st);
+const Step *steps_at(const Steps *st, int i);
 /* The index of the step with this slug, or -1. */
 int steps_find(const Steps *st, const char *slug);
 
 /* Writes the arithmetic behind one cell, e.g.
- * "A_masked[2][3] = A_scores[2][3] + A_pad[2][3] = 0.41 + (−∞) = −∞",
- * into buf (UTF-8). False if the indices are out of range. */
+ * "A_masked⁽⁰⁾[2][3] = A_scores[2][3] + A_pad[2][3] = 0.41 + (−∞) = −∞",
+ * into buf (UTF-8), from the panel's recipe. False if the indices are
+ * out of range. */
 bool steps_explain(const Steps *st, int step, int panel, int row, int col,
                    char *buf, size_t n);
 

@@ -1,8 +1,10 @@
 /* The arithmetic behind one cell, written out for a tooltip: the window
  * shows "A_masked⁽⁰⁾[2][3] = A_scores[2][3] + A_pad[2][3] = 0.41 + (−∞) = −∞"
- * when the mouse rests on that cell. Everything is read back from the
- * tensors the step engine already holds; numbers are shown the way the
- * cells show them (2 decimals). */
+ * when the mouse rests on that cell. The text follows from the panel's
+ * recipe (ADD, MATMUL, SOFTMAX, MUL, TRANSPOSE) and its operands' values,
+ * which the engine already holds; only the inputs (tokens, embeddings,
+ * mask terms, losses) get words of their own. Numbers are shown the way
+ * the cells show them (2 decimals). */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -51,171 +53,203 @@ static void terms(Strbuf *sb, const double *a, size_t astride, const double *b, 
         strbuf_printf(sb, " + \u2026 (%d terms)", n);
 }
 
-static bool is(const Panel *p, const char *name)
+/* operand id's [rows, cols] matrix for sentence s */
+static Tensor operand(const Engine *e, TensorId id, int s)
 {
-    return strcmp(p->name, name) == 0;
+    return engine_view(e, id, s);
 }
 
-static bool is_mask(const Panel *p)
+static double at(const Tensor *t, int r, int c)
 {
-    return is(p, "A_pad") || is(p, "A_causal") || is(p, "A_mask");
+    return t->data[(size_t)r * t->shape[1] + c];
 }
 
-static int sentence_of(const Steps *st, const Panel *p)
+/* the reasons the blocked cell (q, k) of sentence s is blocked: every
+ * mask term that blocks it, one after the other */
+static void why_blocked(const Engine *e, int s, int q, int k, Strbuf *sb)
 {
-    if (p->sentence >= 0)
-        return p->sentence;
-    return st->sentence >= 0 ? st->sentence : p->grid_row;
-}
-
-static void explain_mask(const Steps *st, const Panel *p, int s, int q, int k, double v, Strbuf *sb)
-{
-    const Batch *bt = st->batch;
-    /* the word on the panel's own axis: the shared A_causal of the batch
-     * view is labelled with the longest sentence, not with sentence s */
-    const char *key = p->col_labels ? p->col_labels[k] : bt->labels[s * bt->L + k];
-    strbuf_printf(sb, "%s[%d][%d] = ", p->title, q, k);
-    if (is(p, "A_mask")) {
-        strbuf_printf(sb, "A_pad[%d][%d] + A_causal[%d][%d] = ", q, k, q, k);
-        num(sb, tensor_at3(st->A_pad, s, q, k));
-        strbuf_puts(sb, " + ");
-        num(sb, tensor_at2(st->A_causal, q, k));
-        strbuf_puts(sb, " = ");
+    MaskInput in = engine_mask_input(e);
+    bool first = true;
+    for (int i = 0; i < engine_nterms(e); i++) {
+        const Tensor *t = engine_tensor(e, (TensorId)(T_TERM + i));
+        if (!isinf(t->data[((size_t)s * t->shape[1] + q) * t->shape[2] + k]))
+            continue;
+        char why[200];
+        engine_term(e, i)->why(&in, s, q, k, why, sizeof why);
+        strbuf_printf(sb, "%s%s", first ? ": " : "; and ", why);
+        first = false;
     }
+}
+
+static void explain_mask_term(const Engine *e, const Panel *p, int s, int q, int k, double v, Strbuf *sb)
+{
+    const MaskTerm *term = engine_term(e, p->tensor - T_TERM);
+    /* the word on the panel's own axis: a shared mask is labelled with one sentence's words */
+    const char *key = p->col_labels ? p->col_labels[k] : engine_label(e, s, k);
+    strbuf_printf(sb, "%s[%d][%d] = ", p->title, q, k);
     plain(sb, v);
     if (v == 0) {
         strbuf_printf(sb, ": query %d may attend to key %d (\u201c%s\u201d)", q, k, key);
         return;
     }
-    bool pad_key = !batch_is_real(bt, s, k), pad_query = !batch_is_real(bt, s, q);
-    if (is(p, "A_causal") || (is(p, "A_mask") && k > q && !pad_key))
-        strbuf_printf(sb, ": key %d comes after query %d, so it is in the future", k, q);
-    else if (pad_key)
-        strbuf_printf(sb, ": key %d is [PAD], blocked for every query", k);
-    else if (pad_query)
-        strbuf_printf(sb, ": query %d is [PAD] and its whole row is blocked", q);
+    MaskInput in = engine_mask_input(e);
+    char why[200];
+    term->why(&in, s, q, k, why, sizeof why);
+    strbuf_printf(sb, ": %s", why);
+}
+
+static void explain_input(const Steps *st, const Panel *p, int s, int row, int col, double v, Strbuf *sb)
+{
+    const Engine *e = steps_engine(st);
+    const Batch *bt = engine_batch(e);
+    const Mode *m = engine_mode(e);
+    switch (p->tensor) {
+    case T_BATCH:
+        strbuf_printf(sb, "%s[%d][%d] = %.0f (\u201c%s\u201d)", p->name, s, col, v, engine_label(e, s, col));
+        if (!engine_is_real(e, s, col))
+            strbuf_puts(sb, ": padding added to reach length L");
+        else if ((int)v == bt->mask_id)
+            strbuf_puts(sb, ": masked, the model must predict the original word here");
+        return;
+    case T_PADDING_MASK:
+        strbuf_printf(sb, "padding_mask[%d][%d] = ", s, col);
+        plain(sb, v);
+        strbuf_puts(sb, v == 0 ? ": a real token, keys here are kept" : ": [PAD], blocked as a key");
+        return;
+    case T_EMBEDDINGS:
+        strbuf_printf(sb, "X[%d][%d] = component %d of the embedding of \u201c%s\u201d = ", row, col, col,
+                      engine_label(e, s, row));
+        plain(sb, v);
+        return;
+    default:
+        break;
+    }
+    if (p->tensor >= T_TERM) {
+        explain_mask_term(e, p, s, row, col, v, sb);
+        return;
+    }
+    strbuf_printf(sb, "%s[%d][%d] = ", p->name, s, col);
+    plain(sb, v);
+    if (p->tensor == T_LOSS_MASK && v == 0)
+        strbuf_puts(sb, m->loss == MODE_LOSS_MLM           ? ": not a [MASK] position, no loss"
+                        : !engine_is_real(e, s, col)      ? ": [PAD], no loss"
+                                                           : ": weight 0, this position teaches nothing");
+}
+
+/* out = Σₖ left[row][k]·right[k][col] × factor */
+static void explain_matmul(const Engine *e, const Panel *p, int s, int row, int col, double v, Strbuf *sb)
+{
+    const Recipe *r = &p->recipe;
+    Tensor a = operand(e, r->in[0], s), b = operand(e, r->in[1], s);
+    const char *an = engine_name(e, r->in[0]), *bn = engine_name(e, r->in[1]);
+    int n = a.shape[1];
+    const double *arow = a.data + (size_t)row * n, *bcol = b.data + col;
+    strbuf_printf(sb, "%s[%d][%d] = \u03a3\u2096 %s[%d][k]\u00b7%s[k][%d]", p->title, row, col, an, row, bn, col);
+    if (r->factor == 1) {
+        strbuf_puts(sb, " = ");
+        terms(sb, arow, 1, bcol, (size_t)b.shape[1], n);
+        result(sb, v);
+        return;
+    }
+    double dot = 0;
+    for (int k = 0; k < n; k++)
+        dot += arow[k] * bcol[(size_t)k * b.shape[1]];
+    double divisor = 1 / r->factor;
+    strbuf_printf(sb, " / \u221a%d = (", engine_d(e));
+    terms(sb, arow, 1, bcol, (size_t)b.shape[1], n);
+    strbuf_puts(sb, ") / ");
+    num(sb, divisor);
+    strbuf_puts(sb, " = ");
+    num(sb, dot);
+    strbuf_puts(sb, " / ");
+    num(sb, divisor);
+    result(sb, v);
+}
+
+static void explain_add(const Engine *e, const Panel *p, int s, int row, int col, double v, Strbuf *sb)
+{
+    const Recipe *r = &p->recipe;
+    strbuf_printf(sb, "%s[%d][%d] = ", p->title, row, col);
+    for (int i = 0; i < r->n; i++)
+        strbuf_printf(sb, "%s%s[%d][%d]", i ? " + " : "", engine_name(e, r->in[i]), row, col);
+    strbuf_puts(sb, " = ");
+    for (int i = 0; i < r->n; i++) {
+        Tensor t = operand(e, r->in[i], s);
+        if (i)
+            strbuf_puts(sb, " + ");
+        num(sb, at(&t, row, col));
+    }
+    result(sb, v);
+    if (isinf(v) && v < 0 && (p->tensor == T_MASK || p->tensor == T_MASKED))
+        why_blocked(e, s, row, col, sb);
+}
+
+static void explain_softmax(const Engine *e, const Panel *p, int s, int row, int col, double v, Strbuf *sb)
+{
+    Tensor in = operand(e, p->recipe.in[0], s), out = operand(e, p->tensor, s);
+    const char *inn = engine_name(e, p->recipe.in[0]);
+    int L = in.shape[1];
+    const double *m = in.data + (size_t)row * L, *w = out.data + (size_t)row * L;
+    double sum = 0, mx = -INFINITY;
+    for (int k = 0; k < L; k++) {
+        sum += isnan(w[k]) ? 0 : w[k];
+        mx = fmax(mx, m[k]);
+    }
+    strbuf_printf(sb, "%s[%d][%d] = ", p->title, row, col);
+    if (engine_row_blocked(e, s, row)) {
+        plain(sb, v);
+        strbuf_printf(sb, ": every key of row %d is \u2212\u221e, softmax is 0/0; %s", row,
+                      isnan(v) ? "PyTorch returns NaN" : "maskscope's safe policy gives 0");
+        return;
+    }
+    double total = 0;
+    for (int k = 0; k < L; k++)
+        total += exp(m[k] - mx);
+    strbuf_printf(sb, "e^(%s[%d][%d] \u2212 max) / \u03a3 = e^(", inn, row, col);
+    num(sb, m[col]);
+    strbuf_puts(sb, " \u2212 ");
+    num(sb, mx);
+    strbuf_puts(sb, ") / ");
+    num(sb, total);
+    result(sb, v);
+    strbuf_printf(sb, "; row %d sums to %.4f", row, sum);
+}
+
+static void explain_mul(const Engine *e, const Panel *p, int s, int col, double v, Strbuf *sb)
+{
+    const Recipe *r = &p->recipe;
+    const Tensor *a = engine_tensor(e, r->in[0]), *b = engine_tensor(e, r->in[1]);
+    size_t i = (size_t)s * a->shape[1] + col;
+    strbuf_printf(sb, "%s[%d][%d] \u00d7 %s[%d][%d] = ", engine_name(e, r->in[0]), s, col, engine_name(e, r->in[1]),
+                  s, col);
+    num(sb, a->data[i]);
+    strbuf_puts(sb, " \u00d7 ");
+    num(sb, b->data[i]);
+    result(sb, v);
 }
 
 bool steps_explain(const Steps *st, int step, int panel, int row, int col, char *buf, size_t n)
 {
-    if (step < 0 || step >= st->count || panel < 0 || panel >= st->steps[step].npanels)
+    if (step < 0 || step >= steps_count(st) || panel < 0 || panel >= steps_at(st, step)->npanels)
         return false;
-    const Panel *p = &st->steps[step].panels[panel];
+    const Panel *p = &steps_at(st, step)->panels[panel];
     if (row < 0 || col < 0 || row >= p->view.shape[0] || col >= p->view.shape[1])
         return false;
-    const Batch *bt = st->batch;
-    const Attention *a = st->attn;
-    int L = bt->L, d = a->d;
-    int s = sentence_of(st, p);
+    const Engine *e = steps_engine(st);
+    /* a [B,L] panel shown whole: rows are sentences */
+    int s = p->sentence >= 0 ? p->sentence : row;
     double v = tensor_at2(&p->view, row, col);
     Strbuf sb = {0};
-
-    if (p->view.shape[0] == bt->B && p->sentence < 0 && !is_mask(p) && bt->B > 0 &&
-        (p->scale == PANEL_TOKENS || p->scale == PANEL_LOSS || p->scale == PANEL_UNIT ||
-         is(p, "padding_mask")))
-        s = row; /* a [B,L] panel: rows are sentences */
-    int pos = col;
-
-    if (p->scale == PANEL_TOKENS) {
-        const char *w = bt->labels[s * L + pos];
-        strbuf_printf(&sb, "%s[%d][%d] = %.0f (\u201c%s\u201d)", p->name, s, pos, v, w);
-        if (!batch_is_real(bt, s, pos))
-            strbuf_puts(&sb, ": padding added to reach length L");
-        else if ((int)v == bt->mask_id)
-            strbuf_puts(&sb, ": masked, the model must predict the original word here");
-    } else if (is(p, "padding_mask")) {
-        strbuf_printf(&sb, "padding_mask[%d][%d] = ", s, pos);
+    switch (p->recipe.op) {
+    case OP_INPUT: explain_input(st, p, s, row, col, v, &sb); break;
+    case OP_ADD: explain_add(e, p, s, row, col, v, &sb); break;
+    case OP_MATMUL: explain_matmul(e, p, s, row, col, v, &sb); break;
+    case OP_SOFTMAX: explain_softmax(e, p, s, row, col, v, &sb); break;
+    case OP_MUL: explain_mul(e, p, s, col, v, &sb); break;
+    case OP_TRANSPOSE:
+        strbuf_printf(&sb, "%s[%d][%d] = %s[%d][%d] = ", p->name, row, col, engine_name(e, p->recipe.in[0]), col, row);
         plain(&sb, v);
-        strbuf_puts(&sb, v == 0 ? ": a real token, keys here are kept" : ": [PAD], blocked as a key");
-    } else if (is_mask(p)) {
-        explain_mask(st, p, s, row, col, v, &sb);
-    } else if (is(p, "X")) {
-        strbuf_printf(&sb, "X[%d][%d] = component %d of the embedding of \u201c%s\u201d = ", row, col, col,
-                      bt->labels[s * L + row]);
-        plain(&sb, v);
-    } else if (strcmp(st->steps[step].slug, "qkv") == 0 && (is(p, "Q") || is(p, "K") || is(p, "V"))) {
-        const Tensor *w = is(p, "Q") ? a->W_q : is(p, "K") ? a->W_k : a->W_v;
-        strbuf_printf(&sb, "%s[%d][%d] = \u03a3\u2096 X[%d][k]\u00b7W_%c[k][%d] = ", p->name, row, col, row,
-                      p->name[0] + ('a' - 'A'), col);
-        terms(&sb, &a->embeddings->data[((size_t)s * L + row) * d], 1, &w->data[col], (size_t)d, d);
-        result(&sb, v);
-    } else if (strncmp(p->name, "K\u1d40", strlen("K\u1d40")) == 0) {
-        strbuf_printf(&sb, "K\u1d40[%d][%d] = K[%d][%d] = ", row, col, col, row);
-        plain(&sb, v);
-    } else if (is(p, "A_scores")) {
-        const double *qv = &a->Q->data[((size_t)s * L + row) * d];
-        const double *kv = &a->K->data[((size_t)s * L + col) * d];
-        double dot = 0;
-        for (int j = 0; j < d; j++)
-            dot += qv[j] * kv[j];
-        strbuf_printf(&sb, "%s[%d][%d] = Q[%d]\u00b7K[%d] / \u221a%d = (", p->title, row, col, row, col, d);
-        terms(&sb, qv, 1, kv, 1, d);
-        strbuf_puts(&sb, ") / ");
-        num(&sb, sqrt((double)d));
-        strbuf_puts(&sb, " = ");
-        num(&sb, dot);
-        strbuf_puts(&sb, " / ");
-        num(&sb, sqrt((double)d));
-        result(&sb, v);
-    } else if (is(p, "A_masked")) {
-        const char *mn = st->mode == STEPS_CAUSAL ? "A_causal" : st->mode == STEPS_COMBINED ? "A_mask" : "A_pad";
-        strbuf_printf(&sb, "%s[%d][%d] = A_scores[%d][%d] + %s[%d][%d] = ", p->title, row, col, row, col, mn, row,
-                      col);
-        num(&sb, tensor_at3(a->scores, s, row, col));
-        strbuf_puts(&sb, " + ");
-        num(&sb, tensor_at3(a->mask, s, row, col));
-        result(&sb, v);
-    } else if (is(p, "A_weights")) {
-        const double *m = &a->masked->data[((size_t)s * L + row) * L];
-        const double *w = &a->weights->data[((size_t)s * L + row) * L];
-        double sum = 0, mx = -INFINITY;
-        for (int k = 0; k < L; k++) {
-            sum += isnan(w[k]) ? 0 : w[k];
-            mx = fmax(mx, m[k]);
-        }
-        if (a->row_blocked[s * L + row]) {
-            strbuf_printf(&sb, "%s[%d][%d] = ", p->title, row, col);
-            plain(&sb, v);
-            strbuf_printf(&sb, ": every key of row %d is \u2212\u221e, softmax is 0/0; %s", row,
-                          isnan(v) ? "PyTorch returns NaN" : "maskscope's safe policy gives 0");
-        } else {
-            double e = 0;
-            for (int k = 0; k < L; k++)
-                e += exp(m[k] - mx);
-            strbuf_printf(&sb, "%s[%d][%d] = e^(A_masked[%d][%d] \u2212 max) / \u03a3 = e^(", p->title, row, col, row,
-                          col);
-            num(&sb, m[col]);
-            strbuf_puts(&sb, " \u2212 ");
-            num(&sb, mx);
-            strbuf_puts(&sb, ") / ");
-            num(&sb, e);
-            result(&sb, v);
-            strbuf_printf(&sb, "; row %d sums to %.4f", row, sum);
-        }
-    } else if (is(p, "output") || (is(p, "V") && strcmp(st->steps[step].slug, "output") == 0)) {
-        if (is(p, "V")) {
-            strbuf_printf(&sb, "V[%d][%d] = value of \u201c%s\u201d, dim %d = ", row, col, bt->labels[s * L + row],
-                          col);
-            plain(&sb, v);
-        } else {
-            strbuf_printf(&sb, "output[%d][%d] = \u03a3\u2096 A_weights[%d][k]\u00b7V[k][%d] = ", row, col, row, col);
-            terms(&sb, &a->weights->data[((size_t)s * L + row) * L], 1, &a->V->data[(size_t)s * L * d + col],
-                  (size_t)d, L);
-            result(&sb, v);
-        }
-    } else if (is(p, "masked losses")) {
-        strbuf_printf(&sb, "batch_losses[%d][%d] \u00d7 mask[%d][%d] = ", s, pos, s, pos);
-        num(&sb, tensor_at2(st->losses, s, pos));
-        strbuf_puts(&sb, " \u00d7 ");
-        num(&sb, tensor_at2(st->loss_mask, s, pos));
-        result(&sb, v);
-    } else {
-        strbuf_printf(&sb, "%s[%d][%d] = ", p->name, s, pos);
-        plain(&sb, v);
-        if (p->scale == PANEL_UNIT && v == 0)
-            strbuf_puts(&sb, st->mode == STEPS_MLM         ? ": not a [MASK] position, no loss"
-                             : !batch_is_real(bt, s, pos) ? ": [PAD], no loss"
-                                                          : ": weight 0, this position teaches nothing");
+        break;
     }
     snprintf(buf, n, "%s", sb.data ? sb.data : "");
     strbuf_free(&sb);

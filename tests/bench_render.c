@@ -13,9 +13,12 @@
 #include <SDL.h>
 #include <SDL_image.h>
 
+#include "cmd.h"
 #include "export.h"
 #include "scenario.h"
 #include "steps.h"
+#define SUPPORT_NO_CRITERION
+#include "support.h"
 
 static double now_ms(void)
 {
@@ -42,15 +45,10 @@ static Scenario *long_sentence(int L)
 
 /* ms per frame drawing step `slug` of (sc, mode) n times, and ms per
  * IMG_SavePNG of that frame */
-static void draw_bench(Exporter *ex, Scenario *sc, StepsMode mode, const char *slug, const char *what,
+static void draw_bench(Exporter *ex, Scenario *sc, const char *mode, const char *slug, const char *what,
                        int n, const char *tmp)
 {
-    char err[256];
-    Steps *st = steps_build(sc, mode, 0, err, sizeof err);
-    if (!st) {
-        fprintf(stderr, "bench: %s\n", err);
-        exit(1);
-    }
+    Steps *st = shown(sc, mode, 0);
     int step = steps_find(st, slug);
     export_draw(ex, st, step, NULL, NULL); /* warm the glyph atlases and buffers */
     double t0 = now_ms();
@@ -61,7 +59,7 @@ static void draw_bench(Exporter *ex, Scenario *sc, StepsMode mode, const char *s
     double save = (now_ms() - t0) / n;
     printf("%-34s draw %7.2f ms/frame   IMG_SavePNG alone %7.2f ms   ratio %.2f\n", what, draw, save,
            draw / save);
-    steps_free(st);
+    shown_free(st);
 }
 
 int main(void)
@@ -75,14 +73,14 @@ int main(void)
     /* deck: `maskscope export --all` at 1920×1080, every mode × step */
     char *argv[] = { "export", "--all", "--out-dir", dir, "--size", "1920x1080", NULL };
     double t0 = now_ms();
-    if (export_main(6, argv) != 0) return 1;
+    if (cmd_export(6, argv) != 0) return 1;
     double ms = now_ms() - t0;
     Scenario *sc = scenario_default();
     int frames = 0;
-    for (int m = 0; m < STEPS_MODE_COUNT; m++) {
-        Steps *st = steps_build(sc, (StepsMode)m, steps_default_sentence(sc, (StepsMode)m), err, sizeof err);
-        frames += st ? st->count : 0;
-        steps_free(st);
+    for (int m = 0; m < mode_count(); m++) {
+        Steps *st = shown(sc, mode_at(m)->name, mode_default_sentence(mode_at(m), sc));
+        frames += st ? steps_count(st) : 0;
+        shown_free(st);
     }
     printf("deck export 1920x1080 (%d CPUs): %d frames in %.0f ms = %.1f frames/s (%.1f ms/frame)\n",
            SDL_GetCPUCount(), frames, ms, frames * 1000.0 / ms, ms / frames);
@@ -92,12 +90,12 @@ int main(void)
         fprintf(stderr, "bench: %s\n", err);
         return 1;
     }
-    draw_bench(ex, sc, STEPS_PADDING, "masked", "running example (masked scores)", 30, tmp);
-    draw_bench(ex, sc, STEPS_PADDING, "output", "running example (weighted values)", 30, tmp);
+    draw_bench(ex, sc, "padding", "masked", "running example (masked scores)", 30, tmp);
+    draw_bench(ex, sc, "padding", "output", "running example (weighted values)", 30, tmp);
     Scenario *l512 = long_sentence(512), *l1024 = long_sentence(1024);
-    draw_bench(ex, l512, STEPS_CAUSAL, "masked", "L=512 heatmaps (3 panels)", 10, tmp);
-    draw_bench(ex, l1024, STEPS_CAUSAL, "masked", "L=1024 heatmaps (3 panels)", 5, tmp);
-    draw_bench(ex, l1024, STEPS_CAUSAL, "weights", "L=1024 heatmaps (2 panels)", 5, tmp);
+    draw_bench(ex, l512, "causal", "masked", "L=512 heatmaps (3 panels)", 10, tmp);
+    draw_bench(ex, l1024, "causal", "masked", "L=1024 heatmaps (3 panels)", 5, tmp);
+    draw_bench(ex, l1024, "causal", "weights", "L=1024 heatmaps (2 panels)", 5, tmp);
     export_free(ex);
 
     /* one frame as a whole process, as a user would run it */

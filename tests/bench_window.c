@@ -105,14 +105,14 @@ int main(void)
     for (int m = 0; m < 4; m++) {
         press(v, modes[m]);
         press(v, SDLK_HOME);
-        for (int s = 0; s < view_steps(v)->count; s++) {
+        for (int s = 0; s < steps_count(view_steps(v)); s++) {
             double t = redraw_ms(v, 40);
             sum += t;
             count++;
             if (t > worst) {
                 worst = t;
-                snprintf(worst_name, sizeof worst_name, "%s/%s", steps_mode_name(view_steps(v)->mode),
-                         view_steps(v)->steps[view_state(v)->step].slug);
+                snprintf(worst_name, sizeof worst_name, "%s/%s", view_state(v)->mode->name,
+                         steps_at(view_steps(v), view_state(v)->step)->slug);
             }
             press(v, SDLK_RIGHT);
         }
@@ -140,15 +140,15 @@ int main(void)
     printf("L=1024: open to first frame %.1f ms\n", ms_since(t0));
     sum = worst = 0;
     count = 0;
-    for (int s = 0; s < view_steps(v)->count; s++) {
+    for (int s = 0; s < steps_count(view_steps(v)); s++) {
         double t = redraw_ms(v, 10);
         sum += t;
         count++;
         if (t > worst) {
             worst = t;
-            snprintf(worst_name, sizeof worst_name, "%s", view_steps(v)->steps[view_state(v)->step].slug);
+            snprintf(worst_name, sizeof worst_name, "%s", steps_at(view_steps(v), view_state(v)->step)->slug);
         }
-        if (strcmp(view_steps(v)->steps[view_state(v)->step].slug, "weights") == 0)
+        if (strcmp(steps_at(view_steps(v), view_state(v)->step)->slug, "weights") == 0)
             printf("redraw, L=1024, weights heatmap: %.2f ms   (target <= 16 ms)\n", t);
         press(v, SDLK_RIGHT);
     }

@@ -40,6 +40,9 @@ export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:log_path=$asan_logs/asan"
 export LSAN_OPTIONS="suppressions=$root/tests/lsan.supp:print_suppressions=0"
 export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:log_path=$asan_logs/ubsan"
 
+# the modes of the mode table, as `maskscope --help` lists them
+modes_of() { "$1" --help | sed -n '/^MODE is one of:/,/^See /p' | awk 'NF > 1 && $1 != "MODE" && $1 != "See" {print $1}'; }
+
 # lists the sanitizer reports written since the last call, and clears them
 reports() {
     local n=0 f
@@ -115,9 +118,9 @@ else
         check 0 export --lesson "$f" --out-dir "$work/deck"
         rm -rf "$work/deck"
     done
-    for m in padding causal combined mlm; do
+    for m in $(modes_of "$bin"); do
         check 0 dump --mode "$m" -o "$work/dump.json"
-        for name in A_pad mask A_scores A_masked A_weights output; do
+        for name in mask A_scores A_masked A_weights output; do
             check 0 print "$name" --mode "$m" --sentence all
         done
         check 0 print loss_mask --mode "$m"
@@ -158,7 +161,7 @@ else
                 bad=1
             fi
         }
-        for m in padding causal combined mlm; do
+        for m in $(modes_of build/app/maskscope); do
             vg "dump-$m" 0 dump --mode "$m" -o "$work/dump-$m.json"
         done
         vg dump-left 0 dump --scenario tests/hostile/valid-fully-masked-row.json --mode combined -o "$work/d.json"

@@ -8,6 +8,7 @@
 #include "attn.h"
 #include "mask.h"
 #include "steps.h"
+#include "support.h"
 
 Test(attn, softmax_is_stable_and_sums_to_one)
 {
@@ -37,19 +38,19 @@ Test(attn, a_fully_masked_row_is_zero_or_nan_by_policy)
     cr_assert(isnan(b[0]) && isnan(b[1])); /* torch.softmax(tensor([-inf, -inf]), 0) */
 }
 
-static void check_rows(const Steps *st)
+static void check_rows(const Engine *e)
 {
-    const Attention *a = st->attn;
-    for (int s = 0; s < a->B; s++)
-        for (int q = 0; q < a->L; q++) {
+    int B = engine_sentences(e), L = engine_length(e);
+    for (int s = 0; s < B; s++)
+        for (int q = 0; q < L; q++) {
             double sum = 0;
-            for (int k = 0; k < a->L; k++) {
-                double w = tensor_at3(a->weights, s, q, k);
-                if (isinf(tensor_at3(a->mask, s, q, k)))
+            for (int k = 0; k < L; k++) {
+                double w = tensor_at3(T(e, T_WEIGHTS), s, q, k);
+                if (isinf(tensor_at3(T(e, T_MASK), s, q, k)))
                     cr_assert(w == 0.0, "masked weight [%d][%d][%d] = %g", s, q, k, w);
                 sum += w;
             }
-            if (a->row_blocked[s * a->L + q])
+            if (engine_row_blocked(e, s, q))
                 cr_assert(sum == 0.0);
             else
                 cr_assert_float_eq(sum, 1.0, 1e-6, "row %d of sentence %d sums to %.9f", q, s, sum);
@@ -59,13 +60,11 @@ static void check_rows(const Steps *st)
 Test(attn, every_mode_has_unit_rows_and_exact_zeros)
 {
     Scenario *sc = scenario_default();
-    for (int m = 0; m < STEPS_MODE_COUNT; m++) {
-        char err[200];
-        Steps *st = steps_build(sc, (StepsMode)m, -1, err, sizeof err);
-        cr_assert_not_null(st, "%s", err);
-        check_rows(st);
-        cr_assert_eq(st->attn->blocked_rows, 0);
-        steps_free(st);
+    for (int m = 0; m < mode_count(); m++) {
+        Engine *e = compute(sc, mode_at(m)->name);
+        check_rows(e);
+        cr_assert_eq(engine_blocked_rows(e), 0);
+        engine_free(e);
     }
     scenario_free(sc);
 }
@@ -73,31 +72,31 @@ Test(attn, every_mode_has_unit_rows_and_exact_zeros)
 Test(attn, scores_are_q_dot_k_over_sqrt_dk)
 {
     Scenario *sc = scenario_default();
-    char err[200];
-    Steps *st = steps_build(sc, STEPS_PADDING, -1, err, sizeof err);
-    const Attention *a = st->attn;
+    Engine *e = compute(sc, "padding");
+    const Tensor *X = T(e, T_EMBEDDINGS), *Wq = T(e, T_W_Q), *Wk = T(e, T_W_K);
     /* recompute cell [1][2][4] from the embeddings and weights by hand */
     double q[4] = {0}, k[4] = {0};
     for (int j = 0; j < 4; j++)
         for (int i = 0; i < 4; i++) {
-            q[j] += tensor_at3(a->embeddings, 1, 2, i) * tensor_at2(a->W_q, i, j);
-            k[j] += tensor_at3(a->embeddings, 1, 4, i) * tensor_at2(a->W_k, i, j);
+            q[j] += tensor_at3(X, 1, 2, i) * tensor_at2(Wq, i, j);
+            k[j] += tensor_at3(X, 1, 4, i) * tensor_at2(Wk, i, j);
         }
     double dot = q[0] * k[0] + q[1] * k[1] + q[2] * k[2] + q[3] * k[3];
-    cr_assert_float_eq(tensor_at3(a->scores, 1, 2, 4), dot / 2.0, 1e-12);
+    cr_assert_float_eq(tensor_at3(T(e, T_SCORES), 1, 2, 4), dot / 2.0, 1e-12);
     /* the same word has the same embedding in every sentence */
     for (int j = 0; j < 4; j++)
-        cr_assert_eq(tensor_at3(a->embeddings, 0, 1, j), tensor_at3(a->embeddings, 2, 1, j));
-    steps_free(st);
+        cr_assert_eq(tensor_at3(X, 0, 1, j), tensor_at3(X, 2, 1, j));
+    engine_free(e);
     scenario_free(sc);
 }
 
 /* output rows 0..upto of sentence s are bit-identical in the two runs */
-static void expect_same_rows(const Attention *x, const Attention *y, int s, int upto)
+static void expect_same_rows(const Engine *x, const Engine *y, int s, int upto)
 {
     for (int q = 0; q <= upto; q++)
-        for (int j = 0; j < x->d; j++)
-            cr_assert(tensor_at3(x->output, s, q, j) == tensor_at3(y->output, s, q, j), "row %d dim %d", q, j);
+        for (int j = 0; j < engine_d(x); j++)
+            cr_assert(tensor_at3(T(x, T_OUTPUT), s, q, j) == tensor_at3(T(y, T_OUTPUT), s, q, j), "row %d dim %d", q,
+                      j);
 }
 
 Test(attn, causal_output_never_sees_a_later_token)
@@ -105,15 +104,14 @@ Test(attn, causal_output_never_sees_a_later_token)
     Scenario *sc = scenario_default();
     Scenario *changed = scenario_copy(sc);
     changed->sentences.ids[1][3] = 2; /* "fish" -> "cat" at position 3 */
-    for (int m = STEPS_CAUSAL; m <= STEPS_COMBINED; m++) {
-        char err[200];
-        Steps *a = steps_build(sc, (StepsMode)m, -1, err, sizeof err);
-        Steps *b = steps_build(changed, (StepsMode)m, -1, err, sizeof err);
-        expect_same_rows(a->attn, b->attn, 1, 2);
+    const char *modes[] = {"causal", "combined"};
+    for (int m = 0; m < 2; m++) {
+        Engine *a = compute(sc, modes[m]), *b = compute(changed, modes[m]);
+        expect_same_rows(a, b, 1, 2);
         /* and the change is visible from position 3 on */
-        cr_assert(tensor_at3(a->attn->output, 1, 3, 0) != tensor_at3(b->attn->output, 1, 3, 0));
-        steps_free(a);
-        steps_free(b);
+        cr_assert(tensor_at3(T(a, T_OUTPUT), 1, 3, 0) != tensor_at3(T(b, T_OUTPUT), 1, 3, 0));
+        engine_free(a);
+        engine_free(b);
     }
     scenario_free(changed);
     scenario_free(sc);
@@ -122,22 +120,22 @@ Test(attn, causal_output_never_sees_a_later_token)
 Test(attn, real_tokens_ignore_padding_embeddings)
 {
     Scenario *sc = scenario_default();
-    char err[200];
-    Steps *st = steps_build(sc, STEPS_PADDING, -1, err, sizeof err);
-    Tensor *x = tensor_copy(st->attn->embeddings);
-    for (int s = 0; s < st->batch->B; s++)
-        for (int p = 0; p < st->batch->L; p++)
-            if (!batch_is_real(st->batch, s, p))
+    Engine *e = compute(sc, "padding");
+    const Batch *bt = engine_batch(e);
+    Tensor *x = tensor_copy(T(e, T_EMBEDDINGS));
+    for (int s = 0; s < bt->B; s++)
+        for (int p = 0; p < bt->L; p++)
+            if (!batch_is_real(bt, s, p))
                 for (int j = 0; j < 4; j++)
                     *tensor_ptr3(x, s, p, j) = 1e3 * (j + 1); /* wild padding vectors */
-    Attention *b = attn_compute_with(x, st->attn->mask, sc->seed, sc->nan_policy);
-    for (int s = 0; s < st->batch->B; s++)
-        for (int p = 0; p < st->batch->lengths[s]; p++)
+    Attention *b = attn_compute_with(x, T(e, T_MASK), sc->seed, sc->nan_policy);
+    for (int s = 0; s < bt->B; s++)
+        for (int p = 0; p < bt->lengths[s]; p++)
             for (int j = 0; j < 4; j++)
-                cr_assert(tensor_at3(st->attn->output, s, p, j) == tensor_at3(b->output, s, p, j));
+                cr_assert(tensor_at3(T(e, T_OUTPUT), s, p, j) == tensor_at3(b->output, s, p, j));
     attn_free(b);
     tensor_free(x);
-    steps_free(st);
+    engine_free(e);
     scenario_free(sc);
 }
 
@@ -147,26 +145,26 @@ Test(attn, left_and_right_padding_agree_on_real_tokens)
     Scenario *right = scenario_default();
     Scenario *left = scenario_copy(right);
     left->padding = SCENARIO_PAD_LEFT;
-    for (int m = 0; m < STEPS_MODE_COUNT; m++) {
-        if (m == STEPS_CAUSAL)
+    for (int m = 0; m < mode_count(); m++) {
+        const char *name = mode_at(m)->name;
+        if (strcmp(name, "causal") == 0)
             continue;
-        char err[200];
-        Steps *r = steps_build(right, (StepsMode)m, -1, err, sizeof err);
-        Steps *l = steps_build(left, (StepsMode)m, -1, err, sizeof err);
-        for (int s = 0; s < r->batch->B; s++) {
-            int n = r->batch->lengths[s];
+        Engine *r = compute(right, name), *l = compute(left, name);
+        const Batch *rb = engine_batch(r), *lb = engine_batch(l);
+        for (int s = 0; s < rb->B; s++) {
+            int n = rb->lengths[s];
             for (int i = 0; i < n; i++) {
-                int pr = r->batch->first[s] + i, pl = l->batch->first[s] + i;
+                int pr = rb->first[s] + i, pl = lb->first[s] + i;
                 for (int j = 0; j < 4; j++)
-                    cr_assert_float_eq(tensor_at3(r->attn->output, s, pr, j), tensor_at3(l->attn->output, s, pl, j),
-                                       1e-12, "mode %d sentence %d token %d", m, s, i);
+                    cr_assert_float_eq(tensor_at3(T(r, T_OUTPUT), s, pr, j), tensor_at3(T(l, T_OUTPUT), s, pl, j),
+                                       1e-12, "mode %s sentence %d token %d", name, s, i);
             }
         }
         /* combined mode with left padding has fully masked [PAD] query rows */
-        if (m == STEPS_COMBINED)
-            cr_assert_eq(l->attn->blocked_rows, 2 + 0 + 1);
-        steps_free(r);
-        steps_free(l);
+        if (strcmp(name, "combined") == 0)
+            cr_assert_eq(engine_blocked_rows(l), 2 + 0 + 1);
+        engine_free(r);
+        engine_free(l);
     }
     scenario_free(left);
     scenario_free(right);
@@ -176,15 +174,13 @@ Test(attn, causal_alone_lets_left_padding_leak_in)
 {
     Scenario *left = scenario_default();
     left->padding = SCENARIO_PAD_LEFT;
-    char err[200];
-    Steps *c = steps_build(left, STEPS_CAUSAL, 0, err, sizeof err);
-    Steps *p = steps_build(left, STEPS_COMBINED, 0, err, sizeof err);
+    Engine *c = compute(left, "causal"), *p = compute(left, "combined");
     /* "The" of sentence 0 sits at position 2 after two [PAD]s: the causal
      * mask alone lets it attend to them, the combined mask does not */
-    cr_assert_gt(tensor_at3(c->attn->weights, 0, 2, 0), 0.0);
-    cr_assert(tensor_at3(p->attn->weights, 0, 2, 0) == 0.0);
-    cr_assert(tensor_at3(p->attn->weights, 0, 2, 2) == 1.0);
-    steps_free(c);
-    steps_free(p);
+    cr_assert_gt(tensor_at3(T(c, T_WEIGHTS), 0, 2, 0), 0.0);
+    cr_assert(tensor_at3(T(p, T_WEIGHTS), 0, 2, 0) == 0.0);
+    cr_assert(tensor_at3(T(p, T_WEIGHTS), 0, 2, 2) == 1.0);
+    engine_free(c);
+    engine_free(p);
     scenario_free(left);
 }

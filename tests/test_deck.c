@@ -93,7 +93,7 @@ Test(deck, a_broken_lesson_writes_nothing)
     snprintf(args, sizeof args, "export --lesson %s --out-dir %s/deck", lesson, dir);
     cr_assert_eq(run(args, err, sizeof err), 2);
     char want[512];
-    snprintf(want, sizeof want, "maskscope export: %s:1:80: steps[0].step: must be one of tokens, qkv, scores, "
+    snprintf(want, sizeof want, "%s:1:80: steps[0].step: must be one of tokens, qkv, scores, "
              "mask, masked, weights, output, loss, or a number from 1 to 8\n", lesson);
     cr_assert_str_eq(err, want);
     cr_assert_eq(count_files(dir), 0, "no deck directory, no files");

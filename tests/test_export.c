@@ -1,4 +1,4 @@
-/* `maskscope export`, run through export_main as the command line would
+/* `maskscope export`, run through cmd_export as the command line would
  * run it: the exit status, the one-line message on stderr, and what is
  * (or is not) left in the output directory. */
 #include <criterion/criterion.h>
@@ -12,9 +12,11 @@
 
 #include <SDL_image.h>
 
+#include "cmd.h"
 #include "export.h"
 #include "scenario.h"
 #include "steps.h"
+#include "support.h"
 
 static char dir[256];
 
@@ -51,7 +53,7 @@ static int run(const char *const *args)
     argv[argc++] = "export";
     for (; args[argc - 1] && argc < 31; argc++) argv[argc] = (char *)args[argc - 1];
     argv[argc] = NULL;
-    return export_main(argc, argv);
+    return cmd_export(argc, argv);
 }
 
 static int entries(const char *path)
@@ -127,20 +129,20 @@ static void export_all_at(const char *size, int w, int h)
     Scenario *sc = scenario_default();
     int total = 0;
     char err[256];
-    for (int m = 0; m < STEPS_MODE_COUNT; m++) {
-        Steps *st = steps_build(sc, (StepsMode)m, steps_default_sentence(sc, (StepsMode)m), err, sizeof err);
+    for (int m = 0; m < mode_count(); m++) {
+        Steps *st = shown(sc, mode_at(m)->name, mode_default_sentence(mode_at(m), sc));
         cr_assert(st, "%s", err);
-        for (int k = 0; k < st->count; k++) {
+        for (int k = 0; k < steps_count(st); k++) {
             char p[400];
-            snprintf(p, sizeof p, "%s/%02d-%s-%02d-%s.png", dir, m + 1, steps_mode_name(st->mode), k + 1,
-                     st->steps[k].slug);
+            snprintf(p, sizeof p, "%s/%02d-%s-%02d-%s.png", dir, m + 1, engine_mode(steps_engine(st))->name, k + 1,
+                     steps_at(st, k)->slug);
             SDL_Surface *s = IMG_Load(p);
             cr_assert(s, "%s: %s", p, IMG_GetError());
             cr_assert(s->w == w && s->h == h, "%s is %dx%d", p, s->w, s->h);
             SDL_FreeSurface(s);
             total++;
         }
-        steps_free(st);
+        shown_free(st);
     }
     scenario_free(sc);
     cr_assert_eq(entries(dir), total);
@@ -241,7 +243,7 @@ Test(export, unknown_mode_is_bad_usage)
     char p[300];
     snprintf(p, sizeof p, "%s/x.png", dir);
     const char *args[] = { "--mode", "sideways", "-o", p, NULL };
-    expect_failure(args, 2, "unknown mode \"sideways\"");
+    expect_failure(args, 2, "--mode: 'sideways' is not a mode; use padding, causal, combined or mlm");
 }
 
 Test(export, unknown_step_is_bad_usage)
@@ -273,7 +275,7 @@ Test(export, unknown_theme_is_bad_usage)
     char p[300];
     snprintf(p, sizeof p, "%s/x.png", dir);
     const char *args[] = { "--mode", "padding", "--theme", "sepia", "-o", p, NULL };
-    expect_failure(args, 2, "unknown theme");
+    expect_failure(args, 2, "--theme: 'sepia' is not one of light, dark");
 }
 
 Test(export, a_missing_output_is_bad_usage)

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "lesson.h"
+#include "support.h"
 
 static Lesson *shipped(const char *name)
 {
@@ -20,13 +21,11 @@ static Lesson *shipped(const char *name)
     return l;
 }
 
-static Steps *at(const Lesson *l, int i, Scenario **sc)
+/* the engine of lesson step i (its scenario in *sc) */
+static Engine *at(const Lesson *l, int i, Scenario **sc)
 {
-    char err[256];
     *sc = lesson_state(l, i);
-    Steps *st = steps_build(*sc, l->steps[i].mode, l->steps[i].sentence, err, sizeof err);
-    cr_assert_not_null(st, "%s", err);
-    return st;
+    return compute(*sc, l->steps[i].mode->name);
 }
 
 Test(lesson, every_shipped_lesson_loads_and_every_step_builds)
@@ -44,9 +43,11 @@ Test(lesson, every_shipped_lesson_loads_and_every_step_builds)
         cr_assert_geq(l->nsteps, 5);
         for (int i = 0; i < l->nsteps; i++) {
             Scenario *sc;
-            Steps *st = at(l, i, &sc);
-            cr_assert_lt(l->steps[i].step, st->count);
+            Engine *e = at(l, i, &sc);
+            Steps *st = story(e, l->steps[i].sentence);
+            cr_assert_lt(l->steps[i].step, steps_count(st));
             steps_free(st);
+            engine_free(e);
             scenario_free(sc);
         }
         lesson_free(l);
@@ -58,16 +59,20 @@ Test(lesson, padding_lesson_ends_on_the_notebook_mean)
 {
     Lesson *l = shipped("01-padding-and-loss-masking.json");
     Scenario *sc;
-    Steps *st = at(l, l->nsteps - 1, &sc);
-    cr_assert_str_eq(st->steps[l->steps[l->nsteps - 1].step].slug, "loss");
-    cr_assert_float_eq(st->loss, 7.8006 / 12, 1e-12);
+    Engine *e = at(l, l->nsteps - 1, &sc);
+    Steps *st = story(e, l->steps[l->nsteps - 1].sentence);
+    cr_assert_str_eq(steps_at(st, l->steps[l->nsteps - 1].step)->slug, "loss");
+    cr_assert_float_eq(engine_loss(e), 7.8006 / 12, 1e-12);
     steps_free(st);
+    engine_free(e);
     scenario_free(sc);
     /* the left-padding step shows the true last index, 4 for every row */
-    st = at(l, 2, &sc);
+    e = at(l, 2, &sc);
+    st = story(e, l->steps[2].sentence);
     cr_assert_eq(sc->padding, SCENARIO_PAD_LEFT);
-    cr_assert(strstr(st->steps[0].result, "tensor([4, 4, 4])"), "%s", st->steps[0].result);
+    cr_assert(strstr(steps_at(st, 0)->result, "tensor([4, 4, 4])"), "%s", steps_at(st, 0)->result);
     steps_free(st);
+    engine_free(e);
     scenario_free(sc);
     lesson_free(l);
 }
@@ -78,9 +83,9 @@ Test(lesson, mlm_lesson_edits_change_the_mean)
     double want[] = {NAN, NAN, NAN, 2.5238 / 5, 2.5238 / 5, (2.5238 + 0.2851) / 6, (2.5238 - 0.6350) / 4};
     for (int i = 3; i < 7; i++) {
         Scenario *sc;
-        Steps *st = at(l, i, &sc);
-        cr_assert_float_eq(st->loss, want[i], 1e-12, "step %d", i + 1);
-        steps_free(st);
+        Engine *e = at(l, i, &sc);
+        cr_assert_float_eq(engine_loss(e), want[i], 1e-12, "step %d", i + 1);
+        engine_free(e);
         scenario_free(sc);
     }
     lesson_free(l);
@@ -90,11 +95,11 @@ Test(lesson, custom_weights_give_the_weighted_mean)
 {
     Lesson *l = shipped("03-custom-loss-masks.json");
     Scenario *sc;
-    Steps *st = at(l, l->nsteps - 1, &sc);
+    Engine *e = at(l, l->nsteps - 1, &sc);
     /* by hand: (0.5135 + 0.9017 + 0.4215 + 0.5581 + 0.8376 + 0.6*0.8771 + 0.8*0.9324
      *           + 0.2851 + 0.7234 + 0.5639 + 0.3*0.6350) / (2 + 4.4 + 3.3) */
-    cr_assert_float_eq(st->loss, 6.26748 / 9.7, 1e-9);
-    steps_free(st);
+    cr_assert_float_eq(engine_loss(e), 6.26748 / 9.7, 1e-9);
+    engine_free(e);
     scenario_free(sc);
     lesson_free(l);
 }
@@ -103,14 +108,14 @@ Test(lesson, padding_lesson_shows_nan_then_the_safe_policy)
 {
     Lesson *l = shipped("04-attention-padding-mask.json");
     Scenario *sc;
-    Steps *st = at(l, 7, &sc);
-    cr_assert(isnan(tensor_at3(st->attn->weights, 0, 3, 0)));
-    cr_assert_eq(st->attn->blocked_rows, 2 + 1);
-    steps_free(st);
+    Engine *e = at(l, 7, &sc);
+    cr_assert(isnan(tensor_at3(T(e, T_WEIGHTS), 0, 3, 0)));
+    cr_assert_eq(engine_blocked_rows(e), 2 + 1);
+    engine_free(e);
     scenario_free(sc);
-    st = at(l, 8, &sc);
-    cr_assert(tensor_at3(st->attn->weights, 0, 3, 0) == 0.0);
-    steps_free(st);
+    e = at(l, 8, &sc);
+    cr_assert(tensor_at3(T(e, T_WEIGHTS), 0, 3, 0) == 0.0);
+    engine_free(e);
     scenario_free(sc);
     lesson_free(l);
 }

@@ -10,24 +10,26 @@
 #include "batch.h"
 #include "mask.h"
 #include "scenario.h"
+#include "registry.h"
 #include "steps.h"
+#include "support.h"
 
 static Scenario *sc;
-static Steps *pad, *mlm;
+static Engine *pad, *mlm, *causal;
 
 static void setup(void)
 {
-    char err[256];
     sc = scenario_default();
-    pad = steps_build(sc, STEPS_PADDING, 0, err, sizeof err);
-    mlm = steps_build(sc, STEPS_MLM, 0, err, sizeof err);
-    cr_assert(pad && mlm, "%s", err);
+    pad = compute(sc, "padding");
+    mlm = compute(sc, "mlm");
+    causal = compute(sc, "causal");
 }
 
 static void teardown(void)
 {
-    steps_free(pad);
-    steps_free(mlm);
+    engine_free(pad);
+    engine_free(mlm);
+    engine_free(causal);
     scenario_free(sc);
 }
 
@@ -42,34 +44,32 @@ TestSuite(notebook, .init = setup, .fini = teardown);
 
 Test(notebook, batch)
 {
-    expect(pad->batch->ids, "tensor([[1, 2, 3, 0, 0],\n"
+    expect(T(pad, T_BATCH), "tensor([[1, 2, 3, 0, 0],\n"
                             "        [1, 2, 3, 4, 5],\n"
                             "        [1, 2, 3, 4, 0]])");
 }
 
 Test(notebook, batch_shape)
 {
-    cr_assert_eq(pad->batch->B, 3);
-    cr_assert_eq(pad->batch->L, 5);
+    cr_assert_eq(engine_sentences(pad), 3);
+    cr_assert_eq(engine_length(pad), 5);
 }
 
 Test(notebook, batch_nonzero_indicies)
 {
-    Tensor *t = batch_last_indices(pad->batch);
-    expect(t, "tensor([2, 4, 3])");
-    tensor_free(t);
+    expect(T(pad, T_LAST_INDEX), "tensor([2, 4, 3])");
 }
 
 Test(notebook, padding_loss_mask)
 {
-    expect(pad->loss_mask, "tensor([[1., 1., 1., 0., 0.],\n"
+    expect(T(pad, T_LOSS_MASK), "tensor([[1., 1., 1., 0., 0.],\n"
                            "        [1., 1., 1., 1., 1.],\n"
                            "        [1., 1., 1., 1., 0.]])");
 }
 
 Test(notebook, batch_losses)
 {
-    expect(pad->losses, "tensor([[0.5135, 0.5513, 0.9017, 0.4005, 0.0784],\n"
+    expect(T(pad, T_LOSSES), "tensor([[0.5135, 0.5513, 0.9017, 0.4005, 0.0784],\n"
                         "        [0.4215, 0.5581, 0.8376, 0.8771, 0.9324],\n"
                         "        [0.2851, 0.7234, 0.5639, 0.6350, 0.9162]])");
 }
@@ -77,22 +77,22 @@ Test(notebook, batch_losses)
 Test(notebook, batch_loss_is_0_650)
 {
     char buf[16];
-    snprintf(buf, sizeof buf, "%.3f", pad->loss);
+    snprintf(buf, sizeof buf, "%.3f", engine_loss(pad));
     cr_assert_str_eq(buf, "0.650");
     /* by hand: (1.9665 + 3.6267 + 2.2074) / 12 */
-    cr_assert_float_eq(pad->loss, 7.8006 / 12, 1e-12);
+    cr_assert_float_eq(engine_loss(pad), 7.8006 / 12, 1e-12);
 }
 
 Test(notebook, mlm_batch)
 {
-    expect(mlm->batch->ids, "tensor([[  1, 999,   3,   4, 999],\n"
+    expect(T(mlm, T_BATCH), "tensor([[  1, 999,   3,   4, 999],\n"
                             "        [999,   2, 999,   4,   5],\n"
                             "        [  1,   2,   3, 999,   5]])");
 }
 
 Test(notebook, mlm_loss_mask)
 {
-    expect(mlm->loss_mask, "tensor([[0., 1., 0., 0., 1.],\n"
+    expect(T(mlm, T_LOSS_MASK), "tensor([[0., 1., 0., 0., 1.],\n"
                            "        [1., 0., 1., 0., 0.],\n"
                            "        [0., 0., 0., 1., 0.]])");
 }
@@ -100,40 +100,43 @@ Test(notebook, mlm_loss_mask)
 Test(notebook, mlm_batch_loss_is_0_505)
 {
     char buf[16];
-    snprintf(buf, sizeof buf, "%.3f", mlm->loss);
+    snprintf(buf, sizeof buf, "%.3f", engine_loss(mlm));
     cr_assert_str_eq(buf, "0.505");
     /* by hand: (0.5513 + 0.0784 + 0.4215 + 0.8376 + 0.6350) / 5 */
-    cr_assert_float_eq(mlm->loss, 2.5238 / 5, 1e-12);
+    cr_assert_float_eq(engine_loss(mlm), 2.5238 / 5, 1e-12);
 }
 
 Test(notebook, padding_mask)
 {
-    expect(pad->padding_mask, "tensor([[0., 0., 0., -inf, -inf],\n"
+    expect(T(pad, T_PADDING_MASK), "tensor([[0., 0., 0., -inf, -inf],\n"
                               "        [0., 0., 0., 0., 0.],\n"
                               "        [0., 0., 0., 0., -inf]])");
 }
 
 Test(notebook, A0_pad)
 {
-    Tensor a0 = tensor_slice(pad->A_pad, 0);
-    expect(&a0, "tensor([[0., 0., 0., -inf, -inf],\n"
+    char *a0 = registry_format(registry_find("A0_pad"), pad, -1);
+    cr_assert_str_eq(a0, "tensor([[0., 0., 0., -inf, -inf],\n"
                 "        [0., 0., 0., -inf, -inf],\n"
                 "        [0., 0., 0., -inf, -inf],\n"
                 "        [0., 0., 0., -inf, -inf],\n"
                 "        [0., 0., 0., -inf, -inf]])");
+    free(a0);
 }
 
 Test(notebook, A_causal)
 {
-    expect(pad->A_causal, "tensor([[0., -inf, -inf, -inf, -inf],\n"
+    char *text = registry_format(registry_find("A_causal"), causal, -1);
+    cr_assert_str_eq(text, "tensor([[0., -inf, -inf, -inf, -inf],\n"
                           "        [0., 0., -inf, -inf, -inf],\n"
                           "        [0., 0., 0., -inf, -inf],\n"
                           "        [0., 0., 0., 0., -inf],\n"
                           "        [0., 0., 0., 0., 0.]])");
+    free(text);
 }
 
 Test(notebook, causal_mode_illustrates_the_longest_sentence)
 {
-    cr_assert_eq(steps_default_sentence(sc, STEPS_CAUSAL), 1);
-    cr_assert_eq(steps_default_sentence(sc, STEPS_PADDING), 0);
+    cr_assert_eq(mode_default_sentence(mode_find("causal"), sc), 1);
+    cr_assert_eq(mode_default_sentence(mode_find("padding"), sc), 0);
 }

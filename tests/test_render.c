@@ -13,6 +13,7 @@
 #include "export.h"
 #include "scenario.h"
 #include "steps.h"
+#include "support.h"
 
 typedef struct { uint8_t r, g, b; } Px;
 
@@ -40,7 +41,7 @@ static bool same(Px a, Px b)
 
 static int box_of(const Steps *st, int step, const char *name)
 {
-    const Step *sp = &st->steps[step];
+    const Step *sp = steps_at(st, step);
     for (int i = 0; i < layout.npanels; i++)
         if (strcmp(sp->panels[layout.panels[i].panel].name, name) == 0) return i;
     cr_assert_fail("no panel %s in step %s", name, sp->slug);
@@ -49,7 +50,7 @@ static int box_of(const Steps *st, int step, const char *name)
 
 static const Panel *panel_of(const Steps *st, int step, int box)
 {
-    return &st->steps[step].panels[layout.panels[box].panel];
+    return &steps_at(st, step)->panels[layout.panels[box].panel];
 }
 
 static double value(const Panel *p, int r, int c)
@@ -85,18 +86,15 @@ static long non_background(SDL_Surface *s, SDL_Rect rc, Px bg)
 static Scenario *running_example;
 
 /* the running example's steps; done() frees both */
-static Steps *build(StepsMode mode, int sentence)
+static Steps *build(const char *mode, int sentence)
 {
-    char err[256];
     running_example = scenario_default();
-    Steps *st = steps_build(running_example, mode, sentence, err, sizeof err);
-    cr_assert(st, "%s", err);
-    return st;
+    return shown(running_example, mode, sentence);
 }
 
 static void done(Steps *st)
 {
-    steps_free(st);
+    shown_free(st);
     scenario_free(running_example);
 }
 
@@ -117,7 +115,7 @@ TestSuite(render, .init = init);
 
 Test(render, masked_cells_have_the_masked_colour_and_hatching_in_each_theme)
 {
-    Steps *st = build(STEPS_PADDING, 0);
+    Steps *st = build("padding", 0);
     int step = steps_find(st, "masked");
     cr_assert(step >= 0);
     const Px masked[] = { LIGHT_MASKED, DARK_MASKED }, hatch[] = { LIGHT_HATCH, DARK_HATCH };
@@ -159,7 +157,7 @@ Test(render, masked_cells_have_the_masked_colour_and_hatching_in_each_theme)
 Test(render, a_weight_of_one_has_the_top_colour_of_the_map)
 {
     /* causal mode: query 0 may only look at key 0, so row 0 is [1, 0, ...] */
-    Steps *st = build(STEPS_CAUSAL, 1);
+    Steps *st = build("causal", 1);
     int step = steps_find(st, "weights");
     cr_assert(step >= 0);
     const ThemePalette pals[] = { THEME_VIRIDIS, THEME_CIVIDIS };
@@ -189,7 +187,7 @@ Test(render, a_weight_of_one_has_the_top_colour_of_the_map)
 
 Test(render, values_are_printed_in_cells_that_fit_them)
 {
-    Steps *st = build(STEPS_CAUSAL, 1);
+    Steps *st = build("causal", 1);
     int step = steps_find(st, "weights");
     Exporter *ex = exporter(1280, 720);
     DrawOptions o = draw_options_default();
@@ -213,13 +211,13 @@ Test(render, values_are_printed_in_cells_that_fit_them)
 
 Test(render, token_labels_are_drawn_in_their_boxes)
 {
-    Steps *st = build(STEPS_PADDING, 0);
+    Steps *st = build("padding", 0);
     const Px bgs[] = { LIGHT_BG, DARK_BG };
     for (int theme = 0; theme < THEME_COUNT; theme++) {
         Exporter *ex = exporter(1280, 720);
         DrawOptions o = draw_options_default();
         o.theme = (ThemeId)theme;
-        for (int step = 0; step < st->count; step++) {
+        for (int step = 0; step < steps_count(st); step++) {
             cr_assert(export_draw(ex, st, step, &o, &layout));
             SDL_Surface *s = export_surface(ex);
             /* the frame's corner is background: the probe can tell */
@@ -229,8 +227,8 @@ Test(render, token_labels_are_drawn_in_their_boxes)
                 long rl = non_background(s, box->row_labels, bgs[theme]);
                 long cl = non_background(s, box->col_labels, bgs[theme]);
                 cr_assert_gt(rl, 20L * box->rows / (box->rows > 24 ? 8 : 1),
-                             "step %s box %d: row labels empty", st->steps[step].slug, b);
-                cr_assert_gt(cl, 20L, "step %s box %d: column labels empty", st->steps[step].slug, b);
+                             "step %s box %d: row labels empty", steps_at(st, step)->slug, b);
+                cr_assert_gt(cl, 20L, "step %s box %d: column labels empty", steps_at(st, step)->slug, b);
             }
         }
         export_free(ex);
@@ -256,17 +254,17 @@ Test(render, nothing_overlaps_or_leaves_the_frame)
     for (int z = 0; z < 2; z++) {
         Exporter *ex = exporter(sizes[z][0], sizes[z][1]);
         SDL_Rect frame = { 0, 0, sizes[z][0], sizes[z][1] };
-        for (int m = 0; m < STEPS_MODE_COUNT; m++) {
+        for (int m = 0; m < mode_count(); m++) {
             for (int view = 0; view < 2; view++) {
                 Scenario *sc = scenario_default();
                 char err[256];
-                Steps *st = steps_build(sc, (StepsMode)m, view ? -1 : steps_default_sentence(sc, (StepsMode)m), err, sizeof err);
+                Steps *st = shown(sc, mode_at(m)->name, view ? -1 : mode_default_sentence(mode_at(m), sc));
                 cr_assert(st, "%s", err);
-                for (int step = 0; step < st->count; step++) {
+                for (int step = 0; step < steps_count(st); step++) {
                     DrawOptions o = draw_options_default();
                     cr_assert(export_draw(ex, st, step, &o, &layout));
-                    const char *what = st->steps[step].slug;
-                    cr_assert_eq(layout.npanels, st->steps[step].npanels);
+                    const char *what = steps_at(st, step)->slug;
+                    cr_assert_eq(layout.npanels, steps_at(st, step)->npanels);
                     SDL_Rect fixed[] = { layout.title, layout.formula, layout.axes, layout.legend,
                                          layout.caption, layout.note, layout.result };
                     for (int i = 0; i < layout.npanels; i++) {
@@ -275,22 +273,22 @@ Test(render, nothing_overlaps_or_leaves_the_frame)
                         SDL_UnionRect(&a->grid, &a->col_labels, &all);
                         SDL_UnionRect(&all, &a->title, &all);
                         if (a->row_labels.w > 0) SDL_UnionRect(&all, &a->row_labels, &all);
-                        cr_assert(inside(all, frame), "%s/%s box %d leaves the frame", steps_mode_name(st->mode), what, i);
+                        cr_assert(inside(all, frame), "%s/%s box %d leaves the frame", engine_mode(steps_engine(st))->name, what, i);
                         for (size_t k = 0; k < sizeof fixed / sizeof fixed[0]; k++)
                             cr_assert(!overlap(all, fixed[k]), "%s/%s box %d overlaps text block %zu",
-                                      steps_mode_name(st->mode), what, i, k);
+                                      engine_mode(steps_engine(st))->name, what, i, k);
                         for (int j = i + 1; j < layout.npanels; j++) {
                             const DrawPanelBox *b = &layout.panels[j];
                             cr_assert(!overlap(a->grid, b->grid), "%s/%s grids %d and %d overlap",
-                                      steps_mode_name(st->mode), what, i, j);
+                                      engine_mode(steps_engine(st))->name, what, i, j);
                             cr_assert(!overlap(a->grid, b->row_labels) && !overlap(a->grid, b->col_labels),
-                                      "%s/%s labels of %d cover grid %d", steps_mode_name(st->mode), what, j, i);
+                                      "%s/%s labels of %d cover grid %d", engine_mode(steps_engine(st))->name, what, j, i);
                         }
                     }
                     for (size_t k = 0; k < sizeof fixed / sizeof fixed[0]; k++)
-                        if (fixed[k].w > 0) cr_assert(inside(fixed[k], frame), "%s/%s text block %zu", steps_mode_name(st->mode), what, k);
+                        if (fixed[k].w > 0) cr_assert(inside(fixed[k], frame), "%s/%s text block %zu", engine_mode(steps_engine(st))->name, what, k);
                 }
-                steps_free(st);
+                shown_free(st);
                 scenario_free(sc);
             }
         }
@@ -300,7 +298,7 @@ Test(render, nothing_overlaps_or_leaves_the_frame)
 
 Test(render, hit_testing_finds_the_cell_under_a_pixel)
 {
-    Steps *st = build(STEPS_COMBINED, 0);
+    Steps *st = build("combined", 0);
     int step = steps_find(st, "masked");
     Exporter *ex = exporter(1920, 1080);
     cr_assert(export_draw(ex, st, step, NULL, &layout));
@@ -320,7 +318,7 @@ Test(render, hit_testing_finds_the_cell_under_a_pixel)
 Test(render, the_highlighted_token_is_outlined)
 {
     static const Px LIGHT_HIGHLIGHT = { 0xD5, 0x5E, 0x00 };
-    Steps *st = build(STEPS_PADDING, 0);
+    Steps *st = build("padding", 0);
     int step = steps_find(st, "weights");
     Exporter *ex = exporter(1280, 720);
     DrawOptions o = draw_options_default();
@@ -360,7 +358,7 @@ Test(render, large_matrices_become_heatmaps_with_exact_colours)
 {
     Scenario *sc = long_sentence(40);
     char err[256];
-    Steps *st = steps_build(sc, STEPS_CAUSAL, 0, err, sizeof err);
+    Steps *st = shown(sc, "causal", 0);
     cr_assert(st, "%s", err);
     int step = steps_find(st, "weights");
     Exporter *ex = exporter(1920, 1080);
@@ -382,7 +380,7 @@ Test(render, large_matrices_become_heatmaps_with_exact_colours)
     cr_assert_gt(fm, 0.3);
     cr_assert_gt(fh, 0.1);
     export_free(ex);
-    steps_free(st);
+    shown_free(st);
     scenario_free(sc);
 }
 
@@ -390,7 +388,7 @@ Test(render, a_1024_token_heatmap_draws, .timeout = 60)
 {
     Scenario *sc = long_sentence(1024);
     char err[256];
-    Steps *st = steps_build(sc, STEPS_CAUSAL, 0, err, sizeof err);
+    Steps *st = shown(sc, "causal", 0);
     cr_assert(st, "%s", err);
     int step = steps_find(st, "weights");
     Exporter *ex = exporter(1280, 720);
@@ -404,6 +402,6 @@ Test(render, a_1024_token_heatmap_draws, .timeout = 60)
     cr_assert(same(c, VIRIDIS_BOTTOM) || c.r < 0x50, "got #%02X%02X%02X", c.r, c.g, c.b);
     cr_assert(same(pixel(export_surface(ex), g.x, g.y), VIRIDIS_TOP));
     export_free(ex);
-    steps_free(st);
+    shown_free(st);
     scenario_free(sc);
 }

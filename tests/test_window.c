@@ -17,9 +17,12 @@
 #include <SDL_image.h>
 
 #include "steps.h"
+#include "support.h"
+#include "player.h"
 #include "view.h"
 
 static View *v;
+static Player *pl;
 static Scenario *sc;
 static char tmpdir[64];
 
@@ -38,6 +41,7 @@ static void open_with(Scenario *scenario, int w, int h)
     bool no_display = false;
     v = view_open(sc, &cfg, &no_display, err, sizeof err);
     cr_assert_not_null(v, "view_open: %s", err);
+    pl = player_new(v);
     view_render(v);
 }
 
@@ -48,6 +52,8 @@ static void open_default(void)
 
 static void teardown(void)
 {
+    player_free(pl);
+    pl = NULL;
     view_close(v);
     v = NULL;
     scenario_free(sc);
@@ -82,7 +88,7 @@ static bool send(SDL_Event *e)
     bool running = true;
     SDL_Event got;
     while (SDL_PollEvent(&got))
-        if (!from_x_pointer(&got) && !view_handle_event(v, &got)) running = false;
+        if (!from_x_pointer(&got) && !player_handle_event(pl, &got)) running = false;
     view_render(v);
     return running;
 }
@@ -204,7 +210,7 @@ static int distinct_colours(SDL_Surface *s, SDL_Rect rc)
 
 static const Step *step_now(void)
 {
-    return &view_steps(v)->steps[view_state(v)->step];
+    return steps_at(view_steps(v), view_state(v)->step);
 }
 
 /* the layout box of the panel called name in the step on screen */
@@ -233,15 +239,15 @@ TestSuite(window, .init = open_default, .fini = teardown, .timeout = 120);
 
 Test(window, opens_on_the_first_step_of_padding_with_its_controls)
 {
-    cr_assert_eq(view_state(v)->mode, STEPS_PADDING);
+    cr_assert_eq(view_state(v)->mode, mode_find("padding"));
     cr_assert_eq(view_state(v)->step, 0);
     const ViewRegions *g = view_regions(v);
     int w, h;
     SDL_GetRendererOutputSize(view_renderer(v), &w, &h);
     cr_assert_eq(g->frame.w, w, "the step uses the drawable's width");
     cr_assert(g->frame.y > 0 && g->frame.y + g->frame.h < h, "bars above and below the step");
-    for (int m = 0; m < STEPS_MODE_COUNT; m++) cr_assert_gt(g->tabs[m].w, 0);
-    cr_assert_eq(g->nsteps, view_steps(v)->count);
+    for (int m = 0; m < mode_count(); m++) cr_assert_gt(g->tabs[m].w, 0);
+    cr_assert_eq(g->nsteps, steps_count(view_steps(v)));
     cr_assert_eq(g->nsentences, sc->sentences.count + 1, "one chip per sentence and one for all");
     cr_assert_eq(g->sentence_of[g->nsentences - 1], -1);
     SDL_Surface *s = shot();
@@ -266,7 +272,7 @@ Test(window, a_mode_key_recolours_the_mask_and_keeps_the_step)
     double lum_before = luminance(before, cell);
 
     key(SDLK_2);
-    cr_assert_eq(view_state(v)->mode, STEPS_CAUSAL);
+    cr_assert_eq(view_state(v)->mode, mode_find("causal"));
     cr_assert_str_eq(step_now()->slug, "mask", "the step is kept across modes");
     b = box_named("A_causal");
     p = panel_of(b);
@@ -283,19 +289,19 @@ Test(window, a_mode_key_recolours_the_mask_and_keeps_the_step)
     /* the tab strip shows the new mode */
     key(SDLK_3);
     SDL_Surface *s3 = shot();
-    cr_assert_gt(differing(tabs, s3, view_regions(v)->tabs[STEPS_COMBINED]), 100);
+    cr_assert_gt(differing(tabs, s3, view_regions(v)->tabs[mode_index(mode_find("combined"))]), 100);
     cr_assert_str_eq(step_now()->slug, "mask");
     key(SDLK_4);
-    cr_assert_eq(view_state(v)->mode, STEPS_MLM);
+    cr_assert_eq(view_state(v)->mode, mode_find("mlm"));
     key(SDLK_1);
-    cr_assert_eq(view_state(v)->mode, STEPS_PADDING);
+    cr_assert_eq(view_state(v)->mode, mode_find("padding"));
     SDL_FreeSurface(tabs);
     SDL_FreeSurface(s3);
 }
 
 Test(window, step_keys_move_and_the_indicator_follows)
 {
-    int n = view_steps(v)->count;
+    int n = steps_count(view_steps(v));
     SDL_Surface *s0 = shot();
     key(SDLK_RIGHT);
     cr_assert_eq(view_state(v)->step, 1);
@@ -330,9 +336,9 @@ Test(window, step_keys_move_and_the_indicator_follows)
 Test(window, clicks_on_tabs_arrows_steps_and_sentences)
 {
     const ViewRegions *g = view_regions(v);
-    SDL_Point p = centre(g->tabs[STEPS_COMBINED]);
+    SDL_Point p = centre(g->tabs[mode_index(mode_find("combined"))]);
     click_at(p.x, p.y);
-    cr_assert_eq(view_state(v)->mode, STEPS_COMBINED);
+    cr_assert_eq(view_state(v)->mode, mode_find("combined"));
     p = centre(g->next);
     click_at(p.x, p.y);
     cr_assert_eq(view_state(v)->step, 1);
@@ -347,7 +353,7 @@ Test(window, clicks_on_tabs_arrows_steps_and_sentences)
         int want = g->sentence_of[i];
         click_at(p.x, p.y);
         cr_assert_eq(view_state(v)->sentence, want);
-        cr_assert_eq(view_steps(v)->sentence, want);
+        cr_assert_eq(steps_sentence(view_steps(v)), want);
         cr_assert_eq(view_state(v)->step, 5, "the step is kept");
     }
 }
@@ -365,7 +371,7 @@ Test(window, tab_cycles_sentences_and_a_toggles_the_batch)
     int before = view_state(v)->sentence;
     key(SDLK_a);
     cr_assert_eq(view_state(v)->sentence, -1);
-    cr_assert_eq(view_steps(v)->sentence, -1);
+    cr_assert_eq(steps_sentence(view_steps(v)), -1);
     key(SDLK_RIGHT);
     key(SDLK_RIGHT);
     cr_assert_gt(step_now()->grid_rows, 1, "the batch view shows every sentence");
@@ -431,15 +437,14 @@ Test(window, clicking_a_token_in_mlm_mode_toggles_mask_and_the_loss_follows)
     key(SDLK_4);
     key(SDLK_END);
     cr_assert_str_eq(step_now()->slug, "loss");
-    const Steps *st = view_steps(v);
     int s = view_state(v)->sentence;
     /* a real token that is not masked yet */
     int pos = -1;
-    for (int p = 0; p < st->batch->L && pos < 0; p++)
-        if (batch_is_real(st->batch, s, p) && (int)st->batch->ids->data[(size_t)s * st->batch->L + p] != st->batch->mask_id)
+    for (int p = 0; p < engine_batch(view_engine(v))->L && pos < 0; p++)
+        if (batch_is_real(engine_batch(view_engine(v)), s, p) && (int)engine_batch(view_engine(v))->ids->data[(size_t)s * engine_batch(view_engine(v))->L + p] != engine_batch(view_engine(v))->mask_id)
             pos = p;
     cr_assert_geq(pos, 0);
-    double loss_before = st->loss;
+    double loss_before = engine_loss(view_engine(v));
     SDL_Surface *before = shot();
     SDL_Rect result = view_layout(v)->result;
     cr_assert_gt(result.w, 0, "the loss step has a result line");
@@ -449,10 +454,9 @@ Test(window, clicking_a_token_in_mlm_mode_toggles_mask_and_the_loss_follows)
     cr_assert_geq(b, 0);
     SDL_Point c = centre(draw_cell_rect(view_layout(v), b, 0, pos));
     click_at(c.x, c.y);
-    st = view_steps(v);
-    cr_assert_eq((int)st->batch->ids->data[(size_t)s * st->batch->L + pos], st->batch->mask_id, "now [MASK]");
-    cr_assert_eq(tensor_at2(st->loss_mask, s, pos), 1.0, "and in the loss mask");
-    cr_assert(fabs(st->loss - loss_before) > 1e-9, "the loss changed: %f", st->loss);
+    cr_assert_eq((int)engine_batch(view_engine(v))->ids->data[(size_t)s * engine_batch(view_engine(v))->L + pos], engine_batch(view_engine(v))->mask_id, "now [MASK]");
+    cr_assert_eq(tensor_at2(engine_tensor(view_engine(v), T_LOSS_MASK), s, pos), 1.0, "and in the loss mask");
+    cr_assert(fabs(engine_loss(view_engine(v)) - loss_before) > 1e-9, "the loss changed: %f", engine_loss(view_engine(v)));
     cr_assert_str_eq(step_now()->slug, "loss", "still on the loss step");
     cr_assert(strstr(view_notice(v), "Masked"), "%s", view_notice(v));
     SDL_Surface *after = shot();
@@ -461,7 +465,7 @@ Test(window, clicking_a_token_in_mlm_mode_toggles_mask_and_the_loss_follows)
     cr_assert_gt(differing(before, after, line), 20, "the result line was redrawn with the new loss");
     /* clicking again puts the word back and the loss with it */
     click_at(c.x, c.y);
-    cr_assert_eq(view_steps(v)->loss, loss_before);
+    cr_assert_eq(engine_loss(view_engine(v)), loss_before);
     cr_assert(strstr(view_notice(v), "Unmasked"));
     SDL_FreeSurface(before);
     SDL_FreeSurface(after);
@@ -470,20 +474,17 @@ Test(window, clicking_a_token_in_mlm_mode_toggles_mask_and_the_loss_follows)
 Test(window, a_sentence_without_mask_shows_a_warning_and_r_restores)
 {
     key(SDLK_4);
-    const Steps *st = view_steps(v);
     int s = view_state(v)->sentence;
     cr_assert_eq(view_regions(v)->warning.h, 0, "the running example masks every sentence");
     /* unmask every [MASK] of the sentence by clicking its token cells */
     int b = box_named("mlm_batch");
-    int L = st->batch->L;
+    int L = engine_batch(view_engine(v))->L;
     for (int p = 0; p < L; p++) {
-        st = view_steps(v); /* each click rebuilds the steps */
-        if ((int)st->batch->ids->data[(size_t)s * st->batch->L + p] != st->batch->mask_id) continue;
+        if ((int)engine_batch(view_engine(v))->ids->data[(size_t)s * engine_batch(view_engine(v))->L + p] != engine_batch(view_engine(v))->mask_id) continue;
         SDL_Point c = centre(draw_cell_rect(view_layout(v), b, 0, p));
         click_at(c.x, c.y);
     }
-    st = view_steps(v);
-    for (int p = 0; p < st->batch->L; p++) cr_assert_eq(tensor_at2(st->loss_mask, s, p), 0.0);
+    for (int p = 0; p < engine_batch(view_engine(v))->L; p++) cr_assert_eq(tensor_at2(engine_tensor(view_engine(v), T_LOSS_MASK), s, p), 0.0);
     cr_assert_gt(view_regions(v)->warning.h, 0, "the warning is shown");
     SDL_Surface *sh = shot();
     cr_assert_gt(distinct_colours(sh, view_regions(v)->warning), 2);
@@ -505,24 +506,22 @@ Test(window_left, left_padding_clicks_mask_the_word_under_the_mouse, .fini = tea
     cr_assert_not_null(left, "%s", err);
     open_with(left, 1280, 800);
     key(SDLK_4);
-    const Steps *st = view_steps(v);
     int s = view_state(v)->sentence;
-    cr_assert_gt(st->batch->first[s], 0, "sentence %d is padded on the left", s);
+    cr_assert_gt(engine_batch(view_engine(v))->first[s], 0, "sentence %d is padded on the left", s);
     /* its first word that is not [MASK] yet */
-    int pos = st->batch->first[s];
-    while (pos < st->batch->L && (int)st->batch->ids->data[(size_t)s * st->batch->L + pos] == st->batch->mask_id) pos++;
-    cr_assert_lt(pos, st->batch->L);
+    int pos = engine_batch(view_engine(v))->first[s];
+    while (pos < engine_batch(view_engine(v))->L && (int)engine_batch(view_engine(v))->ids->data[(size_t)s * engine_batch(view_engine(v))->L + pos] == engine_batch(view_engine(v))->mask_id) pos++;
+    cr_assert_lt(pos, engine_batch(view_engine(v))->L);
     int b = box_named("mlm_batch");
     SDL_Point c = centre(draw_cell_rect(view_layout(v), b, 0, pos));
     click_at(c.x, c.y);
-    st = view_steps(v);
-    cr_assert_eq((int)st->batch->ids->data[(size_t)s * st->batch->L + pos], st->batch->mask_id,
-                 "the word at batch position %d (sentence position %d) is masked", pos, pos - st->batch->first[s]);
+    cr_assert_eq((int)engine_batch(view_engine(v))->ids->data[(size_t)s * engine_batch(view_engine(v))->L + pos], engine_batch(view_engine(v))->mask_id,
+                 "the word at batch position %d (sentence position %d) is masked", pos, pos - engine_batch(view_engine(v))->first[s]);
     /* a [PAD] cell cannot be masked */
     c = centre(draw_cell_rect(view_layout(v), b, 0, 0));
     click_at(c.x, c.y);
     cr_assert(strstr(view_notice(v), "[PAD]"), "%s", view_notice(v));
-    cr_assert_eq((int)view_steps(v)->batch->ids->data[(size_t)s * st->batch->L], st->batch->pad_id);
+    cr_assert_eq((int)engine_batch(view_engine(v))->ids->data[(size_t)s * engine_batch(view_engine(v))->L], engine_batch(view_engine(v))->pad_id);
 }
 
 /* ---- options, overlays, export ----------------------------------------------------- */
@@ -715,10 +714,10 @@ Test(window, monkey_twenty_thousand_random_events, .timeout = 600)
             e.wheel.windowID = win;
             e.wheel.y = rand() % 7 - 3;
         }
-        view_handle_event(v, &e); /* a quit request is ignored: the monkey goes on */
+        player_handle_event(pl, &e); /* a quit request is ignored: the monkey goes on */
         if (i % 8 == 0) {
             SDL_Event q;
-            while (SDL_PollEvent(&q)) view_handle_event(v, &q);
+            while (SDL_PollEvent(&q)) player_handle_event(pl, &q);
             draws += view_render(v);
         }
     }
@@ -726,7 +725,7 @@ Test(window, monkey_twenty_thousand_random_events, .timeout = 600)
     /* still drawing, and drawing something */
     const Steps *st = view_steps(v);
     cr_assert_not_null(st);
-    cr_assert(view_state(v)->step >= 0 && view_state(v)->step < st->count);
+    cr_assert(view_state(v)->step >= 0 && view_state(v)->step < steps_count(st));
     SDL_Surface *s = shot();
     cr_assert_gt(distinct_colours(s, view_regions(v)->frame), 3);
     SDL_FreeSurface(s);
@@ -776,17 +775,17 @@ static void open_lesson(const char *name)
 {
     char path[600], err[512];
     snprintf(path, sizeof path, "%s/lessons/%s", getenv("MASKSCOPE_SOURCE_ROOT"), name);
-    cr_assert(view_open_lesson(v, path, err, sizeof err), "%s", err);
+    cr_assert(player_open(pl, path, NULL, err, sizeof err), "%s", err);
     view_render(v);
 }
 
 Test(window, a_lesson_sets_the_state_and_reveals_answers_before_moving_on)
 {
     open_lesson("02-masked-language-modelling.json");
-    const Lesson *l = view_lesson(v);
+    const Lesson *l = player_lesson(pl);
     cr_assert_not_null(l);
-    cr_assert_eq(view_lesson_step(v), 0);
-    cr_assert_eq(view_state(v)->mode, STEPS_MLM);
+    cr_assert_eq(player_step(pl), 0);
+    cr_assert_eq(view_state(v)->mode, mode_find("mlm"));
     cr_assert_str_eq(step_now()->slug, "tokens");
     cr_assert_eq(view_state(v)->sentence, -1);
     SDL_Rect cap = view_layout(v)->caption;
@@ -795,47 +794,47 @@ Test(window, a_lesson_sets_the_state_and_reveals_answers_before_moving_on)
     /* step 1 asks a question: → reveals the answer and stays */
     cr_assert_not_null(l->steps[0].question);
     key(SDLK_RIGHT);
-    cr_assert(view_lesson_answer_shown(v));
-    cr_assert_eq(view_lesson_step(v), 0);
+    cr_assert(player_answer_shown(pl));
+    cr_assert_eq(player_step(pl), 0);
     SDL_Surface *after = shot();
     cr_assert_gt(differing(before, after, view_layout(v)->caption), 100, "the answer appears in the caption");
     SDL_FreeSurface(before);
     SDL_FreeSurface(after);
     /* the next → moves on to step 2: the mask of sentence 0 */
     key(SDLK_RIGHT);
-    cr_assert_eq(view_lesson_step(v), 1);
-    cr_assert_not(view_lesson_answer_shown(v));
+    cr_assert_eq(player_step(pl), 1);
+    cr_assert_not(player_answer_shown(pl));
     cr_assert_str_eq(step_now()->slug, "mask");
     cr_assert_eq(view_state(v)->sentence, 0);
     key(SDLK_LEFT);
-    cr_assert_eq(view_lesson_step(v), 0);
+    cr_assert_eq(player_step(pl), 0);
 }
 
 Test(window, lesson_edits_change_the_loss_on_screen)
 {
     open_lesson("02-masked-language-modelling.json");
     key(SDLK_END);
-    cr_assert_eq(view_lesson_step(v), 6);
+    cr_assert_eq(player_step(pl), 6);
     /* step 7 unmasks sentence 2's only [MASK]: (2.5238 - 0.6350) / 4 by hand */
-    cr_assert_float_eq(view_steps(v)->loss, 1.8888 / 4, 1e-12);
+    cr_assert_float_eq(engine_loss(view_engine(v)), 1.8888 / 4, 1e-12);
     cr_assert(strstr(step_now()->note, "sentence 2 has no [MASK]"));
     key(SDLK_LEFT);
     /* step 6 masks "The" of sentence 2 as well: (2.5238 + 0.2851) / 6 */
-    cr_assert_float_eq(view_steps(v)->loss, 2.8089 / 6, 1e-12);
+    cr_assert_float_eq(engine_loss(view_engine(v)), 2.8089 / 6, 1e-12);
     key(SDLK_HOME);
-    cr_assert_float_eq(view_steps(v)->loss, 2.5238 / 5, 1e-12);
+    cr_assert_float_eq(engine_loss(view_engine(v)), 2.5238 / 5, 1e-12);
 }
 
 Test(window, l_opens_the_picker_and_a_number_opens_a_lesson)
 {
     key(SDLK_l);
     SDL_Surface *s = shot();
-    cr_assert_null(view_lesson(v));
+    cr_assert_null(player_lesson(pl));
     key(SDLK_5);
-    const Lesson *l = view_lesson(v);
+    const Lesson *l = player_lesson(pl);
     cr_assert_not_null(l, "lesson 5 opened from the picker");
     cr_assert_str_eq(l->title, "Causal masking");
-    cr_assert_eq(view_state(v)->mode, STEPS_CAUSAL);
+    cr_assert_eq(view_state(v)->mode, mode_find("causal"));
     cr_assert_eq(view_state(v)->sentence, 1);
     SDL_Surface *t = shot();
     int w, h;
@@ -846,7 +845,7 @@ Test(window, l_opens_the_picker_and_a_number_opens_a_lesson)
     /* Esc closes an open picker without quitting */
     key(SDLK_l);
     cr_assert(key(SDLK_ESCAPE));
-    cr_assert_str_eq(view_lesson(v)->title, "Causal masking");
+    cr_assert_str_eq(player_lesson(pl)->title, "Causal masking");
 }
 
 Test(window, every_shipped_lesson_plays_through_every_step)
@@ -856,21 +855,21 @@ Test(window, every_shipped_lesson_plays_through_every_step)
                            "05-causal-masking.json", "06-combined-padding-and-causal.json"};
     for (size_t k = 0; k < sizeof names / sizeof *names; k++) {
         open_lesson(names[k]);
-        const Lesson *l = view_lesson(v);
+        const Lesson *l = player_lesson(pl);
         for (int i = 0; i < l->nsteps; i++) {
             const LessonStep *ls = &l->steps[i];
-            cr_assert_eq(view_lesson_step(v), i, "%s", names[k]);
+            cr_assert_eq(player_step(pl), i, "%s", names[k]);
             /* the window shows what the lesson step names, computed by the core */
             cr_assert_eq(view_state(v)->mode, ls->mode, "%s step %d", names[k], i + 1);
             cr_assert_eq(view_state(v)->step, ls->step, "%s step %d", names[k], i + 1);
-            cr_assert_eq(view_steps(v)->sentence, ls->sentence, "%s step %d", names[k], i + 1);
+            cr_assert_eq(steps_sentence(view_steps(v)), ls->sentence, "%s step %d", names[k], i + 1);
             cr_assert_gt(view_layout(v)->caption.h, 0);
             if (ls->question) {
                 key(SDLK_SPACE);
-                cr_assert(view_lesson_answer_shown(v));
+                cr_assert(player_answer_shown(pl));
             }
             key(SDLK_SPACE);
         }
-        cr_assert_eq(view_lesson_step(v), l->nsteps - 1, "stays on the last step");
+        cr_assert_eq(player_step(pl), l->nsteps - 1, "stays on the last step");
     }
 }

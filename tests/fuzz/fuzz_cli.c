@@ -11,7 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cli.h"
+#include "cmd.h"
 
 enum { MAX_ARGS = 16, MAX_ARG_BYTES = 64 };
 
@@ -88,9 +88,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             argv[k] = (char *)pin(argv[k]);
     }
     argv[argc] = NULL;
-    int st = data[0] % 3 == 0 ? cli_print(argc, argv) : data[0] % 3 == 1 ? cli_dump(argc, argv)
-                                                                        : cli_check(argc, argv);
-    if (st != CLI_OK && st != CLI_IO && st != CLI_USAGE)
+    int st = data[0] % 3 == 0 ? cmd_print(argc, argv) : data[0] % 3 == 1 ? cmd_dump(argc, argv)
+                                                                        : cmd_check(argc, argv);
+    if (st != CMD_OK && st != CMD_IO && st != CMD_USAGE)
         abort();
     fflush(stdout);
     fflush(stderr);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "scenario.h"
+#include "mode.h"
 #include "steps.h"
 
 /* keep each run fast: the engine is exercised on small batches only */
@@ -29,11 +30,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int L = scenario_longest(&sc->sentences), mL = scenario_longest(&sc->mlm_source);
     if ((long)sc->sentences.count * L * L <= ENGINE_MAX_CELLS &&
         (long)sc->mlm_source.count * mL * mL <= ENGINE_MAX_CELLS) {
-        for (int m = 0; m < STEPS_MODE_COUNT; m++) {
-            Steps *st = steps_build(copy, (StepsMode)m, -1, err, sizeof err);
+        for (int m = 0; m < mode_count(); m++) {
+            Engine *e = engine_new(copy, mode_at(m), err, sizeof err);
+            Steps *st = e ? steps_build(e, -1, err, sizeof err) : NULL;
             if (!st)
-                abort(); /* the batch view always builds */
+                abort(); /* the batch view of every mode always builds */
             steps_free(st);
+            engine_free(e);
         }
     }
     scenario_free(copy);

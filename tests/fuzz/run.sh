@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
-# Builds one libFuzzer target with clang (address + undefined sanitizers,
-# coverage for core/ and app/cli.c) and runs it for a bounded time.
+# Builds one libFuzzer target in a meson build configured for fuzzing
+# (clang, -Dfuzz=true, address + undefined sanitizers; see
+# tests/fuzz/meson.build) and runs it for a bounded time.
 #   tests/fuzz/run.sh TARGET SECONDS      TARGET: scenario, lesson or cli
 # Fails (non-zero) on any finding: crash, leak, undefined behaviour,
 # timeout or out-of-memory; the reproducer is left in $FUZZ_DIR. Prints
 # the exec count reached. New corpus entries go to $FUZZ_DIR/corpus-TARGET,
 # never into the seed corpus under tests/fuzz/corpus/.
-# Environment: FUZZ_DIR (default build-fuzz), FUZZ_JOBS (parallel workers, default 1),
-#              CC (default clang).
+# Environment: FUZZ_DIR (the build directory, default build-fuzz),
+#              FUZZ_JOBS (parallel workers, default 1), CC (default clang).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 target=${1:?usage: tests/fuzz/run.sh scenario|lesson|cli SECONDS}
@@ -18,27 +19,14 @@ case $target in
     cli) dict=cli.dict; max_len=512; extra=(-close_fd_mask=3) ;;
     *) echo "run.sh: unknown target '$target'; use scenario, lesson or cli" >&2; exit 2 ;;
 esac
-cc=${CC:-clang}
 out=${FUZZ_DIR:-$root/build-fuzz}
-mkdir -p "$out/obj" "$out/corpus-$target"
-flags=(-std=c11 -g -O1 -D_POSIX_C_SOURCE=200809L -fsanitize=fuzzer-no-link,address,undefined
-       -fno-sanitize-recover=all -fno-omit-frame-pointer -I"$root/core" -I"$root/app" -I/usr/include/cjson)
-
-# the library once, recompiled only where a source or any header changed
-newest_header=$(ls -t "$root"/core/*.h "$root"/app/*.h | head -1)
-objs=()
-# app/: the command line and what it needs without SDL
-app_srcs=("$root/app/cli.c")
-[[ -f $root/app/atomic.c ]] && app_srcs+=("$root/app/atomic.c")
-for src in "$root"/core/*.c "${app_srcs[@]}"; do
-    obj="$out/obj/$(basename "$src" .c).o"
-    if [[ ! -f $obj || $src -nt $obj || $newest_header -nt $obj ]]; then
-        "$cc" "${flags[@]}" -c "$src" -o "$obj"
-    fi
-    objs+=("$obj")
-done
-bin="$out/fuzz_$target"
-"$cc" "${flags[@]}" -fsanitize=fuzzer "$root/tests/fuzz/fuzz_$target.c" "${objs[@]}" -lcjson -lm -o "$bin"
+if [[ ! -f $out/build.ninja ]]; then
+    CC=${CC:-clang} meson setup "$out" "$root" -Dfuzz=true -Db_sanitize=address,undefined -Db_lundef=false \
+        -Dtests=false --buildtype=debugoptimized >/dev/null
+fi
+ninja -C "$out" "tests/fuzz/fuzz_$target" >/dev/null
+mkdir -p "$out/corpus-$target"
+bin="$out/tests/fuzz/fuzz_$target"
 
 jobs=${FUZZ_JOBS:-1}
 if ((jobs > 1)); then

@@ -2,13 +2,15 @@
 /* The interactive window: one scenario, shown one step at a time, with
  * mode tabs, a step indicator, a sentence strip, hover tooltips that
  * write out a cell's arithmetic, [MASK] toggling in MLM mode, PNG export
- * and a help overlay. Everything it shows comes from the step engine
- * (steps.h) and is drawn by draw.h; the view only decides what to show.
+ * and a help overlay. Everything it shows comes from the core's engine
+ * and storyboard (engine.h, steps.h) and is drawn by draw.h; the view
+ * only decides what to show. Modes come from the mode table (mode.h):
+ * one tab per row, its number key, its name in file names.
  *
  * The view is driven one event at a time (view_handle_event) and redraws
  * only when something changed (view_render), so tests and benchmarks can
- * drive it in-process, and a lesson player can drive it through
- * view_set_state.
+ * drive it in-process, and the lesson player (player.h) can drive it
+ * through view_set_scenario, view_set_state and view_set_caption.
  * Ownership: view_open copies the scenario it is given; view_close frees
  * everything the view made, including its window. */
 #include <stdbool.h>
@@ -17,7 +19,8 @@
 #include <SDL.h>
 
 #include "draw.h"
-#include "lesson.h"
+#include "engine.h"
+#include "mode.h"
 #include "scenario.h"
 #include "steps.h"
 
@@ -32,7 +35,7 @@
 
 /* What is on screen. A lesson sets one of these per lesson step. */
 typedef struct ViewState {
-    StepsMode mode;
+    const Mode *mode;     /* a row of the mode table */
     int step;             /* index into the mode's steps, 0-based */
     int sentence;         /* batch row, or -1 for the whole batch */
     bool sentence_chosen; /* false: each mode opens on its own default sentence */
@@ -50,11 +53,13 @@ typedef struct ViewConfig {
 /* Where the view's own controls went in the last frame, in drawable
  * pixels (what mouse events are mapped to). Empty rects are not shown. */
 typedef struct ViewRegions {
-    SDL_Rect tabs[STEPS_MODE_COUNT];   /* the mode tabs */
+    int ntabs;
+    SDL_Rect tabs[MODE_MAX];           /* the mode tabs, one per row of the table */
     SDL_Rect prev, next;               /* the step arrows */
     SDL_Rect indicator;                /* "step 3 / 8 — Softmax weights" */
     int nsteps;
     SDL_Rect steps[16];                /* the pipeline chips, one per step */
+    SDL_Rect caption;                  /* a lesson's caption panel, when one is set */
     int nsentences;                    /* chips shown; sentence_of[i] is the batch row, -1: all */
     SDL_Rect sentences[MS_MAX_SENTENCES + 1];
     int sentence_of[MS_MAX_SENTENCES + 1];
@@ -86,11 +91,33 @@ void view_invalidate(View *v);
 
 /* What is shown now. */
 const ViewState *view_state(const View *v);
-/* Shows s (the lesson hook): rebuilds the steps if the mode or sentence
- * changed. False and err if s is out of range; the view is unchanged. */
+/* Shows s: rebuilds the engine if the mode changed, the storyboard if
+ * the sentence did. False and err if s is out of range; the view is
+ * unchanged. */
 bool view_set_state(View *v, const ViewState *s, char *err, size_t errlen);
-/* The steps shown now (rebuilt when the mode, sentence or an MLM edit changes). */
+/* Replaces the scenario (a copy is kept; R returns to it) and shows it in
+ * state s (NULL: the current state). False and err if s is out of range
+ * for it; the view is unchanged. */
+bool view_set_scenario(View *v, const Scenario *sc, const ViewState *s, char *err, size_t errlen);
+/* Draws a caption panel under the step (a lesson's) with its highlight
+ * (-1: none) while the mouse points at no token; NULL removes it. The
+ * strings must live until the next call. */
+void view_set_caption(View *v, const DrawCaption *cap, int highlight_row, int highlight_col);
+/* Something to draw over the frame before it is presented (the lesson
+ * picker): draw(ctx, painter, w, h), or NULL. */
+typedef void (*ViewOverlay)(void *ctx, Painter *p, const Theme *th, int w, int h);
+void view_set_overlay(View *v, ViewOverlay draw, void *ctx);
+/* Shows a notice on the bottom bar for VIEW_NOTICE_MS. */
+void view_notice_show(View *v, const char *msg);
+
+/* Mouse coordinates (window points) to drawable pixels, where the regions are. */
+void view_to_pixels(View *v, int x, int y, int *px, int *py);
+
+/* The engine and storyboard shown now. */
+const Engine *view_engine(const View *v);
 const Steps *view_steps(const View *v);
+/* The scenario shown now (with the [MASK] clicks). */
+const Scenario *view_scenario(const View *v);
 /* The renderer's layout of the step in the last frame. */
 const DrawLayout *view_layout(const View *v);
 /* Where the view's controls went in the last frame. */
@@ -99,22 +126,12 @@ const ViewRegions *view_regions(const View *v);
 const char *view_notice(const View *v);
 /* The tooltip on screen, or "" when none. */
 const char *view_tooltip(const View *v);
-/* The window and its renderer (tests read pixels back). */
+/* The window and its renderer (tests read pixels back), and the painter. */
 SDL_Window *view_window(View *v);
 SDL_Renderer *view_renderer(View *v);
 
-/* Plays the lesson at path from its first step: each step sets the
- * scenario, mode, step, sentence and highlight, and the caption panel
- * shows its text; → reveals an answer, then moves on. False and one
- * line in err (file:line:column) if the lesson is invalid. */
-bool view_open_lesson(View *v, const char *path, char *err, size_t errlen);
-/* The lesson playing (NULL if none) and the index of its step. */
-const Lesson *view_lesson(const View *v);
-int view_lesson_step(const View *v);
-/* Whether the answer of the current lesson step is shown. */
-bool view_lesson_answer_shown(const View *v);
-
-/* `maskscope [--scenario FILE] [--mode MODE] [--sentence N|all] [--theme T]`:
- * opens the window, or without a display writes the first frame as a
- * PNG in the current directory and says where. Returns the exit status. */
-int view_main(int argc, char **argv);
+/* The keys, for the help overlay and the man page: count, and entry i
+ * (key NULL starts a group titled what). The mode keys are listed from
+ * the mode table. */
+int view_help_count(void);
+void view_help_entry(int i, const char **key, const char **what);

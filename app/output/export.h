@@ -9,6 +9,8 @@
 #include <stddef.h>
 
 #include "draw.h"
+#include "mode.h"
+#include "scenario.h"
 #include "steps.h"
 
 /* Frame sizes export accepts: from a small thumbnail to 8K UHD. */
@@ -26,12 +28,6 @@
 #endif
 
 typedef struct Exporter Exporter;
-
-/* `maskscope export ...`: argv[0] is the subcommand ("export"), options
- * follow (a leading program name before "export" is skipped too).
- * Returns the exit status: 0 done, 1 I/O failure, 2 bad usage or input;
- * failures print one line "maskscope export: ..." on stderr. */
-int export_main(int argc, char **argv);
 
 /* A software renderer drawing w×h frames. NULL and err if the size is
  * out of range or the fonts are missing. */
@@ -56,3 +52,27 @@ bool export_png(const Steps *st, int step, const DrawOptions *o, int w, int h,
 
 /* Saves any surface to path atomically (temporary file, then rename). */
 bool export_save_surface(SDL_Surface *s, const char *path, char *err, size_t errlen);
+
+/* export_all's sentence: each mode's own default. */
+#define EXPORT_DEFAULT_SENTENCE (-2)
+
+/* Called after each frame export_all queues: done of total, its path. */
+typedef void (*ExportProgress)(int done, int total, const char *path, void *ctx);
+
+/* DIR/NN-mode-NN-step.png for step (0-based) of mode m; false if the path does not fit in n. */
+bool export_frame_name(const Mode *m, int step, const char *slug, const char *dir, char *path, size_t n);
+/* True when sentence (-1: all, EXPORT_DEFAULT_SENTENCE: each mode's) exists in every mode's batch; else err. */
+bool export_check_sentence(const Scenario *sc, int sentence, char *err, size_t errlen);
+
+/* Every step of every mode of the table as w×h PNGs in dir (created if
+ * missing), encoded on one worker per core. sentence is a batch row, -1
+ * for the whole batch, or EXPORT_DEFAULT_SENTENCE. False and err on
+ * failure; *io_error tells a write failure from bad input. */
+bool export_all(const Scenario *sc, int sentence, const char *dir, int w, int h, const DrawOptions *o,
+                ExportProgress progress, void *ctx, bool *io_error, char *err, size_t errlen);
+
+/* DIR/maskscope-<mode>[-s<N>|-all]-NN-<step>[-K].png: the first name no
+ * file has yet (what the window's S and the no-display frame write);
+ * *base (may be NULL) points at the name inside path. */
+void export_free_name(const Steps *st, int step, bool with_sentence, const char *dir, char *path, size_t n,
+                      const char **base);

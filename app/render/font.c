@@ -87,7 +87,9 @@ bool font_find_data_dir(char *dir, size_t n, char *err, size_t errlen)
     }
     char *base = SDL_GetBasePath(); /* ends with a separator */
     if (base) {
-        static const char *const rel[] = { "../assets", "../../assets", "../share/maskscope" };
+        /* a build directory links assets/ next to the binary; an installed
+         * one has ../share/maskscope; a source checkout ../../assets */
+        static const char *const rel[] = { "assets", "../assets", "../../assets", "../share/maskscope" };
         for (size_t i = 0; i < sizeof rel / sizeof rel[0]; i++) {
             char cand[4096];
             if (snprintf(cand, sizeof cand, "%s%s", base, rel[i]) >= (int)sizeof cand)
@@ -104,12 +106,6 @@ bool font_find_data_dir(char *dir, size_t n, char *err, size_t errlen)
         snprintf(dir, n, "%s", MASKSCOPE_DATADIR);
         return true;
     }
-#ifdef MASKSCOPE_SOURCE_ASSETS
-    if (readable(MASKSCOPE_SOURCE_ASSETS)) {
-        snprintf(dir, n, "%s", MASKSCOPE_SOURCE_ASSETS);
-        return true;
-    }
-#endif
     snprintf(err, errlen, "cannot find fonts/%s (set MASKSCOPE_DATA_DIR to the assets directory)",
              face_files[0]);
     return false;

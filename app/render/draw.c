@@ -29,8 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "font.h"
-#include "lesson.h"
+#include "paint.h"
 #include "xmalloc.h"
 
 #define LUT_N 256
@@ -76,7 +75,7 @@ typedef struct LegendItem {
 
 struct Draw {
     SDL_Renderer *r;
-    Fonts *f;
+    Painter *p;          /* text and fills (not owned) */
     Geo geo[DRAW_MAX_PANELS];
     int ngeo;
     int strip_w[MS_MAX_SENTENCES], strip_h[MS_MAX_SENTENCES];
@@ -107,17 +106,12 @@ DrawOptions draw_options_default(void)
     };
 }
 
-Draw *draw_new(SDL_Renderer *r, char *err, size_t errlen)
+Draw *draw_new(Painter *p)
 {
-    Draw *d = NULL;
-    Fonts *f = font_open(r, err, errlen);
-    if (!f) goto fail;
-    d = xcalloc(1, sizeof *d);
-    d->r = r;
-    d->f = f;
+    Draw *d = xcalloc(1, sizeof *d);
+    d->p = p;
+    d->r = paint_renderer(p);
     return d;
-fail:
-    return NULL;
 }
 
 void draw_free(Draw *d)
@@ -126,27 +120,24 @@ void draw_free(Draw *d)
     if (d->heat) SDL_DestroyTexture(d->heat);
     free(d->pixels);
     free(d->xcell);
-    font_close(d->f);
     free(d);
+}
+
+Painter *draw_painter(Draw *d)
+{
+    return d->p;
 }
 
 /* ---- small helpers ---------------------------------------------------- */
 
 static void fill(Draw *d, int x, int y, int w, int h, Rgba c)
 {
-    if (w <= 0 || h <= 0) return;
-    SDL_SetRenderDrawColor(d->r, c.r, c.g, c.b, c.a);
-    SDL_SetRenderDrawBlendMode(d->r, c.a == 255 ? SDL_BLENDMODE_NONE : SDL_BLENDMODE_BLEND);
-    SDL_Rect rc = { x, y, w, h };
-    SDL_RenderFillRect(d->r, &rc);
+    paint_fill(d->p, (SDL_Rect){ x, y, w, h }, c);
 }
 
 static void outline(Draw *d, SDL_Rect rc, int t, Rgba c)
 {
-    fill(d, rc.x, rc.y, rc.w, t, c);
-    fill(d, rc.x, rc.y + rc.h - t, rc.w, t, c);
-    fill(d, rc.x, rc.y, t, rc.h, c);
-    fill(d, rc.x + rc.w - t, rc.y, t, rc.h, c);
+    paint_outline(d->p, rc, t, c);
 }
 
 static int px_of(const Sizes *s, double at720)
@@ -157,79 +148,33 @@ static int px_of(const Sizes *s, double at720)
 
 static int lh(Draw *d, FontFace face, int px)
 {
-    return font_line_height(d->f, face, px);
+    return paint_line(d->p, face, px);
 }
 
 static int tw(Draw *d, FontFace face, int px, const char *s)
 {
-    return font_width(d->f, face, px, s, -1);
+    return paint_width(d->p, face, px, s, -1);
 }
 
 static int text(Draw *d, FontFace face, int px, int x, int y, const char *s, Rgba c)
 {
-    return font_draw(d->f, face, px, x, y, s, -1, c);
+    return paint_text(d->p, face, px, x, y, s, -1, c);
 }
 
-/* text cut with "…" to max_w pixels; returns the width drawn */
 static int text_fit(Draw *d, FontFace face, int px, int x, int y, const char *s, int max_w, Rgba c)
 {
-    int w = tw(d, face, px, s);
-    if (w <= max_w)
-        return text(d, face, px, x, y, s, c);
-    int ell = tw(d, face, px, "…");
-    int n = font_fit(d->f, face, px, s, -1, max_w - ell);
-    int used = font_draw(d->f, face, px, x, y, s, n, c);
-    return used + text(d, face, px, x + used, y, "…", c);
+    return paint_text_fit(d->p, face, px, x, y, s, max_w, c);
 }
 
 static int fit_width(Draw *d, FontFace face, int px, const char *s, int max_w)
 {
-    int w = tw(d, face, px, s);
-    return w <= max_w ? w : max_w;
+    return paint_fit_width(d->p, face, px, s, max_w);
 }
 
-/* The next line of s that fits in max_w: returns its byte length and
- * sets *next to where the following line starts. Breaks at spaces, or
- * anywhere if one word is wider than the line. */
-static int wrap_line(Draw *d, FontFace face, int px, const char *s, int max_w, const char **next)
-{
-    int len = (int)strlen(s);
-    int fit = font_fit(d->f, face, px, s, len, max_w);
-    if (fit >= len) {
-        *next = s + len;
-        return len;
-    }
-    int cut = fit;
-    while (cut > 0 && s[cut] != ' ') cut--;
-    if (cut == 0) cut = fit > 0 ? fit : 1;
-    const char *n = s + cut;
-    while (*n == ' ') n++;
-    *next = n;
-    return cut;
-}
-
+/* lines s takes when wrapped to max_w */
 static int wrap_count(Draw *d, FontFace face, int px, const char *s, int max_w)
 {
-    int n = 0;
-    while (*s) {
-        wrap_line(d, face, px, s, max_w, &s);
-        n++;
-    }
-    return n;
-}
-
-static int wrap_draw(Draw *d, FontFace face, int px, int x, int y, const char *s, int max_w,
-                     int max_lines, Rgba c)
-{
-    int h = lh(d, face, px), n = 0;
-    while (*s && n < max_lines) {
-        const char *next;
-        int len = wrap_line(d, face, px, s, max_w, &next);
-        font_draw(d->f, face, px, x, y + n * h, s, len, c);
-        s = next;
-        n++;
-    }
-    return n * h;
+    return paint_paragraphs(d->p, face, px, 0, 0, s, max_w, 1000, d->th->fg, false, NULL) / lh(d, face, px);
 }
 
 /* Text and cells scale with the frame. Zoom (the projector keys) scales
@@ -281,7 +226,8 @@ static Rgba dimmed(Draw *d, Rgba c)
 
 static Rgba cell_colour(Draw *d, const Steps *st, const Panel *p, double v)
 {
-    int pad = st->batch ? st->batch->pad_id : 0, mask = st->batch ? st->batch->mask_id : -1;
+    const Batch *bt = engine_batch(steps_engine(st));
+    int pad = bt->pad_id, mask = bt->mask_id;
     return theme_cell_colour(d->th, d->o->palette, p->scale, p->vmin, p->vmax, v, pad, mask);
 }
 
@@ -437,9 +383,9 @@ static void geo_measure(Draw *d, const Step *sp, Geo *g, int q)
     if (title_w > g->w) g->w = title_w;
     g->h = g->head_h + g->cl_h + g->gh;
     g->op_w = 0;
-    if (p->op && *p->op) {
-        bool word = strlen(p->op) > 3; /* "softmax →" is a word, "+" a symbol */
-        g->op_w = tw(d, word ? FONT_SANS_BOLD : FONT_SANS, word ? z->op_word : z->op, p->op) + 2 * z->gap;
+    if (p->join && *p->join) {
+        bool word = strlen(p->join) > 3; /* "softmax →" is a word, "+" a symbol */
+        g->op_w = tw(d, word ? FONT_SANS_BOLD : FONT_SANS, word ? z->op_word : z->op, p->join) + 2 * z->gap;
     } else if (g->panel > 0 && sp->panels[g->panel - 1].grid_row == p->grid_row) {
         g->op_w = 2 * z->gap;
     }
@@ -498,7 +444,8 @@ static void legend_build(Draw *d, const Steps *st, const Step *sp)
     for (int i = 0; i < sp->npanels; i++) {
         const Panel *p = &sp->panels[i];
         const Tensor *t = &p->view;
-        int pad = st->batch ? st->batch->pad_id : 0, mask = st->batch ? st->batch->mask_id : -1;
+        const Batch *bt = engine_batch(steps_engine(st));
+    int pad = bt->pad_id, mask = bt->mask_id;
         for (size_t k = 0; k < t->size; k++) {
             ThemeCellKind kind = theme_cell_kind(p->scale, t->data[k], pad, mask);
             any_inf |= kind == THEME_CELL_MASKED;
@@ -723,7 +670,8 @@ static void draw_heatmap(Draw *d, const Steps *st, const Panel *p, const Geo *g)
 {
     if (g->gw <= 0 || g->gh <= 0 || !heat_reserve(d, g->gw, g->gh)) return;
     lut_build(d, p);
-    int pad = st->batch ? st->batch->pad_id : 0, mask = st->batch ? st->batch->mask_id : -1;
+    const Batch *bt = engine_batch(steps_engine(st));
+    int pad = bt->pad_id, mask = bt->mask_id;
     uint32_t masked = pack(d->th->masked), hatchc = pack(d->th->hatch), nan = pack(d->th->nan);
     uint32_t padc = pack(d->th->pad), maskc = pack(d->th->mask_token);
     int period = (int)fmax(4, lround(6 * d->sz.u)), thick = (int)fmax(1, lround(2 * d->sz.u));
@@ -930,32 +878,18 @@ static void draw_legend(Draw *d, SDL_Rect area)
     }
 }
 
-static const char *mode_title(StepsMode m)
-{
-    switch (m) {
-    case STEPS_PADDING: return "Padding mask";
-    case STEPS_CAUSAL: return "Causal mask";
-    case STEPS_COMBINED: return "Padding + causal mask";
-    case STEPS_MLM: return "Masked language modelling";
-    default: return "";
-    }
-}
-
 /* "sentence 1: The cat ate fish pie" or "whole batch (B = 3)" */
 static void where_text(const Steps *st, char *buf, size_t n)
 {
-    if (st->sentence < 0 || !st->batch) {
-        snprintf(buf, n, "whole batch (B = %d)", st->batch ? st->batch->B : 0);
+    const Engine *e = steps_engine(st);
+    int s = steps_sentence(st);
+    if (s < 0) {
+        snprintf(buf, n, "whole batch (B = %d)", engine_sentences(e));
         return;
     }
-    const Batch *b = st->batch;
-    int k = snprintf(buf, n, "sentence %d:", st->sentence);
-    for (int i = 0; i < b->L && k > 0 && (size_t)k < n; i++) {
-        const char *w = b->labels[(size_t)st->sentence * b->L + i];
-        if (!batch_is_real(b, st->sentence, i) && b->ids->data[(size_t)st->sentence * b->L + i] == b->pad_id)
-            continue;
-        k += snprintf(buf + k, n - (size_t)k, " %s", w ? w : "?");
-    }
+    char words[200];
+    engine_sentence_text(e, s, words, sizeof words);
+    snprintf(buf, n, "sentence %d: %s", s, words);
 }
 
 static bool has_attention_axes(const Step *sp)
@@ -971,10 +905,10 @@ static bool has_attention_axes(const Step *sp)
 bool draw_step(Draw *d, const Steps *st, int step, const DrawOptions *o,
                SDL_Rect fr, DrawLayout *out)
 {
-    if (!st || step < 0 || step >= st->count) return false;
+    if (!st || step < 0 || step >= steps_count(st)) return false;
     DrawOptions defaults = draw_options_default();
     if (!o) o = &defaults;
-    const Step *sp = &st->steps[step];
+    const Step *sp = steps_at(st, step);
     d->o = o;
     d->th = theme_get(o->theme);
     d->sz = sizes_for(fr, o->text_zoom);
@@ -998,10 +932,10 @@ bool draw_step(Draw *d, const Steps *st, int step, const DrawOptions *o,
     /* header: title and where we are */
     char where[256], pos[64];
     where_text(st, where, sizeof where);
-    snprintf(pos, sizeof pos, "step %d / %d", step + 1, st->count);
+    snprintf(pos, sizeof pos, "step %d / %d", step + 1, steps_count(st));
     int tl = lh(d, FONT_SANS_BOLD, z->title);
     char mode_where[320];
-    snprintf(mode_where, sizeof mode_where, "%s · %s", mode_title(st->mode), pos);
+    snprintf(mode_where, sizeof mode_where, "%s · %s", engine_mode(steps_engine(st))->title, pos);
     int right_w = (int)fmax(tw(d, FONT_SANS, z->sub, where), tw(d, FONT_SANS_BOLD, z->sub, mode_where));
     if (right_w > inner_w / 2) right_w = inner_w / 2;
     int title_w = text_fit(d, FONT_SANS_BOLD, z->title, x0, y, sp->title, inner_w - right_w - z->gap, th->fg);
@@ -1118,15 +1052,15 @@ bool draw_step(Draw *d, const Steps *st, int step, const DrawOptions *o,
         if (out && out->npanels < DRAW_MAX_PANELS) out->panels[out->npanels++] = box;
         /* the operator, centred on the gap and on the previous grid */
         const Panel *p = &sp->panels[g->panel];
-        if (!first && p->op && *p->op) {
+        if (!first && p->join && *p->join) {
             const Geo *prev = NULL;
             for (int k = i - 1; k >= 0; k--) if (d->geo[k].strip == g->strip) { prev = &d->geo[k]; break; }
             int cy = prev ? prev->y + prev->gh / 2 : g->y + g->gh / 2;
-            bool word = strlen(p->op) > 3;
+            bool word = strlen(p->join) > 3;
             FontFace face = word ? FONT_SANS_BOLD : FONT_SANS;
             int opx_px = word ? z->op_word : z->op;
-            int w = tw(d, face, opx_px, p->op), h = lh(d, face, opx_px);
-            text(d, face, opx_px, opx + (g->op_w - w) / 2, cy - h / 2, p->op, th->accent);
+            int w = tw(d, face, opx_px, p->join), h = lh(d, face, opx_px);
+            text(d, face, opx_px, opx + (g->op_w - w) / 2, cy - h / 2, p->join, th->accent);
         }
     }
     if (out) out->cell_px = any_text ? best_s / Q : 0;
@@ -1136,7 +1070,7 @@ bool draw_step(Draw *d, const Steps *st, int step, const DrawOptions *o,
     draw_legend(d, leg);
     if (out) out->legend = leg;
     if (cap_h) {
-        wrap_draw(d, FONT_SANS, z->body, x0, yc, sp->caption, inner_w, cap_lines, th->fg);
+        paint_paragraphs(d->p, FONT_SANS, z->body, x0, yc, sp->caption, inner_w, cap_lines, th->fg, true, NULL);
         if (out) out->caption = (SDL_Rect){ x0, yc, inner_w, cap_h };
     }
     if (note_h) {
@@ -1144,7 +1078,8 @@ bool draw_step(Draw *d, const Steps *st, int step, const DrawOptions *o,
         fill(d, x0, yn, (int)fmax(3, lround(4 * z->u)), note_h, th->highlight);
         int nx = x0 + z->gap;
         int lw = text(d, FONT_SANS_BOLD, z->note, nx, yn + z->pad, "Note ", th->note_fg);
-        wrap_draw(d, FONT_SANS, z->note, nx + lw, yn + z->pad, sp->note, inner_w - 2 * z->gap - lw, note_lines, th->note_fg);
+        paint_paragraphs(d->p, FONT_SANS, z->note, nx + lw, yn + z->pad, sp->note, inner_w - 2 * z->gap - lw, note_lines,
+                         th->note_fg, true, NULL);
         if (out) out->note = (SDL_Rect){ x0, yn, inner_w, note_h };
     }
     if (result_h) {
@@ -1157,25 +1092,11 @@ bool draw_step(Draw *d, const Steps *st, int step, const DrawOptions *o,
 
 /* ---- lesson captions ------------------------------------------------- */
 
-/* Wrapped text that may hold newlines: each paragraph wraps on its own.
- * Draws when draw is true; returns the height in pixels either way. */
+/* wrapped text that may hold newlines; draws when draw; returns its height */
 static int paragraphs(Draw *d, FontFace face, int px, int x, int y, const char *s, int max_w,
                       Rgba c, bool draw)
 {
-    char para[MS_MAX_LESSON_TEXT + 1];
-    int h = 0, line = lh(d, face, px);
-    while (*s) {
-        size_t n = strcspn(s, "\n");
-        if (n > MS_MAX_LESSON_TEXT) n = MS_MAX_LESSON_TEXT;
-        memcpy(para, s, n);
-        para[n] = '\0';
-        int lines = n ? wrap_count(d, face, px, para, max_w) : 1;
-        if (draw && n) wrap_draw(d, face, px, x, y + h, para, max_w, lines, c);
-        h += lines * line;
-        s += n;
-        if (*s == '\n') s++;
-    }
-    return h;
+    return paint_paragraphs(d->p, face, px, x, y, s, max_w, 1000, c, draw, NULL);
 }
 
 /* lays out (and, with draw, draws) the caption in box; returns its height */
@@ -1235,7 +1156,7 @@ static int caption(Draw *d, const DrawCaption *c, SDL_Rect box, bool draw)
 bool draw_lesson_frame(Draw *d, const Steps *st, int step, const DrawCaption *cap,
                        const DrawOptions *o, SDL_Rect fr, DrawLayout *out)
 {
-    if (!st || step < 0 || step >= st->count) return false;
+    if (!st || step < 0 || step >= steps_count(st)) return false;
     DrawOptions defaults = draw_options_default();
     if (!o) o = &defaults;
     /* measure the caption at the full frame's text size; keep the matrices at least 55% */

@@ -1,22 +1,18 @@
 #pragma once
-/* Private to the window (view.c and view_chrome.c): the View itself and
- * the drawing of its own controls around the step. Not a public API. */
+/* Private to the view (view.c and chrome.c): the View itself and the
+ * drawing of its own controls around the step. Not a public API: the
+ * lesson player and the commands use view.h. */
 #include <limits.h>
 #include <stdbool.h>
 
 #include <SDL.h>
 
 #include "draw.h"
-#include "font.h"
-#include "lesson.h"
+#include "engine.h"
+#include "paint.h"
 #include "scenario.h"
 #include "steps.h"
 #include "view.h"
-
-/* Lessons the picker lists at most. */
-#ifndef VIEW_MAX_PICKS
-#define VIEW_MAX_PICKS 32
-#endif
 
 /* What the mouse is over. */
 typedef enum HoverKind {
@@ -50,11 +46,12 @@ typedef struct ChromeSizes {
 struct View {
     SDL_Window *win;
     SDL_Renderer *r;
+    Painter *paint;
     Draw *draw;
-    Fonts *fonts;
     Scenario *original;      /* as opened: R restores it */
     Scenario *sc;            /* the working copy that MLM clicks edit */
-    Steps *st;
+    Engine *engine;          /* the mode computed on sc */
+    Steps *st;               /* the engine laid out for the sentence */
     ViewState s;
     int batch_return;        /* the sentence `A` returns to */
     DrawLayout *layout;      /* large: on the heap */
@@ -69,15 +66,12 @@ struct View {
     char warning[200];
     char export_dir[PATH_MAX];
     SDL_Cursor *hand, *arrow;
-    /* lessons (view_lesson.c) */
-    Lesson *lesson;          /* the lesson being played, or NULL */
-    int lesson_step;
-    bool answer_shown;
-    bool picker;             /* the lesson picker is open */
-    int picker_sel, npicks;
-    char picks[VIEW_MAX_PICKS][PATH_MAX];
-    char pick_titles[VIEW_MAX_PICKS][128];
-    SDL_Rect pick_rects[VIEW_MAX_PICKS];
+    /* a lesson's caption (the player sets it) */
+    bool has_caption;
+    DrawCaption caption;
+    int caption_row, caption_col;
+    ViewOverlay overlay;
+    void *overlay_ctx;
 };
 
 /* Sizes for a w×h drawable. */
@@ -89,18 +83,3 @@ void view_chrome_layout(View *v, int w, int h);
 void view_chrome_draw_bars(View *v);
 /* Draws the tooltip, notice and help overlay, whichever are on. */
 void view_chrome_draw_overlays(View *v);
-/* The keys, for the help overlay and the man page's check: key, what it does. */
-extern const char *const view_help_keys[][2];
-extern const int view_help_count;
-
-/* Lessons in the window (view_lesson.c). */
-/* Keys while a lesson plays or the picker is open; true when consumed. */
-bool view_lesson_key(View *v, const SDL_KeyboardEvent *k);
-/* A click on the picker; true when consumed. */
-bool view_lesson_click(View *v, int x, int y);
-/* Draws the step (with the lesson's caption when one plays) into the frame. */
-void view_lesson_draw_frame(View *v);
-/* Draws the lesson picker when it is open. */
-void view_lesson_draw_picker(View *v, int w, int h);
-/* Frees the lesson. */
-void view_lesson_close(View *v);

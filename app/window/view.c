@@ -24,9 +24,8 @@
 #include <unistd.h>
 
 
-#include "cli.h"
+#include "chrome.h"
 #include "export.h"
-#include "view_chrome.h"
 #include "xmalloc.h"
 
 #ifndef VIEW_DEFAULT_W
@@ -46,7 +45,7 @@ ViewConfig view_config_default(void)
     ViewConfig c = { 0 };
     c.w = VIEW_DEFAULT_W;
     c.h = VIEW_DEFAULT_H;
-    c.state.mode = STEPS_PADDING;
+    c.state.mode = mode_default();
     c.state.step = 0;
     c.state.sentence = 0;
     c.state.sentence_chosen = false;
@@ -58,23 +57,39 @@ ViewConfig view_config_default(void)
 
 static void forget_hover(View *v);
 
+/* the sentences of the batch the view computes on (the MLM batch in MLM mode) */
 static int sentence_count(const View *v)
 {
-    return v->sc->sentences.count;
+    return engine_sentences(v->engine);
 }
 
-/* Builds the steps for (mode, sentence) and keeps the step by its slug. */
-static bool rebuild(View *v, StepsMode mode, int sentence, int step, char *err, size_t errlen)
+/* Shows (mode, sentence) and keeps the step by its slug. The engine is
+ * recomputed when the mode changes or recompute asks (the scenario
+ * changed); a new sentence only lays the same engine out again. A
+ * chosen sentence the new mode's batch does not have becomes the mode's
+ * default. Nothing changes on failure. */
+static bool rebuild(View *v, const Mode *mode, int sentence, int step, bool recompute, char *err, size_t errlen)
 {
-    Steps *st = steps_build(v->sc, mode, sentence, err, errlen);
-    if (!st) return false;
-    if (v->st && mode != v->st->mode && step >= 0 && step < v->st->count) {
-        int k = steps_find(st, v->st->steps[step].slug);
+    Engine *e = v->engine;
+    if (recompute || !e || engine_mode(e) != mode) {
+        e = engine_new(v->sc, mode, err, errlen);
+        if (!e) return false;
+    }
+    if (sentence >= engine_sentences(e)) sentence = mode_default_sentence(mode, v->sc);
+    Steps *st = steps_build(e, sentence, err, errlen);
+    if (!st) {
+        if (e != v->engine) engine_free(e);
+        return false;
+    }
+    if (v->st && step >= 0 && step < steps_count(v->st)) {
+        int k = steps_find(st, steps_at(v->st, step)->slug);
         if (k >= 0) step = k;
     }
-    if (step >= st->count) step = st->count - 1;
+    if (step >= steps_count(st)) step = steps_count(st) - 1;
     if (step < 0) step = 0;
     steps_free(v->st);
+    if (e != v->engine) engine_free(v->engine);
+    v->engine = e;
     v->st = st;
     v->s.mode = mode;
     v->s.sentence = sentence;
@@ -87,11 +102,11 @@ static bool rebuild(View *v, StepsMode mode, int sentence, int step, char *err, 
 static void update_warning(View *v)
 {
     v->warning[0] = '\0';
-    if (v->s.mode != STEPS_MLM || !v->st) return;
-    int B = v->st->batch->B;
+    if (v->s.mode->loss != MODE_LOSS_MLM || !v->engine) return;
+    int B = engine_sentences(v->engine);
     int lo = v->s.sentence < 0 ? 0 : v->s.sentence, hi = v->s.sentence < 0 ? B - 1 : v->s.sentence;
     for (int s = lo; s <= hi; s++)
-        if (v->st->unscored[s]) {
+        if (engine_unscored(v->engine, s)) {
             snprintf(v->warning, sizeof v->warning,
                      "Sentence %d has no [MASK] token, so it adds nothing to the loss. "
                      "Click one of its tokens to mask it.", s);
@@ -110,13 +125,13 @@ static void show_error(View *v, const char *what, const char *err)
     set_notice(v, msg);
 }
 
-static void go_mode(View *v, StepsMode mode)
+static void go_mode(View *v, const Mode *mode)
 {
-    if (mode == v->s.mode) return;
+    if (!mode || mode == v->s.mode) return;
     int sentence = v->s.sentence;
-    if (!v->s.sentence_chosen) sentence = steps_default_sentence(v->sc, mode);
+    if (!v->s.sentence_chosen) sentence = mode_default_sentence(mode, v->sc);
     char err[256];
-    if (!rebuild(v, mode, sentence, v->s.step, err, sizeof err)) show_error(v, "cannot show this mode", err);
+    if (!rebuild(v, mode, sentence, v->s.step, false, err, sizeof err)) show_error(v, "cannot show this mode", err);
     update_warning(v);
 }
 
@@ -125,7 +140,7 @@ static void go_sentence(View *v, int sentence)
     if (sentence == v->s.sentence) return;
     char err[256];
     if (sentence >= 0) v->batch_return = sentence;
-    if (!rebuild(v, v->s.mode, sentence, v->s.step, err, sizeof err)) {
+    if (!rebuild(v, v->s.mode, sentence, v->s.step, false, err, sizeof err)) {
         show_error(v, "cannot show this", err);
         return;
     }
@@ -136,7 +151,7 @@ static void go_sentence(View *v, int sentence)
 static void go_step(View *v, int step)
 {
     if (step < 0) step = 0;
-    if (step >= v->st->count) step = v->st->count - 1;
+    if (step >= steps_count(v->st)) step = steps_count(v->st) - 1;
     if (step == v->s.step) return;
     v->s.step = step;
     forget_hover(v);
@@ -165,39 +180,12 @@ static void set_notice(View *v, const char *msg)
 
 /* ---- export ----------------------------------------------------------- */
 
-static bool file_exists(const char *path)
-{
-    struct stat sb;
-    return stat(path, &sb) == 0;
-}
-
-/* "maskscope-mlm-s1-08-loss.png": mode, the sentence if one was chosen,
- * step number and slug; unique suffix when avoid_existing */
-static void export_name(const Steps *st, int step, bool with_sentence, const char *dir, bool avoid_existing,
-                        char *path, size_t n, const char **base)
-{
-    char sent[24] = "";
-    if (with_sentence) {
-        if (st->sentence < 0) snprintf(sent, sizeof sent, "-all");
-        else snprintf(sent, sizeof sent, "-s%d", st->sentence);
-    }
-    int prefix = snprintf(path, n, "%s/", dir);
-    for (int k = 1; k < 1000; k++) {
-        char suffix[16] = "";
-        if (k > 1) snprintf(suffix, sizeof suffix, "-%d", k);
-        snprintf(path + prefix, n - (size_t)prefix, "maskscope-%s%s-%02d-%s%s.png", steps_mode_name(st->mode), sent,
-                 step + 1, st->steps[step].slug, suffix);
-        if (!avoid_existing || !file_exists(path)) break;
-    }
-    if (base) *base = path + prefix;
-}
-
 static void export_shown(View *v)
 {
     SDL_Rect f = v->reg.frame;
     char path[PATH_MAX + 128], err[512];
     const char *base = NULL;
-    export_name(v->st, v->s.step, v->s.sentence_chosen, v->export_dir, true, path, sizeof path, &base);
+    export_free_name(v->st, v->s.step, v->s.sentence_chosen, v->export_dir, path, sizeof path, &base);
     bool ok = export_png(v->st, v->s.step, &v->s.opts, f.w, f.h, path, err, sizeof err);
     if (!ok) {
         show_error(v, "Not saved", err);
@@ -223,7 +211,7 @@ static bool axis_is(const char *axis, const char *a, const char *b)
 /* which token a point over a panel's labels names: its sentence and batch position */
 static bool label_token(const View *v, const DrawPanelBox *b, int x, int y, int *s, int *pos)
 {
-    const Panel *p = &v->st->steps[v->s.step].panels[b->panel];
+    const Panel *p = &steps_at(v->st, v->s.step)->panels[b->panel];
     if (in_rect(b->row_labels, x, y) && b->rows > 0 && axis_is(p->row_axis, "query", "token") && p->sentence >= 0) {
         int r = (int)((long long)(y - b->grid.y) * b->rows / b->grid.h);
         if (r < 0 || r >= b->rows) return false;
@@ -246,7 +234,7 @@ static Hover hit(const View *v, int x, int y)
     Hover h = { .kind = HOVER_NONE, .box = -1, .row = -1, .col = -1, .sentence = -1, .pos = -1 };
     if (!v->laid_out || x < 0 || y < 0 || v->s.help) return h;
     const ViewRegions *g = &v->reg;
-    for (int m = 0; m < STEPS_MODE_COUNT; m++)
+    for (int m = 0; m < g->ntabs; m++)
         if (in_rect(g->tabs[m], x, y)) return (Hover){ .kind = HOVER_TAB, .index = m, .anchor = g->tabs[m] };
     if (in_rect(g->prev, x, y)) return (Hover){ .kind = HOVER_PREV, .anchor = g->prev };
     if (in_rect(g->next, x, y)) return (Hover){ .kind = HOVER_NEXT, .anchor = g->next };
@@ -259,7 +247,7 @@ static Hover hit(const View *v, int x, int y)
     const DrawLayout *l = v->layout;
     int box, row, col;
     if (draw_hit(l, x, y, &box, &row, &col)) {
-        const Panel *p = &v->st->steps[v->s.step].panels[l->panels[box].panel];
+        const Panel *p = &steps_at(v->st, v->s.step)->panels[l->panels[box].panel];
         h.box = box, h.row = row, h.col = col;
         h.anchor = draw_cell_rect(l, box, row, col);
         /* a cell of a [B,L] (or [1,L]) tensor is one token of one sentence */
@@ -302,15 +290,14 @@ static void apply_hover(View *v)
     v->tip[0] = '\0';
     const Steps *st = v->st;
     if (h->kind == HOVER_CELL) {
-        const Panel *p = &st->steps[v->s.step].panels[v->layout->panels[h->box].panel];
+        const Panel *p = &steps_at(st, v->s.step)->panels[v->layout->panels[h->box].panel];
         o->highlight_row = h->row;
         if (axis_is(p->col_axis, "key", "token")) o->highlight_col = h->col;
         steps_explain(st, v->s.step, v->layout->panels[h->box].panel, h->row, h->col, v->tip, sizeof v->tip);
     } else if (h->kind == HOVER_TOKEN) {
         o->highlight_row = o->highlight_col = h->pos;
-        const Batch *b = st->batch;
-        size_t at = (size_t)h->sentence * b->L + h->pos;
-        const char *w = b->labels[at] ? b->labels[at] : "?";
+        const Engine *e = v->engine;
+        const char *w = engine_label(e, h->sentence, h->pos);
         int used = 0;
         if (h->on_cell) {
             steps_explain(st, v->s.step, v->layout->panels[h->box].panel, h->row, h->col, v->tip, sizeof v->tip);
@@ -318,10 +305,10 @@ static void apply_hover(View *v)
             if (used > 0 && used < (int)sizeof v->tip - 1) v->tip[used++] = '\n', v->tip[used] = '\0';
         }
         used += snprintf(v->tip + used, sizeof v->tip - (size_t)used, "\u201c%s\u201d: token %d of sentence %d (id %d)",
-                         w, h->pos, h->sentence, (int)b->ids->data[at]);
-        if (st->mode == STEPS_MLM && used < (int)sizeof v->tip) {
-            bool real = batch_is_real(b, h->sentence, h->pos);
-            bool masked = (int)b->ids->data[at] == b->mask_id;
+                         w, h->pos, h->sentence, engine_id(e, h->sentence, h->pos));
+        if (v->s.mode->batch == MODE_BATCH_MLM && used < (int)sizeof v->tip) {
+            bool real = engine_is_real(e, h->sentence, h->pos);
+            bool masked = engine_id(e, h->sentence, h->pos) == engine_batch(e)->mask_id;
             snprintf(v->tip + used, sizeof v->tip - (size_t)used, "\n%s",
                      !real && !masked ? "[PAD] cannot be masked"
                      : masked         ? "click: put the word back (unmask)"
@@ -331,7 +318,7 @@ static void apply_hover(View *v)
     if (v->hand && v->arrow)
         SDL_SetCursor(h->kind == HOVER_TAB || h->kind == HOVER_PREV || h->kind == HOVER_NEXT ||
                               h->kind == HOVER_STEP || h->kind == HOVER_SENTENCE ||
-                              (h->kind == HOVER_TOKEN && st->mode == STEPS_MLM)
+                              (h->kind == HOVER_TOKEN && v->s.mode->batch == MODE_BATCH_MLM)
                           ? v->hand : v->arrow);
 }
 
@@ -360,9 +347,9 @@ static void forget_hover(View *v)
 
 static void toggle_mask(View *v, int s, int pos)
 {
-    const Batch *b = v->st->batch;
+    const Batch *b = engine_batch(v->engine);
     int src = pos - b->first[s];
-    double before = v->st->loss;
+    double before = engine_loss(v->engine);
     const char *word = NULL;
     if (s >= 0 && s < v->sc->mlm_source.count && src >= 0 && src < v->sc->mlm_source.lengths[s])
         word = scenario_word(v->sc, v->sc->mlm_source.ids[s][src]);
@@ -372,7 +359,7 @@ static void toggle_mask(View *v, int s, int pos)
     }
     bool masked = v->sc->mlm_masked[s][src];
     char err[256];
-    if (!rebuild(v, v->s.mode, v->s.sentence, v->s.step, err, sizeof err)) {
+    if (!rebuild(v, v->s.mode, v->s.sentence, v->s.step, true, err, sizeof err)) {
         scenario_toggle_mlm(v->sc, s, src); /* undo: the view keeps what it showed */
         show_error(v, "cannot recompute", err);
         return;
@@ -380,34 +367,24 @@ static void toggle_mask(View *v, int s, int pos)
     update_warning(v);
     char msg[320];
     snprintf(msg, sizeof msg, "%s \u201c%s\u201d in sentence %d: mean loss %.3f \u2192 %.3f", masked ? "Masked" : "Unmasked",
-             word ? word : "?", s, before, v->st->loss);
+             word ? word : "?", s, before, engine_loss(v->engine));
     set_notice(v, msg);
 }
 
+static bool show(View *v, const Scenario *sc, const ViewState *state, bool as_original, char *err, size_t errlen);
+
 static void reset_masks(View *v)
 {
-    Scenario *copy = scenario_copy(v->original);
-    Steps *old = v->st;
-    Scenario *old_sc = v->sc;
-    v->sc = copy;
-    v->st = NULL;
     char err[256];
-    if (!rebuild(v, v->s.mode, v->s.sentence, v->s.step, err, sizeof err)) {
-        v->sc = old_sc;
-        v->st = old;
-        scenario_free(copy);
+    if (!show(v, v->original, NULL, false, err, sizeof err)) {
         show_error(v, "cannot reset", err);
         return;
     }
-    steps_free(old);
-    scenario_free(old_sc);
-    update_warning(v);
     set_notice(v, "Every [MASK] is back where the scenario put it.");
 }
 
 static void click(View *v, int x, int y)
 {
-    if (view_lesson_click(v, x, y)) return;
     if (v->s.help) {
         v->s.help = false;
         v->dirty = true;
@@ -415,7 +392,7 @@ static void click(View *v, int x, int y)
     }
     Hover h = hit(v, x, y);
     switch (h.kind) {
-    case HOVER_TAB: go_mode(v, (StepsMode)h.index); break;
+    case HOVER_TAB: go_mode(v, mode_at(h.index)); break;
     case HOVER_PREV: go_step(v, v->s.step - 1); break;
     case HOVER_NEXT: go_step(v, v->s.step + 1); break;
     case HOVER_STEP: go_step(v, h.index); break;
@@ -424,7 +401,7 @@ static void click(View *v, int x, int y)
         go_sentence(v, h.index);
         break;
     case HOVER_TOKEN:
-        if (v->s.mode == STEPS_MLM) toggle_mask(v, h.sentence, h.pos);
+        if (v->s.mode->batch == MODE_BATCH_MLM) toggle_mask(v, h.sentence, h.pos);
         break;
     default: break;
     }
@@ -463,12 +440,20 @@ static void toggle_batch(View *v)
     }
 }
 
+/* the character a number key (top row or keypad) types, or 0 */
+static char key_char(SDL_Keycode sym)
+{
+    if (sym >= SDLK_0 && sym <= SDLK_9) return (char)('0' + (sym - SDLK_0));
+    if (sym >= SDLK_KP_1 && sym <= SDLK_KP_9) return (char)('1' + (sym - SDLK_KP_1));
+    if (sym >= SDLK_a && sym <= SDLK_z) return (char)('a' + (sym - SDLK_a));
+    return 0;
+}
+
 static bool key(View *v, const SDL_KeyboardEvent *k)
 {
     SDL_Keycode sym = k->keysym.sym;
     Uint16 mod = k->keysym.mod;
     bool ctrl = (mod & KMOD_CTRL) != 0, shift = (mod & KMOD_SHIFT) != 0;
-    if (view_lesson_key(v, k)) return true;
     if (sym == SDLK_q) return false;
     if (sym == SDLK_ESCAPE) {
         if (!v->s.help) return false;
@@ -486,14 +471,10 @@ static bool key(View *v, const SDL_KeyboardEvent *k)
         v->dirty = true;
     }
     switch (sym) {
-    case SDLK_1: case SDLK_KP_1: go_mode(v, STEPS_PADDING); break;
-    case SDLK_2: case SDLK_KP_2: go_mode(v, STEPS_CAUSAL); break;
-    case SDLK_3: case SDLK_KP_3: go_mode(v, STEPS_COMBINED); break;
-    case SDLK_4: case SDLK_KP_4: go_mode(v, STEPS_MLM); break;
     case SDLK_RIGHT: case SDLK_PAGEDOWN: case SDLK_SPACE: go_step(v, v->s.step + 1); break;
     case SDLK_LEFT: case SDLK_PAGEUP: case SDLK_BACKSPACE: go_step(v, v->s.step - 1); break;
     case SDLK_HOME: go_step(v, 0); break;
-    case SDLK_END: go_step(v, v->st->count - 1); break;
+    case SDLK_END: go_step(v, steps_count(v->st) - 1); break;
     case SDLK_TAB: next_sentence(v, shift ? -1 : 1); break;
     case SDLK_a: toggle_batch(v); break;
     case SDLK_v: v->s.opts.show_values = !v->s.opts.show_values; v->dirty = true; break;
@@ -509,7 +490,9 @@ static bool key(View *v, const SDL_KeyboardEvent *k)
         forget_hover(v);
         break;
     case SDLK_s: export_shown(v); break;
-    default: break;
+    default:
+        go_mode(v, mode_for_key(key_char(sym)));
+        break;
     }
     (void)ctrl; /* S and Ctrl+S both export; Ctrl+Q is Q */
     return true;
@@ -577,6 +560,24 @@ bool view_handle_event(View *v, const SDL_Event *e)
 
 /* ---- drawing ------------------------------------------------------------ */
 
+/* the step, with the caption panel under it when a lesson set one */
+static void draw_frame(View *v)
+{
+    v->reg.caption = (SDL_Rect){ 0, 0, 0, 0 };
+    if (!v->has_caption) {
+        draw_step(v->draw, v->st, v->s.step, &v->s.opts, v->reg.frame, v->layout);
+        return;
+    }
+    /* the lesson's highlight, unless the mouse is pointing at a token */
+    DrawOptions o = v->s.opts;
+    if (o.highlight_row < 0 && o.highlight_col < 0) {
+        o.highlight_row = v->caption_row;
+        o.highlight_col = v->caption_col;
+    }
+    draw_lesson_frame(v->draw, v->st, v->s.step, &v->caption, &o, v->reg.frame, v->layout);
+    v->reg.caption = v->layout->caption;
+}
+
 bool view_render(View *v)
 {
     if (!v->dirty) return false;
@@ -587,7 +588,7 @@ bool view_render(View *v)
     const Theme *th = theme_get(v->s.opts.theme);
     SDL_SetRenderDrawColor(v->r, th->bg.r, th->bg.g, th->bg.b, 255);
     SDL_RenderClear(v->r);
-    view_lesson_draw_frame(v);
+    draw_frame(v);
     v->laid_out = true;
     if (v->mouse_x >= 0) {
         /* the layout may have moved under the mouse: hover again, and redraw
@@ -595,11 +596,11 @@ bool view_render(View *v)
         DrawOptions before = v->s.opts;
         update_hover(v);
         if (before.highlight_row != v->s.opts.highlight_row || before.highlight_col != v->s.opts.highlight_col)
-            view_lesson_draw_frame(v);
+            draw_frame(v);
     }
     view_chrome_draw_bars(v);
     view_chrome_draw_overlays(v);
-    view_lesson_draw_picker(v, w, h);
+    if (v->overlay) v->overlay(v->overlay_ctx, v->paint, theme_get(v->s.opts.theme), w, h);
     SDL_RenderPresent(v->r);
     v->dirty = false;
     return true;
@@ -614,12 +615,13 @@ void view_invalidate(View *v)
 
 static bool state_ok(const Scenario *sc, const ViewState *s, char *err, size_t errlen)
 {
-    if (s->mode < 0 || s->mode >= STEPS_MODE_COUNT) {
-        snprintf(err, errlen, "mode %d is not a mode", (int)s->mode);
+    if (!s->mode) {
+        snprintf(err, errlen, "no mode");
         return false;
     }
-    if (s->sentence_chosen && (s->sentence < -1 || s->sentence >= sc->sentences.count)) {
-        snprintf(err, errlen, "sentence %d is out of range (0..%d or all)", s->sentence, sc->sentences.count - 1);
+    int n = mode_sentences(s->mode, sc)->count;
+    if (s->sentence_chosen && (s->sentence < -1 || s->sentence >= n)) {
+        snprintf(err, errlen, "sentence %d is out of range (0..%d or all)", s->sentence, n - 1);
         return false;
     }
     if (s->opts.theme < 0 || s->opts.theme >= THEME_COUNT || s->opts.palette < 0 ||
@@ -633,17 +635,25 @@ static bool state_ok(const Scenario *sc, const ViewState *s, char *err, size_t e
 bool view_set_state(View *v, const ViewState *s, char *err, size_t errlen)
 {
     if (!state_ok(v->sc, s, err, errlen)) return false;
-    int sentence = s->sentence_chosen ? s->sentence : steps_default_sentence(v->sc, s->mode);
-    if (!v->st || s->mode != v->st->mode || sentence != v->st->sentence) {
-        Steps *st = steps_build(v->sc, s->mode, sentence, err, errlen);
-        if (!st) return false;
-        steps_free(v->st);
-        v->st = st;
+    int sentence = s->sentence_chosen ? s->sentence : mode_default_sentence(s->mode, v->sc);
+    Engine *e = v->engine;
+    Steps *st = v->st;
+    if (!e || engine_mode(e) != s->mode) {
+        e = engine_new(v->sc, s->mode, err, errlen);
+        if (!e) return false;
     }
-    if (s->step < 0 || s->step >= v->st->count) {
-        snprintf(err, errlen, "step %d is out of range (1..%d)", s->step + 1, v->st->count);
-        return false;
+    if (e != v->engine || !st || steps_sentence(st) != sentence) {
+        st = steps_build(e, sentence, err, errlen);
+        if (!st) goto fail;
     }
+    if (s->step < 0 || s->step >= steps_count(st)) {
+        snprintf(err, errlen, "step %d is out of range (1..%d)", s->step + 1, steps_count(st));
+        goto fail;
+    }
+    if (st != v->st) steps_free(v->st);
+    if (e != v->engine) engine_free(v->engine);
+    v->engine = e;
+    v->st = st;
     DrawOptions keep = v->s.opts;
     v->s = *s;
     v->s.sentence = sentence;
@@ -654,6 +664,69 @@ bool view_set_state(View *v, const ViewState *s, char *err, size_t errlen)
     update_warning(v);
     forget_hover(v);
     return true;
+fail:
+    if (st != v->st) steps_free(st);
+    if (e != v->engine) engine_free(e);
+    return false;
+}
+
+/* shows a copy of sc in state (NULL: the current one); the view is
+ * unchanged on failure */
+static bool show(View *v, const Scenario *sc, const ViewState *state, bool as_original, char *err, size_t errlen)
+{
+    ViewState want = state ? *state : v->s;
+    Scenario *copy = scenario_copy(sc), *old_sc = v->sc;
+    Engine *old_e = v->engine;
+    Steps *old_st = v->st;
+    v->sc = copy;
+    v->engine = NULL;
+    v->st = NULL;
+    if (!view_set_state(v, &want, err, errlen)) {
+        scenario_free(copy);
+        v->sc = old_sc;
+        v->engine = old_e;
+        v->st = old_st;
+        return false;
+    }
+    steps_free(old_st);
+    engine_free(old_e);
+    scenario_free(old_sc);
+    if (as_original) {
+        scenario_free(v->original);
+        v->original = scenario_copy(sc);
+    }
+    return true;
+}
+
+bool view_set_scenario(View *v, const Scenario *sc, const ViewState *s, char *err, size_t errlen)
+{
+    return show(v, sc, s, true, err, errlen);
+}
+
+void view_to_pixels(View *v, int x, int y, int *px, int *py)
+{
+    to_pixels(v, x, y, px, py);
+}
+
+void view_set_caption(View *v, const DrawCaption *cap, int highlight_row, int highlight_col)
+{
+    v->has_caption = cap != NULL;
+    if (cap) v->caption = *cap;
+    v->caption_row = highlight_row;
+    v->caption_col = highlight_col;
+    forget_hover(v);
+}
+
+void view_set_overlay(View *v, ViewOverlay draw, void *ctx)
+{
+    v->overlay = draw;
+    v->overlay_ctx = ctx;
+    v->dirty = true;
+}
+
+void view_notice_show(View *v, const char *msg)
+{
+    set_notice(v, msg);
 }
 
 View *view_open(const Scenario *sc, const ViewConfig *cfg, bool *no_display, char *err, size_t errlen)
@@ -695,10 +768,9 @@ View *view_open(const Scenario *sc, const ViewConfig *cfg, bool *no_display, cha
         if (no_display) *no_display = true;
         goto fail;
     }
-    v->draw = draw_new(v->r, err, errlen);
-    if (!v->draw) goto fail;
-    v->fonts = font_open(v->r, err, errlen);
-    if (!v->fonts) goto fail;
+    v->paint = paint_new(v->r, err, errlen);
+    if (!v->paint) goto fail;
+    v->draw = draw_new(v->paint);
     v->hand = SDL_CreateSystemCursor(SDL_SYSTEM_CURSOR_HAND);
     v->arrow = SDL_CreateSystemCursor(SDL_SYSTEM_CURSOR_ARROW);
     v->s.opts = c.state.opts;
@@ -717,12 +789,12 @@ void view_close(View *v)
     if (v->notice_timer) SDL_RemoveTimer(v->notice_timer);
     if (v->hand) SDL_FreeCursor(v->hand);
     if (v->arrow) SDL_FreeCursor(v->arrow);
-    font_close(v->fonts);
     draw_free(v->draw);
+    paint_free(v->paint);
     if (v->r) SDL_DestroyRenderer(v->r);
     if (v->win) SDL_DestroyWindow(v->win);
-    view_lesson_close(v);
     steps_free(v->st);
+    engine_free(v->engine);
     scenario_free(v->sc);
     scenario_free(v->original);
     free(v->layout);
@@ -731,6 +803,8 @@ void view_close(View *v)
 
 const ViewState *view_state(const View *v) { return &v->s; }
 const Steps *view_steps(const View *v) { return v->st; }
+const Engine *view_engine(const View *v) { return v->engine; }
+const Scenario *view_scenario(const View *v) { return v->sc; }
 const DrawLayout *view_layout(const View *v) { return v->layout; }
 const ViewRegions *view_regions(const View *v) { return &v->reg; }
 const char *view_notice(const View *v) { return v->notice; }
@@ -738,213 +812,3 @@ const char *view_tooltip(const View *v) { return v->tip; }
 SDL_Window *view_window(View *v) { return v->win; }
 SDL_Renderer *view_renderer(View *v) { return v->r; }
 
-/* ---- the command -------------------------------------------------------- */
-
-static const char usage[] =
-    "usage: maskscope [--scenario FILE] [--mode MODE] [--sentence N|all] [--step N|NAME]\n"
-    "                 [--theme light|dark] [--palette viridis|cividis]\n"
-    "       maskscope --lesson FILE [--theme light|dark] [--palette viridis|cividis]\n"
-    "Opens the window; press H in it for the keys. Without a display, writes the\n"
-    "first frame as a PNG in the current directory instead.\n";
-
-/* no display: the first frame as a PNG in the current directory (a
- * lesson's first step with its caption, when a lesson was asked for) */
-static int headless(const Steps *st, int step, const ViewState *s, const Lesson *lesson, const char *why)
-{
-    char path[PATH_MAX + 128], err[512], cwd[PATH_MAX];
-    bool ok;
-    if (lesson) {
-        char slug[56];
-        lesson_slug(lesson->title, slug, sizeof slug);
-        snprintf(path, sizeof path, "./maskscope-%s-01.png", slug);
-        const LessonStep *ls = &lesson->steps[0];
-        char progress[32];
-        snprintf(progress, sizeof progress, "1 / %d", lesson->nsteps);
-        DrawCaption cap = { .lesson = lesson->title, .progress = progress, .title = ls->title, .text = ls->text,
-                            .code = ls->code, .question = ls->question };
-        DrawOptions o = s->opts;
-        o.highlight_row = ls->highlight_row;
-        o.highlight_col = ls->highlight_col;
-        Exporter *ex = export_new(VIEW_DEFAULT_W, VIEW_DEFAULT_H, err, sizeof err);
-        ok = ex && export_draw_lesson(ex, st, step, &cap, &o) && export_save(ex, path, err, sizeof err);
-        export_free(ex);
-    } else {
-        export_name(st, step, s->sentence_chosen, ".", false, path, sizeof path, NULL);
-        ok = export_png(st, step, &s->opts, VIEW_DEFAULT_W, VIEW_DEFAULT_H, path, err, sizeof err);
-    }
-    if (!ok) {
-        fprintf(stderr, "maskscope: no display (%s), and %s\n", why, err);
-        return CLI_IO;
-    }
-    const char *base = path + 2; /* past "./" */
-    if (getcwd(cwd, sizeof cwd))
-        fprintf(stderr, "maskscope: no display (%s); wrote the first frame to %s/%s instead\n", why,
-                strcmp(cwd, "/") == 0 ? "" : cwd, base);
-    else
-        fprintf(stderr, "maskscope: no display (%s); wrote the first frame to %s instead\n", why, path);
-    return CLI_OK;
-}
-
-static bool is_fake_driver(void)
-{
-    const char *d = SDL_GetCurrentVideoDriver();
-    return d && (strcmp(d, "dummy") == 0 || strcmp(d, "offscreen") == 0 || strcmp(d, "evdev") == 0);
-}
-
-int view_main(int argc, char **argv)
-{
-    CliOptions o = { .mode = STEPS_PADDING };
-    ViewConfig cfg = view_config_default();
-    long step = 1;
-    const char *step_name = NULL, *lesson_path = NULL;
-    Lesson *lesson = NULL;
-    int status = CLI_OK;
-    for (int i = 1; i < argc; i++) {
-        int r = cli_common_option(&o, "window", argc, argv, &i);
-        if (r < 0) return CLI_USAGE;
-        if (r > 0) continue;
-        const char *opt = argv[i];
-        if (strcmp(opt, "--help") == 0 || strcmp(opt, "-h") == 0) {
-            fputs(usage, stdout);
-            return CLI_OK;
-        }
-        if (strcmp(opt, "--lesson") == 0) {
-            if (i + 1 >= argc) {
-                fprintf(stderr, "maskscope: --lesson needs a value\n");
-                return CLI_USAGE;
-            }
-            lesson_path = argv[++i];
-            continue;
-        }
-        bool takes = strcmp(opt, "--step") == 0 || strcmp(opt, "--theme") == 0 || strcmp(opt, "--palette") == 0;
-        if (!takes) {
-            fprintf(stderr, "maskscope: unknown option '%s'; try maskscope --help\n", opt);
-            return CLI_USAGE;
-        }
-        if (i + 1 >= argc) {
-            fprintf(stderr, "maskscope: %s needs a value\n", opt);
-            return CLI_USAGE;
-        }
-        const char *val = argv[++i];
-        char *end = NULL;
-        if (strcmp(opt, "--step") == 0) {
-            errno = 0;
-            step = strtol(val, &end, 10);
-            step_name = NULL;
-            if (errno || !end || *end) step_name = val; /* a slug: resolved once the steps exist */
-            else if (step < 1 || step > 64) {
-                fprintf(stderr, "maskscope: --step: '%s' is not a step (1, 2, ... or tokens, scores, ...)\n", val);
-                return CLI_USAGE;
-            }
-        } else if (strcmp(opt, "--theme") == 0 ? !theme_parse(val, &cfg.state.opts.theme)
-                                               : !theme_palette_parse(val, &cfg.state.opts.palette)) {
-            fprintf(stderr, "maskscope: %s: '%s' is not one of %s\n", opt, val,
-                    strcmp(opt, "--theme") == 0 ? "light, dark" : "viridis, cividis");
-            return CLI_USAGE;
-        }
-    }
-    if (lesson_path) {
-        /* check the lesson before anything opens; its first step is the first frame */
-        char lerr[512];
-        bool io = false;
-        if (o.scenario_path || o.mode_set || o.sentence_set || step_name || step != 1) {
-            fprintf(stderr, "maskscope: --lesson sets the scenario, mode, sentence and step itself\n");
-            return CLI_USAGE;
-        }
-        lesson = lesson_load(lesson_path, &io, lerr, sizeof lerr);
-        if (!lesson) {
-            fprintf(stderr, "%s\n", lerr);
-            return io ? CLI_IO : CLI_USAGE;
-        }
-        o.mode = lesson->steps[0].mode;
-        o.sentence = lesson->steps[0].sentence;
-        o.sentence_set = true;
-        step = lesson->steps[0].step + 1;
-    }
-    Scenario *sc = lesson ? lesson_state(lesson, 0) : cli_load_scenario(&o, &status);
-    if (!sc) return status;
-    cfg.state.mode = o.mode;
-    cfg.state.sentence_chosen = o.sentence_set;
-    cfg.state.sentence = cli_sentence(&o, sc);
-    cfg.state.step = (int)step - 1;
-    char err[512];
-    Steps *first = steps_build(sc, cfg.state.mode, cfg.state.sentence, err, sizeof err);
-    if (!first) {
-        fprintf(stderr, "maskscope: %s\n", err);
-        scenario_free(sc);
-        return CLI_USAGE;
-    }
-    if (step_name) {
-        cfg.state.step = steps_find(first, step_name);
-        step = cfg.state.step + 1;
-        if (cfg.state.step < 0) {
-            fprintf(stderr, "maskscope: --step: '%s' is not a step (1, 2, ... or tokens, scores, ...)\n", step_name);
-            steps_free(first);
-            scenario_free(sc);
-            return CLI_USAGE;
-        }
-    }
-    if (cfg.state.step >= first->count) {
-        fprintf(stderr, "maskscope: --step: %ld is out of range (1..%d)\n", step, first->count);
-        steps_free(first);
-        scenario_free(sc);
-        return CLI_USAGE;
-    }
-    View *v = NULL;
-    bool no_display = false;
-    /* SDL's software renderer unless told otherwise (SDL_RENDER_DRIVER):
-     * measured under Mesa it draws a frame in ~2 ms where OpenGL on
-     * llvmpipe takes ~40 ms and ~200 ms to start, and its pixels are
-     * exactly what `S` and `maskscope export` write */
-    if (!SDL_GetHint(SDL_HINT_RENDER_DRIVER)) SDL_SetHint(SDL_HINT_RENDER_DRIVER, "software");
-    /* without a runtime directory there is no Wayland compositor to find,
-     * and libwayland would say so on stderr: try X11 and the console only */
-    if (!getenv("SDL_VIDEODRIVER") && !getenv("XDG_RUNTIME_DIR") && !getenv("WAYLAND_DISPLAY"))
-        SDL_SetHint(SDL_HINT_VIDEODRIVER, "x11,kmsdrm");
-    if (SDL_Init(SDL_INIT_VIDEO | SDL_INIT_TIMER) != 0) {
-        snprintf(err, sizeof err, "%s", SDL_GetError());
-        no_display = true;
-    } else if (is_fake_driver()) {
-        snprintf(err, sizeof err, "SDL video driver '%s'", SDL_GetCurrentVideoDriver());
-        no_display = true;
-    } else {
-        v = view_open(sc, &cfg, &no_display, err, sizeof err);
-    }
-    if (!v) {
-        if (no_display) {
-            /* one line: SDL's own messages can span several */
-            for (char *p = err; *p; p++)
-                if (*p == '\n' || *p == '\r') *p = ' ';
-            status = headless(first, cfg.state.step, &cfg.state, lesson, err);
-        } else {
-            fprintf(stderr, "maskscope: %s\n", err);
-            status = CLI_IO;
-        }
-        goto done;
-    }
-    if (lesson_path && !view_open_lesson(v, lesson_path, err, sizeof err)) {
-        fprintf(stderr, "%s\n", err);
-        status = CLI_USAGE;
-        goto done;
-    }
-    steps_free(first);
-    first = NULL;
-    scenario_free(sc);
-    sc = NULL;
-    /* block until something happens; take everything queued; draw once */
-    for (bool running = true; running;) {
-        view_render(v);
-        SDL_Event e;
-        if (!SDL_WaitEvent(&e)) break;
-        do {
-            running = view_handle_event(v, &e);
-        } while (running && SDL_PollEvent(&e));
-    }
-done:
-    view_close(v);
-    lesson_free(lesson);
-    steps_free(first);
-    scenario_free(sc);
-    SDL_Quit();
-    return status;
-}

@@ -16,8 +16,8 @@
 #include <SDL.h>
 
 #include "atomic.h"
-#include "cli.h"
 #include "export.h"
+#include "engine.h"
 #include "lesson.h"
 #include "strbuf.h"
 #include "xmalloc.h"
@@ -78,66 +78,65 @@ static char *index_html(const Lesson *l, char (*names)[72])
     return strbuf_take(&sb);
 }
 
-int deck_export(const char *lesson_path, const char *out_dir, int w, int h, const DrawOptions *o)
+/* the caption panel's text for a frame */
+DrawCaption deck_caption(const LessonFrame *f, bool answer, const char *hint)
 {
-    char err[512];
-    bool io = false;
-    int status = CLI_IO, written = 0;
+    return (DrawCaption){.lesson = f->lesson, .progress = f->progress, .title = f->title, .text = f->text,
+                         .code = f->code, .question = f->question, .answer = answer ? f->answer : NULL,
+                         .hint = hint};
+}
+
+bool deck_export(const Lesson *l, const char *out_dir, int w, int h, const DrawOptions *o, bool *io_error,
+                 char *err, size_t errlen)
+{
+    bool ok = false;
+    int written = 0;
     Exporter *ex = NULL;
     char (*names)[72] = NULL;
     char path[PATH_MAX];
-    Lesson *l = lesson_load(lesson_path, &io, err, sizeof err);
-    if (!l) {
-        fprintf(stderr, "maskscope export: %s\n", err);
-        return io ? CLI_IO : CLI_USAGE;
-    }
+    *io_error = false;
     struct stat sb;
     if (stat(out_dir, &sb) != 0 && mkdir(out_dir, 0777) != 0) {
-        fprintf(stderr, "maskscope export: cannot create %s: %s\n", out_dir, strerror(errno));
-        goto fail;
+        snprintf(err, errlen, "cannot create %s: %s", out_dir, strerror(errno));
+        *io_error = true;
+        return false;
     }
-    SDL_SetHint(SDL_HINT_VIDEODRIVER, "dummy");
-    SDL_Init(SDL_INIT_VIDEO);
-    ex = export_new(w, h, err, sizeof err);
-    if (!ex) {
-        fprintf(stderr, "maskscope export: %s\n", err);
-        status = CLI_USAGE;
-        goto fail;
-    }
+    ex = export_new(w, h, err, errlen);
+    if (!ex) goto fail;
     names = xcalloc((size_t)l->nsteps, sizeof *names);
     for (int i = 0; i < l->nsteps; i++) {
-        const LessonStep *ls = &l->steps[i];
-        char slug[56], progress[32];
-        lesson_slug(ls->title, slug, sizeof slug);
+        char slug[56];
+        lesson_slug(l->steps[i].title, slug, sizeof slug);
         snprintf(names[i], sizeof names[i], "%02d-%s.png", i + 1, slug);
-        snprintf(progress, sizeof progress, "%d / %d", i + 1, l->nsteps);
-        Scenario *state = lesson_state(l, i);
-        Steps *st = steps_build(state, ls->mode, ls->sentence, err, sizeof err);
-        EXPECT(st); /* lesson_load built every step once already */
+        LessonFrame f;
+        lesson_frame(l, i, &f);
+        Engine *e = engine_new(f.scenario, f.mode, err, errlen);
+        Steps *st = e ? steps_build(e, f.sentence, err, errlen) : NULL;
+        EXPECT(st); /* lesson_load checked every step against its batch */
         DrawOptions so = *o;
-        so.highlight_row = ls->highlight_row;
-        so.highlight_col = ls->highlight_col;
-        DrawCaption cap = {.lesson = l->title, .progress = progress, .title = ls->title, .text = ls->text,
-                           .code = ls->code, .question = ls->question};
-        export_draw_lesson(ex, st, ls->step, &cap, &so);
+        so.highlight_row = f.highlight_row;
+        so.highlight_col = f.highlight_col;
+        DrawCaption cap = deck_caption(&f, false, NULL);
+        export_draw_lesson(ex, st, f.step, &cap, &so);
         steps_free(st);
-        scenario_free(state);
+        engine_free(e);
+        lesson_frame_free(&f);
         snprintf(path, sizeof path, "%s/%s", out_dir, names[i]);
-        if (!export_save(ex, path, err, sizeof err)) {
-            fprintf(stderr, "maskscope export: %s\n", err);
+        if (!export_save(ex, path, err, errlen)) {
+            *io_error = true;
             goto fail;
         }
         written++;
     }
     char *html = index_html(l, names);
     snprintf(path, sizeof path, "%s/index.html", out_dir);
-    bool ok = atomic_write(path, html, strlen(html), err, sizeof err);
+    bool html_ok = atomic_write(path, html, strlen(html), err, errlen);
     free(html);
-    if (!ok) {
-        fprintf(stderr, "maskscope export: %s\n", err);
+    if (!html_ok) {
+        *io_error = true;
         goto fail;
     }
-    status = CLI_OK;
+    ok = true;
     written = 0; /* keep everything */
 fail:
     for (int i = 0; i < written; i++) {
@@ -146,6 +145,5 @@ fail:
     }
     free(names);
     export_free(ex);
-    lesson_free(l);
-    return status;
+    return ok;
 }

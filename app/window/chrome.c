@@ -15,14 +15,17 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "chrome.h"
 #include "theme.h"
-#include "view_chrome.h"
+#include "xmalloc.h"
 
 /* a NULL key starts a group; the help shows the first two groups on the
- * left and the rest on the right */
-const char *const view_help_keys[][2] = {
+ * left and the rest on the right. MODE_KEYS is replaced by the mode
+ * table's keys ("1  2  3  4"). */
+static const char MODE_KEYS[] = "mode keys";
+static const char *const help_keys[][2] = {
     { NULL, "Move around" },
-    { "1  2  3  4", "mode (or click a tab)" },
+    { MODE_KEYS, "mode (or click a tab)" },
     { "\u2192  PageDown  Space", "next step" },
     { "\u2190  PageUp  Backspace", "previous step" },
     { "Home  End", "first, last step" },
@@ -48,67 +51,53 @@ const char *const view_help_keys[][2] = {
     { "Esc", "close this help, or quit" },
     { "Q", "quit" },
 };
-const int view_help_count = (int)(sizeof view_help_keys / sizeof view_help_keys[0]);
 
-static const char *const tab_label[STEPS_MODE_COUNT] = { "Padding", "Causal", "Padding + causal", "MLM" };
+int view_help_count(void)
+{
+    return (int)(sizeof help_keys / sizeof help_keys[0]);
+}
+
+void view_help_entry(int i, const char **key, const char **what)
+{
+    static char mode_keys[3 * MODE_MAX + 1];
+    EXPECT(i >= 0 && i < view_help_count());
+    *key = help_keys[i][0];
+    *what = help_keys[i][1];
+    if (*key == MODE_KEYS) {
+        size_t k = 0;
+        mode_keys[0] = '\0';
+        for (int m = 0; m < mode_count() && k + 4 < sizeof mode_keys; m++)
+            if (mode_at(m)->key)
+                k += (size_t)snprintf(mode_keys + k, sizeof mode_keys - k, "%s%c", k ? "  " : "", mode_at(m)->key);
+        *key = mode_keys;
+    }
+}
 
 /* ---- small helpers ------------------------------------------------------ */
 
 static void fill(View *v, SDL_Rect rc, Rgba c)
 {
-    if (rc.w <= 0 || rc.h <= 0) return;
-    SDL_SetRenderDrawBlendMode(v->r, c.a < 255 ? SDL_BLENDMODE_BLEND : SDL_BLENDMODE_NONE);
-    SDL_SetRenderDrawColor(v->r, c.r, c.g, c.b, c.a);
-    SDL_RenderFillRect(v->r, &rc);
-}
-
-static void frame_rect(View *v, SDL_Rect rc, int t, Rgba c)
-{
-    fill(v, (SDL_Rect){ rc.x, rc.y, rc.w, t }, c);
-    fill(v, (SDL_Rect){ rc.x, rc.y + rc.h - t, rc.w, t }, c);
-    fill(v, (SDL_Rect){ rc.x, rc.y, t, rc.h }, c);
-    fill(v, (SDL_Rect){ rc.x + rc.w - t, rc.y, t, rc.h }, c);
+    paint_fill(v->paint, rc, c);
 }
 
 static int width(View *v, FontFace f, int px, const char *s)
 {
-    return font_width(v->fonts, f, px, s, -1);
+    return paint_width(v->paint, f, px, s, -1);
 }
 
 static int line(View *v, FontFace f, int px)
 {
-    return font_line_height(v->fonts, f, px);
+    return paint_line(v->paint, f, px);
 }
 
-/* draws s in at most max_w pixels, ending in "…" when cut; returns the width used */
 static int text_fit(View *v, FontFace f, int px, int x, int y, const char *s, int max_w, Rgba c)
 {
-    if (max_w <= 0) return 0;
-    int w = width(v, f, px, s);
-    if (w <= max_w) return font_draw(v->fonts, f, px, x, y, s, -1, c);
-    int ell = width(v, f, px, "\u2026");
-    int n = font_fit(v->fonts, f, px, s, -1, max_w - ell);
-    while (n > 0 && s[n - 1] == ' ') n--;
-    int used = font_draw(v->fonts, f, px, x, y, s, n, c);
-    return used + font_draw(v->fonts, f, px, x + used, y, "\u2026", -1, c);
+    return paint_text_fit(v->paint, f, px, x, y, s, max_w, c);
 }
 
 static int fit_width(View *v, FontFace f, int px, const char *s, int max_w)
 {
-    int w = width(v, f, px, s);
-    return w <= max_w ? w : max_w;
-}
-
-/* the next line of s that fits in max_w, broken at a space when it can */
-static int wrap(View *v, FontFace f, int px, const char *s, int len, int max_w)
-{
-    if (width(v, f, px, s) <= max_w && (int)strlen(s) <= len) return len;
-    int n = font_fit(v->fonts, f, px, s, len, max_w);
-    if (n >= len) return len;
-    int k = n;
-    while (k > 0 && s[k] != ' ') k--;
-    if (k > 0) return k;
-    return n > 0 ? n : 1;
+    return paint_fit_width(v->paint, f, px, s, max_w);
 }
 
 /* ---- sizes and layout ---------------------------------------------------- */
@@ -134,10 +123,10 @@ ChromeSizes view_chrome_sizes(const View *v, int w, int h)
 /* "step 6 / 8 — Softmax weights", or "step 6 / 8" when the title does not fit */
 static void indicator_text(View *v, char *buf, size_t n, int room)
 {
-    const Step *sp = &v->st->steps[v->s.step];
-    snprintf(buf, n, "step %d / %d \u2014 %s", v->s.step + 1, v->st->count, sp->title);
+    const Step *sp = steps_at(v->st, v->s.step);
+    snprintf(buf, n, "step %d / %d \u2014 %s", v->s.step + 1, steps_count(v->st), sp->title);
     if (width(v, FONT_SANS_BOLD, v->cz.px, buf) > room)
-        snprintf(buf, n, "step %d / %d", v->s.step + 1, v->st->count);
+        snprintf(buf, n, "step %d / %d", v->s.step + 1, steps_count(v->st));
 }
 
 void view_chrome_layout(View *v, int w, int h)
@@ -153,10 +142,11 @@ void view_chrome_layout(View *v, int w, int h)
     /* row 1: the tabs, then the step indicator between its arrows on the right */
     int x = z->gap, ty = z->pad;
     int tab_h = z->top_h - 2 * z->pad;
-    for (int m = 0; m < STEPS_MODE_COUNT; m++) {
+    g->ntabs = mode_count();
+    for (int m = 0; m < g->ntabs; m++) {
         char key[4];
-        snprintf(key, sizeof key, "%d", m + 1);
-        int tw = width(v, FONT_SANS, z->small, key) + z->gap + width(v, FONT_SANS_BOLD, z->px, tab_label[m]);
+        snprintf(key, sizeof key, "%c", mode_at(m)->key ? mode_at(m)->key : ' ');
+        int tw = width(v, FONT_SANS, z->small, key) + z->gap + width(v, FONT_SANS_BOLD, z->px, mode_at(m)->tab);
         g->tabs[m] = (SDL_Rect){ x, ty, tw + 3 * z->gap, tab_h };
         x += g->tabs[m].w + z->pad;
     }
@@ -173,10 +163,10 @@ void view_chrome_layout(View *v, int w, int h)
     /* row 2: the pipeline, one chip per step */
     int sy = z->top_h;
     x = z->gap;
-    g->nsteps = v->st->count < 16 ? v->st->count : 16;
+    g->nsteps = steps_count(v->st) < 16 ? steps_count(v->st) : 16;
     int sep = width(v, FONT_SANS, z->small, "\u203a") + z->gap;
     for (int i = 0; i < g->nsteps; i++) {
-        int cw = width(v, FONT_SANS_BOLD, z->small, v->st->steps[i].slug) + z->gap + z->gap / 2;
+        int cw = width(v, FONT_SANS_BOLD, z->small, steps_at(v->st, i)->slug) + z->gap + z->gap / 2;
         g->steps[i] = (SDL_Rect){ x, sy + z->pad / 2, cw, z->strip_h - z->pad };
         x += cw + sep;
     }
@@ -186,7 +176,7 @@ void view_chrome_layout(View *v, int w, int h)
     int hint_w = width(v, FONT_SANS_BOLD, z->small, "H") + width(v, FONT_SANS, z->small, "  help") + z->gap;
     int lab_w = width(v, FONT_SANS, z->small, "Sentence") + z->gap;
     int avail = w - 2 * z->gap - lab_w - hint_w - z->gap;
-    int n = v->sc->sentences.count;
+    int n = engine_sentences(v->engine);
     int all_w = width(v, FONT_SANS_BOLD, z->small, "All") + 2 * z->gap;
     int chip_h = z->bottom_h - 2 * z->pad;
     int cy = by + z->pad + z->pad / 2;
@@ -220,16 +210,11 @@ void view_chrome_layout(View *v, int w, int h)
 
 /* ---- the bars ----------------------------------------------------------- */
 
-/* the words of sentence s as the batch has them ([MASK] included), no padding */
+/* "2  The cat ate fish": the words of sentence s as the batch has them ([MASK] included) */
 static void sentence_text(const View *v, int s, char *buf, size_t n)
 {
-    const Batch *b = v->st->batch;
-    size_t k = (size_t)snprintf(buf, n, "%d ", s);
-    for (int p = 0; p < b->L && k + 1 < n; p++) {
-        if (!batch_is_real(b, s, p) && (int)b->ids->data[(size_t)s * b->L + p] != b->mask_id) continue;
-        const char *w = b->labels[(size_t)s * b->L + p];
-        k += (size_t)snprintf(buf + k, n - k, " %s", w ? w : "?");
-    }
+    int k = snprintf(buf, n, "%d  ", s);
+    if (k > 0 && (size_t)k < n) engine_sentence_text(v->engine, s, buf + k, n - (size_t)k);
 }
 
 static void chip(View *v, SDL_Rect rc, const char *s, FontFace f, int px, bool on, bool hover)
@@ -249,7 +234,7 @@ static void arrow(View *v, SDL_Rect rc, const char *glyph, bool enabled, bool ho
     fill(v, rc, theme_mix(th->fg, th->bg, hover && enabled ? 0.16 : 0.07));
     int px = v->cz.small;
     int w = width(v, FONT_SANS, px, glyph), lh = line(v, FONT_SANS, px);
-    font_draw(v->fonts, FONT_SANS, px, rc.x + (rc.w - w) / 2, rc.y + (rc.h - lh) / 2, glyph, -1,
+    paint_text(v->paint, FONT_SANS, px, rc.x + (rc.w - w) / 2, rc.y + (rc.h - lh) / 2, glyph, -1,
               enabled ? th->fg : theme_mix(th->muted, th->bg, 0.5));
 }
 
@@ -266,19 +251,19 @@ void view_chrome_draw_bars(View *v)
     /* top bar */
     fill(v, (SDL_Rect){ 0, 0, w, z->top_h + z->strip_h }, bar);
     fill(v, (SDL_Rect){ 0, z->top_h + z->strip_h - 1, w, (int)fmax(1, lround(z->u)) }, rule);
-    for (int m = 0; m < STEPS_MODE_COUNT; m++) {
+    for (int m = 0; m < g->ntabs; m++) {
         SDL_Rect rc = g->tabs[m];
-        bool on = (int)v->s.mode == m, hov = h->kind == HOVER_TAB && h->index == m;
+        bool on = v->s.mode == mode_at(m), hov = h->kind == HOVER_TAB && h->index == m;
         Rgba bg = on ? th->accent : theme_mix(th->fg, th->bg, hov ? 0.16 : 0.07);
         Rgba fg = on ? theme_text_on(th->accent) : th->fg;
         fill(v, rc, bg);
         char key[4];
-        snprintf(key, sizeof key, "%d", m + 1);
+        snprintf(key, sizeof key, "%c", mode_at(m)->key ? mode_at(m)->key : ' ');
         int lh = line(v, FONT_SANS_BOLD, z->px), kh = line(v, FONT_SANS, z->small);
         int kx = rc.x + z->gap + z->gap / 2;
-        int kw = font_draw(v->fonts, FONT_SANS, z->small, kx, rc.y + (rc.h - lh) / 2 + (lh - kh) * 2 / 3, key, -1,
+        int kw = paint_text(v->paint, FONT_SANS, z->small, kx, rc.y + (rc.h - lh) / 2 + (lh - kh) * 2 / 3, key, -1,
                            theme_mix(fg, bg, 0.7));
-        font_draw(v->fonts, FONT_SANS_BOLD, z->px, kx + kw + z->gap, rc.y + (rc.h - lh) / 2, tab_label[m], -1, fg);
+        paint_text(v->paint, FONT_SANS_BOLD, z->px, kx + kw + z->gap, rc.y + (rc.h - lh) / 2, mode_at(m)->tab, -1, fg);
     }
     char ind[160];
     indicator_text(v, ind, sizeof ind, g->indicator.w - z->gap / 2);
@@ -286,7 +271,7 @@ void view_chrome_draw_bars(View *v)
     text_fit(v, FONT_SANS_BOLD, z->px, g->indicator.x + z->gap / 2, g->indicator.y + (g->indicator.h - lh) / 2, ind,
              g->indicator.w - z->gap / 2, th->fg);
     arrow(v, g->prev, "\u25c0", v->s.step > 0, h->kind == HOVER_PREV);
-    arrow(v, g->next, "\u25b6", v->s.step + 1 < v->st->count, h->kind == HOVER_NEXT);
+    arrow(v, g->next, "\u25b6", v->s.step + 1 < steps_count(v->st), h->kind == HOVER_NEXT);
 
     /* the pipeline */
     int sl = line(v, FONT_SANS, z->small);
@@ -295,12 +280,13 @@ void view_chrome_draw_bars(View *v)
         bool on = i == v->s.step, hov = h->kind == HOVER_STEP && h->index == i;
         if (on || hov) fill(v, rc, on ? th->accent : theme_mix(th->fg, th->bg, 0.12));
         Rgba fg = on ? theme_text_on(th->accent) : i < v->s.step ? th->fg : th->muted;
-        int tw = width(v, FONT_SANS_BOLD, z->small, v->st->steps[i].slug);
-        font_draw(v->fonts, on ? FONT_SANS_BOLD : FONT_SANS, z->small, rc.x + (rc.w - tw) / 2, rc.y + (rc.h - sl) / 2,
-                  v->st->steps[i].slug, -1, fg);
+        const char *slug = steps_at(v->st, i)->slug;
+        int tw = width(v, FONT_SANS_BOLD, z->small, slug);
+        paint_text(v->paint, on ? FONT_SANS_BOLD : FONT_SANS, z->small, rc.x + (rc.w - tw) / 2, rc.y + (rc.h - sl) / 2,
+                  slug, -1, fg);
         if (i + 1 < g->nsteps) {
             int gw = g->steps[i + 1].x - (rc.x + rc.w), aw = width(v, FONT_SANS, z->small, "\u203a");
-            font_draw(v->fonts, FONT_SANS, z->small, rc.x + rc.w + (gw - aw) / 2, rc.y + (rc.h - sl) / 2, "\u203a", -1,
+            paint_text(v->paint, FONT_SANS, z->small, rc.x + rc.w + (gw - aw) / 2, rc.y + (rc.h - sl) / 2, "\u203a", -1,
                       th->muted);
         }
     }
@@ -311,7 +297,7 @@ void view_chrome_draw_bars(View *v)
         fill(v, (SDL_Rect){ 0, g->warning.y, (int)fmax(3, lround(5 * z->u)), g->warning.h }, th->highlight);
         int x = z->gap + z->gap;
         int wl = line(v, FONT_SANS_BOLD, z->small), y = g->warning.y + (g->warning.h - wl) / 2;
-        x += font_draw(v->fonts, FONT_SANS_BOLD, z->small, x, y, "\u26a0 Warning  ", -1, th->note_fg);
+        x += paint_text(v->paint, FONT_SANS_BOLD, z->small, x, y, "\u26a0 Warning  ", -1, th->note_fg);
         text_fit(v, FONT_SANS, z->small, x, y, v->warning, w - x - z->gap, th->note_fg);
     }
 
@@ -321,7 +307,7 @@ void view_chrome_draw_bars(View *v)
     fill(v, (SDL_Rect){ 0, by, w, (int)fmax(1, lround(z->u)) }, rule);
     int cy = g->nsentences ? g->sentences[0].y : by;
     int ch = g->nsentences ? g->sentences[0].h : z->bottom_h;
-    font_draw(v->fonts, FONT_SANS, z->small, z->gap, cy + (ch - sl) / 2, "Sentence", -1, th->muted);
+    paint_text(v->paint, FONT_SANS, z->small, z->gap, cy + (ch - sl) / 2, "Sentence", -1, th->muted);
     for (int i = 0; i < g->nsentences; i++) {
         int s = g->sentence_of[i];
         char buf[512];
@@ -332,8 +318,8 @@ void view_chrome_draw_bars(View *v)
     }
     int hw = width(v, FONT_SANS_BOLD, z->small, "H") + width(v, FONT_SANS, z->small, "  help");
     int hx = w - z->gap - hw;
-    hx += font_draw(v->fonts, FONT_SANS_BOLD, z->small, hx, cy + (ch - sl) / 2, "H", -1, th->fg);
-    font_draw(v->fonts, FONT_SANS, z->small, hx, cy + (ch - sl) / 2, "  help", -1, th->muted);
+    hx += paint_text(v->paint, FONT_SANS_BOLD, z->small, hx, cy + (ch - sl) / 2, "H", -1, th->fg);
+    paint_text(v->paint, FONT_SANS, z->small, hx, cy + (ch - sl) / 2, "  help", -1, th->muted);
 }
 
 /* ---- overlays ----------------------------------------------------------- */
@@ -341,28 +327,7 @@ void view_chrome_draw_bars(View *v)
 /* lines of text split at '\n' and wrapped to max_w: measures, and draws when draw */
 static int block(View *v, FontFace f, int px, const char *s, int x, int y, int max_w, Rgba c, bool draw, int *used_w)
 {
-    int lh = line(v, f, px), lines = 0, widest = 0;
-    const char *p = s;
-    while (*p && lines < 40) {
-        const char *nl = strchr(p, '\n');
-        int len = nl ? (int)(nl - p) : (int)strlen(p);
-        const char *q = p;
-        int left = len;
-        do {
-            int n = left > 0 ? wrap(v, f, px, q, left, max_w) : 0;
-            int lw = font_width(v->fonts, f, px, q, n);
-            if (lw > widest) widest = lw;
-            if (draw) font_draw(v->fonts, f, px, x, y + lines * lh, q, n, c);
-            lines++;
-            q += n;
-            left -= n;
-            while (left > 0 && *q == ' ') q++, left--;
-        } while (left > 0 && lines < 40);
-        p += len;
-        if (*p == '\n') p++;
-    }
-    if (used_w) *used_w = widest;
-    return lines * lh;
+    return paint_paragraphs(v->paint, f, px, x, y, s, max_w, 40, c, draw, used_w);
 }
 
 static void draw_tooltip(View *v, int w, int h)
@@ -383,7 +348,7 @@ static void draw_tooltip(View *v, int w, int h)
     SDL_Rect box = { x, y, bw, bh };
     Rgba bg = theme_mix(th->fg, th->bg, 0.94);
     fill(v, box, bg);
-    frame_rect(v, box, (int)fmax(1, lround(2 * z->u)), th->accent);
+    paint_outline(v->paint, box, (int)fmax(1, lround(2 * z->u)), th->accent);
     block(v, FONT_MONO, px, v->tip, x + pad, y + pad, max_w, theme_text_on(bg), true, NULL);
     v->reg.tooltip = box;
 }
@@ -409,9 +374,12 @@ static void draw_notice(View *v, int w)
 static int help_split(void)
 {
     int groups = 0;
-    for (int i = 0; i < view_help_count; i++)
-        if (!view_help_keys[i][0] && ++groups == 3) return i;
-    return view_help_count;
+    for (int i = 0; i < view_help_count(); i++) {
+        const char *k, *d;
+        view_help_entry(i, &k, &d);
+        if (!k && ++groups == 3) return i;
+    }
+    return view_help_count();
 }
 
 /* one column of the help: widths, and drawing when draw */
@@ -421,14 +389,15 @@ static int help_column(View *v, int from, int to, int px, int x, int y, int kw, 
     int lh = (int)lround(line(v, FONT_SANS, px) * 1.3), y0 = y;
     int kmax = 0, dmax = 0;
     for (int i = from; i < to; i++) {
-        const char *k = view_help_keys[i][0], *d = view_help_keys[i][1];
+        const char *k, *d;
+        view_help_entry(i, &k, &d);
         if (!k) {
             if (i > from) y += lh / 2;
-            if (draw) font_draw(v->fonts, FONT_SANS_BOLD, px, x, y, d, -1, th->muted);
+            if (draw) paint_text(v->paint, FONT_SANS_BOLD, px, x, y, d, -1, th->muted);
         } else {
             if (draw) {
-                font_draw(v->fonts, FONT_SANS_BOLD, px, x, y, k, -1, th->accent);
-                font_draw(v->fonts, FONT_SANS, px, x + kw, y, d, -1, th->fg);
+                paint_text(v->paint, FONT_SANS_BOLD, px, x, y, k, -1, th->accent);
+                paint_text(v->paint, FONT_SANS, px, x + kw, y, d, -1, th->fg);
             }
             int a = width(v, FONT_SANS_BOLD, px, k), b = width(v, FONT_SANS, px, d);
             if (a > kmax) kmax = a;
@@ -456,7 +425,7 @@ static void draw_help(View *v, int w, int h)
         pad = (int)lround(px * 1.3);
         sep = pad;
         int h1 = help_column(v, 0, split, px, 0, 0, 0, false, &k1, &d1);
-        int h2 = help_column(v, split, view_help_count, px, 0, 0, 0, false, &k2, &d2);
+        int h2 = help_column(v, split, view_help_count(), px, 0, 0, 0, false, &k2, &d2);
         c1 = k1 + sep + d1;
         c2 = k2 + sep + d2;
         title_h = line(v, FONT_SANS_BOLD, (int)lround(px * 1.35)) + pad;
@@ -468,15 +437,15 @@ static void draw_help(View *v, int w, int h)
     SDL_Rect box = { (w - bw) / 2, (h - bh) / 2, bw, bh };
     Rgba bg = theme_mix(th->fg, th->bg, 0.03);
     fill(v, box, bg);
-    frame_rect(v, box, (int)fmax(2, lround(3 * z->u)), th->accent);
+    paint_outline(v->paint, box, (int)fmax(2, lround(3 * z->u)), th->accent);
     int x = box.x + pad, y = box.y + pad;
-    font_draw(v->fonts, FONT_SANS_BOLD, (int)lround(px * 1.35), x, y, "maskscope \u2014 keys and mouse", -1, th->fg);
+    paint_text(v->paint, FONT_SANS_BOLD, (int)lround(px * 1.35), x, y, "maskscope \u2014 keys and mouse", -1, th->fg);
     y += title_h;
     int h1 = help_column(v, 0, split, px, x, y, k1 + sep, true, NULL, NULL);
-    int h2 = help_column(v, split, view_help_count, px, x + c1 + 2 * pad, y, k2 + sep, true, NULL, NULL);
+    int h2 = help_column(v, split, view_help_count(), px, x + c1 + 2 * pad, y, k2 + sep, true, NULL, NULL);
     fill(v, (SDL_Rect){ x + c1 + pad, y, (int)fmax(1, lround(z->u)), h1 > h2 ? h1 : h2 }, theme_mix(th->muted, bg, 0.4));
     y += (h1 > h2 ? h1 : h2);
-    font_draw(v->fonts, FONT_SANS, px, x, y + pad / 2, "Press H, F1 or Esc to close.  maskscope --help lists the commands.",
+    paint_text(v->paint, FONT_SANS, px, x, y + pad / 2, "Press H, F1 or Esc to close.  maskscope --help lists the commands.",
               -1, th->muted);
     v->reg.help = box;
 }

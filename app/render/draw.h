@@ -5,13 +5,14 @@
  * and records where everything went so that a window can hit-test cells.
  * It reads every number from the Steps; it computes none.
  * Ownership: draw_new returns a Draw the caller frees with draw_free
- * before destroying the renderer. DrawLayout is a plain value the
+ * before freeing the painter it draws with. DrawLayout is a plain value the
  * caller owns (it is large: keep it static or on the heap). */
 #include <stdbool.h>
 #include <stddef.h>
 
 #include <SDL.h>
 
+#include "paint.h"
 #include "steps.h"
 #include "theme.h"
 
@@ -61,11 +62,12 @@ typedef struct Draw Draw;
  * nothing highlighted. */
 DrawOptions draw_options_default(void);
 
-/* Opens the fonts (see font_find_data_dir) for renderer r. NULL and one
- * sentence in err on failure. */
-Draw *draw_new(SDL_Renderer *r, char *err, size_t errlen);
+/* A renderer of steps that draws with painter p (which it does not own). */
+Draw *draw_new(Painter *p);
 /* Frees; draw_free(NULL) is a no-op. */
 void draw_free(Draw *d);
+/* The painter it draws with. */
+Painter *draw_painter(Draw *d);
 
 /* Draws step `step` of st into frame (pixels of r's output), background
  * included. layout_out (may be NULL) receives where panels and cells

@@ -30,9 +30,8 @@ typedef enum FontFace {
 typedef struct Fonts Fonts;
 
 /* Finds the data directory holding fonts/DejaVuSans.ttf: $MASKSCOPE_DATA_DIR,
- * then ../assets and ../../assets next to the executable, then
- * ../share/maskscope, then the installed MASKSCOPE_DATADIR, then the
- * source tree's assets/. Writes it into dir; false and err if none. */
+ * then assets, ../assets, ../../assets and ../share/maskscope next to the
+ * executable, then the installed MASKSCOPE_DATADIR. Writes it into dir; false and err if none. */
 bool font_find_data_dir(char *dir, size_t n, char *err, size_t errlen);
 
 /* Opens the four faces from the data directory for renderer r. NULL and

@@ -1,0 +1,79 @@
+#pragma once
+/* The commands: one file each (window, print, dump, export, check), one
+ * shared option parser, and the exit statuses. Library code below (the
+ * window, output, render) returns bool and an error text; only a command
+ * prints and picks the exit status: 0 success, 1 I/O failure, 2 bad
+ * usage or invalid input, each failure one line on stderr. */
+#include <stdbool.h>
+
+#include "draw.h"
+#include "mode.h"
+#include "scenario.h"
+
+enum { CMD_OK = 0, CMD_IO = 1, CMD_USAGE = 2 };
+
+/* B*L*L attention cells `dump` will write: every cell is a dozen JSON
+ * tensors' worth of text, so a 1024-token sentence is already ~0.5 GB of
+ * memory and a 4096-token one would be ~7 GB. print summarises instead. */
+#ifndef MS_MAX_DUMP_CELLS
+#define MS_MAX_DUMP_CELLS (1u << 20)
+#endif
+
+/* Options a command accepts, as bits. */
+typedef enum OptFlag {
+    OPT_SCENARIO = 1u << 0,  /* --scenario FILE */
+    OPT_MODE = 1u << 1,      /* --mode MODE (a row of the mode table) */
+    OPT_SENTENCE = 1u << 2,  /* --sentence N|all */
+    OPT_STEP = 1u << 3,      /* --step N|NAME */
+    OPT_THEME = 1u << 4,     /* --theme light|dark */
+    OPT_PALETTE = 1u << 5,   /* --palette viridis|cividis */
+    OPT_SIZE = 1u << 6,      /* --size WxH */
+    OPT_ZOOM = 1u << 7,      /* --zoom Z */
+    OPT_NO_VALUES = 1u << 8, /* --no-values */
+    OPT_OUT = 1u << 9,       /* -o FILE, --output FILE */
+    OPT_OUT_DIR = 1u << 10,  /* --out-dir DIR */
+    OPT_LESSON = 1u << 11,   /* --lesson FILE */
+    OPT_ALL = 1u << 12,      /* --all */
+    OPT_LIST = 1u << 13,     /* --list */
+    OPT_HELP = 1u << 14,     /* -h, --help: every command takes it */
+} OptFlag;
+
+#define CMD_MAX_ARGS 64
+
+typedef struct Options {
+    unsigned given;          /* the OPT_ flags seen */
+    const char *scenario;
+    const Mode *mode;        /* --mode, or NULL */
+    int sentence;            /* --sentence: a batch row, -1 for all */
+    const char *step;        /* --step as written: a number or a step name */
+    DrawOptions draw;        /* --theme, --palette, --zoom, --no-values */
+    int w, h;                /* --size */
+    const char *out, *out_dir, *lesson;
+    int nargs;               /* positional arguments */
+    const char *args[CMD_MAX_ARGS];
+} Options;
+
+/* Parses argv[1..argc-1] for command cmd ("" for the window) accepting
+ * the options in `accepted` and up to max_args positional arguments.
+ * On a bad option or value prints one line and returns false. */
+bool cmd_options(const char *cmd, int argc, char **argv, unsigned accepted, int max_args, Options *o);
+
+/* Prints "maskscope CMD: message" on stderr (one line) and returns status. */
+int cmd_fail(const char *cmd, int status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* Loads --scenario or the running example; on failure prints the error
+ * line and sets *status to 1 (I/O) or 2 (invalid). Caller frees. */
+Scenario *cmd_load_scenario(const Options *o, int *status);
+
+/* Flushes stdout; a full disk or closed pipe is exit 1 with one line. */
+int cmd_flush_stdout(const char *cmd);
+
+/* "padding, causal, combined or mlm", from the mode table. */
+const char *cmd_mode_names(void);
+
+/* The commands, one file each. argv[0] is the command's name. */
+int cmd_window(int argc, char **argv);
+int cmd_print(int argc, char **argv);
+int cmd_dump(int argc, char **argv);
+int cmd_export(int argc, char **argv);
+int cmd_check(int argc, char **argv);

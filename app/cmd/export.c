@@ -1,0 +1,138 @@
+/* `maskscope export`: one frame, every mode × step, or a lesson as a
+ * slide deck. Options are checked before anything is drawn or created;
+ * the drawing and writing are output/'s. */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <SDL.h>
+
+#include "cmd.h"
+#include "deck.h"
+#include "engine.h"
+#include "export.h"
+#include "lesson.h"
+#include "xmalloc.h"
+
+static const char usage[] =
+    "usage: maskscope export [--scenario FILE] --mode MODE [--step STEP] [--sentence N|all]\n"
+    "                        [--size WxH] [--theme light|dark] [--palette viridis|cividis]\n"
+    "                        [--zoom Z] [--no-values] -o FILE.png\n"
+    "       maskscope export --all --out-dir DIR [--scenario FILE] [--sentence N|all]\n"
+    "                        [--size WxH] [--theme light|dark] [--palette ...]\n"
+    "       maskscope export --lesson FILE --out-dir DIR [--size WxH] [--theme ...] [--palette ...]\n";
+
+/* the step by number (1-based) or name; -1 if neither */
+static int find_step(const Steps *st, const char *s)
+{
+    char *end;
+    long n = strtol(s, &end, 10);
+    if (end != s && !*end) return n >= 1 && n <= steps_count(st) ? (int)n - 1 : -1;
+    return steps_find(st, s);
+}
+
+static void progress(int done, int total, const char *path, void *ctx)
+{
+    (void)ctx;
+    printf("[%d/%d] %s\n", done, total, path);
+    fflush(stdout);
+}
+
+static void headless_sdl(void)
+{
+    SDL_SetHint(SDL_HINT_VIDEODRIVER, "dummy");
+    SDL_Init(SDL_INIT_VIDEO); /* not needed by the software renderer; harmless if it fails */
+}
+
+static int export_lesson(const Options *o)
+{
+    char err[512];
+    bool io = false;
+    Lesson *l = lesson_load(o->lesson, &io, err, sizeof err);
+    if (!l) {
+        fprintf(stderr, "%s\n", err);
+        return io ? CMD_IO : CMD_USAGE;
+    }
+    headless_sdl();
+    bool ok = deck_export(l, o->out_dir, o->w, o->h, &o->draw, &io, err, sizeof err);
+    lesson_free(l);
+    return ok ? CMD_OK : cmd_fail("export", io ? CMD_IO : CMD_USAGE, "%s", err);
+}
+
+static int export_one(const Options *o, const Scenario *sc)
+{
+    char err[512];
+    int sentence = (o->given & OPT_SENTENCE) ? o->sentence : mode_default_sentence(o->mode, sc);
+    int count = mode_sentences(o->mode, sc)->count;
+    if (sentence >= count)
+        return cmd_fail("export", CMD_USAGE, "--sentence %d: mode %s has sentences 0..%d", sentence, o->mode->name,
+                        count - 1);
+    Engine *e = engine_new(sc, o->mode, err, sizeof err);
+    if (!e) return cmd_fail("export", CMD_USAGE, "%s", err);
+    Steps *st = steps_build(e, sentence, err, sizeof err);
+    EXPECT(st); /* the sentence is in range */
+    int step = 0, status = CMD_OK;
+    if (o->step && (step = find_step(st, o->step)) < 0) {
+        char names[512] = "";
+        size_t k = 0;
+        for (int i = 0; i < steps_count(st) && k < sizeof names; i++)
+            k += (size_t)snprintf(names + k, sizeof names - k, "%s%s", i ? ", " : "", steps_at(st, i)->slug);
+        status = cmd_fail("export", CMD_USAGE, "unknown step \"%s\" in mode %s (use 1..%d or %s)", o->step,
+                          o->mode->name, steps_count(st), names);
+    } else {
+        headless_sdl();
+        if (!export_png(st, step, &o->draw, o->w, o->h, o->out, err, sizeof err))
+            status = cmd_fail("export", CMD_IO, "%s", err);
+    }
+    steps_free(st);
+    engine_free(e);
+    return status;
+}
+
+int cmd_export(int argc, char **argv)
+{
+    Options o;
+    unsigned accepted = OPT_SCENARIO | OPT_MODE | OPT_SENTENCE | OPT_STEP | OPT_THEME | OPT_PALETTE | OPT_SIZE |
+                        OPT_ZOOM | OPT_NO_VALUES | OPT_OUT | OPT_OUT_DIR | OPT_LESSON | OPT_ALL;
+    if (!cmd_options("export", argc, argv, accepted, 0, &o)) return CMD_USAGE;
+    if (o.given & OPT_HELP) {
+        fputs(usage, stdout);
+        printf("MODE is %s; STEP is a number from 1 or a step name\n"
+               "(tokens, scores, mask, ...). Default size 1920x1080, light theme.\n", cmd_mode_names());
+        return cmd_flush_stdout("export");
+    }
+    if (o.lesson) {
+        if (!o.out_dir) return cmd_fail("export", CMD_USAGE, "--lesson needs --out-dir DIR");
+        if (o.given & (OPT_ALL | OPT_OUT | OPT_MODE | OPT_STEP | OPT_SCENARIO | OPT_SENTENCE))
+            return cmd_fail("export", CMD_USAGE, "--lesson exports the lesson's own steps: drop --all, -o, --mode, "
+                                                 "--step, --scenario and --sentence");
+        return export_lesson(&o);
+    }
+    if (o.given & OPT_ALL) {
+        if (!o.out_dir) return cmd_fail("export", CMD_USAGE, "--all needs --out-dir DIR");
+        if (o.given & (OPT_OUT | OPT_MODE | OPT_STEP))
+            return cmd_fail("export", CMD_USAGE, "--all exports every mode and step: drop -o, --mode and --step");
+    } else {
+        if (!o.mode) return cmd_fail("export", CMD_USAGE, "--mode is required (%s)", cmd_mode_names());
+        if (!o.out) return cmd_fail("export", CMD_USAGE, "-o FILE.png is required");
+        if (o.out_dir) return cmd_fail("export", CMD_USAGE, "--out-dir goes with --all");
+    }
+    int status = CMD_OK;
+    Scenario *sc = cmd_load_scenario(&o, &status);
+    if (!sc) return status;
+    if (o.given & OPT_ALL) {
+        char err[512];
+        bool io = false;
+        int sentence = (o.given & OPT_SENTENCE) ? o.sentence : EXPORT_DEFAULT_SENTENCE;
+        headless_sdl();
+        if (!export_all(sc, sentence, o.out_dir, o.w, o.h, &o.draw, isatty(STDOUT_FILENO) ? progress : NULL, NULL,
+                        &io, err, sizeof err))
+            status = cmd_fail("export", io ? CMD_IO : CMD_USAGE, "%s", err);
+    } else {
+        status = export_one(&o, sc);
+    }
+    scenario_free(sc);
+    return status;
+}

@@ -1,0 +1,80 @@
+/* `maskscope print NAME`: one of the notebook's variables, exactly as
+ * PyTorch's print() shows it, so the two can be put side by side. The
+ * names, their docs and which mode each is computed in come from the
+ * core's registry; nothing here computes a number. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "engine.h"
+#include "registry.h"
+
+static const char usage[] =
+    "usage: maskscope print NAME [--scenario FILE] [--mode MODE] [--sentence N|all]\n"
+    "       maskscope print --list\n";
+
+static void print_list(void)
+{
+    printf("Names maskscope print knows (the notebook's first):\n");
+    for (int i = 0; i < registry_count(); i++) {
+        const RegEntry *r = registry_at(i);
+        char where[64] = "";
+        if (r->mode)
+            snprintf(where, sizeof where, "  (the %s mode's)", r->mode);
+        else if (r->per_sentence)
+            snprintf(where, sizeof where, "  (--mode, --sentence)");
+        else
+            snprintf(where, sizeof where, "  (--mode)");
+        printf("  %-24s %s%s\n", r->name, r->doc, where);
+    }
+    printf("MODE is %s.\n", cmd_mode_names());
+}
+
+int cmd_print(int argc, char **argv)
+{
+    Options o;
+    if (!cmd_options("print", argc, argv, OPT_SCENARIO | OPT_MODE | OPT_SENTENCE | OPT_LIST, 1, &o))
+        return CMD_USAGE;
+    if (o.given & OPT_HELP) {
+        fputs(usage, stdout);
+        printf("MODE is %s. maskscope print --list shows the names.\n", cmd_mode_names());
+        return cmd_flush_stdout("print");
+    }
+    if (o.given & OPT_LIST) {
+        print_list();
+        return cmd_flush_stdout("print");
+    }
+    if (o.nargs == 0)
+        return cmd_fail("print", CMD_USAGE, "which tensor? e.g. maskscope print A_causal; see --list");
+    const char *name = o.args[0];
+    const RegEntry *r = registry_find(name);
+    if (!r)
+        return cmd_fail("print", CMD_USAGE, "unknown name '%s'; maskscope print --list shows the names", name);
+    char err[512];
+    const Mode *m = registry_mode(r, o.mode, err, sizeof err);
+    if (!m) return cmd_fail("print", CMD_USAGE, "%s", err);
+    if (!r->per_sentence && (o.given & OPT_SENTENCE))
+        return cmd_fail("print", CMD_USAGE, "%s does not take --sentence", name);
+    int status = CMD_OK;
+    Scenario *sc = cmd_load_scenario(&o, &status);
+    if (!sc) return status;
+    int sentence = (o.given & OPT_SENTENCE) ? o.sentence : mode_default_sentence(m, sc);
+    Engine *e = engine_new(sc, m, err, sizeof err);
+    if (e && sentence >= engine_sentences(e)) {
+        snprintf(err, sizeof err, "sentence: %d is out of range; the %sbatch has sentences 0 to %d (or all)", sentence,
+                 m->batch == MODE_BATCH_MLM ? "MLM " : "", engine_sentences(e) - 1);
+        engine_free(e);
+        e = NULL;
+    }
+    if (!e) {
+        scenario_free(sc);
+        return cmd_fail("print", CMD_USAGE, "%s", err);
+    }
+    char *text = registry_format(r, e, sentence);
+    printf("%s\n", text);
+    free(text);
+    engine_free(e);
+    scenario_free(sc);
+    return cmd_flush_stdout("print");
+}

@@ -1,0 +1,214 @@
+/* `maskscope` with no command: the window, on the running example, a
+ * scenario or a lesson. Without a display it writes the first frame as a
+ * PNG in the current directory instead (never over an existing file)
+ * and says where, in one line. */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <SDL.h>
+
+#include "cmd.h"
+#include "deck.h"
+#include "engine.h"
+#include "export.h"
+#include "lesson.h"
+#include "player.h"
+#include "view.h"
+
+#ifndef WINDOW_HEADLESS_W
+#define WINDOW_HEADLESS_W 1280
+#endif
+#ifndef WINDOW_HEADLESS_H
+#define WINDOW_HEADLESS_H 800
+#endif
+
+static const char usage[] =
+    "usage: maskscope [--scenario FILE] [--mode MODE] [--sentence N|all] [--step N|NAME]\n"
+    "                 [--theme light|dark] [--palette viridis|cividis]\n"
+    "       maskscope --lesson FILE [--theme light|dark] [--palette viridis|cividis]\n"
+    "Opens the window; press H in it for the keys. Without a display, writes the\n"
+    "first frame as a PNG in the current directory instead.\n";
+
+/* what opens first: the scenario, its state, and (for a lesson) the caption */
+typedef struct First {
+    Scenario *sc;
+    ViewState state;
+    Lesson *lesson;
+    LessonFrame frame;
+} First;
+
+static void first_free(First *f)
+{
+    lesson_frame_free(&f->frame);
+    lesson_free(f->lesson);
+    scenario_free(f->sc);
+}
+
+/* the step by number (1-based) or name in mode m of sc; -1 if neither */
+static int step_index(const Scenario *sc, const Mode *m, const char *s)
+{
+    const char *const *slugs;
+    int n = steps_story(m, &slugs);
+    char *end;
+    long k = strtol(s, &end, 10);
+    if (end != s && !*end) return k >= 1 && k <= n ? (int)k - 1 : -1;
+    (void)sc;
+    for (int i = 0; i < n; i++)
+        if (strcmp(slugs[i], s) == 0) return i;
+    return -1;
+}
+
+/* no display: the first frame as a PNG in the current directory, at a free name */
+static int headless(const First *f, const char *why)
+{
+    char path[PATH_MAX + 128], err[512], cwd[PATH_MAX];
+    const char *base = NULL;
+    bool ok = false;
+    Engine *e = engine_new(f->sc, f->state.mode, err, sizeof err);
+    Steps *st = e ? steps_build(e, f->state.sentence, err, sizeof err) : NULL;
+    SDL_SetHint(SDL_HINT_VIDEODRIVER, "dummy");
+    if (st) {
+        export_free_name(st, f->state.step, f->state.sentence_chosen && !f->lesson, ".", path, sizeof path, &base);
+        if (f->lesson) {
+            DrawCaption cap = deck_caption(&f->frame, false, NULL);
+            DrawOptions o = f->state.opts;
+            o.highlight_row = f->frame.highlight_row;
+            o.highlight_col = f->frame.highlight_col;
+            Exporter *ex = export_new(WINDOW_HEADLESS_W, WINDOW_HEADLESS_H, err, sizeof err);
+            ok = ex && export_draw_lesson(ex, st, f->state.step, &cap, &o) && export_save(ex, path, err, sizeof err);
+            export_free(ex);
+        } else {
+            ok = export_png(st, f->state.step, &f->state.opts, WINDOW_HEADLESS_W, WINDOW_HEADLESS_H, path, err,
+                            sizeof err);
+        }
+    }
+    steps_free(st);
+    engine_free(e);
+    if (!ok) return cmd_fail("", CMD_IO, "no display (%s), and %s", why, err);
+    if (getcwd(cwd, sizeof cwd))
+        fprintf(stderr, "maskscope: no display (%s); wrote the first frame to %s/%s instead\n", why,
+                strcmp(cwd, "/") == 0 ? "" : cwd, base);
+    else
+        fprintf(stderr, "maskscope: no display (%s); wrote the first frame to %s instead\n", why, path);
+    return CMD_OK;
+}
+
+static bool is_fake_driver(void)
+{
+    const char *d = SDL_GetCurrentVideoDriver();
+    return d && (strcmp(d, "dummy") == 0 || strcmp(d, "offscreen") == 0 || strcmp(d, "evdev") == 0);
+}
+
+/* reads the options into what opens first; prints and returns non-zero on error */
+static int first_of(const Options *o, First *f)
+{
+    memset(f, 0, sizeof *f);
+    f->state = view_config_default().state;
+    f->state.opts = o->draw;
+    if (o->lesson) {
+        if (o->given & (OPT_SCENARIO | OPT_MODE | OPT_SENTENCE | OPT_STEP))
+            return cmd_fail("", CMD_USAGE, "--lesson sets the scenario, mode, sentence and step itself");
+        char err[512];
+        bool io = false;
+        f->lesson = lesson_load(o->lesson, &io, err, sizeof err);
+        if (!f->lesson) {
+            fprintf(stderr, "%s\n", err);
+            return io ? CMD_IO : CMD_USAGE;
+        }
+        lesson_frame(f->lesson, 0, &f->frame);
+        f->sc = scenario_copy(f->frame.scenario);
+        f->state.mode = f->frame.mode;
+        f->state.step = f->frame.step;
+        f->state.sentence = f->frame.sentence;
+        f->state.sentence_chosen = true;
+        return CMD_OK;
+    }
+    int status = CMD_OK;
+    if (!(f->sc = cmd_load_scenario(o, &status))) return status;
+    f->state.mode = o->mode ? o->mode : mode_default();
+    int count = mode_sentences(f->state.mode, f->sc)->count;
+    f->state.sentence_chosen = (o->given & OPT_SENTENCE) != 0;
+    f->state.sentence = f->state.sentence_chosen ? o->sentence : mode_default_sentence(f->state.mode, f->sc);
+    if (f->state.sentence >= count)
+        return cmd_fail("", CMD_USAGE, "sentence: %d is out of range; the %sbatch has sentences 0 to %d (or all)",
+                        f->state.sentence, f->state.mode->batch == MODE_BATCH_MLM ? "MLM " : "", count - 1);
+    if (o->step && (f->state.step = step_index(f->sc, f->state.mode, o->step)) < 0)
+        return cmd_fail("", CMD_USAGE, "--step: '%s' is not a step (1, 2, ... or tokens, scores, ...)", o->step);
+    return CMD_OK;
+}
+
+int cmd_window(int argc, char **argv)
+{
+    Options o;
+    unsigned accepted = OPT_SCENARIO | OPT_MODE | OPT_SENTENCE | OPT_STEP | OPT_THEME | OPT_PALETTE | OPT_LESSON;
+    if (!cmd_options("", argc, argv, accepted, 0, &o)) return CMD_USAGE;
+    if (o.given & OPT_HELP) {
+        fputs(usage, stdout);
+        return cmd_flush_stdout("");
+    }
+    First f;
+    int status = first_of(&o, &f);
+    if (status != CMD_OK) {
+        first_free(&f);
+        return status;
+    }
+    char err[512];
+    View *v = NULL;
+    Player *p = NULL;
+    bool no_display = false;
+    /* SDL's software renderer unless told otherwise (SDL_RENDER_DRIVER):
+     * measured under Mesa it draws a frame in ~2 ms where OpenGL on
+     * llvmpipe takes ~40 ms and ~200 ms to start, and its pixels are
+     * exactly what `S` and `maskscope export` write */
+    if (!SDL_GetHint(SDL_HINT_RENDER_DRIVER)) SDL_SetHint(SDL_HINT_RENDER_DRIVER, "software");
+    /* without a runtime directory there is no Wayland compositor to find,
+     * and libwayland would say so on stderr: try X11 and the console only */
+    if (!getenv("SDL_VIDEODRIVER") && !getenv("XDG_RUNTIME_DIR") && !getenv("WAYLAND_DISPLAY"))
+        SDL_SetHint(SDL_HINT_VIDEODRIVER, "x11,kmsdrm");
+    if (SDL_Init(SDL_INIT_VIDEO | SDL_INIT_TIMER) != 0) {
+        snprintf(err, sizeof err, "%s", SDL_GetError());
+        no_display = true;
+    } else if (is_fake_driver()) {
+        snprintf(err, sizeof err, "SDL video driver '%s'", SDL_GetCurrentVideoDriver());
+        no_display = true;
+    } else {
+        ViewConfig cfg = view_config_default();
+        cfg.state = f.state;
+        v = view_open(f.sc, &cfg, &no_display, err, sizeof err);
+    }
+    if (!v) {
+        if (no_display) {
+            /* one line: SDL's own messages can span several */
+            for (char *c = err; *c; c++)
+                if (*c == '\n' || *c == '\r') *c = ' ';
+            status = headless(&f, err);
+        } else {
+            status = cmd_fail("", CMD_IO, "%s", err);
+        }
+        goto done;
+    }
+    p = player_new(v);
+    if (o.lesson && !player_open(p, o.lesson, NULL, err, sizeof err)) {
+        fprintf(stderr, "%s\n", err);
+        status = CMD_USAGE;
+        goto done;
+    }
+    /* block until something happens; take everything queued; draw once */
+    for (bool running = true; running;) {
+        view_render(v);
+        SDL_Event e;
+        if (!SDL_WaitEvent(&e)) break;
+        do {
+            running = player_handle_event(p, &e);
+        } while (running && SDL_PollEvent(&e));
+    }
+done:
+    player_free(p);
+    view_close(v);
+    first_free(&f);
+    SDL_Quit();
+    return status;
+}

@@ -1,0 +1,384 @@
+/* Headless export.
+ *
+ * Frames are drawn exactly as in the window, but by SDL's software
+ * renderer into an RGB888 surface, which makes the pixels a pure
+ * function of the inputs (no GPU, no driver): the same scenario, mode,
+ * step, size and theme give the same bytes. SDL is told to use its dummy
+ * video driver, so no display is needed. Saving goes through a temporary
+ * file next to the target, renamed over it only when the PNG has been
+ * written and flushed, so a reader never sees half a file and a failure
+ * leaves nothing behind. */
+#include "export.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <SDL.h>
+#include <SDL_image.h>
+
+#include "atomic.h"
+#include "mode.h"
+#include "scenario.h"
+#include "xmalloc.h"
+
+struct Exporter {
+    SDL_Surface *surface;
+    SDL_Renderer *r;
+    Painter *paint;
+    Draw *draw;
+    int w, h;
+};
+
+static bool size_ok(int w, int h)
+{
+    return w >= EXPORT_MIN_W && w <= EXPORT_MAX_W && h >= EXPORT_MIN_H && h <= EXPORT_MAX_H;
+}
+
+Exporter *export_new(int w, int h, char *err, size_t errlen)
+{
+    Exporter *ex = NULL;
+    if (!size_ok(w, h)) {
+        snprintf(err, errlen, "size %dx%d is outside %dx%d .. %dx%d", w, h,
+                 EXPORT_MIN_W, EXPORT_MIN_H, EXPORT_MAX_W, EXPORT_MAX_H);
+        goto fail;
+    }
+    ex = xcalloc(1, sizeof *ex);
+    ex->w = w;
+    ex->h = h;
+    ex->surface = SDL_CreateRGBSurfaceWithFormat(0, w, h, 32, SDL_PIXELFORMAT_RGB888);
+    if (!ex->surface) {
+        snprintf(err, errlen, "cannot make a %dx%d surface: %s", w, h, SDL_GetError());
+        goto fail;
+    }
+    ex->r = SDL_CreateSoftwareRenderer(ex->surface);
+    if (!ex->r) {
+        snprintf(err, errlen, "cannot make a software renderer: %s", SDL_GetError());
+        goto fail;
+    }
+    ex->paint = paint_new(ex->r, err, errlen);
+    if (!ex->paint) goto fail;
+    ex->draw = draw_new(ex->paint);
+    return ex;
+fail:
+    export_free(ex);
+    return NULL;
+}
+
+void export_free(Exporter *ex)
+{
+    if (!ex) return;
+    draw_free(ex->draw);
+    paint_free(ex->paint);
+    if (ex->r) SDL_DestroyRenderer(ex->r);
+    if (ex->surface) SDL_FreeSurface(ex->surface);
+    free(ex);
+}
+
+bool export_draw(Exporter *ex, const Steps *st, int step, const DrawOptions *o,
+                 DrawLayout *layout_out)
+{
+    SDL_Rect frame = { 0, 0, ex->w, ex->h };
+    if (!draw_step(ex->draw, st, step, o, frame, layout_out)) return false;
+    SDL_RenderPresent(ex->r); /* flushes the software renderer into the surface */
+    return true;
+}
+
+bool export_draw_lesson(Exporter *ex, const Steps *st, int step, const DrawCaption *cap,
+                        const DrawOptions *o)
+{
+    SDL_Rect frame = { 0, 0, ex->w, ex->h };
+    if (!draw_lesson_frame(ex->draw, st, step, cap, o, frame, NULL)) return false;
+    SDL_RenderPresent(ex->r);
+    return true;
+}
+
+SDL_Surface *export_surface(Exporter *ex)
+{
+    return ex->surface;
+}
+
+bool export_save_surface(SDL_Surface *s, const char *path, char *err, size_t errlen)
+{
+    AtomicFile af;
+    if (!atomic_open(&af, path, err, errlen)) return false;
+    SDL_RWops *rw = SDL_RWFromFP(af.fp, SDL_FALSE);
+    if (!rw || IMG_SavePNG_RW(s, rw, 0) != 0) {
+        snprintf(err, errlen, "%s: cannot write: %s", path, rw ? IMG_GetError() : SDL_GetError());
+        if (rw) SDL_RWclose(rw);
+        atomic_abort(&af);
+        return false;
+    }
+    SDL_RWclose(rw);
+    return atomic_commit(&af, err, errlen);
+}
+
+bool export_save(Exporter *ex, const char *path, char *err, size_t errlen)
+{
+    return export_save_surface(ex->surface, path, err, errlen);
+}
+
+bool export_png(const Steps *st, int step, const DrawOptions *o, int w, int h,
+                const char *path, char *err, size_t errlen)
+{
+    bool ok = false;
+    Exporter *ex = export_new(w, h, err, errlen);
+    if (!ex) goto fail;
+    if (!export_draw(ex, st, step, o, NULL)) {
+        snprintf(err, errlen, "step %d is out of range (1..%d)", step + 1, st ? steps_count(st) : 0);
+        goto fail;
+    }
+    ok = export_save(ex, path, err, errlen);
+fail:
+    export_free(ex);
+    return ok;
+}
+
+/* ---- saving a deck in parallel --------------------------------------- */
+
+/* PNG encoding costs ten times the drawing, so a deck is drawn on this
+ * thread and encoded by a few workers: each frame is copied into a free
+ * slot and saved from there. Only IMG_SavePNG runs on the workers. */
+#ifndef EXPORT_MAX_THREADS
+#define EXPORT_MAX_THREADS 8
+#endif
+#define POOL_SLOTS (2 * EXPORT_MAX_THREADS)
+
+typedef enum { SLOT_FREE, SLOT_READY, SLOT_SAVING } SlotState;
+
+typedef struct Pool {
+    SDL_mutex *m;
+    SDL_cond *c;
+    SDL_Thread *threads[EXPORT_MAX_THREADS];
+    int nthreads, nslots;
+    SDL_Surface *surface[POOL_SLOTS];
+    char path[POOL_SLOTS][PATH_MAX];
+    SlotState state[POOL_SLOTS];
+    bool quit, failed;
+    char err[512];
+} Pool;
+
+static int pool_worker(void *arg)
+{
+    Pool *p = arg;
+    SDL_LockMutex(p->m);
+    for (;;) {
+        int k = -1;
+        for (int i = 0; i < p->nslots && k < 0; i++)
+            if (p->state[i] == SLOT_READY) k = i;
+        if (k < 0) {
+            if (p->quit) break;
+            SDL_CondWait(p->c, p->m);
+            continue;
+        }
+        p->state[k] = SLOT_SAVING;
+        SDL_UnlockMutex(p->m);
+        char err[512];
+        bool ok = export_save_surface(p->surface[k], p->path[k], err, sizeof err);
+        SDL_LockMutex(p->m);
+        if (!ok && !p->failed) {
+            p->failed = true;
+            snprintf(p->err, sizeof p->err, "%s", err);
+        }
+        p->state[k] = SLOT_FREE;
+        SDL_CondBroadcast(p->c);
+    }
+    SDL_UnlockMutex(p->m);
+    return 0;
+}
+
+/* waits for every queued frame, stops the workers and frees the pool;
+ * false (and err) if any save failed */
+static bool pool_finish(Pool *p, char *err, size_t errlen)
+{
+    if (!p) return true;
+    if (p->m) {
+        SDL_LockMutex(p->m);
+        p->quit = true;
+        SDL_CondBroadcast(p->c);
+        SDL_UnlockMutex(p->m);
+    }
+    for (int i = 0; i < p->nthreads; i++) SDL_WaitThread(p->threads[i], NULL);
+    bool ok = !p->failed;
+    if (!ok) snprintf(err, errlen, "%s", p->err);
+    for (int i = 0; i < p->nslots; i++) SDL_FreeSurface(p->surface[i]);
+    if (p->c) SDL_DestroyCond(p->c);
+    if (p->m) SDL_DestroyMutex(p->m);
+    free(p);
+    return ok;
+}
+
+static Pool *pool_new(int w, int h, char *err, size_t errlen)
+{
+    Pool *p = xcalloc(1, sizeof *p);
+    int n = SDL_GetCPUCount();
+    p->nthreads = n < 1 ? 1 : n > EXPORT_MAX_THREADS ? EXPORT_MAX_THREADS : n;
+    p->nslots = p->nthreads + 1;
+    p->m = SDL_CreateMutex();
+    p->c = SDL_CreateCond();
+    if (!p->m || !p->c) goto fail;
+    for (int i = 0; i < p->nslots; i++) {
+        p->surface[i] = SDL_CreateRGBSurfaceWithFormat(0, w, h, 32, SDL_PIXELFORMAT_RGB888);
+        if (!p->surface[i]) goto fail;
+    }
+    IMG_Init(IMG_INIT_PNG); /* load libpng once, here, not racing in the workers */
+    int want = p->nthreads;
+    p->nthreads = 0;
+    for (int i = 0; i < want; i++) {
+        p->threads[i] = SDL_CreateThread(pool_worker, "export", p);
+        if (!p->threads[i]) goto fail;
+        p->nthreads++;
+    }
+    return p;
+fail:
+    snprintf(err, errlen, "cannot start the export workers: %s", SDL_GetError());
+    char ignored[8];
+    pool_finish(p, ignored, sizeof ignored);
+    return NULL;
+}
+
+/* queues a copy of s to be saved at path; false if a save already failed */
+static bool pool_put(Pool *p, SDL_Surface *s, const char *path)
+{
+    SDL_LockMutex(p->m);
+    int k = -1;
+    while (!p->failed) {
+        for (int i = 0; i < p->nslots && k < 0; i++)
+            if (p->state[i] == SLOT_FREE) k = i;
+        if (k >= 0) break;
+        SDL_CondWait(p->c, p->m);
+    }
+    if (p->failed) {
+        SDL_UnlockMutex(p->m);
+        return false;
+    }
+    SDL_UnlockMutex(p->m);
+    /* the slot is ours until it is marked READY */
+    for (int y = 0; y < s->h; y++)
+        memcpy((Uint8 *)p->surface[k]->pixels + (size_t)y * p->surface[k]->pitch,
+               (Uint8 *)s->pixels + (size_t)y * s->pitch, (size_t)s->w * 4);
+    snprintf(p->path[k], sizeof p->path[k], "%s", path);
+    SDL_LockMutex(p->m);
+    p->state[k] = SLOT_READY;
+    SDL_CondBroadcast(p->c);
+    SDL_UnlockMutex(p->m);
+    return true;
+}
+
+/* ---- every mode and step ---------------------------------------------- */
+
+bool export_frame_name(const Mode *m, int step, const char *slug, const char *dir, char *path, size_t n)
+{
+    return snprintf(path, n, "%s/%02d-%s-%02d-%s.png", dir, mode_index(m) + 1, m->name, step + 1, slug) < (int)n;
+}
+
+bool export_check_sentence(const Scenario *sc, int sentence, char *err, size_t errlen)
+{
+    for (int i = 0; i < mode_count() && sentence >= 0; i++) {
+        const Mode *m = mode_at(i);
+        int count = mode_sentences(m, sc)->count;
+        if (sentence >= count) {
+            snprintf(err, errlen, "--sentence %d: mode %s has sentences 0..%d", sentence, m->name, count - 1);
+            return false;
+        }
+    }
+    return true;
+}
+
+bool export_all(const Scenario *sc, int sentence, const char *dir, int w, int h, const DrawOptions *o,
+                ExportProgress progress, void *ctx, bool *io_error, char *err, size_t errlen)
+{
+    *io_error = false;
+    if (!export_check_sentence(sc, sentence, err, errlen)) return false;
+    bool ok = false;
+    Exporter *ex = NULL;
+    Pool *pool = NULL;
+    Engine *e = NULL;
+    Steps *st = NULL;
+    int total = 0, done = 0;
+    for (int i = 0; i < mode_count(); i++) {
+        const char *const *slugs;
+        total += steps_story(mode_at(i), &slugs);
+    }
+    struct stat sb;
+    if (stat(dir, &sb) != 0 && mkdir(dir, 0777) != 0) {
+        snprintf(err, errlen, "cannot create %s: %s", dir, strerror(errno));
+        *io_error = true;
+        return false;
+    }
+    ex = export_new(w, h, err, errlen);
+    if (!ex) goto fail;
+    if (!(pool = pool_new(w, h, err, errlen))) {
+        *io_error = true;
+        goto fail;
+    }
+    for (int i = 0; i < mode_count(); i++) {
+        const Mode *m = mode_at(i);
+        e = engine_new(sc, m, err, errlen);
+        if (!e) goto fail;
+        st = steps_build(e, sentence == EXPORT_DEFAULT_SENTENCE ? mode_default_sentence(m, sc) : sentence, err, errlen);
+        if (!st) goto fail;
+        for (int k = 0; k < steps_count(st); k++) {
+            char path[PATH_MAX];
+            if (!export_frame_name(m, k, steps_at(st, k)->slug, dir, path, sizeof path)) {
+                snprintf(err, errlen, "%s: path too long", dir);
+                goto fail;
+            }
+            export_draw(ex, st, k, o, NULL);
+            if (!pool_put(pool, export_surface(ex), path)) goto fail; /* pool_finish says why */
+            if (progress) progress(++done, total, path, ctx);
+        }
+        steps_free(st);
+        st = NULL;
+        engine_free(e);
+        e = NULL;
+    }
+    ok = true;
+fail:
+    if (pool) {
+        /* a failed save is the error to report, whatever stopped the loop */
+        char perr[512];
+        if (!pool_finish(pool, perr, sizeof perr)) {
+            snprintf(err, errlen, "%s", perr);
+            *io_error = true;
+            ok = false;
+        }
+    }
+    steps_free(st);
+    engine_free(e);
+    export_free(ex);
+    return ok;
+}
+
+/* ---- a free file name ------------------------------------------------- */
+
+static bool file_exists(const char *path)
+{
+    struct stat sb;
+    return lstat(path, &sb) == 0;
+}
+
+void export_free_name(const Steps *st, int step, bool with_sentence, const char *dir, char *path, size_t n,
+                      const char **base)
+{
+    char sent[24] = "";
+    if (with_sentence) {
+        if (steps_sentence(st) < 0) snprintf(sent, sizeof sent, "-all");
+        else snprintf(sent, sizeof sent, "-s%d", steps_sentence(st));
+    }
+    int prefix = snprintf(path, n, "%s/", dir);
+    if (prefix < 0 || (size_t)prefix >= n) prefix = 0;
+    const char *mode = engine_mode(steps_engine(st))->name;
+    for (int k = 1; k < 1000; k++) {
+        char suffix[16] = "";
+        if (k > 1) snprintf(suffix, sizeof suffix, "-%d", k);
+        snprintf(path + prefix, n - (size_t)prefix, "maskscope-%s%s-%02d-%s%s.png", mode, sent, step + 1,
+                 steps_at(st, step)->slug, suffix);
+        if (!file_exists(path)) break;
+    }
+    if (base) *base = path + prefix;
+}

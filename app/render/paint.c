@@ -1,0 +1,148 @@
+/* Text and fills for every picture maskscope draws. The step renderer,
+ * the window's bars and overlays and the lesson picker used to carry
+ * their own copies of "draw text cut with an ellipsis" and "wrap a
+ * paragraph"; here they are written once, over one set of fonts. */
+#include "paint.h"
+
+#include <string.h>
+
+#include "xmalloc.h"
+
+struct Painter {
+    SDL_Renderer *r;
+    Fonts *fonts;
+};
+
+Painter *paint_new(SDL_Renderer *r, char *err, size_t errlen)
+{
+    Fonts *f = font_open(r, err, errlen);
+    if (!f)
+        return NULL;
+    Painter *p = xcalloc(1, sizeof *p);
+    p->r = r;
+    p->fonts = f;
+    return p;
+}
+
+void paint_free(Painter *p)
+{
+    if (!p)
+        return;
+    font_close(p->fonts);
+    free(p);
+}
+
+SDL_Renderer *paint_renderer(const Painter *p)
+{
+    return p->r;
+}
+
+void paint_fill(Painter *p, SDL_Rect rc, Rgba c)
+{
+    if (rc.w <= 0 || rc.h <= 0)
+        return;
+    SDL_SetRenderDrawBlendMode(p->r, c.a < 255 ? SDL_BLENDMODE_BLEND : SDL_BLENDMODE_NONE);
+    SDL_SetRenderDrawColor(p->r, c.r, c.g, c.b, c.a);
+    SDL_RenderFillRect(p->r, &rc);
+}
+
+void paint_outline(Painter *p, SDL_Rect rc, int t, Rgba c)
+{
+    paint_fill(p, (SDL_Rect){rc.x, rc.y, rc.w, t}, c);
+    paint_fill(p, (SDL_Rect){rc.x, rc.y + rc.h - t, rc.w, t}, c);
+    paint_fill(p, (SDL_Rect){rc.x, rc.y, t, rc.h}, c);
+    paint_fill(p, (SDL_Rect){rc.x + rc.w - t, rc.y, t, rc.h}, c);
+}
+
+int paint_width(Painter *p, FontFace f, int px, const char *s, int len)
+{
+    return font_width(p->fonts, f, px, s, len);
+}
+
+int paint_line(Painter *p, FontFace f, int px)
+{
+    return font_line_height(p->fonts, f, px);
+}
+
+int paint_text(Painter *p, FontFace f, int px, int x, int y, const char *s, int len, Rgba c)
+{
+    return font_draw(p->fonts, f, px, x, y, s, len, c);
+}
+
+int paint_fit(Painter *p, FontFace f, int px, const char *s, int len, int max_w)
+{
+    return font_fit(p->fonts, f, px, s, len, max_w);
+}
+
+int paint_text_fit(Painter *p, FontFace f, int px, int x, int y, const char *s, int max_w, Rgba c)
+{
+    if (max_w <= 0)
+        return 0;
+    if (paint_width(p, f, px, s, -1) <= max_w)
+        return paint_text(p, f, px, x, y, s, -1, c);
+    int ell = paint_width(p, f, px, "\u2026", -1);
+    int n = paint_fit(p, f, px, s, -1, max_w - ell);
+    while (n > 0 && s[n - 1] == ' ')
+        n--;
+    int used = paint_text(p, f, px, x, y, s, n, c);
+    return used + paint_text(p, f, px, x + used, y, "\u2026", -1, c);
+}
+
+int paint_fit_width(Painter *p, FontFace f, int px, const char *s, int max_w)
+{
+    int w = paint_width(p, f, px, s, -1);
+    return w <= max_w ? w : max_w;
+}
+
+int paint_wrap(Painter *p, FontFace f, int px, const char *s, int max_w, const char **next)
+{
+    int len = (int)strlen(s);
+    int fit = paint_fit(p, f, px, s, len, max_w);
+    if (fit >= len) {
+        *next = s + len;
+        return len;
+    }
+    int cut = fit;
+    while (cut > 0 && s[cut] != ' ')
+        cut--;
+    if (cut == 0)
+        cut = fit > 0 ? fit : 1;
+    const char *n = s + cut;
+    while (*n == ' ')
+        n++;
+    *next = n;
+    return cut;
+}
+
+int paint_paragraphs(Painter *p, FontFace f, int px, int x, int y, const char *s, int max_w, int max_lines,
+                     Rgba c, bool draw, int *widest)
+{
+    int lh = paint_line(p, f, px), lines = 0, wmax = 0;
+    char para[2048];
+    while (*s && lines < max_lines) {
+        size_t n = strcspn(s, "\n");
+        size_t k = n < sizeof para - 1 ? n : sizeof para - 1;
+        memcpy(para, s, k);
+        para[k] = '\0';
+        const char *q = para;
+        if (!*q)
+            lines++; /* an empty paragraph is an empty line */
+        while (*q && lines < max_lines) {
+            const char *next;
+            int len = paint_wrap(p, f, px, q, max_w, &next);
+            int w = paint_width(p, f, px, q, len);
+            if (w > wmax)
+                wmax = w;
+            if (draw)
+                paint_text(p, f, px, x, y + lines * lh, q, len, c);
+            lines++;
+            q = next;
+        }
+        s += n;
+        if (*s == '\n')
+            s++;
+    }
+    if (widest)
+        *widest = wmax;
+    return lines * lh;
+}

@@ -1,0 +1,320 @@
+/* The engine: one scenario, one mode, every tensor computed once.
+ *
+ *   scenario --(mode's batch)--> batch --(mode's terms)--> A_pad, A_causal, ...
+ *            mask = sum of terms
+ *            attention(batch, mask) -> X, Q, K, V, A_scores, A_masked, A_weights, output
+ *            losses, loss mask (the mode's rule), masked mean
+ *
+ * The tensors are kept in one array indexed by TensorId, so print,
+ * dump, the storyboard and the tooltips all reach a tensor the same way. */
+#include "engine.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "attn.h"
+#include "loss.h"
+#include "xmalloc.h"
+
+struct Engine {
+    const Scenario *sc;
+    const Mode *mode;
+    int nterms;
+    Batch *batch;
+    Attention *attn;
+    Tensor *own[T_COUNT];       /* the tensors the engine made (attention's belong to attn) */
+    const Tensor *t[T_COUNT];   /* every tensor, by id */
+    bool *unscored;             /* [B] */
+    double loss, loss_all;
+};
+
+static void put(Engine *e, TensorId id, Tensor *t)
+{
+    e->own[id] = t;
+    e->t[id] = t;
+}
+
+static Tensor *int_vector(int n, const int *v, int add)
+{
+    Tensor *t = tensor_new1(TENSOR_INT, n);
+    for (int i = 0; i < n; i++)
+        t->data[i] = v[i] + add;
+    return t;
+}
+
+static void compute_losses(Engine *e)
+{
+    const Scenario *sc = e->sc;
+    const Batch *bt = e->batch;
+    int B = bt->B, L = bt->L;
+    bool mlm = e->mode->batch == MODE_BATCH_MLM;
+    /* the notebook reuses batch_losses for the MLM batch, so an MLM batch
+     * of the batch's shape gets the batch's losses, given or drawn */
+    const double *src = mlm ? sc->mlm_losses : sc->losses;
+    if (mlm && !src && sc->losses && sc->sentences.count == B && scenario_longest(&sc->sentences) == L)
+        src = sc->losses;
+    Tensor *losses;
+    if (src) {
+        losses = tensor_new2(TENSOR_FLOAT, B, L);
+        memcpy(losses->data, src, losses->size * sizeof(double));
+    } else {
+        losses = loss_random(B, L, sc->seed);
+    }
+    put(e, T_LOSSES, losses);
+    Tensor *mask = e->mode->loss == MODE_LOSS_MLM ? batch_mlm_loss_mask(bt) : batch_padding_loss_mask(bt);
+    /* loss_weights belong to the scenario's own sentences */
+    if (e->mode->loss == MODE_LOSS_PADDING && !mlm && sc->loss_weights)
+        for (size_t i = 0; i < mask->size; i++)
+            mask->data[i] *= sc->loss_weights[i];
+    put(e, T_LOSS_MASK, mask);
+    put(e, T_MASKED_LOSSES, loss_apply_mask(losses, mask));
+    e->unscored = xcalloc((size_t)B, sizeof *e->unscored);
+    for (int s = 0; s < B; s++) {
+        double m = 0;
+        for (int p = 0; p < L; p++)
+            m += mask->data[(size_t)s * L + p];
+        e->unscored[s] = m == 0;
+    }
+    e->loss = loss_masked_mean(losses, mask);
+    e->loss_all = loss_mean(losses);
+}
+
+Engine *engine_new(const Scenario *sc, const Mode *m, char *err, size_t errlen)
+{
+    const Sentences *sents = mode_sentences(m, sc);
+    int L0 = scenario_longest(sents);
+    if ((size_t)sents->count * (size_t)L0 * (size_t)L0 > MS_MAX_ATTN_CELLS) {
+        snprintf(err, errlen, "sentences: %d sentences of up to %d tokens are more than %u attention cells",
+                 sents->count, L0, (unsigned)MS_MAX_ATTN_CELLS);
+        return NULL;
+    }
+    Engine *e = xcalloc(1, sizeof *e);
+    e->sc = sc;
+    e->mode = m;
+    e->nterms = mode_nterms(m);
+    e->batch = batch_new(sc, sents, m->batch == MODE_BATCH_MLM ? sc->mlm_masked : NULL);
+    const Batch *bt = e->batch;
+    int B = bt->B, L = bt->L;
+
+    e->t[T_BATCH] = bt->ids;
+    put(e, T_LENGTHS, int_vector(B, bt->lengths, 0));
+    put(e, T_LAST_INDEX, batch_last_indices(bt));
+    put(e, T_PADDING_MASK, mask_padding(bt));
+    put(e, T_PADDING_LOSS_MASK, batch_padding_loss_mask(bt));
+
+    /* the mode's mask: its terms, then their sum */
+    MaskInput in = engine_mask_input(e);
+    Tensor *sum = tensor_new3(TENSOR_FLOAT, B, L, L);
+    for (int i = 0; i < e->nterms; i++) {
+        Tensor *term = mask_term_build(m->terms[i], &in);
+        for (size_t k = 0; k < sum->size; k++)
+            sum->data[k] += term->data[k];
+        put(e, (TensorId)(T_TERM + i), term);
+    }
+    put(e, T_MASK, sum);
+
+    /* attention */
+    e->attn = attn_compute(bt, sum, sc->d_model, sc->seed, sc->nan_policy);
+    const Attention *a = e->attn;
+    e->t[T_EMBEDDINGS] = a->embeddings;
+    e->t[T_W_Q] = a->W_q;
+    e->t[T_W_K] = a->W_k;
+    e->t[T_W_V] = a->W_v;
+    e->t[T_Q] = a->Q;
+    e->t[T_K] = a->K;
+    e->t[T_V] = a->V;
+    e->t[T_SCORES] = a->scores;
+    e->t[T_MASKED] = a->masked;
+    e->t[T_WEIGHTS] = a->weights;
+    e->t[T_OUTPUT] = a->output;
+    int d = a->d;
+    Tensor *kt = tensor_new3(TENSOR_FLOAT, B, d, L);
+    for (int s = 0; s < B; s++)
+        for (int j = 0; j < d; j++)
+            for (int k = 0; k < L; k++)
+                kt->data[((size_t)s * d + j) * L + k] = a->K->data[((size_t)s * L + k) * d + j];
+    put(e, T_KT, kt);
+    Tensor *blocked = tensor_new2(TENSOR_INT, B, L);
+    for (size_t i = 0; i < blocked->size; i++)
+        blocked->data[i] = a->row_blocked[i];
+    put(e, T_BLOCKED_ROWS, blocked);
+
+    compute_losses(e);
+    return e;
+}
+
+void engine_free(Engine *e)
+{
+    if (!e)
+        return;
+    for (int i = 0; i < T_COUNT; i++)
+        tensor_free(e->own[i]);
+    attn_free(e->attn);
+    batch_free(e->batch);
+    free(e->unscored);
+    free(e);
+}
+
+const Mode *engine_mode(const Engine *e) { return e->mode; }
+const Scenario *engine_scenario(const Engine *e) { return e->sc; }
+const Batch *engine_batch(const Engine *e) { return e->batch; }
+int engine_sentences(const Engine *e) { return e->batch->B; }
+int engine_length(const Engine *e) { return e->batch->L; }
+int engine_d(const Engine *e) { return e->attn->d; }
+int engine_nterms(const Engine *e) { return e->nterms; }
+double engine_loss(const Engine *e) { return e->loss; }
+double engine_loss_all(const Engine *e) { return e->loss_all; }
+int engine_blocked_rows(const Engine *e) { return e->attn->blocked_rows; }
+
+const Tensor *engine_tensor(const Engine *e, TensorId id)
+{
+    EXPECT(id >= 0 && id < T_COUNT);
+    return e->t[id];
+}
+
+bool engine_batched(TensorId id)
+{
+    return id != T_W_Q && id != T_W_K && id != T_W_V;
+}
+
+Tensor engine_view(const Engine *e, TensorId id, int s)
+{
+    const Tensor *t = engine_tensor(e, id);
+    EXPECT(t);
+    if (!engine_batched(id))
+        return *t;
+    EXPECT(t->ndim == 3 && s >= 0 && s < t->shape[0]);
+    return tensor_slice(t, s);
+}
+
+const char *engine_name(const Engine *e, TensorId id)
+{
+    bool mlm = e->mode->batch == MODE_BATCH_MLM;
+    if (id >= T_TERM) {
+        EXPECT((int)id - T_TERM < e->nterms);
+        return e->mode->terms[id - T_TERM]->name;
+    }
+    switch (id) {
+    case T_BATCH: return mlm ? "mlm_batch" : "batch";
+    case T_LENGTHS: return "lengths";
+    case T_LAST_INDEX: return "batch_nonzero_indicies";
+    case T_PADDING_MASK: return "padding_mask";
+    case T_PADDING_LOSS_MASK: return "padding_loss_mask";
+    case T_EMBEDDINGS: return "X";
+    case T_W_Q: return "W_q";
+    case T_W_K: return "W_k";
+    case T_W_V: return "W_v";
+    case T_Q: return "Q";
+    case T_K: return "K";
+    case T_V: return "V";
+    case T_KT: return "K\u1d40";
+    case T_SCORES: return "A_scores";
+    case T_MASK: return e->nterms > 1 ? "A_mask" : e->mode->terms[0]->name;
+    case T_MASKED: return "A_masked";
+    case T_WEIGHTS: return "A_weights";
+    case T_BLOCKED_ROWS: return "fully_masked_rows_flags";
+    case T_OUTPUT: return "output";
+    case T_LOSSES: return "batch_losses";
+    case T_LOSS_MASK:
+        return e->mode->loss == MODE_LOSS_MLM ? "mlm_loss_mask"
+               : e->sc->loss_weights && !mlm  ? "loss_weights"
+                                              : "padding_loss_mask";
+    case T_MASKED_LOSSES: return "masked losses";
+    default: break;
+    }
+    EXPECT(!"a tensor without a name");
+    return "";
+}
+
+const MaskTerm *engine_term(const Engine *e, int i)
+{
+    EXPECT(i >= 0 && i < e->nterms);
+    return e->mode->terms[i];
+}
+
+MaskInput engine_mask_input(const Engine *e)
+{
+    return (MaskInput){.queries = e->batch, .keys = e->batch, .sc = e->sc};
+}
+
+const char *engine_label(const Engine *e, int s, int pos)
+{
+    EXPECT(s >= 0 && s < e->batch->B && pos >= 0 && pos < e->batch->L);
+    return e->batch->labels[(size_t)s * e->batch->L + pos];
+}
+
+const char *const *engine_labels(const Engine *e, int s)
+{
+    EXPECT(s >= 0 && s < e->batch->B);
+    return e->batch->labels + (size_t)s * e->batch->L;
+}
+
+int engine_id(const Engine *e, int s, int pos)
+{
+    EXPECT(s >= 0 && s < e->batch->B && pos >= 0 && pos < e->batch->L);
+    return (int)e->batch->ids->data[(size_t)s * e->batch->L + pos];
+}
+
+bool engine_is_real(const Engine *e, int s, int pos)
+{
+    return batch_is_real(e->batch, s, pos);
+}
+
+bool engine_unscored(const Engine *e, int s)
+{
+    EXPECT(s >= 0 && s < e->batch->B);
+    return e->unscored[s];
+}
+
+bool engine_row_blocked(const Engine *e, int s, int q)
+{
+    EXPECT(s >= 0 && s < e->batch->B && q >= 0 && q < e->batch->L);
+    return e->attn->row_blocked[(size_t)s * e->batch->L + q];
+}
+
+static Recipe recipe(TensorOp op, int n, const TensorId *in, double factor)
+{
+    Recipe r = {.op = op, .n = n, .factor = factor};
+    for (int i = 0; i < n; i++)
+        r.in[i] = in[i];
+    return r;
+}
+
+Recipe engine_recipe(const Engine *e, TensorId id)
+{
+    TensorId terms[RECIPE_MAX_OPERANDS];
+    for (int i = 0; i < e->nterms; i++)
+        terms[i + 1] = (TensorId)(T_TERM + i);
+    switch (id) {
+    case T_Q: return recipe(OP_MATMUL, 2, (TensorId[]){T_EMBEDDINGS, T_W_Q}, 1);
+    case T_K: return recipe(OP_MATMUL, 2, (TensorId[]){T_EMBEDDINGS, T_W_K}, 1);
+    case T_V: return recipe(OP_MATMUL, 2, (TensorId[]){T_EMBEDDINGS, T_W_V}, 1);
+    case T_KT: return recipe(OP_TRANSPOSE, 1, (TensorId[]){T_K}, 1);
+    case T_SCORES: return recipe(OP_MATMUL, 2, (TensorId[]){T_Q, T_KT}, 1 / sqrt((double)e->attn->d));
+    case T_MASK: return recipe(OP_ADD, e->nterms, terms + 1, 1);
+    case T_MASKED:
+        terms[0] = T_SCORES;
+        return recipe(OP_ADD, e->nterms + 1, terms, 1);
+    case T_WEIGHTS: return recipe(OP_SOFTMAX, 1, (TensorId[]){T_MASKED}, 1);
+    case T_OUTPUT: return recipe(OP_MATMUL, 2, (TensorId[]){T_WEIGHTS, T_V}, 1);
+    case T_MASKED_LOSSES: return recipe(OP_MUL, 2, (TensorId[]){T_LOSSES, T_LOSS_MASK}, 1);
+    default: return recipe(OP_INPUT, 0, NULL, 1);
+    }
+}
+
+void engine_sentence_text(const Engine *e, int s, char *buf, size_t n)
+{
+    EXPECT(n > 0);
+    buf[0] = '\0';
+    size_t k = 0;
+    for (int p = 0; p < e->batch->L && k + 1 < n; p++) {
+        if (!engine_is_real(e, s, p))
+            continue;
+        int w = snprintf(buf + k, n - k, "%s%s", k ? " " : "", engine_label(e, s, p));
+        if (w < 0)
+            break;
+        k += (size_t)w;
+    }
+}

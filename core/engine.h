@@ -1,0 +1,117 @@
+#pragma once
+/* The engine computes everything a mode shows, once, for the whole
+ * batch: the mode's batch, its mask terms and their sum, the attention
+ * (embeddings, Q, K, V, scores, masked scores, weights, output) and the
+ * losses. The storyboard (steps.h) lays these tensors out sentence by
+ * sentence without recomputing them; print, dump and the tooltips read
+ * them by id. Nothing outside core/ computes a number.
+ * Ownership: engine_new returns an Engine the caller frees with
+ * engine_free; it keeps a pointer to the scenario, which must outlive it.
+ * Every tensor it hands out belongs to it. */
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "batch.h"
+#include "mode.h"
+#include "scenario.h"
+#include "tensor.h"
+
+/* Every tensor an engine holds. [B,...] tensors have the batch first. */
+typedef enum TensorId {
+    T_BATCH,             /* [B,L] int: the mode's padded batch (`batch` or `mlm_batch`) */
+    T_LENGTHS,           /* [B] int: real tokens per sentence */
+    T_LAST_INDEX,        /* [B] int: `batch_nonzero_indicies`, right under left padding too */
+    T_PADDING_MASK,      /* [B,L]: `create_padding_mask(batch)`, 0 / -inf */
+    T_PADDING_LOSS_MASK, /* [B,L]: `(batch != PAD_IDX).float()` */
+    T_EMBEDDINGS,        /* [B,L,d]: X, the embedding of each token id */
+    T_W_Q, T_W_K, T_W_V, /* [d,d] */
+    T_Q, T_K, T_V,       /* [B,L,d] */
+    T_KT,                /* [B,d,L]: K transposed, as the scores step draws it */
+    T_SCORES,            /* [B,L,L]: A_scores = Q K^T / sqrt(d_k) */
+    T_MASK,              /* [B,L,L]: the sum of the mode's mask terms */
+    T_MASKED,            /* [B,L,L]: A_masked = A_scores + mask */
+    T_WEIGHTS,           /* [B,L,L]: A_weights = softmax(A_masked) */
+    T_BLOCKED_ROWS,      /* [B,L] int: 1 where every key of the row is masked */
+    T_OUTPUT,            /* [B,L,d]: A_weights V */
+    T_LOSSES,            /* [B,L]: per-token losses */
+    T_LOSS_MASK,         /* [B,L]: the mode's loss mask (weights included) */
+    T_MASKED_LOSSES,     /* [B,L]: losses * loss_mask */
+    T_TERM,              /* [B,L,L]: mask term 0; T_TERM + i is term i of the mode */
+    T_COUNT = T_TERM + MODE_MAX_TERMS
+} TensorId;
+
+/* How a tensor is made from others: what a tooltip writes out. */
+typedef enum TensorOp {
+    OP_INPUT,     /* given or drawn: tokens, embeddings, a mask term, losses */
+    OP_ADD,       /* the sum of the operands, cell by cell */
+    OP_MATMUL,    /* operand 0 · operand 1, times factor */
+    OP_SOFTMAX,   /* softmax of each row of operand 0 */
+    OP_MUL,       /* operand 0 × operand 1, cell by cell */
+    OP_TRANSPOSE, /* operand 0 transposed */
+} TensorOp;
+
+#define RECIPE_MAX_OPERANDS (MODE_MAX_TERMS + 1)
+
+typedef struct Recipe {
+    TensorOp op;
+    int n;                                  /* operands */
+    TensorId in[RECIPE_MAX_OPERANDS];
+    double factor;                          /* OP_MATMUL: 1, or 1/sqrt(d_k) for the scores */
+} Recipe;
+
+typedef struct Engine Engine;
+
+/* Computes mode m on scenario sc. NULL and err if the batch has more
+ * than MS_MAX_ATTN_CELLS attention cells (the loaders refuse such
+ * scenarios first). */
+Engine *engine_new(const Scenario *sc, const Mode *m, char *err, size_t errlen);
+/* Frees; engine_free(NULL) is a no-op. */
+void engine_free(Engine *e);
+
+const Mode *engine_mode(const Engine *e);
+const Scenario *engine_scenario(const Engine *e);
+/* The mode's batch (ids, lengths, labels). */
+const Batch *engine_batch(const Engine *e);
+/* B, L and d_model. */
+int engine_sentences(const Engine *e);
+int engine_length(const Engine *e);
+int engine_d(const Engine *e);
+
+/* The tensor with this id (never NULL for T_BATCH..T_MASKED_LOSSES and
+ * for T_TERM + i with i < engine_nterms). */
+const Tensor *engine_tensor(const Engine *e, TensorId id);
+/* True when dimension 0 of the tensor is the batch (W_q, W_k, W_v are not). */
+bool engine_batched(TensorId id);
+/* Sentence s's [rows, cols] matrix of a 3-D batched tensor, or the whole
+ * of a 2-D shared one (W_q); a view into the engine's data. */
+Tensor engine_view(const Engine *e, TensorId id, int s);
+/* The name a student knows the tensor by: "A_scores", "mlm_batch",
+ * "A_pad", "A_mask" (the sum of several terms), "padding_loss_mask". */
+const char *engine_name(const Engine *e, TensorId id);
+
+/* How tensor id is computed in this engine. */
+Recipe engine_recipe(const Engine *e, TensorId id);
+
+/* The mode's mask terms. */
+int engine_nterms(const Engine *e);
+const MaskTerm *engine_term(const Engine *e, int i);
+/* What the terms were built from (for their formula, caption and why). */
+MaskInput engine_mask_input(const Engine *e);
+
+/* The word at (s, pos) ("[PAD]" for padding), its id, and whether it is a real token. */
+const char *engine_label(const Engine *e, int s, int pos);
+int engine_id(const Engine *e, int s, int pos);
+bool engine_is_real(const Engine *e, int s, int pos);
+/* Sentence s as words, padding left out ("The [MASK] ate fish"), into buf. */
+void engine_sentence_text(const Engine *e, int s, char *buf, size_t n);
+/* Labels of sentence s: L entries. */
+const char *const *engine_labels(const Engine *e, int s);
+
+/* The masked mean loss, and the mean over every position (the wrong one). */
+double engine_loss(const Engine *e);
+double engine_loss_all(const Engine *e);
+/* True when sentence s's loss mask is all 0: it teaches nothing. */
+bool engine_unscored(const Engine *e, int s);
+/* True when every key of row q of sentence s is masked; and how many such rows. */
+bool engine_row_blocked(const Engine *e, int s, int q);
+int engine_blocked_rows(const Engine *e);

@@ -1,0 +1,80 @@
+#pragma once
+/* The mode table: one row per masking scheme, the way kilo keeps one row
+ * per language. A row names the scheme (for the command line, the
+ * window's tabs and keys, lessons and file names), says which batch it
+ * computes on, which mask terms it adds to the scores, how its loss mask
+ * is made and which sentence it shows first. Everything that lists,
+ * parses or documents modes reads this table; nothing else names them.
+ * Ownership: rows are static (or, for mode_register, owned by the caller
+ * and kept alive for the program's life). */
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "mask.h"
+#include "scenario.h"
+
+/* Mask terms one mode may add. */
+#define MODE_MAX_TERMS 4
+/* Rows the table holds, built-in and registered. */
+#ifndef MODE_MAX
+#define MODE_MAX 32
+#endif
+
+/* Which batch a mode computes on. */
+typedef enum ModeBatch {
+    MODE_BATCH_MAIN, /* `batch`: the scenario's sentences, padded */
+    MODE_BATCH_MLM,  /* `mlm_batch`: the MLM sentences with [MASK] tokens */
+} ModeBatch;
+
+/* Which positions the loss counts. */
+typedef enum ModeLoss {
+    MODE_LOSS_PADDING, /* real tokens: (batch != PAD).float(), times loss_weights */
+    MODE_LOSS_MLM,     /* [MASK] positions: (batch == MASK).float() */
+} ModeLoss;
+
+/* The sentence a mode opens on. */
+typedef enum ModeSentence {
+    MODE_SENTENCE_FIRST,   /* sentence 0 */
+    MODE_SENTENCE_LONGEST, /* the longest, as the notebook shows A_causal */
+} ModeSentence;
+
+typedef struct Mode {
+    const char *name;     /* "combined": command line, lessons, file names */
+    const char *title;    /* "Padding + causal mask": frame headers */
+    const char *tab;      /* "Padding + causal": the window's tab */
+    char key;             /* '3': the window's number key; 0 for none */
+    const char *summary;  /* one line for --help and the man page */
+    ModeBatch batch;
+    const MaskTerm *terms[MODE_MAX_TERMS + 1]; /* added to the scores, NULL-terminated */
+    ModeLoss loss;
+    ModeSentence sentence;
+    const char *mask_caption;   /* the mask step's caption with several terms (else the term's) */
+    const char *output_caption; /* the output step's caption, or NULL for the default */
+} Mode;
+
+/* Rows in the table, and row i (0 <= i < mode_count()). */
+int mode_count(void);
+const Mode *mode_at(int i);
+/* The row's index in the table. */
+int mode_index(const Mode *m);
+/* The row named name, or NULL. */
+const Mode *mode_find(const char *name);
+/* The row whose window key is key, or NULL. */
+const Mode *mode_for_key(char key);
+/* The first row: what opens when nothing is chosen. */
+const Mode *mode_default(void);
+
+/* Adds a row (a new scheme from a plug-in or a test). False and err if
+ * the name or key is taken, a term is missing or the table is full. */
+bool mode_register(const Mode *m, char *err, size_t errlen);
+
+/* "padding, causal, combined or mlm": every name, joined with ", " and
+ * last_sep before the last (e.g. " or ", ", "). */
+void mode_names(char *buf, size_t n, const char *last_sep);
+
+/* How many mask terms the row adds. */
+int mode_nterms(const Mode *m);
+/* The sentences of the batch a mode computes on. */
+const Sentences *mode_sentences(const Mode *m, const Scenario *sc);
+/* The sentence the mode opens on. */
+int mode_default_sentence(const Mode *m, const Scenario *sc);

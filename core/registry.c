@@ -1,0 +1,185 @@
+/* The names print and dump know. The notebook's own variables come
+ * first; some are fixed to one mode (`mlm_batch` is `batch` in mlm mode,
+ * `batch_loss` the padding mode's `loss`). The rest follow --mode. Mask
+ * terms (A_pad, A_causal, …) are not listed here: they are collected from
+ * the mode table, so every mask family is printable by its own name. */
+#include "registry.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mask.h"
+#include "xmalloc.h"
+
+#define TENSOR(n, d, i, m, per, dump, alias) \
+    {.name = n, .doc = d, .kind = REG_TENSOR, .id = i, .mode = m, .per_sentence = per, .dumped = dump, .dump_alias = alias}
+#define SCALAR(n, d, s, m, dump) {.name = n, .doc = d, .kind = REG_SCALAR, .scalar = s, .mode = m, .dumped = dump}
+
+static const RegEntry fixed[] = {
+    /* the notebook's cells, in its order */
+    TENSOR("batch", "the padded batch the mode computes on: pad_sequence(sequences, batch_first=True) [B,L]",
+           T_BATCH, NULL, false, true, NULL),
+    TENSOR("batch_nonzero_indicies", "index of each sentence's last real token (the notebook's spelling) [B]",
+           T_LAST_INDEX, NULL, false, true, "last_index"),
+    TENSOR("padding_loss_mask", "(batch != PAD_IDX).float() [B,L]", T_PADDING_LOSS_MASK, NULL, false, true, NULL),
+    TENSOR("batch_losses", "per-token losses of the batch [B,L]", T_LOSSES, "padding", false, false, NULL),
+    SCALAR("batch_loss", "masked mean loss over real tokens", REG_LOSS, "padding", false),
+    TENSOR("mlm_batch", "the batch with [MASK] tokens [B,L]", T_BATCH, "mlm", false, false, NULL),
+    TENSOR("mlm_loss_mask", "(mlm_batch == MASK_IDX).float() [B,L]", T_LOSS_MASK, "mlm", false, false, NULL),
+    SCALAR("mlm_batch_loss", "masked mean loss over [MASK] positions", REG_LOSS, "mlm", false),
+    TENSOR("padding_mask", "create_padding_mask(batch): 0 / -inf [B,L]", T_PADDING_MASK, NULL, false, true, NULL),
+    {.name = "A0_pad", .doc = "padding_mask[0].repeat(L, 1) [L,L]", .kind = REG_A0_PAD, .mode = "padding"},
+    /* what every mode computes */
+    TENSOR("lengths", "real tokens per sentence [B]", T_LENGTHS, NULL, false, true, NULL),
+    TENSOR("embeddings", "token embeddings X [L,d]", T_EMBEDDINGS, NULL, true, true, NULL),
+    TENSOR("W_q", "query projection [d,d]", T_W_Q, NULL, false, true, NULL),
+    TENSOR("W_k", "key projection [d,d]", T_W_K, NULL, false, true, NULL),
+    TENSOR("W_v", "value projection [d,d]", T_W_V, NULL, false, true, NULL),
+    TENSOR("Q", "queries X @ W_q [L,d]", T_Q, NULL, true, true, NULL),
+    TENSOR("K", "keys X @ W_k [L,d]", T_K, NULL, true, true, NULL),
+    TENSOR("V", "values X @ W_v [L,d]", T_V, NULL, true, true, NULL),
+    TENSOR("A_scores", "Q @ K^T / sqrt(d_k) [L,L]", T_SCORES, NULL, true, true, "scores"),
+    TENSOR("mask", "the mode's additive attention mask: the sum of its mask terms [L,L]", T_MASK, NULL, true, true,
+           NULL),
+    TENSOR("A_masked", "A_scores + mask [L,L]", T_MASKED, NULL, true, true, "masked_scores"),
+    TENSOR("A_weights", "softmax(A_masked, dim=-1) [L,L]", T_WEIGHTS, NULL, true, true, "weights"),
+    TENSOR("fully_masked_rows_flags", "1 where every key of a query row is masked [B,L]", T_BLOCKED_ROWS, NULL,
+           false, true, NULL),
+    TENSOR("output", "A_weights @ V [L,d]", T_OUTPUT, NULL, true, true, NULL),
+    TENSOR("losses", "the mode's per-token losses [B,L]", T_LOSSES, NULL, false, true, NULL),
+    TENSOR("loss_mask", "the mode's loss mask (loss_weights included) [B,L]", T_LOSS_MASK, NULL, false, true, NULL),
+    TENSOR("masked_losses", "losses * loss_mask [B,L]", T_MASKED_LOSSES, NULL, false, true, NULL),
+    SCALAR("loss", "the mode's masked mean loss", REG_LOSS, NULL, true),
+    SCALAR("loss_all_positions", "the mean over every position, padding included (the wrong one)", REG_LOSS_ALL,
+           NULL, true),
+};
+
+enum { FIXED = sizeof fixed / sizeof fixed[0] };
+
+/* the mask terms of the table, collected once per table size */
+static RegEntry terms[MODE_MAX * MODE_MAX_TERMS];
+static int nterms, collected_for = -1;
+
+static void collect_terms(void)
+{
+    if (collected_for == mode_count())
+        return;
+    nterms = 0;
+    for (int i = 0; i < mode_count(); i++)
+        for (const MaskTerm *const *t = mode_at(i)->terms; *t; t++) {
+            bool seen = false;
+            for (int k = 0; k < nterms && !seen; k++)
+                seen = terms[k].term == *t || strcmp(terms[k].name, (*t)->name) == 0;
+            if (!seen)
+                terms[nterms++] = (RegEntry){.name = (*t)->name, .doc = (*t)->doc, .kind = REG_TERM, .term = *t,
+                                             .per_sentence = !(*t)->shared, .dumped = true};
+        }
+    collected_for = mode_count();
+}
+
+int registry_count(void)
+{
+    collect_terms();
+    return FIXED + nterms;
+}
+
+const RegEntry *registry_at(int i)
+{
+    EXPECT(i >= 0 && i < registry_count());
+    return i < FIXED ? &fixed[i] : &terms[i - FIXED];
+}
+
+const RegEntry *registry_find(const char *name)
+{
+    for (int i = 0; i < registry_count(); i++)
+        if (strcmp(registry_at(i)->name, name) == 0)
+            return registry_at(i);
+    return NULL;
+}
+
+static int term_index(const Mode *m, const MaskTerm *t)
+{
+    for (int i = 0; i < mode_nterms(m); i++)
+        if (m->terms[i] == t)
+            return i;
+    return -1;
+}
+
+const Mode *registry_mode(const RegEntry *r, const Mode *asked, char *err, size_t errlen)
+{
+    if (r->mode) {
+        const Mode *m = mode_find(r->mode);
+        EXPECT(m);
+        if (asked && asked != m) {
+            snprintf(err, errlen, "%s does not depend on --mode (it is the %s mode's)", r->name, m->name);
+            return NULL;
+        }
+        return m;
+    }
+    if (r->kind != REG_TERM)
+        return asked ? asked : mode_default();
+    if (asked) {
+        if (term_index(asked, r->term) >= 0)
+            return asked;
+        char with[256] = "";
+        size_t k = 0;
+        for (int i = 0; i < mode_count() && k < sizeof with; i++)
+            if (term_index(mode_at(i), r->term) >= 0)
+                k += (size_t)snprintf(with + k, sizeof with - k, "%s%s", k ? ", " : "", mode_at(i)->name);
+        snprintf(err, errlen, "%s is not a mask of mode %s; the modes with it: %s", r->name, asked->name, with);
+        return NULL;
+    }
+    for (int i = 0; i < mode_count(); i++)
+        if (term_index(mode_at(i), r->term) >= 0)
+            return mode_at(i);
+    EXPECT(!"a term in no mode");
+    return NULL;
+}
+
+const Tensor *registry_tensor(const RegEntry *r, const Engine *e)
+{
+    switch (r->kind) {
+    case REG_TENSOR: return engine_tensor(e, r->id);
+    case REG_TERM: {
+        int i = term_index(engine_mode(e), r->term);
+        EXPECT(i >= 0);
+        return engine_tensor(e, (TensorId)(T_TERM + i));
+    }
+    default: return NULL;
+    }
+}
+
+double registry_scalar(const RegEntry *r, const Engine *e)
+{
+    EXPECT(r->kind == REG_SCALAR);
+    return r->scalar == REG_LOSS ? engine_loss(e) : engine_loss_all(e);
+}
+
+char *registry_format(const RegEntry *r, const Engine *e, int s)
+{
+    if (r->kind == REG_SCALAR) {
+        char buf[64];
+        snprintf(buf, sizeof buf, "%.3f", registry_scalar(r, e));
+        return xstrdup(buf);
+    }
+    if (r->kind == REG_A0_PAD) {
+        /* the notebook's padding_mask[0].repeat(L, 1): key columns only,
+         * even when the scenario also blocks padded query rows */
+        Tensor *keys = mask_padding_keys(engine_batch(e));
+        Tensor view = tensor_slice(keys, 0);
+        char *text = tensor_format(&view);
+        tensor_free(keys);
+        return text;
+    }
+    const Tensor *t = registry_tensor(r, e);
+    /* a shared mask is one [L,L] matrix: print sentence 0's copy */
+    if (r->kind == REG_TERM && r->term->shared) {
+        Tensor view = tensor_slice(t, 0);
+        return tensor_format(&view);
+    }
+    if (!r->per_sentence || s < 0)
+        return tensor_format(t);
+    Tensor view = tensor_slice(t, s);
+    return tensor_format(&view);
+}

@@ -1,0 +1,56 @@
+#pragma once
+/* One registry of names: every tensor and number a student can ask for,
+ * under the notebook's name, with a one-line doc. `print`, `print
+ * --list`, `dump` and the man page all read it, so a tensor has one name
+ * everywhere. Mask terms are listed from the mode table, so a new mask
+ * family is printable by its name without touching this file.
+ * Ownership: entries are static; registry_format returns a string the
+ * caller frees. */
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "engine.h"
+#include "mode.h"
+
+typedef enum RegKind {
+    REG_TENSOR, /* an engine tensor */
+    REG_TERM,   /* a mask term of the mode */
+    REG_SCALAR, /* a number: the masked mean loss, the plain mean */
+    REG_A0_PAD, /* the notebook's padding_mask[0].repeat(L, 1) */
+} RegKind;
+
+typedef enum RegScalar { REG_LOSS, REG_LOSS_ALL } RegScalar;
+
+typedef struct RegEntry {
+    const char *name;     /* "A_scores" */
+    const char *doc;      /* "Q @ K^T / sqrt(d_k) [L,L]" */
+    RegKind kind;
+    TensorId id;          /* REG_TENSOR */
+    RegScalar scalar;     /* REG_SCALAR */
+    const MaskTerm *term; /* REG_TERM */
+    const char *mode;     /* a notebook name fixed to one mode ("mlm_batch": mlm), or NULL: --mode */
+    bool per_sentence;    /* [B,…] sliced by --sentence (all: the whole batch) */
+    bool dumped;          /* dump writes it */
+    const char *dump_alias; /* an older dump key also written, for one release, or NULL */
+} RegEntry;
+
+/* Entries, the notebook's first, then every mask term of the table. */
+int registry_count(void);
+const RegEntry *registry_at(int i);
+/* The entry named name, or NULL. */
+const RegEntry *registry_find(const char *name);
+
+/* The mode an entry is computed in: its fixed mode, else asked (or the
+ * default mode when asked is NULL); for a mask term, a mode that has it.
+ * NULL and err when the entry cannot be computed in the asked mode. */
+const Mode *registry_mode(const RegEntry *r, const Mode *asked, char *err, size_t errlen);
+
+/* The text print() gives for r in engine e: tensors as PyTorch prints
+ * them (sentence s's slice for per-sentence entries, the whole batch for
+ * s = -1), numbers with 3 decimals. Caller frees. */
+char *registry_format(const RegEntry *r, const Engine *e, int s);
+
+/* The [B,…] tensor dump writes for r (NULL for scalars and A0_pad). */
+const Tensor *registry_tensor(const RegEntry *r, const Engine *e);
+/* The number for a REG_SCALAR entry. */
+double registry_scalar(const RegEntry *r, const Engine *e);
