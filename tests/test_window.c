@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <glob.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -655,13 +656,14 @@ static const SDL_Keycode monkey_keys[] = {
     SDLK_KP_PLUS, SDLK_EQUALS, SDLK_UP, SDLK_DOWN,
 };
 
-Test(window, monkey_twenty_thousand_random_events, .timeout = 600)
+/* random keys, mouse moves and clicks, window events and resizes; the
+ * view must keep drawing a valid state */
+static void monkey(int events, unsigned seed)
 {
-    unsigned seed = 20240601u;
     srand(seed);
     Uint32 win = SDL_GetWindowID(view_window(v));
     int saves = 0, draws = 0, resizes = 0;
-    for (int i = 0; i < 20000; i++) {
+    for (int i = 0; i < events; i++) {
         SDL_Event e;
         SDL_zero(e);
         int w, h;
@@ -721,7 +723,7 @@ Test(window, monkey_twenty_thousand_random_events, .timeout = 600)
             draws += view_render(v);
         }
     }
-    cr_assert_gt(draws, 100);
+    cr_assert_gt(draws, events / 200);
     /* still drawing, and drawing something */
     const Steps *st = view_steps(v);
     cr_assert_not_null(st);
@@ -729,6 +731,11 @@ Test(window, monkey_twenty_thousand_random_events, .timeout = 600)
     SDL_Surface *s = shot();
     cr_assert_gt(distinct_colours(s, view_regions(v)->frame), 3);
     SDL_FreeSurface(s);
+}
+
+Test(window, monkey_twenty_thousand_random_events, .timeout = 600)
+{
+    monkey(20000, 20240601u);
 }
 
 /* ---- no display ---------------------------------------------------------------------- */
@@ -871,5 +878,128 @@ Test(window, every_shipped_lesson_plays_through_every_step)
             key(SDLK_SPACE);
         }
         cr_assert_eq(player_step(pl), l->nsteps - 1, "stays on the last step");
+    }
+}
+
+/* ---- every scenario file, every mode of the table ----------------------------------- */
+
+/* every .json file in tests/scenarios (the README's example among them) */
+static int scenario_files(char paths[][512], int max)
+{
+    char pattern[512];
+    snprintf(pattern, sizeof pattern, "%s/tests/scenarios/*.json", getenv("MASKSCOPE_SOURCE_ROOT"));
+    glob_t g;
+    cr_assert_eq(glob(pattern, 0, NULL, &g), 0);
+    int n = 0;
+    for (size_t i = 0; i < g.gl_pathc && n < max; i++) snprintf(paths[n++], 512, "%s", g.gl_pathv[i]);
+    globfree(&g);
+    cr_assert_geq(n, 4, "the scenario files are found");
+    return n;
+}
+
+static Scenario *load(const char *path)
+{
+    char err[512];
+    bool io;
+    Scenario *s = scenario_load(path, &io, err, sizeof err);
+    cr_assert_not_null(s, "%s", err);
+    return s;
+}
+
+/* the window's key for mode m, or a click on its tab */
+static void choose_mode(const Mode *m)
+{
+    if (m->key) {
+        key((SDL_Keycode)m->key);
+    } else {
+        SDL_Point c = centre(view_regions(v)->tabs[mode_index(m)]);
+        click_at(c.x, c.y);
+    }
+    cr_assert_eq(view_state(v)->mode, m, "mode %s chosen", m->name);
+}
+
+/* hovers the first and the last cell of every matrix on screen; each gets a tooltip */
+static void hover_every_panel(const char *where)
+{
+    int n = view_layout(v)->npanels;
+    for (int b = 0; b < n; b++) {
+        const DrawPanelBox *box = &view_layout(v)->panels[b];
+        int cells[2][2] = { { 0, 0 }, { box->rows - 1, box->cols - 1 } };
+        for (int k = 0; k < 2; k++) {
+            SDL_Point c = centre(draw_cell_rect(view_layout(v), b, cells[k][0], cells[k][1]));
+            move_to(c.x, c.y);
+            cr_assert(view_tooltip(v)[0], "%s: a tooltip for box %d cell %d,%d", where, b, cells[k][0],
+                      cells[k][1]);
+            if (b >= view_layout(v)->npanels) return; /* a hover never relays out, but stay in range */
+        }
+    }
+}
+
+/* every step of the sentence on screen, hovered */
+static void walk_steps(const char *file, const Mode *m)
+{
+    key(SDLK_HOME);
+    int n = steps_count(view_steps(v));
+    for (int i = 0; i < n; i++) {
+        cr_assert_eq(view_state(v)->step, i);
+        char where[600];
+        snprintf(where, sizeof where, "%s / %s / sentence %d / %s", file, m->name, view_state(v)->sentence,
+                 step_now()->slug);
+        hover_every_panel(where);
+        key(SDLK_RIGHT);
+    }
+    cr_assert_eq(view_state(v)->step, n - 1, "stays on the last step");
+}
+
+/* The README's own example scenario in MLM mode used to abort the window
+ * (its MLM batch has one sentence, the batch three). Every scenario file,
+ * every mode of the table, every sentence and the whole batch, every
+ * step, a hover on every matrix and a click on a token. */
+Test(window_scenarios, every_scenario_in_every_mode_sentence_and_step, .fini = teardown, .timeout = 600)
+{
+    char paths[16][512];
+    int nfiles = scenario_files(paths, 16);
+    for (int f = 0; f < nfiles; f++) {
+        const char *file = strrchr(paths[f], '/') + 1;
+        open_with(load(paths[f]), 1280, 800);
+        for (int mi = 0; mi < mode_count(); mi++) {
+            const Mode *m = mode_at(mi);
+            choose_mode(m);
+            int B = engine_sentences(view_engine(v));
+            cr_assert_eq(B, mode_sentences(m, sc)->count, "%s / %s: the mode's own batch", file, m->name);
+            const ViewRegions *g = view_regions(v);
+            cr_assert_eq(g->ntabs, mode_count(), "a tab per mode");
+            /* each sentence by its chip (the strip scrolls to the current one), then "All" */
+            for (int s = 0; s < B; s++) {
+                key(SDLK_TAB);
+                int want = s;
+                if (view_state(v)->sentence != want) { /* Tab cycles from where the mode opened */
+                    for (int k = 0; k < B && view_state(v)->sentence != want; k++) key(SDLK_TAB);
+                }
+                cr_assert_eq(view_state(v)->sentence, want, "%s / %s: sentence %d", file, m->name, want);
+                walk_steps(file, m);
+            }
+            key(SDLK_a);
+            cr_assert_eq(view_state(v)->sentence, -1, "%s / %s: the whole batch", file, m->name);
+            walk_steps(file, m);
+            key(SDLK_a);
+            /* a click on the first token of the tokens step (in MLM mode it toggles [MASK]) */
+            key(SDLK_HOME);
+            SDL_Point c = centre(draw_cell_rect(view_layout(v), 0, 0, 0));
+            click_at(c.x, c.y);
+            key(SDLK_r);
+        }
+        teardown();
+    }
+}
+
+Test(window_scenarios, monkey_on_every_scenario, .fini = teardown, .timeout = 600)
+{
+    char paths[16][512];
+    int nfiles = scenario_files(paths, 16);
+    for (int f = 0; f < nfiles; f++) {
+        open_with(load(paths[f]), 1280, 800);
+        monkey(3000, 1000u + (unsigned)f);
+        teardown();
     }
 }

@@ -1,0 +1,80 @@
+/* Fills the man page's template from the tables it documents: the mode
+ * table (--mode and the number keys), the storyboard (step names) and
+ * the window's key list. troff needs its own escaping of a leading dot
+ * and of backslashes; the names in those tables have neither. */
+#include "manpage.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "atomic.h"
+#include "doc.h"
+#include "mode.h"
+#include "steps.h"
+#include "strbuf.h"
+#include "view.h"
+
+static void modes(Strbuf *sb)
+{
+    strbuf_puts(sb, ".RS\n");
+    for (int i = 0; i < mode_count(); i++) {
+        const Mode *m = mode_at(i);
+        strbuf_printf(sb, ".TP\n.B %s\n%s.\n", m->name, m->summary);
+    }
+    strbuf_puts(sb, ".RE");
+}
+
+static void steps(Strbuf *sb)
+{
+    const char *const *slugs;
+    int n = steps_story(mode_default(), &slugs);
+    for (int i = 0; i < n; i++)
+        strbuf_printf(sb, "%s.BR %s %s", i ? "\n" : "", slugs[i], i + 1 < n ? "," : "");
+}
+
+static void mode_keys(Strbuf *sb)
+{
+    strbuf_puts(sb, ".TP\n.BR");
+    for (int i = 0; i < mode_count(); i++)
+        if (mode_at(i)->key) strbuf_printf(sb, " %c \" \"", mode_at(i)->key);
+    strbuf_puts(sb, "\nMode:");
+    for (int i = 0, first = 1; i < mode_count(); i++)
+        if (mode_at(i)->key) {
+            strbuf_printf(sb, "%s %s", first ? "" : ",", mode_at(i)->tab);
+            first = 0;
+        }
+    strbuf_puts(sb, " (or click a tab; every mode has a tab). The step is kept.");
+}
+
+bool manpage_write(const char *in_path, const char *out_path, const char *datadir, char *err, size_t errlen)
+{
+    size_t len;
+    bool io;
+    char *text = doc_read_file(in_path, &len, &io, err, errlen);
+    if (!text) return false;
+    Strbuf out = {0};
+    for (const char *p = text; *p;) {
+        const char *at = strchr(p, '@');
+        if (!at) {
+            strbuf_puts(&out, p);
+            break;
+        }
+        strbuf_append(&out, p, (size_t)(at - p));
+        static const char *const names[] = {"@MODES@", "@STEPS@", "@MODE_KEYS@", "@DATADIR@"};
+        size_t k = 0;
+        while (k < 4 && strncmp(at, names[k], strlen(names[k])) != 0) k++;
+        switch (k) {
+        case 0: modes(&out); break;
+        case 1: steps(&out); break;
+        case 2: mode_keys(&out); break;
+        case 3: strbuf_puts(&out, datadir); break;
+        default: strbuf_puts(&out, "@"); p = at + 1; continue;
+        }
+        p = at + strlen(names[k]);
+    }
+    free(text);
+    bool ok = atomic_write(out_path, out.data ? out.data : "", out.len, err, errlen);
+    strbuf_free(&out);
+    return ok;
+}
