@@ -88,3 +88,32 @@ Test(mask, boolean_forms_round_trip)
     tensor_free(block);
     tensor_free(back);
 }
+
+/* A mask term may be [B, Lq, Lk] with fewer queries than keys (a decode
+ * step against a cache, cross-attention): the causal term aligns its
+ * diagonal to the bottom-right corner, so the last query sees every key. */
+Test(mask, terms_can_be_non_square)
+{
+    const char *k_words[] = {"The cat ate fish pie"}, *q_words[] = {"fish pie"};
+    char err[256];
+    Scenario *ks = scenario_from_sentences(k_words, 1, err, sizeof err);
+    Scenario *qs = scenario_from_sentences(q_words, 1, err, sizeof err);
+    cr_assert(ks && qs, "%s", err);
+    Batch *keys = batch_new(ks, &ks->sentences, NULL);      /* 1 x 5 */
+    Batch *queries = batch_new(qs, &qs->sentences, NULL);   /* 1 x 2 */
+    MaskInput in = {.queries = queries, .keys = keys, .sc = ks};
+    Tensor *t = mask_term_build(&mask_term_causal, &in);
+    cr_assert_eq(t->shape[0], 1);
+    cr_assert_eq(t->shape[1], 2);
+    cr_assert_eq(t->shape[2], 5);
+    /* by hand: query 0 is position 3 of 5, query 1 is position 4 */
+    const double want[2][5] = {{0, 0, 0, 0, -INFINITY}, {0, 0, 0, 0, 0}};
+    for (int q = 0; q < 2; q++)
+        for (int k = 0; k < 5; k++)
+            cr_assert(tensor_at3(t, 0, q, k) == want[q][k], "[%d][%d] = %g", q, k, tensor_at3(t, 0, q, k));
+    tensor_free(t);
+    batch_free(keys);
+    batch_free(queries);
+    scenario_free(qs);
+    scenario_free(ks);
+}

@@ -380,6 +380,29 @@ Test(window, tab_cycles_sentences_and_a_toggles_the_batch)
     cr_assert_eq(view_state(v)->sentence, before, "A returns to the sentence it left");
 }
 
+/* a sentence is a new layout of the same computation; a mode is a new computation */
+Test(window, a_sentence_switch_keeps_the_engine_and_a_mode_switch_replaces_it)
+{
+    const Engine *e = view_engine(v);
+    const Tensor *weights = engine_tensor(e, T_WEIGHTS);
+    key(SDLK_TAB);
+    key(SDLK_a);
+    key(SDLK_a);
+    cr_assert_eq(view_engine(v), e, "the same engine");
+    cr_assert_eq(engine_tensor(view_engine(v), T_WEIGHTS), weights, "its tensors were not recomputed");
+    /* the panels on screen are views into the engine's own tensors */
+    key(SDLK_END);
+    key(SDLK_LEFT);
+    key(SDLK_LEFT);
+    cr_assert_str_eq(step_now()->slug, "weights");
+    const Panel *w = &step_now()->panels[1];
+    cr_assert_eq(w->tensor, T_WEIGHTS);
+    int s = view_state(v)->sentence, L = engine_length(e);
+    cr_assert_eq(w->view.data, weights->data + (size_t)s * L * L);
+    key(SDLK_3);
+    cr_assert_eq(engine_mode(view_engine(v)), mode_find("combined"));
+}
+
 /* ---- hover ------------------------------------------------------------------------ */
 
 Test(window, hovering_a_cell_shows_its_arithmetic_from_the_core)
