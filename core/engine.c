@@ -318,3 +318,11 @@ void engine_sentence_text(const Engine *e, int s, char *buf, size_t n)
         k += (size_t)w;
     }
 }
+
+int engine_word_index(const Engine *e, int s, int pos)
+{
+    return engine_is_real(e, s, pos) ? pos - e->batch->first[s] : -1;
+}
+
+int engine_pad_id(const Engine *e) { return e->batch->pad_id; }
+int engine_mask_id(const Engine *e) { return e->batch->mask_id; }

@@ -104,6 +104,11 @@ int engine_id(const Engine *e, int s, int pos);
 bool engine_is_real(const Engine *e, int s, int pos);
 /* Sentence s as words, padding left out ("The [MASK] ate fish"), into buf. */
 void engine_sentence_text(const Engine *e, int s, char *buf, size_t n);
+/* The index in sentence s's own words of batch position pos, or -1 for padding. */
+int engine_word_index(const Engine *e, int s, int pos);
+/* The ids of [PAD] and [MASK] in this engine's batch. */
+int engine_pad_id(const Engine *e);
+int engine_mask_id(const Engine *e);
 /* Labels of sentence s: L entries. */
 const char *const *engine_labels(const Engine *e, int s);
 

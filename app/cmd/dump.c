@@ -37,7 +37,6 @@ static cJSON *json_tensor(const Tensor *t)
 static char *dump_text(const Engine *e)
 {
     const Scenario *sc = engine_scenario(e);
-    const Batch *b = engine_batch(e);
     cJSON *root = cJSON_CreateObject();
     cJSON_AddStringToObject(root, "scenario", sc->name);
     cJSON_AddStringToObject(root, "mode", engine_mode(e)->name);
@@ -46,9 +45,9 @@ static char *dump_text(const Engine *e)
     cJSON_AddStringToObject(root, "scale", "1/sqrt(d_k)");
     cJSON_AddStringToObject(root, "fully_masked_rows", sc->nan_policy == SCENARIO_ROWS_NAN ? "nan" : "zero");
     cJSON *labels = cJSON_AddArrayToObject(root, "tokens");
-    for (int s = 0; s < b->B; s++) {
+    for (int s = 0; s < engine_sentences(e); s++) {
         cJSON *row = cJSON_CreateArray();
-        for (int p = 0; p < b->L; p++)
+        for (int p = 0; p < engine_length(e); p++)
             cJSON_AddItemToArray(row, cJSON_CreateString(engine_label(e, s, p)));
         cJSON_AddItemToArray(labels, row);
     }

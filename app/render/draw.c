@@ -226,8 +226,8 @@ static Rgba dimmed(Draw *d, Rgba c)
 
 static Rgba cell_colour(Draw *d, const Steps *st, const Panel *p, double v)
 {
-    const Batch *bt = engine_batch(steps_engine(st));
-    int pad = bt->pad_id, mask = bt->mask_id;
+    const Engine *e = steps_engine(st);
+    int pad = engine_pad_id(e), mask = engine_mask_id(e);
     return theme_cell_colour(d->th, d->o->palette, p->scale, p->vmin, p->vmax, v, pad, mask);
 }
 
@@ -444,8 +444,8 @@ static void legend_build(Draw *d, const Steps *st, const Step *sp)
     for (int i = 0; i < sp->npanels; i++) {
         const Panel *p = &sp->panels[i];
         const Tensor *t = &p->view;
-        const Batch *bt = engine_batch(steps_engine(st));
-    int pad = bt->pad_id, mask = bt->mask_id;
+        const Engine *e = steps_engine(st);
+    int pad = engine_pad_id(e), mask = engine_mask_id(e);
         for (size_t k = 0; k < t->size; k++) {
             ThemeCellKind kind = theme_cell_kind(p->scale, t->data[k], pad, mask);
             any_inf |= kind == THEME_CELL_MASKED;
@@ -670,8 +670,8 @@ static void draw_heatmap(Draw *d, const Steps *st, const Panel *p, const Geo *g)
 {
     if (g->gw <= 0 || g->gh <= 0 || !heat_reserve(d, g->gw, g->gh)) return;
     lut_build(d, p);
-    const Batch *bt = engine_batch(steps_engine(st));
-    int pad = bt->pad_id, mask = bt->mask_id;
+    const Engine *e = steps_engine(st);
+    int pad = engine_pad_id(e), mask = engine_mask_id(e);
     uint32_t masked = pack(d->th->masked), hatchc = pack(d->th->hatch), nan = pack(d->th->nan);
     uint32_t padc = pack(d->th->pad), maskc = pack(d->th->mask_token);
     int period = (int)fmax(4, lround(6 * d->sz.u)), thick = (int)fmax(1, lround(2 * d->sz.u));

@@ -308,7 +308,7 @@ static void apply_hover(View *v)
                          w, h->pos, h->sentence, engine_id(e, h->sentence, h->pos));
         if (v->s.mode->batch == MODE_BATCH_MLM && used < (int)sizeof v->tip) {
             bool real = engine_is_real(e, h->sentence, h->pos);
-            bool masked = engine_id(e, h->sentence, h->pos) == engine_batch(e)->mask_id;
+            bool masked = engine_id(e, h->sentence, h->pos) == engine_mask_id(e);
             snprintf(v->tip + used, sizeof v->tip - (size_t)used, "\n%s",
                      !real && !masked ? "[PAD] cannot be masked"
                      : masked         ? "click: put the word back (unmask)"
@@ -347,8 +347,7 @@ static void forget_hover(View *v)
 
 static void toggle_mask(View *v, int s, int pos)
 {
-    const Batch *b = engine_batch(v->engine);
-    int src = pos - b->first[s];
+    int src = engine_word_index(v->engine, s, pos);
     double before = engine_loss(v->engine);
     const char *word = NULL;
     if (s >= 0 && s < v->sc->mlm_source.count && src >= 0 && src < v->sc->mlm_source.lengths[s])
