@@ -26,8 +26,9 @@ static inline char *slurp(const char *path)
     return s;
 }
 
-/* runs "maskscope ARGS" in a shell, capturing stdout and stderr */
-static inline Run run(const char *args)
+/* runs "PREFIX maskscope ARGS" in a shell (PREFIX: shell text before the
+ * command, e.g. "ulimit -f 40;"), capturing stdout and stderr */
+static inline Run run_after(const char *prefix, const char *args)
 {
     const char *bin = getenv("MASKSCOPE_BIN");
     cr_assert_not_null(bin, "MASKSCOPE_BIN is not set");
@@ -35,12 +36,18 @@ static inline Run run(const char *args)
     close(mkstemp(out));
     close(mkstemp(err));
     char cmd[2048];
-    snprintf(cmd, sizeof cmd, "'%s' %s >%s 2>%s </dev/null", bin, args, out, err);
+    snprintf(cmd, sizeof cmd, "%s '%s' %s >%s 2>%s </dev/null", prefix, bin, args, out, err);
     int st = system(cmd);
     Run r = {.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128, .out = slurp(out), .err = slurp(err)};
     unlink(out);
     unlink(err);
     return r;
+}
+
+/* runs "maskscope ARGS" in a shell, capturing stdout and stderr */
+static inline Run run(const char *args)
+{
+    return run_after("", args);
 }
 
 static inline void done(Run *r)

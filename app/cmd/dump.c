@@ -10,6 +10,7 @@
 #include <cjson/cJSON.h>
 
 #include "atomic.h"
+#include "cancel.h"
 #include "cmd.h"
 #include "engine.h"
 #include "registry.h"
@@ -104,10 +105,12 @@ int cmd_dump(int argc, char **argv)
     scenario_free(sc);
     if (!text) return cmd_fail("dump", CMD_IO, "out of memory");
     if (o.out) {
+        cancel_on_signals(); /* a signal now removes the temporary file instead of leaving it */
         size_t len = strlen(text);
         text[len] = '\n';
         bool ok = atomic_write(o.out, text, len + 1, err, sizeof err);
         cJSON_free(text);
+        if (!ok && cancel_signal()) return cmd_fail("dump", 128 + cancel_signal(), "stopped by signal %d", cancel_signal());
         return ok ? CMD_OK : cmd_fail("dump", CMD_IO, "%s", err);
     }
     puts(text);

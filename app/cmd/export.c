@@ -9,6 +9,7 @@
 
 #include <SDL.h>
 
+#include "cancel.h"
 #include "cmd.h"
 #include "deck.h"
 #include "engine.h"
@@ -40,10 +41,25 @@ static void progress(int done, int total, const char *path, void *ctx)
     fflush(stdout);
 }
 
+/* SDL without a display and without its signal handlers: Ctrl-C and
+ * SIGTERM reach cancel.h, which stops the writers cleanly */
 static void headless_sdl(void)
 {
     SDL_SetHint(SDL_HINT_VIDEODRIVER, "dummy");
+    SDL_SetHint(SDL_HINT_NO_SIGNAL_HANDLERS, "1");
+    cancel_on_signals();
     SDL_Init(SDL_INIT_VIDEO); /* not needed by the software renderer; harmless if it fails */
+}
+
+/* the exit status of a failed write: 128 + the signal that stopped it, else 1 */
+static int write_failed(const char *err)
+{
+    int sig = cancel_signal();
+    if (sig) {
+        cmd_fail("export", 128 + sig, "stopped by signal %d; nothing was written or replaced", sig);
+        return 128 + sig;
+    }
+    return cmd_fail("export", CMD_IO, "%s", err);
 }
 
 static int export_lesson(const Options *o)
@@ -58,7 +74,7 @@ static int export_lesson(const Options *o)
     headless_sdl();
     bool ok = deck_export(l, o->out_dir, o->w, o->h, &o->draw, &io, err, sizeof err);
     lesson_free(l);
-    return ok ? CMD_OK : cmd_fail("export", io ? CMD_IO : CMD_USAGE, "%s", err);
+    return ok ? CMD_OK : io ? write_failed(err) : cmd_fail("export", CMD_USAGE, "%s", err);
 }
 
 static int export_one(const Options *o, const Scenario *sc)
@@ -83,8 +99,7 @@ static int export_one(const Options *o, const Scenario *sc)
                           o->mode->name, steps_count(st), names);
     } else {
         headless_sdl();
-        if (!export_png(st, step, &o->draw, o->w, o->h, o->out, err, sizeof err))
-            status = cmd_fail("export", CMD_IO, "%s", err);
+        if (!export_png(st, step, &o->draw, o->w, o->h, o->out, err, sizeof err)) status = write_failed(err);
     }
     steps_free(st);
     engine_free(e);
@@ -129,7 +144,7 @@ int cmd_export(int argc, char **argv)
         headless_sdl();
         if (!export_all(sc, sentence, o.out_dir, o.w, o.h, &o.draw, isatty(STDOUT_FILENO) ? progress : NULL, NULL,
                         &io, err, sizeof err))
-            status = cmd_fail("export", io ? CMD_IO : CMD_USAGE, "%s", err);
+            status = io ? write_failed(err) : cmd_fail("export", CMD_USAGE, "%s", err);
     } else {
         status = export_one(&o, sc);
     }

@@ -191,10 +191,14 @@ int cmd_window(int argc, char **argv)
         goto done;
     }
     p = player_new(v);
-    if (o.lesson && !player_open(p, o.lesson, NULL, err, sizeof err)) {
-        fprintf(stderr, "%s\n", err);
-        status = CMD_USAGE;
-        goto done;
+    if (f.lesson) {
+        /* the lesson was loaded and checked once, above; the player takes it */
+        Lesson *l = f.lesson;
+        f.lesson = NULL;
+        if (!player_play(p, l, err, sizeof err)) {
+            status = cmd_fail("", CMD_USAGE, "%s", err);
+            goto done;
+        }
     }
     /* block until something happens; take everything queued; draw once */
     for (bool running = true; running;) {

@@ -2,7 +2,8 @@
  * lesson mode (the step's matrices with the caption panel below) and
  * saved as NN-<slug>.png; index.html lists the frames in order with the
  * step's text, code, and the question with its answer folded away, for a
- * browser or for printing one slide per page. */
+ * browser or for printing one slide per page. The deck lands whole or not
+ * at all (stage.h): a failed re-export leaves the old deck as it was. */
 #include "deck.h"
 
 #include <errno.h>
@@ -16,9 +17,11 @@
 #include <SDL.h>
 
 #include "atomic.h"
+#include "cancel.h"
 #include "export.h"
 #include "engine.h"
 #include "lesson.h"
+#include "stage.h"
 #include "strbuf.h"
 #include "xmalloc.h"
 
@@ -50,7 +53,11 @@ static char *index_html(const Lesson *l, char (*names)[72])
     html_text(&sb, l->title);
     strbuf_printf(&sb, "</title>\n<style>%s</style>\n</head>\n<body>\n<h1>", style);
     html_text(&sb, l->title);
-    strbuf_printf(&sb, "</h1>\n<p>%d steps, made by maskscope from %s.</p>\n", l->nsteps, l->path);
+    /* the lesson file's name only: never a path of this machine, and escaped */
+    const char *base = strrchr(l->path, '/');
+    strbuf_printf(&sb, "</h1>\n<p>%d steps, made by maskscope from ", l->nsteps);
+    html_text(&sb, base ? base + 1 : l->path);
+    strbuf_puts(&sb, ".</p>\n");
     for (int i = 0; i < l->nsteps; i++) {
         const LessonStep *s = &l->steps[i];
         strbuf_printf(&sb, "<section id=\"step-%d\">\n<h2>%d / %d &middot; ", i + 1, i + 1, l->nsteps);
@@ -90,24 +97,27 @@ bool deck_export(const Lesson *l, const char *out_dir, int w, int h, const DrawO
                  char *err, size_t errlen)
 {
     bool ok = false;
-    int written = 0;
     Exporter *ex = NULL;
     char (*names)[72] = NULL;
+    const char **list = NULL;
     char path[PATH_MAX];
-    *io_error = false;
-    struct stat sb;
-    if (stat(out_dir, &sb) != 0 && mkdir(out_dir, 0777) != 0) {
-        snprintf(err, errlen, "cannot create %s: %s", out_dir, strerror(errno));
-        *io_error = true;
-        return false;
-    }
+    *io_error = true; /* from here on, every failure is a write's (or the fonts') */
     ex = export_new(w, h, err, errlen);
-    if (!ex) goto fail;
-    names = xcalloc((size_t)l->nsteps, sizeof *names);
-    for (int i = 0; i < l->nsteps; i++) {
+    if (!ex) return false;
+    Stage *stage = stage_begin(out_dir, err, errlen);
+    if (!stage) goto fail;
+    int n = l->nsteps;
+    names = xcalloc((size_t)n + 1, sizeof *names);
+    list = xcalloc((size_t)n + 1, sizeof *list);
+    for (int i = 0; i < n; i++) {
+        if (cancel_signal()) {
+            snprintf(err, errlen, "%s: cannot write: interrupted", out_dir);
+            goto fail;
+        }
         char slug[56];
         lesson_slug(l->steps[i].title, slug, sizeof slug);
         snprintf(names[i], sizeof names[i], "%02d-%s.png", i + 1, slug);
+        list[i] = names[i];
         LessonFrame f;
         lesson_frame(l, i, &f);
         Engine *e = engine_new(f.scenario, f.mode, err, errlen);
@@ -121,28 +131,19 @@ bool deck_export(const Lesson *l, const char *out_dir, int w, int h, const DrawO
         steps_free(st);
         engine_free(e);
         lesson_frame_free(&f);
-        snprintf(path, sizeof path, "%s/%s", out_dir, names[i]);
-        if (!export_save(ex, path, err, errlen)) {
-            *io_error = true;
-            goto fail;
-        }
-        written++;
+        if (!export_save(ex, stage_path(stage, names[i], path, sizeof path), err, errlen)) goto fail;
     }
+    snprintf(names[n], sizeof names[n], "index.html");
+    list[n] = names[n];
     char *html = index_html(l, names);
-    snprintf(path, sizeof path, "%s/index.html", out_dir);
-    bool html_ok = atomic_write(path, html, strlen(html), err, errlen);
+    bool html_ok = atomic_write(stage_path(stage, names[n], path, sizeof path), html, strlen(html), err, errlen);
     free(html);
-    if (!html_ok) {
-        *io_error = true;
-        goto fail;
-    }
-    ok = true;
-    written = 0; /* keep everything */
+    if (!html_ok) goto fail;
+    ok = stage_commit(stage, list, n + 1, err, errlen);
+    stage = NULL;
 fail:
-    for (int i = 0; i < written; i++) {
-        snprintf(path, sizeof path, "%s/%s", out_dir, names[i]);
-        unlink(path);
-    }
+    stage_abort(stage);
+    free(list);
     free(names);
     export_free(ex);
     return ok;

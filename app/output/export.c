@@ -22,8 +22,10 @@
 #include <SDL_image.h>
 
 #include "atomic.h"
+#include "cancel.h"
 #include "mode.h"
 #include "scenario.h"
+#include "stage.h"
 #include "xmalloc.h"
 
 struct Exporter {
@@ -146,6 +148,10 @@ fail:
 #ifndef EXPORT_MAX_THREADS
 #define EXPORT_MAX_THREADS 8
 #endif
+/* frame copies the workers may hold at once, in bytes */
+#ifndef EXPORT_POOL_BYTES
+#define EXPORT_POOL_BYTES ((size_t)256 << 20)
+#endif
 #define POOL_SLOTS (2 * EXPORT_MAX_THREADS)
 
 typedef enum { SLOT_FREE, SLOT_READY, SLOT_SAVING } SlotState;
@@ -217,7 +223,11 @@ static Pool *pool_new(int w, int h, char *err, size_t errlen)
     Pool *p = xcalloc(1, sizeof *p);
     int n = SDL_GetCPUCount();
     p->nthreads = n < 1 ? 1 : n > EXPORT_MAX_THREADS ? EXPORT_MAX_THREADS : n;
-    p->nslots = p->nthreads + 1;
+    /* big frames: fewer copies in flight, so 8K exports stay within EXPORT_POOL_BYTES */
+    size_t frame = (size_t)w * (size_t)h * 4;
+    size_t fit = EXPORT_POOL_BYTES / frame;
+    if ((size_t)p->nthreads > fit) p->nthreads = fit > 1 ? (int)fit : 1;
+    p->nslots = p->nthreads + ((size_t)p->nthreads + 1 <= fit ? 1 : 0);
     p->m = SDL_CreateMutex();
     p->c = SDL_CreateCond();
     if (!p->m || !p->c) goto fail;
@@ -271,9 +281,9 @@ static bool pool_put(Pool *p, SDL_Surface *s, const char *path)
 
 /* ---- every mode and step ---------------------------------------------- */
 
-bool export_frame_name(const Mode *m, int step, const char *slug, const char *dir, char *path, size_t n)
+bool export_frame_name(const Mode *m, int step, const char *slug, char *name, size_t n)
 {
-    return snprintf(path, n, "%s/%02d-%s-%02d-%s.png", dir, mode_index(m) + 1, m->name, step + 1, slug) < (int)n;
+    return snprintf(name, n, "%02d-%s-%02d-%s.png", mode_index(m) + 1, m->name, step + 1, slug) < (int)n;
 }
 
 bool export_check_sentence(const Scenario *sc, int sentence, char *err, size_t errlen)
@@ -299,38 +309,48 @@ bool export_all(const Scenario *sc, int sentence, const char *dir, int w, int h,
     Pool *pool = NULL;
     Engine *e = NULL;
     Steps *st = NULL;
+    Stage *stage = NULL;
+    char (*names)[96] = NULL;
+    const char **list = NULL;
     int total = 0, done = 0;
     for (int i = 0; i < mode_count(); i++) {
         const char *const *slugs;
         total += steps_story(mode_at(i), &slugs);
     }
-    struct stat sb;
-    if (stat(dir, &sb) != 0 && mkdir(dir, 0777) != 0) {
-        snprintf(err, errlen, "cannot create %s: %s", dir, strerror(errno));
-        *io_error = true;
-        return false;
-    }
+    *io_error = true; /* from here on, every failure is a write's (or the fonts') */
     ex = export_new(w, h, err, errlen);
     if (!ex) goto fail;
-    if (!(pool = pool_new(w, h, err, errlen))) {
-        *io_error = true;
-        goto fail;
-    }
+    if (!(pool = pool_new(w, h, err, errlen))) goto fail;
+    if (!(stage = stage_begin(dir, err, errlen))) goto fail;
+    names = xcalloc((size_t)total, sizeof *names);
+    list = xcalloc((size_t)total, sizeof *list);
     for (int i = 0; i < mode_count(); i++) {
         const Mode *m = mode_at(i);
+        *io_error = false;
         e = engine_new(sc, m, err, errlen);
         if (!e) goto fail;
         st = steps_build(e, sentence == EXPORT_DEFAULT_SENTENCE ? mode_default_sentence(m, sc) : sentence, err, errlen);
         if (!st) goto fail;
-        for (int k = 0; k < steps_count(st); k++) {
+        *io_error = true;
+        for (int k = 0; k < steps_count(st) && done < total; k++) {
             char path[PATH_MAX];
-            if (!export_frame_name(m, k, steps_at(st, k)->slug, dir, path, sizeof path)) {
-                snprintf(err, errlen, "%s: path too long", dir);
+            if (cancel_signal()) {
+                snprintf(err, errlen, "%s: cannot write: interrupted", dir);
                 goto fail;
             }
+            if (!export_frame_name(m, k, steps_at(st, k)->slug, names[done], sizeof names[done])) {
+                snprintf(err, errlen, "%s: a frame name is too long", dir);
+                goto fail;
+            }
+            list[done] = names[done];
             export_draw(ex, st, k, o, NULL);
-            if (!pool_put(pool, export_surface(ex), path)) goto fail; /* pool_finish says why */
-            if (progress) progress(++done, total, path, ctx);
+            if (!pool_put(pool, export_surface(ex), stage_path(stage, list[done], path, sizeof path)))
+                goto fail; /* pool_finish says why */
+            done++;
+            if (progress) {
+                snprintf(path, sizeof path, "%s/%s", dir, list[done - 1]);
+                progress(done, total, path, ctx);
+            }
         }
         steps_free(st);
         st = NULL;
@@ -348,6 +368,13 @@ fail:
             ok = false;
         }
     }
+    if (ok) {
+        ok = stage_commit(stage, list, done, err, errlen);
+        stage = NULL;
+    }
+    stage_abort(stage);
+    free(list);
+    free(names);
     steps_free(st);
     engine_free(e);
     export_free(ex);

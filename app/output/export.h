@@ -59,15 +59,17 @@ bool export_save_surface(SDL_Surface *s, const char *path, char *err, size_t err
 /* Called after each frame export_all queues: done of total, its path. */
 typedef void (*ExportProgress)(int done, int total, const char *path, void *ctx);
 
-/* DIR/NN-mode-NN-step.png for step (0-based) of mode m; false if the path does not fit in n. */
-bool export_frame_name(const Mode *m, int step, const char *slug, const char *dir, char *path, size_t n);
+/* "NN-mode-NN-step.png" for step (0-based) of mode m; false if it does not fit in n. */
+bool export_frame_name(const Mode *m, int step, const char *slug, char *name, size_t n);
 /* True when sentence (-1: all, EXPORT_DEFAULT_SENTENCE: each mode's) exists in every mode's batch; else err. */
 bool export_check_sentence(const Scenario *sc, int sentence, char *err, size_t errlen);
 
 /* Every step of every mode of the table as w×h PNGs in dir (created if
- * missing), encoded on one worker per core. sentence is a batch row, -1
- * for the whole batch, or EXPORT_DEFAULT_SENTENCE. False and err on
- * failure; *io_error tells a write failure from bad input. */
+ * missing), encoded on one worker per core. The frames land together or
+ * not at all (stage.h). sentence is a batch row, -1 for the whole batch,
+ * or EXPORT_DEFAULT_SENTENCE; it is checked before anything is written.
+ * False and err on failure; *io_error tells a write failure from bad
+ * input. */
 bool export_all(const Scenario *sc, int sentence, const char *dir, int w, int h, const DrawOptions *o,
                 ExportProgress progress, void *ctx, bool *io_error, char *err, size_t errlen);
 

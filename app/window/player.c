@@ -90,7 +90,11 @@ bool player_open(Player *p, const char *path, bool *io_error, char *err, size_t 
     bool io = false;
     Lesson *l = lesson_load(path, &io, err, errlen);
     if (io_error) *io_error = io;
-    if (!l) return false;
+    return l && player_play(p, l, err, errlen);
+}
+
+bool player_play(Player *p, Lesson *l, char *err, size_t errlen)
+{
     Lesson *old = p->lesson;
     int old_step = p->step;
     p->lesson = l;

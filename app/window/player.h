@@ -31,6 +31,9 @@ void player_free(Player *p);
  * in err (file:line:column) if the lesson is invalid; *io_error (may be
  * NULL) when it could not be read. */
 bool player_open(Player *p, const char *path, bool *io_error, char *err, size_t errlen);
+/* Plays lesson l (the player takes it: it frees it) from its first step.
+ * False and err if it cannot be shown; l is freed then too. */
+bool player_play(Player *p, Lesson *l, char *err, size_t errlen);
 /* Handles one event: lesson keys and the picker first, then the view.
  * False when the user asked to quit. */
 bool player_handle_event(Player *p, const SDL_Event *e);
