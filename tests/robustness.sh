@@ -11,7 +11,10 @@
 #    suite in step 1) and on every shipped lesson, print and dump included;
 # 3. valgrind on `maskscope dump` (every mode) and `maskscope export --all`
 #    from the normal build;
-# 4. each libFuzzer target for FUZZ_SECONDS (default 60).
+# 4. each libFuzzer target for FUZZ_SECONDS (default 60): the scenario and
+#    lesson loaders, the command line, and rendering every mode × step of a
+#    fuzzed scenario (the window's random-scenario fuzzing runs in step 1,
+#    WINDOW_FUZZ_SECONDS, default 20).
 # Environment: FUZZ_SECONDS, ROBUSTNESS_SKIP (space-separated: asan cli valgrind fuzz).
 # Exits non-zero if any check fails; the summary comes last.
 set -uo pipefail
@@ -185,7 +188,7 @@ fi
 if skipped fuzz; then
     result "fuzzing" skipped
 else
-    for target in scenario lesson cli; do
+    for target in scenario lesson cli render; do
         say "fuzzing $target for ${fuzz_seconds}s"
         line=$(env -u ASAN_OPTIONS -u UBSAN_OPTIONS -u LSAN_OPTIONS FUZZ_DIR="$root/build-fuzz" \
             bash tests/fuzz/run.sh "$target" "$fuzz_seconds" 2>&1)

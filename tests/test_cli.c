@@ -196,3 +196,104 @@ Test(cli, a_failed_write_to_stdout_exits_1_with_one_line)
         free(e);
     }
 }
+
+/* the reliability issue's smaller findings, each as a user would meet it */
+
+Test(cli, a_full_stdout_is_an_io_error_for_every_command)
+{
+    const char *cmds[] = {"--help", "--version", "print --list", "print batch", "dump"};
+    for (size_t i = 0; i < sizeof cmds / sizeof *cmds; i++) {
+        char cmd[1024], err[] = "/tmp/ms-full-XXXXXX";
+        close(mkstemp(err));
+        snprintf(cmd, sizeof cmd, "'%s' %s >/dev/full 2>%s", getenv("MASKSCOPE_BIN"), cmds[i], err);
+        int st = system(cmd);
+        cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 1, "%s: exit %d", cmds[i], WEXITSTATUS(st));
+        char *e = slurp(err);
+        cr_assert(strstr(e, "cannot write to standard output"), "%s: %s", cmds[i], e);
+        char *nl = strchr(e, '\n');
+        cr_assert(nl && nl[1] == '\0', "%s: one line: %s", cmds[i], e);
+        free(e);
+        unlink(err);
+    }
+    /* check, too, with a file to check */
+    char cmd[1024], err[] = "/tmp/ms-full-XXXXXX";
+    close(mkstemp(err));
+    snprintf(cmd, sizeof cmd, "'%s' check '%s/lessons/01-padding-and-loss-masking.json' >/dev/full 2>%s",
+             getenv("MASKSCOPE_BIN"), getenv("MASKSCOPE_SOURCE_ROOT"), err);
+    int st = system(cmd);
+    cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 1);
+    unlink(err);
+}
+
+Test(cli, missing_fonts_are_an_io_error)
+{
+    const char *cmds[] = {"export --mode padding -o /tmp/ms-nofont.png", "export --all --out-dir /tmp/ms-nofont-dir",
+                          "export --lesson lessons/05-causal-masking.json --out-dir /tmp/ms-nofont-deck"};
+    for (size_t i = 0; i < sizeof cmds / sizeof *cmds; i++) {
+        char prefix[600];
+        snprintf(prefix, sizeof prefix, "cd '%s' && MASKSCOPE_DATA_DIR=/nonexistent SDL_VIDEODRIVER=dummy",
+                 getenv("MASKSCOPE_SOURCE_ROOT"));
+        Run r = run_after(prefix, cmds[i]);
+        cr_assert_eq(r.status, 1, "%s: %s", cmds[i], r.err);
+        cr_assert(strstr(r.err, "MASKSCOPE_DATA_DIR=/nonexistent has no fonts"), "%s", r.err);
+        done(&r);
+    }
+    cr_assert_neq(access("/tmp/ms-nofont.png", F_OK), 0);
+    cr_assert_neq(access("/tmp/ms-nofont-dir", F_OK), 0);
+    cr_assert_neq(access("/tmp/ms-nofont-deck", F_OK), 0);
+}
+
+/* the sentences of a mode are its own batch's: the README's example has one MLM sentence */
+Test(cli, a_modes_sentences_are_its_own_batchs)
+{
+    char args[1024];
+    const char *root = getenv("MASKSCOPE_SOURCE_ROOT");
+    snprintf(args, sizeof args,
+             "export --scenario %s/tests/scenarios/readme-example.json --mode mlm --sentence 0 -o /tmp/ms-mlm0.png "
+             "--size 320x200",
+             root);
+    Run r = run(args);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    done(&r);
+    unlink("/tmp/ms-mlm0.png");
+    snprintf(args, sizeof args,
+             "export --scenario %s/tests/scenarios/readme-example.json --mode mlm --sentence 1 -o /tmp/ms-mlm1.png",
+             root);
+    r = run(args);
+    cr_assert_eq(r.status, 2);
+    cr_assert_str_eq(r.err, "maskscope export: --sentence 1: mode mlm has sentences 0..0\n");
+    done(&r);
+    /* and a bigger MLM batch than the batch: sentence 3 of 4 is there for print and export alike */
+    char path[] = "/tmp/ms-mlm4-XXXXXX";
+    int fd = mkstemp(path);
+    const char *text = "{\"sentences\": [\"a b\", \"c d e\"], \"mlm\": {\"sentences\": [\"a\", \"b c\", \"d\", \"e f g\"],"
+                       " \"masked\": [[0], [1], [0], [2]]}}";
+    cr_assert_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+    close(fd);
+    snprintf(args, sizeof args, "print A_weights --mode mlm --sentence 3 --scenario %s", path);
+    r = run(args);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    done(&r);
+    snprintf(args, sizeof args, "export --mode mlm --sentence 3 --scenario %s -o /tmp/ms-mlm3.png --size 320x200",
+             path);
+    r = run(args);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    done(&r);
+    unlink("/tmp/ms-mlm3.png");
+    unlink(path);
+}
+
+/* padding_loss_mask is (batch != PAD).float(), as its help says, with or without loss_weights */
+Test(cli, padding_loss_mask_is_the_unweighted_mask)
+{
+    char args[512];
+    snprintf(args, sizeof args, "print padding_loss_mask --scenario %s/tests/scenarios/weighted.json",
+             getenv("MASKSCOPE_SOURCE_ROOT"));
+    expect_print(args, "tensor([[1., 1., 1., 0., 0.],\n        [1., 1., 1., 1., 1.],\n        [1., 1., 1., 1., 0.]])\n");
+    /* the weights are in the mode's loss mask */
+    snprintf(args, sizeof args, "print loss_mask --scenario %s/tests/scenarios/weighted.json",
+             getenv("MASKSCOPE_SOURCE_ROOT"));
+    Run r = run(args);
+    cr_assert(strstr(r.out, "0.5000"), "%s", r.out);
+    done(&r);
+}

@@ -107,7 +107,33 @@ Test(deck, an_unwritable_directory_is_an_io_error)
     snprintf(args, sizeof args, "export --lesson '%s/lessons/01-padding-and-loss-masking.json' --out-dir /proc/deck",
              getenv("MASKSCOPE_SOURCE_ROOT"));
     cr_assert_eq(run(args, err, sizeof err), 1);
-    cr_assert(strstr(err, "maskscope export: cannot create /proc/deck"), "%s", err);
+    cr_assert(strstr(err, "maskscope export: /proc/deck: cannot write"), "%s", err);
+}
+
+/* the lesson's file name is untrusted text: index.html escapes it and names no folder of the machine */
+Test(deck, index_html_escapes_the_lesson_name_and_shows_no_path)
+{
+    char dir[] = "/tmp/ms-deck-xss-XXXXXX";
+    cr_assert_not_null(mkdtemp(dir));
+    char lesson[512], args[2048], err[512];
+    snprintf(lesson, sizeof lesson, "%s/lesson<img src=x onerror=alert(document.cookie)>.json", dir);
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "cp '%s/lessons/05-causal-masking.json' '%s'", getenv("MASKSCOPE_SOURCE_ROOT"), lesson);
+    cr_assert_eq(system(cmd), 0);
+    snprintf(args, sizeof args, "export --lesson '%s' --out-dir '%s/deck' --size 320x200", lesson, dir);
+    cr_assert_eq(run(args, err, sizeof err), 0, "%s", err);
+    char path[600];
+    snprintf(path, sizeof path, "%s/deck/index.html", dir);
+    FILE *f = fopen(path, "r");
+    cr_assert_not_null(f);
+    static char html[1 << 16];
+    size_t n = fread(html, 1, sizeof html - 1, f);
+    html[n] = '\0';
+    fclose(f);
+    cr_assert_null(strstr(html, "<img src=x"), "the name is not markup");
+    cr_assert(strstr(html, "lesson&lt;img src=x onerror=alert(document.cookie)&gt;.json"), "it is text");
+    cr_assert_null(strstr(html, dir), "no folder of this machine in the page");
+    rm_rf(dir);
 }
 
 Test(deck, lesson_options_do_not_mix_with_single_frames)

@@ -12,14 +12,16 @@
 #include <glob.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <SDL.h>
 #include <SDL_image.h>
 
-#include "steps.h"
-#include "support.h"
 #include "player.h"
+#include "steps.h"
+#include "strbuf.h"
+#include "support.h"
 #include "view.h"
 
 static View *v;
@@ -1025,4 +1027,165 @@ Test(window_scenarios, monkey_on_every_scenario, .fini = teardown, .timeout = 60
         monkey(3000, 1000u + (unsigned)f);
         teardown();
     }
+}
+
+/* ---- window fuzzing: random valid scenarios and lessons, every mode -------------------- */
+
+
+static int pick(int lo, int hi)
+{
+    return lo + rand() % (hi - lo + 1);
+}
+
+/* a size from 1 to hi, small ones far more often (log-uniform) */
+static int some_size(int hi)
+{
+    double r = (double)rand() / RAND_MAX;
+    int n = (int)exp(r * log((double)hi));
+    return n < 1 ? 1 : n > hi ? hi : n;
+}
+
+static void random_sentences(Strbuf *sb, int B, int Lmax)
+{
+    strbuf_puts(sb, "[");
+    for (int s = 0; s < B; s++) {
+        int n = s == 0 ? Lmax : pick(1, Lmax); /* one sentence has the full length */
+        if (rand() % 5 == 0) { /* token ids */
+            strbuf_puts(sb, s ? ", [" : "[");
+            for (int i = 0; i < n; i++) strbuf_printf(sb, "%s%d", i ? ", " : "", pick(1, 40));
+            strbuf_puts(sb, "]");
+        } else {
+            strbuf_puts(sb, s ? ", \"" : "\"");
+            for (int i = 0; i < n; i++)
+                strbuf_printf(sb, "%s%s", i ? " " : "", rand() % 9 == 0 ? "[MASK]" : (const char *[]){
+                    "The", "cat", "ate", "fish", "pie", "a", "dog", "sat", "on", "mat", "très", "猫"}[rand() % 12]);
+            strbuf_puts(sb, "\"");
+        }
+    }
+    strbuf_puts(sb, "]");
+}
+
+/* a scenario within the limits: B·L·L attention cells, MLM batch of its own size */
+static char *random_scenario(void)
+{
+    Strbuf sb = {0};
+    int big = rand() % 20 == 0;
+    int B = some_size(big ? 4 : 64);
+    int Lmax = big ? pick(200, 1024) : some_size(40);
+    while ((long)B * Lmax * Lmax > (1L << 20)) B = B > 1 ? B / 2 : 1;
+    strbuf_puts(&sb, "{\"sentences\": ");
+    random_sentences(&sb, B, Lmax);
+    strbuf_printf(&sb, ", \"padding\": \"%s\", \"d_model\": %d, \"seed\": %d, \"fully_masked_rows\": \"%s\","
+                       " \"mask_query_rows\": %s",
+                  rand() % 2 ? "left" : "right", some_size(64), rand(), rand() % 2 ? "nan" : "zero",
+                  rand() % 3 == 0 ? "true" : "false");
+    if (rand() % 2) {
+        int mB = some_size(big ? 3 : 16), mL = big ? pick(2, 300) : some_size(30);
+        strbuf_puts(&sb, ", \"mlm\": {\"sentences\": ");
+        random_sentences(&sb, mB, mL);
+        strbuf_printf(&sb, ", \"probability\": %.2f, \"seed\": %d}", (rand() % 101) / 100.0, rand());
+    }
+    strbuf_puts(&sb, "}");
+    return strbuf_take(&sb);
+}
+
+/* a lesson over the scenario, a few steps in random modes */
+static char *random_lesson(const char *scenario)
+{
+    Strbuf sb = {0};
+    strbuf_printf(&sb, "{\"title\": \"random\", \"scenario\": %s, \"steps\": [", scenario);
+    int n = pick(1, 6);
+    for (int i = 0; i < n; i++)
+        strbuf_printf(&sb, "%s{\"title\": \"s%d\", \"text\": \"t\", \"mode\": \"%s\", \"step\": %d%s}", i ? ", " : "",
+                      i, mode_at(rand() % mode_count())->name, pick(1, 8),
+                      rand() % 2 ? ", \"question\": \"q?\", \"answer\": \"a\"" : "");
+    strbuf_puts(&sb, "]}");
+    return strbuf_take(&sb);
+}
+
+/* random keys, hovers, clicks and resizes for a while */
+static void shake(int events)
+{
+    Uint32 win = SDL_GetWindowID(view_window(v));
+    for (int i = 0; i < events; i++) {
+        SDL_Event e;
+        SDL_zero(e);
+        int w, h;
+        SDL_GetWindowSize(view_window(v), &w, &h);
+        int kind = rand() % 40;
+        if (kind < 16) {
+            e.type = SDL_KEYDOWN;
+            e.key.windowID = win;
+            e.key.keysym.sym = monkey_keys[rand() % (int)(sizeof monkey_keys / sizeof monkey_keys[0])];
+            if (e.key.keysym.sym == SDLK_q || e.key.keysym.sym == SDLK_ESCAPE) e.key.keysym.sym = SDLK_RIGHT;
+        } else if (kind < 28) {
+            e.type = SDL_MOUSEMOTION;
+            e.motion.windowID = win;
+            e.motion.which = TEST_MOUSE;
+            e.motion.x = rand() % (w + 1);
+            e.motion.y = rand() % (h + 1);
+        } else if (kind < 39) {
+            e.type = SDL_MOUSEBUTTONDOWN;
+            e.button.windowID = win;
+            e.button.which = TEST_MOUSE;
+            e.button.button = SDL_BUTTON_LEFT;
+            e.button.x = rand() % (w + 1);
+            e.button.y = rand() % (h + 1);
+        } else {
+            /* a real resize waits for the X server: one event in forty */
+            SDL_SetWindowSize(view_window(v), 320 + rand() % 1600, 240 + rand() % 900);
+            continue;
+        }
+        player_handle_event(pl, &e);
+        if (i % 4 == 0) view_render(v);
+    }
+    view_invalidate(v);
+    view_render(v);
+    const Steps *st = view_steps(v);
+    cr_assert(view_state(v)->step >= 0 && view_state(v)->step < steps_count(st));
+    int s = view_state(v)->sentence;
+    cr_assert(s >= -1 && s < engine_sentences(view_engine(v)));
+}
+
+/* WINDOW_FUZZ_SECONDS (default 20) of random scenarios, every mode and a lesson each:
+ * tests/fuzz/run.sh window SECONDS runs it longer in the sanitizer build */
+Test(window_fuzz, random_scenarios_in_every_mode, .fini = teardown, .timeout = 3600)
+{
+    const char *env = getenv("WINDOW_FUZZ_SECONDS");
+    int seconds = env ? atoi(env) : 20;
+    unsigned seed = env && getenv("WINDOW_FUZZ_SEED") ? (unsigned)atoi(getenv("WINDOW_FUZZ_SEED")) : 4242u;
+    srand(seed);
+    time_t end = time(NULL) + seconds;
+    int scenarios = 0;
+    open_with(scenario_default(), 1024, 640);
+    while (time(NULL) < end) {
+        char *text = random_scenario(), err[512];
+        Scenario *s = scenario_parse(text, strlen(text), "random.json", err, sizeof err);
+        cr_assert_not_null(s, "a generated scenario is valid: %s\n%.400s", err, text);
+        ViewState state = *view_state(v);
+        state.mode = mode_default();
+        state.step = 0;
+        state.sentence_chosen = false;
+        cr_assert(view_set_scenario(v, s, &state, err, sizeof err), "%s", err);
+        scenario_free(s);
+        for (int m = 0; m < mode_count(); m++) {
+            choose_mode(mode_at(m));
+            shake(40);
+        }
+        if (rand() % 3 == 0) {
+            char *ltext = random_lesson(text);
+            Lesson *l = lesson_parse(ltext, strlen(ltext), "random-lesson.json", err, sizeof err);
+            /* a random step may be out of range for a small batch's highlight: only valid lessons play */
+            if (l) {
+                cr_assert(player_play(pl, l, err, sizeof err), "%s", err);
+                for (int k = 0; k < 8; k++) key(SDLK_RIGHT);
+                shake(40);
+            }
+            free(ltext);
+        }
+        free(text);
+        scenarios++;
+    }
+    fprintf(stderr, "window fuzz: %d random scenarios in %d s (seed %u)\n", scenarios, seconds, seed);
+    cr_assert_gt(scenarios, 0);
 }
