@@ -17,7 +17,11 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "text.h"
 #include "xmalloc.h"
+
+/* a file name in a message: escaped, and long paths shortened */
+enum { NAME_SHOWN = 256 };
 
 typedef struct Spot {
     const cJSON *node;
@@ -70,21 +74,23 @@ char *doc_read_file(const char *path, size_t *len, bool *io_error, char *err, si
     *io_error = false;
     *len = 0;
     char *buf = NULL;
+    char shown[NAME_SHOWN];
+    text_escape(path, shown, sizeof shown);
     FILE *f = fopen(path, "rb");
     if (!f) {
         *io_error = true;
-        snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+        snprintf(err, errlen, "%s: cannot open: %s", shown, strerror(errno));
         return NULL;
     }
     struct stat st;
     if (fstat(fileno(f), &st) != 0 || S_ISDIR(st.st_mode)) {
         *io_error = true;
-        snprintf(err, errlen, "%s: cannot read: %s", path, S_ISDIR(st.st_mode) ? "is a directory" : strerror(errno));
+        snprintf(err, errlen, "%s: cannot read: %s", shown, S_ISDIR(st.st_mode) ? "is a directory" : strerror(errno));
         goto fail;
     }
     if (st.st_size > (off_t)MS_MAX_FILE_BYTES) {
         snprintf(err, errlen, "%s:1:1: file: %lld bytes is too large; the limit is %u bytes",
-                 path, (long long)st.st_size, (unsigned)MS_MAX_FILE_BYTES);
+                 shown, (long long)st.st_size, (unsigned)MS_MAX_FILE_BYTES);
         goto fail;
     }
     /* read what stat promised, growing if the file grew, up to one byte
@@ -102,11 +108,11 @@ char *doc_read_file(const char *path, size_t *len, bool *io_error, char *err, si
     }
     if (ferror(f)) {
         *io_error = true;
-        snprintf(err, errlen, "%s: cannot read: %s", path, strerror(errno));
+        snprintf(err, errlen, "%s: cannot read: %s", shown, strerror(errno));
         goto fail;
     }
     if (n > MS_MAX_FILE_BYTES) {
-        snprintf(err, errlen, "%s:1:1: file: too large; the limit is %u bytes", path,
+        snprintf(err, errlen, "%s:1:1: file: too large; the limit is %u bytes", shown,
                  (unsigned)MS_MAX_FILE_BYTES);
         goto fail;
     }
@@ -300,9 +306,10 @@ static bool walk_members(Walk *w, const cJSON *node, bool object, int depth)
             if (strcmp(keys[i - 1].key, keys[i].key) == 0) {
                 int line, col;
                 position(w->s, keys[i - 1].off, &line, &col);
+                char key[TEXT_QUOTE_BYTES];
                 say_at(w->err, w->errlen, w->doc->name, w->s, keys[i].off,
                        "%s: duplicate key (first at line %d, column %d); each key may appear once",
-                       keys[i].key, line, col);
+                       text_escape(keys[i].key, key, sizeof key), line, col);
                 ok = false;
                 break;
             }
@@ -379,6 +386,8 @@ static const char *json_trouble(const char *s, size_t len, size_t *off)
 Doc *doc_parse(const char *text, size_t len, const char *name, char *err, size_t errlen)
 {
     Doc *doc = NULL;
+    char shown[NAME_SHOWN];
+    name = text_escape(name, shown, sizeof shown);
     size_t bad = utf8_bad((const unsigned char *)text, len);
     if (bad < len) {
         say_at(err, errlen, name, text, bad,
@@ -485,17 +494,6 @@ const cJSON *doc_member(const cJSON *obj, const char *key)
     return NULL;
 }
 
-int doc_utf8_prefix(const char *s, int max)
-{
-    int n = (int)strnlen(s, (size_t)max + 1);
-    if (n <= max)
-        return n;
-    n = max;
-    while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
-        n--;
-    return n;
-}
-
 bool doc_get_int(const Doc *doc, const cJSON *node, const char *field, long long min, long long max,
                  long long *out, char *err, size_t errlen)
 {
@@ -545,10 +543,9 @@ bool doc_check_keys(const Doc *doc, const cJSON *obj, const char *prefix,
                 break;
             used += (size_t)n;
         }
-        char field[160];
-        const char *key = c->string ? c->string : "";
-        snprintf(field, sizeof field, "%s%s%.*s", prefix ? prefix : "", prefix && *prefix ? "." : "",
-                 doc_utf8_prefix(key, 100), key);
+        char field[160], key[TEXT_QUOTE_BYTES];
+        snprintf(field, sizeof field, "%s%s%s", prefix ? prefix : "", prefix && *prefix ? "." : "",
+                 text_escape(c->string ? c->string : "", key, sizeof key));
         return key_fail(doc, c, err, errlen, field, "unknown key; allowed keys are %s", list);
     }
     return true;

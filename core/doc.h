@@ -23,7 +23,8 @@ typedef struct Doc Doc;
 char *doc_read_file(const char *path, size_t *len, bool *io_error,
                     char *err, size_t errlen);
 
-/* Parses text (len bytes, name used in messages). Rejects non-UTF-8 text,
+/* Parses text (len bytes, name used in messages, escaped there by
+ * text_escape). Rejects non-UTF-8 text,
  * bad JSON, nesting deeper than MS_MAX_JSON_DEPTH and duplicate keys,
  * naming file:line:column. Returns NULL and writes err on failure. */
 Doc *doc_parse(const char *text, size_t len, const char *name,
@@ -44,10 +45,6 @@ bool doc_fail(const Doc *doc, const cJSON *node, char *err, size_t errlen,
 /* The member of object obj named key (the first, though duplicates are
  * rejected by doc_parse), or NULL. */
 const cJSON *doc_member(const cJSON *obj, const char *key);
-
-/* How many bytes of s to show so that at most max bytes are shown and no
- * UTF-8 character is cut: for "%.*s" in messages. */
-int doc_utf8_prefix(const char *s, int max);
 
 /* A whole number in [min, max] (integral, finite) into *out; otherwise
  * an error naming field and the range. */

@@ -19,6 +19,7 @@
 
 #include "doc.h"
 #include "rng.h"
+#include "text.h"
 #include "xmalloc.h"
 
 static const char *const notebook_words[] = {"The", "cat", "ate", "fish", "pie"};
@@ -247,14 +248,15 @@ static bool tokenize(Scenario *sc, const char *text, int **ids_out, int *len_out
         } else {
             int id = vocab_find(&sc->vocab, word);
             if (id < 0) {
+                char shown[TEXT_QUOTE_BYTES];
                 if (next_free_id(sc) > MS_MAX_TOKEN_ID) {
                     snprintf(why, whylen, "word %d (%s) needs a new id, but ids above %d are not allowed",
-                             n + 1, word, MS_MAX_TOKEN_ID);
+                             n + 1, text_escape(word, shown, sizeof shown), MS_MAX_TOKEN_ID);
                     goto fail;
                 }
                 if (sc->vocab.count >= MS_MAX_VOCAB) {
                     snprintf(why, whylen, "word %d (%s) would grow the vocabulary past %d words",
-                             n + 1, word, MS_MAX_VOCAB);
+                             n + 1, text_escape(word, shown, sizeof shown), MS_MAX_VOCAB);
                     goto fail;
                 }
                 id = (int)next_free_id(sc);
@@ -439,8 +441,8 @@ static bool load_vocab(Loader *ld, const cJSON *node)
                         "must be an object mapping words to ids, e.g. {\"The\": 1}");
     vocab_free(&sc->vocab);
     for (const cJSON *c = node->child; c; c = c->next) {
-        char field[128];
-        snprintf(field, sizeof field, "vocab.%.*s", doc_utf8_prefix(c->string, 60), c->string);
+        char field[128], shown[TEXT_QUOTE_BYTES];
+        snprintf(field, sizeof field, "vocab.%s", text_escape(c->string, shown, sizeof shown));
         if (sc->vocab.count >= MS_MAX_VOCAB)
             return doc_fail(ld->doc, c, ld->err, ld->errlen, "vocab", "more than %d words", MS_MAX_VOCAB);
         long long id;

@@ -165,6 +165,18 @@ Test(lesson, broken_lessons_say_where_and_what)
                  "l.json:1:28: scenario.sentences: is missing; a scenario needs an array of sentences");
 }
 
+Test(lesson, messages_escape_keys_and_file_names)
+{
+    expect_error("{\"title\": \"t\", \"steps\": [{\"title\": \"t\", \"text\": \"x\", \"mode\": \"padding\", \"step\": 1, "
+                 "\"\\u202eevil\": 1}]}",
+                 "l.json:1:84: steps[0].\\u202eevil: unknown key; allowed keys are title, text, code, question, "
+                 "answer, mode, step, sentence, highlight, edits, options");
+    char err[256];
+    const char *json = "[]";
+    cr_assert_null(lesson_parse(json, strlen(json), "a\x1b]0;PWNED\a\nb.json", err, sizeof err));
+    cr_assert_str_eq(err, "a\\x1b]0;PWNED\\x07\\nb.json:1:1: lesson: must be a JSON object with title and steps");
+}
+
 Test(lesson, huge_arrays_are_refused)
 {
     /* 201 steps */

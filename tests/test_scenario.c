@@ -150,13 +150,44 @@ Test(scenario, new_words_never_get_ids_past_the_limit)
 Test(scenario, long_utf8_words_are_shortened_in_messages_without_cutting_a_character)
 {
     char json[256], err[256], want[256];
-    /* 31 two-byte characters: 62 bytes, past the 60 shown */
-    char word[80] = "";
-    for (int i = 0; i < 31; i++)
+    /* 40 two-byte characters: 80 bytes, past the 64 shown */
+    char word[100] = "";
+    for (int i = 0; i < 40; i++)
         strcat(word, "\u00e9");
     snprintf(json, sizeof json, "{\"vocab\": {\"%s\": \"x\"}, \"sentences\": [\"a\"]}", word);
     cr_assert_null(parse(json, err, sizeof err));
-    word[60] = '\0'; /* 30 whole characters */
-    snprintf(want, sizeof want, "t.json:1:47: vocab.%s: must be a whole number from 0 to 1000000000", word);
+    strcpy(word + 64, "\u2026"); /* 32 whole characters, then an ellipsis */
+    snprintf(want, sizeof want, "t.json:1:56: vocab.%s: must be a whole number from 0 to 1000000000", word);
     cr_assert_str_eq(err, want);
+}
+
+/* keys, words and file names are quoted with their control characters
+ * spelled out, so a message is one line and cannot drive the terminal */
+Test(scenario, messages_escape_what_they_quote)
+{
+    char err[256];
+    cr_assert_null(parse("{\"sentences\": [\"a\"], \"x\\u009b31m\": 1}", err, sizeof err));
+    cr_assert_str_eq(err, "t.json:1:22: x\\u009b31m: unknown key; allowed keys are name, sentences, vocab, "
+                          "pad_id, mask_id, padding, d_model, seed, losses, loss_weights, fully_masked_rows, "
+                          "mask_query_rows, mlm");
+    cr_assert_null(parse("{\"sentences\": [\"a\"], \"\\u202eseed\": 1, \"\\u202eseed\": 2}", err, sizeof err));
+    cr_assert_str_eq(err, "t.json:1:39: \\u202eseed: duplicate key (first at line 1, column 22); each key may "
+                          "appear once");
+    cr_assert_null(parse("{\"vocab\": {\"x\\u0085y\": -1}, \"sentences\": [\"a\"]}", err, sizeof err));
+    cr_assert_str_eq(err, "t.json:1:24: vocab.x\\u0085y: must be a whole number from 0 to 1000000000");
+    cr_assert_null(parse("{\"vocab\": {\"x\": 1000000000}, \"sentences\": [\"x \\u009b2J\"]}", err, sizeof err));
+    cr_assert_str_eq(err, "t.json:1:44: sentences[0]: word 2 (\\u009b2J) needs a new id, but ids above "
+                          "1000000000 are not allowed");
+}
+
+Test(scenario, file_names_in_messages_are_escaped)
+{
+    char err[256];
+    const char *json = "{\"sentences\": [\"a\"], \"seed\": -1}";
+    cr_assert_null(scenario_parse(json, strlen(json), "dir/x\n\x1b[2Jy.json", err, sizeof err));
+    cr_assert_str_eq(err, "dir/x\\n\\x1b[2Jy.json:1:30: seed: must be a whole number from 0 to 9007199254740991");
+    bool io;
+    cr_assert_null(scenario_load("/nonexistent/a\nb\xc2\x9b.json", &io, err, sizeof err));
+    cr_assert(io);
+    cr_assert_str_eq(err, "/nonexistent/a\\nb\\u009b.json: cannot open: No such file or directory");
 }
