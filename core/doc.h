@@ -24,7 +24,8 @@ char *doc_read_file(const char *path, size_t *len, bool *io_error,
                     char *err, size_t errlen);
 
 /* Parses text (len bytes, name used in messages, escaped there by
- * text_escape). Rejects non-UTF-8 text,
+ * text_escape). A UTF-8 byte order mark at the start is skipped: lines
+ * and columns count from the character after it. Rejects non-UTF-8 text,
  * bad JSON, nesting deeper than MS_MAX_JSON_DEPTH and duplicate keys,
  * naming file:line:column. Returns NULL and writes err on failure. */
 Doc *doc_parse(const char *text, size_t len, const char *name,

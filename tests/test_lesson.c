@@ -177,6 +177,34 @@ Test(lesson, messages_escape_keys_and_file_names)
     cr_assert_str_eq(err, "a\\x1b]0;PWNED\\x07\\nb.json:1:1: lesson: must be a JSON object with title and steps");
 }
 
+#define BOM "\xEF\xBB\xBF"
+
+Test(lesson, a_byte_order_mark_is_skipped_and_every_check_still_holds)
+{
+    expect_error(BOM "{\"title\": \"t\", \"title\": \"u\", \"steps\": [" STEP "]}",
+                 "l.json:1:16: title: duplicate key (first at line 1, column 2); each key may appear once");
+    expect_error(BOM "{\"title\": \"t\",\n \"steps\": [{\"title\": \"t\", \"text\": \"x\", \"mode\": \"padding\", "
+                 "\"step\": 1, \"sentence\": 3}]}",
+                 "l.json:2:82: steps[0].sentence: must be a whole number from 0 to 2");
+    /* a shipped lesson with a byte order mark loads as without one */
+    char path[512];
+    snprintf(path, sizeof path, "%s/lessons/01-padding-and-loss-masking.json", getenv("MASKSCOPE_SOURCE_ROOT"));
+    FILE *f = fopen(path, "rb");
+    cr_assert_not_null(f);
+    static char text[1 << 16];
+    memcpy(text, BOM, 3);
+    size_t n = fread(text + 3, 1, sizeof text - 4, f);
+    fclose(f);
+    char err[512];
+    Lesson *plain = lesson_parse(text + 3, n, "l.json", err, sizeof err);
+    Lesson *bom = lesson_parse(text, n + 3, "l.json", err, sizeof err);
+    cr_assert(plain && bom, "%s", err);
+    cr_assert_eq(bom->nsteps, plain->nsteps);
+    cr_assert_str_eq(bom->title, plain->title);
+    lesson_free(plain);
+    lesson_free(bom);
+}
+
 Test(lesson, huge_arrays_are_refused)
 {
     /* 201 steps */

@@ -191,3 +191,46 @@ Test(scenario, file_names_in_messages_are_escaped)
     cr_assert(io);
     cr_assert_str_eq(err, "/nonexistent/a\\nb\\u009b.json: cannot open: No such file or directory");
 }
+
+/* a UTF-8 byte order mark is skipped once, so every check and position
+ * holds as without it; byte offsets still count its three bytes */
+#define BOM "\xEF\xBB\xBF"
+
+Test(scenario, a_byte_order_mark_is_skipped_and_every_check_still_holds)
+{
+    char err[256];
+    cr_assert_null(parse(BOM "{\"seed\": 1, \"seed\": 2, \"sentences\": [\"a\"]}", err, sizeof err));
+    cr_assert_str_eq(err, "t.json:1:13: seed: duplicate key (first at line 1, column 2); each key may appear once");
+    cr_assert_null(parse(BOM "{\n  \"sentences\": [\"a\"],\n  \"d_model\": 0\n}", err, sizeof err));
+    cr_assert_str_eq(err, "t.json:3:14: d_model: must be a whole number from 1 to 64");
+    cr_assert_null(parse(BOM "{\"sentences\": [\"a\xff\"]}", err, sizeof err));
+    cr_assert_str_eq(err, "t.json:1:18: text: invalid UTF-8 at byte offset 20; files must be UTF-8");
+    cr_assert_null(parse(BOM "{\"sentences\": [\"a\x01\"]}", err, sizeof err));
+    cr_assert_str_eq(err, "t.json:1:18: text: control character 0x01 at byte offset 20; only tab and newlines may "
+                          "appear besides printable text");
+    /* only one, and only at the start */
+    cr_assert_null(parse(BOM BOM "{\"sentences\": [\"a\"]}", err, sizeof err));
+    cr_assert_str_eq(err, "t.json:1:1: text: a second byte order mark; a file may start with one at most");
+    cr_assert_null(parse("{\"sentences\": " BOM "[\"a\"]}", err, sizeof err));
+    cr_assert_str_eq(err, "t.json:1:15: json: syntax error; expected a JSON value, ',' or a closing bracket");
+}
+
+Test(scenario, a_scenario_with_a_byte_order_mark_loads_as_without)
+{
+    char err[256];
+    const char *json = "{\"sentences\": [\"The dog ate\", [1, 2]], \"d_model\": 8, \"seed\": 5}";
+    char with[256];
+    snprintf(with, sizeof with, BOM "%s", json);
+    Scenario *a = parse(json, err, sizeof err), *b = parse(with, err, sizeof err);
+    cr_assert(a && b, "%s", err);
+    cr_assert_eq(b->d_model, 8);
+    cr_assert_eq(b->seed, 5u);
+    cr_assert_eq(b->sentences.count, 2);
+    for (int s = 0; s < 2; s++) {
+        cr_assert_eq(a->sentences.lengths[s], b->sentences.lengths[s]);
+        for (int i = 0; i < a->sentences.lengths[s]; i++)
+            cr_assert_eq(a->sentences.ids[s][i], b->sentences.ids[s][i]);
+    }
+    scenario_free(a);
+    scenario_free(b);
+}
