@@ -9,6 +9,7 @@
  * away what cJSON would quietly accept (see lex_bad). */
 #include "doc.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
@@ -206,6 +207,42 @@ static size_t lex_bad(const char *s, size_t len, size_t base, char *msg, size_t 
     return len;
 }
 
+/* the length of the JSON number at s, RFC 8259's
+ * -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?, or 0 if none starts there */
+static size_t json_number_len(const char *s)
+{
+    size_t i = s[0] == '-';
+    if (s[i] == '0')
+        i++;
+    else if (s[i] >= '1' && s[i] <= '9')
+        i += strspn(s + i, "0123456789");
+    else
+        return 0;
+    if (s[i] == '.') {
+        size_t d = strspn(s + i + 1, "0123456789");
+        if (d == 0)
+            return i; /* "1." is 1 and a stray point */
+        i += 1 + d;
+    }
+    if (s[i] == 'e' || s[i] == 'E') {
+        size_t j = i + 1 + (s[i + 1] == '+' || s[i + 1] == '-');
+        size_t d = strspn(s + j, "0123456789");
+        if (d > 0)
+            i = j + d;
+    }
+    return i;
+}
+
+/* "json: 01 is not a JSON number; …" for the len bytes at s */
+static void number_trouble(char *msg, size_t n, const char *s, size_t len)
+{
+    char token[32], shown[24];
+    snprintf(token, sizeof token, "%.*s", len < sizeof token ? (int)len : (int)sizeof token - 1, s);
+    snprintf(msg, n, "json: %s is not a JSON number; write numbers like 7, -3, 0.25 or 1e-3 (no leading "
+             "zeros, no leading + or point, digits on both sides of a point)",
+             text_escape(token, shown, sizeof shown));
+}
+
 typedef struct Walk {
     Doc *doc;
     const char *s;
@@ -337,14 +374,28 @@ static bool walk_value(Walk *w, const cJSON *node, size_t key, int depth)
         skip_string(w);
         return true;
     }
-    while (w->s[w->pos] && strchr("+-0123456789.eEtrufalsn", w->s[w->pos]))
+    if (cJSON_IsNumber(node)) {
+        /* cJSON hands the characters below to strtod, which also takes
+         * 01, 1., 1.e1 and -.5: the whole token must be a JSON number */
+        size_t span = strspn(w->s + at, "+-0123456789.eE");
+        if (json_number_len(w->s + at) != span) {
+            char why[240];
+            number_trouble(why, sizeof why, w->s + at, span);
+            say_at(w->err, w->errlen, w->doc->name, w->s, at, "%s", why);
+            return false;
+        }
+        w->pos += span;
+        return true;
+    }
+    while (w->s[w->pos] && strchr("truefalsn", w->s[w->pos]))
         w->pos++;
     return true;
 }
 
-/* why cJSON stopped at *off, in words a teacher can act on; may move
- * *off to the start of an unclosed string */
-static const char *json_trouble(const char *s, size_t len, size_t *off)
+static const char syntax_error[] = "json: syntax error; expected a JSON value, ',' or a closing bracket";
+
+/* json_trouble's first answer, from the brackets and strings alone */
+static const char *json_trouble_words(const char *s, size_t len, size_t *off)
 {
     size_t i = 0;
     while (i < len && strchr(" \t\n\r", s[i]))
@@ -381,7 +432,32 @@ static const char *json_trouble(const char *s, size_t len, size_t *off)
     }
     if (depth == 0 && *off > 0)
         return "json: text after the end of the document; a file holds one JSON object";
-    return "json: syntax error; expected a JSON value, ',' or a closing bracket";
+    return syntax_error;
+}
+
+/* why cJSON stopped at *off, in words a teacher can act on, into msg;
+ * may move *off to the start of an unclosed string or a bad number */
+static void json_trouble(const char *s, size_t len, size_t *off, char *msg, size_t n)
+{
+    const char *words = json_trouble_words(s, len, off);
+    snprintf(msg, n, "%s", words);
+    if (words != syntax_error)
+        return;
+    /* a number cJSON turned away (.5, +1, 1e, 0x10, -Infinity): its
+     * token runs back over number characters and on over letters */
+    size_t start = *off;
+    while (start > 0 && s[start - 1] && strchr("+-0123456789.eE", s[start - 1]))
+        start--;
+    size_t end = start;
+    while (end < len && s[end] && (isalnum((unsigned char)s[end]) || strchr("+-.", s[end])))
+        end++;
+    bool numeric = end > start && strchr("+-.0123456789", s[start]);
+    bool named = (end - start == 3 && strncmp(s + start, "NaN", 3) == 0) ||
+                 (end - start == 8 && strncmp(s + start, "Infinity", 8) == 0);
+    if ((numeric || named) && json_number_len(s + start) != end - start) {
+        number_trouble(msg, n, s + start, end - start);
+        *off = start;
+    }
 }
 
 Doc *doc_parse(const char *text, size_t len, const char *name, char *err, size_t errlen)
@@ -425,7 +501,8 @@ Doc *doc_parse(const char *text, size_t len, const char *name, char *err, size_t
         size_t off = end ? (size_t)(end - doc->copy) : 0;
         if (off > len)
             off = len;
-        const char *why = json_trouble(doc->copy, len, &off);
+        char why[240];
+        json_trouble(doc->copy, len, &off, why, sizeof why);
         say_at(err, errlen, name, doc->copy, off, "%s", why);
         goto fail;
     }

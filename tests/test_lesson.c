@@ -205,6 +205,16 @@ Test(lesson, a_byte_order_mark_is_skipped_and_every_check_still_holds)
     lesson_free(bom);
 }
 
+Test(lesson, numbers_that_are_not_json_are_refused)
+{
+    expect_error("{\"title\": \"t\", \"steps\": [{\"title\": \"t\", \"text\": \"x\", \"mode\": \"padding\", \"step\": 01}]}",
+                 "l.json:1:81: json: 01 is not a JSON number; write numbers like 7, -3, 0.25 or 1e-3 (no leading "
+                 "zeros, no leading + or point, digits on both sides of a point)");
+    expect_error("{\"title\": \"t\", \"steps\": [{\"title\": \"t\", \"text\": \"x\", \"mode\": \"padding\", \"step\": +1}]}",
+                 "l.json:1:81: json: +1 is not a JSON number; write numbers like 7, -3, 0.25 or 1e-3 (no leading "
+                 "zeros, no leading + or point, digits on both sides of a point)");
+}
+
 Test(lesson, huge_arrays_are_refused)
 {
     /* 201 steps */

@@ -234,3 +234,42 @@ Test(scenario, a_scenario_with_a_byte_order_mark_loads_as_without)
     scenario_free(a);
     scenario_free(b);
 }
+
+/* numbers are JSON's: what strtod (and so cJSON) also takes is refused
+ * where it stands, and what JSON allows still loads */
+#define NOT_A_NUMBER " is not a JSON number; write numbers like 7, -3, 0.25 or 1e-3 (no leading zeros, no " \
+                     "leading + or point, digits on both sides of a point)"
+
+Test(scenario, numbers_that_are_not_json_are_refused_where_they_stand)
+{
+    const char *bad[] = {"01", "1.", "1.e1", "-01", ".5", "+1", "-.5", "00", "1e", "1e+", "0x10", "1.5.3",
+                         "-", "NaN", "-Infinity"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        char json[128], err[256], want[256];
+        snprintf(json, sizeof json, "{\"sentences\": [\"a\"], \"seed\": %s}", bad[i]);
+        cr_assert_null(parse(json, err, sizeof err), "%s was accepted", bad[i]);
+        snprintf(want, sizeof want, "t.json:1:30: json: %s" NOT_A_NUMBER, bad[i]);
+        cr_assert_str_eq(err, want);
+    }
+    /* inside an array, on line 3 */
+    char err[256];
+    cr_assert_null(parse("{\n  \"sentences\": [\"a b\"],\n  \"losses\": [[0.5, 01]]\n}", err, sizeof err));
+    cr_assert_str_eq(err, "t.json:3:20: json: 01" NOT_A_NUMBER);
+    /* a long token is shown cut */
+    cr_assert_null(parse("{\"sentences\": [\"a\"], \"seed\": 000000000000000000000000000000001}", err, sizeof err));
+    cr_assert_str_eq(err, "t.json:1:30: json: 00000000000000000000\u2026" NOT_A_NUMBER);
+}
+
+Test(scenario, json_numbers_still_load)
+{
+    const char *good[] = {"0", "-0", "7", "1E5", "1e01", "12.0", "1.5e+1", "100e-2"};
+    const double want[] = {0, 0, 7, 1e5, 10, 12, 15, 1};
+    for (size_t i = 0; i < sizeof good / sizeof *good; i++) {
+        char json[128], err[256];
+        snprintf(json, sizeof json, "{\"sentences\": [\"a\"], \"seed\": %s}", good[i]);
+        Scenario *sc = parse(json, err, sizeof err);
+        cr_assert_not_null(sc, "%s: %s", good[i], err);
+        cr_assert_eq((double)sc->seed, want[i], "%s", good[i]);
+        scenario_free(sc);
+    }
+}
