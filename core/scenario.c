@@ -103,14 +103,24 @@ static void vocab_free(Vocab *v)
     *v = (Vocab){0};
 }
 
-/* one past the largest id in use, skipping [PAD] and [MASK]; may exceed
- * MS_MAX_TOKEN_ID, which the caller checks */
+/* distinct tokens known: words and ids given without a word */
+static int vocab_size(const Scenario *sc)
+{
+    return sc->vocab.count + sc->id_labels.count;
+}
+
+/* one past the largest id in use (by a word or an id given alone),
+ * skipping [PAD] and [MASK]; may exceed MS_MAX_TOKEN_ID, which the caller
+ * checks */
 static long long next_free_id(const Scenario *sc)
 {
     long long id = 1;
-    for (int i = 0; i < sc->vocab.count; i++)
-        if (sc->vocab.ids[i] >= id)
-            id = (long long)sc->vocab.ids[i] + 1;
+    for (int k = 0; k < 2; k++) {
+        const Vocab *v = k ? &sc->id_labels : &sc->vocab;
+        for (int i = 0; i < v->count; i++)
+            if (v->ids[i] >= id)
+                id = (long long)v->ids[i] + 1;
+    }
     while (id == sc->pad_id || id == sc->mask_id)
         id++;
     return id;
@@ -131,9 +141,12 @@ const char *scenario_word(const Scenario *sc, int id)
         return SCENARIO_PAD_WORD;
     if (id == sc->mask_id)
         return SCENARIO_MASK_WORD;
-    for (int i = 0; i < sc->vocab.count; i++)
-        if (sc->vocab.ids[i] == id)
-            return sc->vocab.words[i];
+    for (int k = 0; k < 2; k++) {
+        const Vocab *v = k ? &sc->id_labels : &sc->vocab;
+        for (int i = 0; i < v->count; i++)
+            if (v->ids[i] == id)
+                return v->words[i];
+    }
     return NULL;
 }
 
@@ -143,6 +156,7 @@ void scenario_free(Scenario *sc)
         return;
     free(sc->name);
     vocab_free(&sc->vocab);
+    vocab_free(&sc->id_labels);
     bools_free(sc->mlm_masked, sc->mlm_source.count);
     sentences_free(&sc->sentences);
     sentences_free(&sc->mlm_source);
@@ -166,9 +180,11 @@ Scenario *scenario_copy(const Scenario *sc)
     Scenario *c = xcalloc(1, sizeof *c);
     *c = *sc;
     c->name = xstrdup(sc->name);
-    c->vocab = (Vocab){0};
+    c->vocab = c->id_labels = (Vocab){0};
     for (int i = 0; i < sc->vocab.count; i++)
         vocab_add(&c->vocab, sc->vocab.words[i], sc->vocab.ids[i]);
+    for (int i = 0; i < sc->id_labels.count; i++)
+        vocab_add(&c->id_labels, sc->id_labels.words[i], sc->id_labels.ids[i]);
     sentences_copy(&c->sentences, &sc->sentences);
     sentences_copy(&c->mlm_source, &sc->mlm_source);
     c->mlm_masked = xcalloc((size_t)sc->mlm_source.count, sizeof *c->mlm_masked);
@@ -254,7 +270,7 @@ static bool tokenize(Scenario *sc, const char *text, int **ids_out, int *len_out
                              n + 1, text_escape(word, shown, sizeof shown), MS_MAX_TOKEN_ID);
                     goto fail;
                 }
-                if (sc->vocab.count >= MS_MAX_VOCAB) {
+                if (vocab_size(sc) >= MS_MAX_VOCAB) {
                     snprintf(why, whylen, "word %d (%s) would grow the vocabulary past %d words",
                              n + 1, text_escape(word, shown, sizeof shown), MS_MAX_VOCAB);
                     goto fail;
@@ -514,13 +530,15 @@ static bool load_sentence(Loader *ld, const cJSON *node, const char *field, int 
             goto fail;
         }
         if (id != sc->mask_id && !scenario_word(sc, (int)id)) {
-            if (sc->vocab.count >= MS_MAX_VOCAB) {
+            if (vocab_size(sc) >= MS_MAX_VOCAB) {
                 doc_fail(ld->doc, c, ld->err, ld->errlen, f, "vocabulary would exceed %d words", MS_MAX_VOCAB);
                 goto fail;
             }
+            /* a label to show, kept apart from the words: the word "#42"
+             * is a word like any other and gets an id of its own */
             char name[24];
             snprintf(name, sizeof name, "#%lld", id);
-            vocab_add(&sc->vocab, name, (int)id);
+            vocab_add(&sc->id_labels, name, (int)id);
         }
         v[i] = (int)id;
         m[i] = id == sc->mask_id;

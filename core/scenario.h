@@ -61,6 +61,7 @@ typedef struct Vocab {
 typedef struct Scenario {
     char *name;           /* file name or "running example" */
     Vocab vocab;          /* word -> id, in order of definition */
+    Vocab id_labels;      /* ids given without a word, labelled "#42"; not words */
     int pad_id, mask_id;
     ScenarioPadding padding;
     int d_model;
@@ -103,7 +104,8 @@ Scenario *scenario_copy(const Scenario *sc);
 /* The length of the longest sentence (L after padding). */
 int scenario_longest(const Sentences *s);
 
-/* The word for a token id: the vocabulary's, "[PAD]", "[MASK]", or NULL. */
+/* The word for a token id: the vocabulary's, "[PAD]", "[MASK]", "#42" for
+ * an id given without a word, or NULL. */
 const char *scenario_word(const Scenario *sc, int id);
 
 /* Toggles [MASK] on token pos of MLM sentence s; false if out of range. */

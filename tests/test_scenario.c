@@ -273,3 +273,45 @@ Test(scenario, json_numbers_still_load)
         scenario_free(sc);
     }
 }
+
+/* a token given as an id is labelled "#42", and that label is no word:
+ * the word "#42" gets an id of its own, in either order */
+Test(scenario, a_word_spelled_like_an_id_label_is_a_new_word)
+{
+    char err[256];
+    Scenario *sc = parse("{\"sentences\": [[42], \"#42 #42\"]}", err, sizeof err);
+    cr_assert_not_null(sc, "%s", err);
+    cr_assert_eq(sc->sentences.ids[0][0], 42);
+    cr_assert_eq(sc->sentences.ids[1][0], 43); /* one past the largest id in use */
+    cr_assert_eq(sc->sentences.ids[1][1], 43);
+    cr_assert_str_eq(scenario_word(sc, 42), "#42");
+    cr_assert_str_eq(scenario_word(sc, 43), "#42");
+    scenario_free(sc);
+
+    sc = parse("{\"sentences\": [\"#42\", [42, 6]]}", err, sizeof err);
+    cr_assert_not_null(sc, "%s", err);
+    cr_assert_eq(sc->sentences.ids[0][0], 6); /* the notebook's words are 1..5 */
+    cr_assert_eq(sc->sentences.ids[1][0], 42);
+    cr_assert_eq(sc->sentences.ids[1][1], 6); /* id 6 is the word "#42" */
+    scenario_free(sc);
+
+    sc = parse("{\"sentences\": [\"a\"], \"mlm\": {\"sentences\": [[42], \"#42\"], \"masked\": [[], []]}}", err,
+               sizeof err);
+    cr_assert_not_null(sc, "%s", err);
+    cr_assert_eq(sc->mlm_source.ids[0][0], 42);
+    cr_assert_eq(sc->mlm_source.ids[1][0], 43);
+    Scenario *c = scenario_copy(sc); /* the labels are copied too */
+    cr_assert_str_eq(scenario_word(c, 42), "#42");
+    cr_assert_eq(scenario_word(c, 42) == scenario_word(sc, 42), false);
+    scenario_free(c);
+    scenario_free(sc);
+}
+
+Test(scenario, a_new_word_never_takes_an_id_given_alone)
+{
+    char err[256];
+    Scenario *sc = parse("{\"sentences\": [[7], \"dog\"]}", err, sizeof err);
+    cr_assert_not_null(sc, "%s", err);
+    cr_assert_eq(sc->sentences.ids[1][0], 8);
+    scenario_free(sc);
+}
