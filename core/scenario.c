@@ -427,7 +427,7 @@ static bool get_real(Loader *ld, const cJSON *node, const char *field, double mi
     if (!cJSON_IsNumber(node) || !isfinite(node->valuedouble) || node->valuedouble < min ||
         node->valuedouble > max)
         return doc_fail(ld->doc, node, ld->err, ld->errlen, field,
-                        "must be a finite number from %g to %g", min, max);
+                        "must be a finite number from %.15g to %.15g", min, max);
     *out = node->valuedouble;
     return true;
 }
@@ -674,7 +674,7 @@ static bool load_mlm(Loader *ld, const cJSON *node)
     }
     if (losses) {
         int L = scenario_longest(&sc->mlm_source);
-        if (!load_matrix(ld, losses, "mlm.losses", sc->mlm_source.count, L, 0, 1e6, &sc->mlm_losses))
+        if (!load_matrix(ld, losses, "mlm.losses", sc->mlm_source.count, L, 0, MS_MAX_LOSS, &sc->mlm_losses))
             return false;
     }
     return true;
@@ -761,7 +761,7 @@ static bool load(Loader *ld, const cJSON *root)
     if (!load_sentences(ld, sent, "sentences", &sc->sentences, NULL))
         return false;
     int B = sc->sentences.count, L = scenario_longest(&sc->sentences);
-    if ((n = doc_member(root, "losses")) && !load_matrix(ld, n, "losses", B, L, 0, 1e6, &sc->losses))
+    if ((n = doc_member(root, "losses")) && !load_matrix(ld, n, "losses", B, L, 0, MS_MAX_LOSS, &sc->losses))
         return false;
     if (!doc_member(root, "losses") && B == 3 && L == 5)
         sc->losses = dup_doubles(notebook_losses, 15);

@@ -28,6 +28,13 @@
 #ifndef MS_MAX_TOKEN_ID
 #define MS_MAX_TOKEN_ID 1000000000
 #endif
+/* the largest per-token loss a file may give. Finite is not enough: the
+ * masked mean sums B*L losses (2^18 at most with the default limits), and
+ * that sum must stay finite too; 10^6 keeps it below 3e11 and is beyond
+ * any cross-entropy a lesson shows (-ln 1e-300 is about 691) */
+#ifndef MS_MAX_LOSS
+#define MS_MAX_LOSS 1e6
+#endif
 /* B*L*L attention cells, bounds memory and time: one sentence of 4096
  * tokens (about 1 GiB and a few seconds); 64 sentences of 4096 would be 8 GiB. */
 #ifndef MS_MAX_ATTN_CELLS
@@ -69,7 +76,7 @@ typedef struct Scenario {
     ScenarioNanPolicy nan_policy;
     bool mask_query_rows; /* also mask padded query rows (rows and columns) */
     Sentences sentences;  /* the batch, before padding */
-    double *losses;       /* [B*L] per-token losses, or NULL: draw from seed */
+    double *losses;       /* [B*L] per-token losses in [0, MS_MAX_LOSS], or NULL: draw from seed */
     double *loss_weights; /* [B*L] weights in [0,1] for the loss mask, or NULL */
     Sentences mlm_source; /* the MLM batch's original tokens */
     bool **mlm_masked;    /* [sentence][position]: replaced by [MASK] */

@@ -315,3 +315,17 @@ Test(scenario, a_new_word_never_takes_an_id_given_alone)
     cr_assert_eq(sc->sentences.ids[1][0], 8);
     scenario_free(sc);
 }
+
+/* losses are finite and at most MS_MAX_LOSS (10^6), so their sums are too */
+Test(scenario, losses_may_reach_the_limit_and_not_pass_it)
+{
+    char err[256];
+    Scenario *sc = parse("{\"sentences\": [\"a b\"], \"losses\": [[0, 1e6]]}", err, sizeof err);
+    cr_assert_not_null(sc, "%s", err);
+    cr_assert_eq(sc->losses[1], 1000000.0);
+    scenario_free(sc);
+    cr_assert_null(parse("{\"sentences\": [\"a b\"], \"losses\": [[0, 1000000.5]]}", err, sizeof err));
+    cr_assert_str_eq(err, "t.json:1:39: losses[0][1]: must be a finite number from 0 to 1000000");
+    cr_assert_null(parse("{\"sentences\": [\"a b\"], \"mlm\": {\"losses\": [[2e6, 0]]}}", err, sizeof err));
+    cr_assert_str_eq(err, "t.json:1:44: mlm.losses[0][0]: must be a finite number from 0 to 1000000");
+}
