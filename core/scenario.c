@@ -340,8 +340,11 @@ Scenario *scenario_default(void)
 }
 
 /* BERT-style choice: each position independently with probability p; a
- * sentence that draws none gets its position with the smallest draw, so
- * every sentence has something to predict. The draws have their own
+ * sentence left without any [MASK] (drawn or written) gets its position
+ * with the smallest draw, so every sentence has something to predict.
+ * Except at p = 0, which a teacher writes to mean "mask nothing": only
+ * the [MASK] tokens written in the sentences are masked, and the window
+ * says so until the class masks a token by hand. The draws have their own
  * stream: were they the losses' stream, the [MASK] positions would be
  * exactly those with the smallest random losses and the MLM mean loss
  * would always come out below p. */

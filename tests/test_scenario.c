@@ -329,3 +329,42 @@ Test(scenario, losses_may_reach_the_limit_and_not_pass_it)
     cr_assert_null(parse("{\"sentences\": [\"a b\"], \"mlm\": {\"losses\": [[2e6, 0]]}}", err, sizeof err));
     cr_assert_str_eq(err, "t.json:1:44: mlm.losses[0][0]: must be a finite number from 0 to 1000000");
 }
+
+/* one rule: a sentence left without any [MASK] gets one, unless the
+ * probability is 0, which masks only the [MASK] tokens written */
+static int masked_in(const Scenario *sc, int s)
+{
+    int n = 0;
+    for (int i = 0; i < sc->mlm_source.lengths[s]; i++)
+        n += sc->mlm_masked[s][i];
+    return n;
+}
+
+Test(scenario, probability_zero_masks_only_what_is_written)
+{
+    char err[256];
+    Scenario *sc = parse("{\"sentences\": [\"a b c d e f g h\", \"x y [MASK]\"], \"mlm\": {\"probability\": 0}}",
+                         err, sizeof err);
+    cr_assert_not_null(sc, "%s", err);
+    cr_assert_eq(masked_in(sc, 0), 0);
+    cr_assert_eq(masked_in(sc, 1), 1);
+    cr_assert(sc->mlm_masked[1][2]);
+    scenario_free(sc);
+}
+
+Test(scenario, a_tiny_probability_still_masks_one_token_per_sentence)
+{
+    char err[256];
+    Scenario *sc = parse("{\"sentences\": [\"a b c d e f g h\", \"x y [MASK]\", \"p q\"], "
+                         "\"mlm\": {\"probability\": 1e-12}}", err, sizeof err);
+    cr_assert_not_null(sc, "%s", err);
+    cr_assert_eq(masked_in(sc, 0), 1);
+    cr_assert_eq(masked_in(sc, 1), 1); /* the written [MASK] is its one */
+    cr_assert(sc->mlm_masked[1][2]);
+    cr_assert_eq(masked_in(sc, 2), 1);
+    scenario_free(sc);
+    sc = parse("{\"sentences\": [\"a b c\"], \"mlm\": {\"probability\": 1}}", err, sizeof err);
+    cr_assert_not_null(sc, "%s", err);
+    cr_assert_eq(masked_in(sc, 0), 3);
+    scenario_free(sc);
+}
