@@ -11,12 +11,16 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "text.h"
 #include "xmalloc.h"
@@ -70,6 +74,15 @@ static void say_at(char *err, size_t errlen, const char *name, const char *text,
     va_end(ap);
 }
 
+/* milliseconds left until deadline (CLOCK_MONOTONIC), for poll */
+static int ms_left(const struct timespec *deadline)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    long long ms = (long long)(deadline->tv_sec - now.tv_sec) * 1000 + (deadline->tv_nsec - now.tv_nsec) / 1000000;
+    return ms < 0 ? 0 : ms > 60000 ? 60000 : (int)ms;
+}
+
 char *doc_read_file(const char *path, size_t *len, bool *io_error, char *err, size_t errlen)
 {
     *io_error = false;
@@ -77,40 +90,78 @@ char *doc_read_file(const char *path, size_t *len, bool *io_error, char *err, si
     char *buf = NULL;
     char shown[NAME_SHOWN];
     text_escape(path, shown, sizeof shown);
-    FILE *f = fopen(path, "rb");
-    if (!f) {
+    /* without O_NONBLOCK, opening a FIFO that nothing writes to would wait
+     * forever; regular files ignore the flag */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) {
         *io_error = true;
         snprintf(err, errlen, "%s: cannot open: %s", shown, strerror(errno));
         return NULL;
     }
     struct stat st;
-    if (fstat(fileno(f), &st) != 0 || S_ISDIR(st.st_mode)) {
+    if (fstat(fd, &st) != 0) {
         *io_error = true;
-        snprintf(err, errlen, "%s: cannot read: %s", shown, S_ISDIR(st.st_mode) ? "is a directory" : strerror(errno));
+        snprintf(err, errlen, "%s: cannot read: %s", shown, strerror(errno));
         goto fail;
     }
-    if (st.st_size > (off_t)MS_MAX_FILE_BYTES) {
+    if (S_ISDIR(st.st_mode)) {
+        *io_error = true;
+        snprintf(err, errlen, "%s: cannot read: is a directory", shown);
+        goto fail;
+    }
+    bool regular = S_ISREG(st.st_mode);
+    if (regular && st.st_size > (off_t)MS_MAX_FILE_BYTES) {
         snprintf(err, errlen, "%s:1:1: file: %lld bytes is too large; the limit is %u bytes",
                  shown, (long long)st.st_size, (unsigned)MS_MAX_FILE_BYTES);
         goto fail;
     }
+    /* anything else (a pipe, a FIFO, a terminal, a device) is read as it
+     * comes, but must reach its end within MS_READ_TIMEOUT_S: a FIFO with
+     * no writer, or a writer that never closes it, must not hang check */
+    struct timespec deadline;
+    clock_gettime(CLOCK_MONOTONIC, &deadline);
+    deadline.tv_sec += MS_READ_TIMEOUT_S;
     /* read what stat promised, growing if the file grew, up to one byte
      * past the limit (pipes and /proc files report size 0) */
-    size_t cap = (size_t)st.st_size + 1, n = 0;
+    size_t cap = regular ? (size_t)st.st_size + 1 : 0, n = 0;
     if (cap < 4096)
         cap = 4096;
     buf = xmalloc(cap + 1);
     for (;;) {
-        n += fread(buf + n, 1, cap - n, f);
-        if (n < cap || n > MS_MAX_FILE_BYTES || ferror(f))
+        if (!regular) {
+            struct pollfd p = {.fd = fd, .events = POLLIN};
+            int ready = poll(&p, 1, ms_left(&deadline));
+            if (ready < 0 && errno != EINTR) {
+                *io_error = true;
+                snprintf(err, errlen, "%s: cannot read: %s", shown, strerror(errno));
+                goto fail;
+            }
+            if (ready == 0) {
+                *io_error = true;
+                snprintf(err, errlen, "%s: cannot read: not a regular file, and it did not end within %d s; "
+                         "is anything writing to it?", shown, MS_READ_TIMEOUT_S);
+                goto fail;
+            }
+            if (ready < 0)
+                continue;
+        }
+        ssize_t got = read(fd, buf + n, cap - n);
+        if (got < 0 && (errno == EINTR || errno == EAGAIN))
+            continue;
+        if (got < 0) {
+            *io_error = true;
+            snprintf(err, errlen, "%s: cannot read: %s", shown, strerror(errno));
+            goto fail;
+        }
+        if (got == 0)
+            break; /* the end */
+        n += (size_t)got;
+        if (n > MS_MAX_FILE_BYTES)
             break;
-        cap = cap * 2 > (size_t)MS_MAX_FILE_BYTES + 1 ? (size_t)MS_MAX_FILE_BYTES + 1 : cap * 2;
-        buf = xrealloc(buf, cap + 1);
-    }
-    if (ferror(f)) {
-        *io_error = true;
-        snprintf(err, errlen, "%s: cannot read: %s", shown, strerror(errno));
-        goto fail;
+        if (n == cap) {
+            cap = cap * 2 > (size_t)MS_MAX_FILE_BYTES + 1 ? (size_t)MS_MAX_FILE_BYTES + 1 : cap * 2;
+            buf = xrealloc(buf, cap + 1);
+        }
     }
     if (n > MS_MAX_FILE_BYTES) {
         snprintf(err, errlen, "%s:1:1: file: too large; the limit is %u bytes", shown,
@@ -118,12 +169,12 @@ char *doc_read_file(const char *path, size_t *len, bool *io_error, char *err, si
         goto fail;
     }
     buf[n] = '\0';
-    fclose(f);
+    close(fd);
     *len = n;
     return buf;
 fail:
     free(buf);
-    fclose(f);
+    close(fd);
     return NULL;
 }
 

@@ -15,11 +15,19 @@
 #define MS_MAX_JSON_DEPTH 32
 #endif
 
+/* a pipe, FIFO or device given as a file must reach its end within this
+ * many seconds (regular files are read at once) */
+#ifndef MS_READ_TIMEOUT_S
+#define MS_READ_TIMEOUT_S 5
+#endif
+
 typedef struct Doc Doc;
 
 /* Reads a whole file (at most MS_MAX_FILE_BYTES) into a NUL-terminated
  * buffer the caller frees; on failure returns NULL and writes one line
- * into err. *io_error is set when the failure is I/O (exit 1), not input. */
+ * into err. A file that is not regular (a pipe, a FIFO, a device) must
+ * end within MS_READ_TIMEOUT_S, so nothing waits forever. *io_error is
+ * set when the failure is I/O (exit 1), not input. */
 char *doc_read_file(const char *path, size_t *len, bool *io_error,
                     char *err, size_t errlen);
 

@@ -3,7 +3,12 @@
  * files lives in tests/hostile/.) */
 #include <criterion/criterion.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "scenario.h"
 
@@ -367,4 +372,59 @@ Test(scenario, a_tiny_probability_still_masks_one_token_per_sentence)
     cr_assert_not_null(sc, "%s", err);
     cr_assert_eq(masked_in(sc, 0), 3);
     scenario_free(sc);
+}
+
+/* a FIFO (or pipe, or device) is read as it comes but must end within
+ * MS_READ_TIMEOUT_S (5 s): one that nothing writes to is an I/O error,
+ * not a hang; one that is written and closed loads like a file */
+static void make_fifo(char *dir, char *path, size_t n)
+{
+    cr_assert_not_null(mkdtemp(dir));
+    snprintf(path, n, "%s/s.json", dir);
+    cr_assert_eq(mkfifo(path, 0600), 0);
+}
+
+Test(scenario, a_fifo_nothing_writes_to_fails_within_the_bound, .timeout = 30)
+{
+    char dir[] = "/tmp/ms-fifo-XXXXXX", path[64], err[256], want[256];
+    make_fifo(dir, path, sizeof path);
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    bool io = false;
+    cr_assert_null(scenario_load(path, &io, err, sizeof err));
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    cr_assert(io, "a read that times out is an I/O failure (exit 1)");
+    snprintf(want, sizeof want, "%s: cannot read: not a regular file, and it did not end within 5 s; "
+             "is anything writing to it?", path);
+    cr_assert_str_eq(err, want);
+    double s = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    cr_assert(s >= 4.5 && s < 15, "took %.1f s", s);
+    unlink(path);
+    rmdir(dir);
+}
+
+Test(scenario, a_fifo_that_is_written_and_closed_loads, .timeout = 30)
+{
+    char dir[] = "/tmp/ms-fifo-XXXXXX", path[64], err[256];
+    make_fifo(dir, path, sizeof path);
+    pid_t pid = fork();
+    cr_assert_neq(pid, -1);
+    if (pid == 0) {
+        /* after a pause, so the reader is already waiting */
+        nanosleep(&(struct timespec){.tv_nsec = 300 * 1000 * 1000}, NULL);
+        FILE *f = fopen(path, "w");
+        int ok = f && fputs("{\"sentences\": [\"The cat ate\", \"a b c d\"]}", f) >= 0;
+        ok = f && fclose(f) == 0 && ok;
+        _exit(ok ? 0 : 1);
+    }
+    bool io = false;
+    Scenario *sc = scenario_load(path, &io, err, sizeof err);
+    int st;
+    waitpid(pid, &st, 0);
+    cr_assert_not_null(sc, "%s", err);
+    cr_assert_eq(sc->sentences.count, 2);
+    cr_assert_eq(sc->sentences.lengths[1], 4);
+    scenario_free(sc);
+    unlink(path);
+    rmdir(dir);
 }
