@@ -1,6 +1,7 @@
 #pragma once
 /* Text that leaves the program: untrusted strings made safe to quote in a
- * one-line message. Nothing here allocates; callers own the buffers. */
+ * one-line message, and numbers written so that they read back exactly.
+ * Nothing here allocates; callers own the buffers. */
 #include <stddef.h>
 
 /* A buffer for a key or word quoted in a message: a word of up to 64
@@ -16,3 +17,15 @@
  * UTF-8 becomes \xNN. A backslash is shown as it is. When the result does
  * not fit, it is cut after a whole character or escape and ends with "…". */
 const char *text_escape(const char *s, char *out, size_t n);
+
+/* Room for any number text_double writes, with its NUL. */
+#define TEXT_DOUBLE_BYTES 32
+
+/* Writes v into out so that strtod reads back exactly v, and returns out:
+ * a whole number below 2^53 in magnitude as an integer without exponent
+ * ("9007199254740991", "-0"); any other finite value with the fewest of
+ * 15, 16 or 17 significant digits that read back the same ("0.1",
+ * "0.30000000000000004"); "nan", "inf" or "-inf" otherwise, which are not
+ * JSON (a JSON writer puts those in strings). Uses the C locale's point,
+ * as maskscope never calls setlocale. */
+const char *text_double(double v, char out[TEXT_DOUBLE_BYTES]);

@@ -1,11 +1,18 @@
 /* Quoting untrusted text in messages: what is escaped and how, where a
  * long string is cut, and that no input can make the result span two
- * lines or carry a control character. */
+ * lines or carry a control character. Numbers: text_double reads back
+ * exactly, with no more digits than it needs. */
 #include <criterion/criterion.h>
+#include <math.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include <cjson/cJSON.h>
+
+#include "attn.h"
 #include "text.h"
 
 static const char *esc(const char *s, size_t n)
@@ -111,4 +118,109 @@ Test(text, any_bytes_give_one_printable_line_within_the_buffer)
         cr_assert_lt(strlen(out), n, "round %d: %zu bytes in a buffer of %zu", round, strlen(out), n);
         cr_assert(one_printable_line((const unsigned char *)out), "round %d: \"%s\"", round, out);
     }
+}
+
+/* ---- numbers that read back ---- */
+
+static const char *num(double v)
+{
+    static char out[TEXT_DOUBLE_BYTES];
+    return text_double(v, out);
+}
+
+Test(text, whole_numbers_below_2_to_the_53_are_integers)
+{
+    cr_assert_str_eq(num(9007199254740991.0), "9007199254740991"); /* the largest seed */
+    cr_assert_str_eq(num(-9007199254740991.0), "-9007199254740991");
+    cr_assert_str_eq(num(0.0), "0");
+    cr_assert_str_eq(num(-0.0), "-0");
+    cr_assert(signbit(strtod(num(-0.0), NULL)));
+    cr_assert_str_eq(num(999.0), "999");
+    cr_assert_str_eq(num(1e15), "1000000000000000");
+}
+
+Test(text, other_numbers_take_the_fewest_digits_that_read_back)
+{
+    cr_assert_str_eq(num(0.1), "0.1");
+    cr_assert_str_eq(num(0.1 + 0.2), "0.30000000000000004");
+    cr_assert_str_eq(num(1.0 / 3.0), "0.3333333333333333");
+    cr_assert_str_eq(num(0.650), "0.65");
+    cr_assert_str_eq(num(1e300), "1e+300");
+    cr_assert_str_eq(num(9007199254740992.0 * 2), "18014398509481984");
+    cr_assert_str_eq(num(NAN), "nan");
+    cr_assert_str_eq(num(-INFINITY), "-inf");
+    cr_assert_str_eq(num(INFINITY), "inf");
+}
+
+/* RFC 8259's number grammar, to check what a JSON writer would emit */
+static bool json_number(const char *s)
+{
+    if (*s == '-')
+        s++;
+    if (*s == '0')
+        s++;
+    else if (*s >= '1' && *s <= '9')
+        s += strspn(s, "0123456789");
+    else
+        return false;
+    if (*s == '.') {
+        size_t d = strspn(s + 1, "0123456789");
+        if (!d)
+            return false;
+        s += 1 + d;
+    }
+    if (*s == 'e' || *s == 'E') {
+        s++;
+        if (*s == '+' || *s == '-')
+            s++;
+        size_t d = strspn(s, "0123456789");
+        if (!d)
+            return false;
+        s += d;
+    }
+    return *s == '\0';
+}
+
+/* every value the generator makes (and some made from them) reads back
+ * bit for bit, as a JSON number, with no more digits than needed */
+Test(text, generator_values_read_back_exactly)
+{
+    const uint64_t seeds[] = {0, 1, 42, 9007199254740991u};
+    long generated = 0, lossy_cjson = 0;
+    for (size_t k = 0; k < sizeof seeds / sizeof *seeds; k++) {
+        for (uint64_t stream = 1; stream <= 6; stream++) {
+            for (uint64_t i = 0; i < 5000; i++) {
+                double u = attn_uniform(seeds[k], stream, i);
+                const double vs[] = {u, u * u * 1e-3, u / 3.0 * 1e6, (u + 1) / 2};
+                for (size_t j = 0; j < sizeof vs / sizeof *vs; j++) {
+                    double v = vs[j];
+                    char out[TEXT_DOUBLE_BYTES], shorter[512];
+                    text_double(v, out);
+                    double back = strtod(out, NULL);
+                    cr_assert(memcmp(&back, &v, sizeof v) == 0, "%.17g was written %s", v, out);
+                    cr_assert(json_number(out), "%s is not a JSON number", out);
+                    /* minimal: one digit fewer (down to 15) would not read back */
+                    int digits = 0; /* significant: from the first non-zero digit */
+                    for (const char *p = out + strcspn(out, "123456789"); *p && *p != 'e'; p++)
+                        digits += *p >= '0' && *p <= '9';
+                    if (digits > 15 && v != floor(v)) {
+                        snprintf(shorter, sizeof shorter, "%.*g", digits - 1, v);
+                        cr_assert_neq(strtod(shorter, NULL), v, "%s would do for %s", shorter, out);
+                    }
+                    if (j == 0) { /* what dump wrote until now */
+                        cJSON *n = cJSON_CreateNumber(v);
+                        char *text = cJSON_PrintUnformatted(n);
+                        lossy_cjson += strtod(text, NULL) != v;
+                        cJSON_free(text);
+                        cJSON_Delete(n);
+                        generated++;
+                    }
+                }
+            }
+        }
+    }
+    /* cJSON keeps 15 digits whenever they come within 2^-52 (relative) of
+     * the value, so it writes about one generator value in six an ulp off:
+     * the values above include those */
+    cr_assert_gt(lossy_cjson, generated / 10, "cJSON was off for only %ld of %ld values", lossy_cjson, generated);
 }
