@@ -3,10 +3,12 @@
  * "line 40". So after cJSON has accepted the text we walk the text and
  * the tree together, in document order, and note the byte offset of
  * every value (and of its key). The same walk rejects what cJSON lets
- * through: nesting deeper than we allow, duplicate keys and keys with
- * control characters (they would break the one-line error). Before any
- * of that the bytes must be UTF-8 without NULs, and a lexical pass turns
- * away what cJSON would quietly accept (see lex_bad). */
+ * through: nesting deeper than we allow, duplicate keys, keys with
+ * control characters and numbers JSON does not have (01, 1., -.5, which
+ * strtod takes). Before any of that a leading byte order mark is skipped,
+ * the bytes must be UTF-8 without NULs, and a lexical pass turns away
+ * what cJSON would quietly accept (see lex_bad). Names, keys and words
+ * in messages go through text_escape, so a message stays one line. */
 #include "doc.h"
 
 #include <ctype.h>
