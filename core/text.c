@@ -13,8 +13,8 @@
  * generator value in six an ulp off and prints the seed 2^53-1 as
  * 9.00719925474099e+15; "%.17g" alone would write 0.1 as
  * 0.10000000000000001. text_double writes whole numbers as integers and
- * otherwise tries 15, 16 and 17 digits, keeping the first that strtod
- * turns back into the very same double. */
+ * otherwise keeps the fewest of 15, 16 and 17 digits that strtod turns
+ * back into the very same double. */
 #include "text.h"
 
 #include <math.h>
@@ -113,11 +113,17 @@ const char *text_double(double v, char out[TEXT_DOUBLE_BYTES])
         snprintf(out, TEXT_DOUBLE_BYTES, "%.0f", v);
         return out;
     }
-    /* 17 significant digits always read back (IEEE 754 binary64) */
-    for (int digits = 15; digits <= 17; digits++) {
-        snprintf(out, TEXT_DOUBLE_BYTES, "%.*g", digits, v);
-        if (strtod(out, NULL) == v)
-            break;
+    /* 17 significant digits always read back (IEEE 754 binary64). If k
+     * digits read back so do k + 1 (they are closer to v), so 16 is tried
+     * first: most computed values need 16 or 17, and this halves the work */
+    char d16[TEXT_DOUBLE_BYTES];
+    snprintf(d16, sizeof d16, "%.16g", v);
+    if (strtod(d16, NULL) != v) {
+        snprintf(out, TEXT_DOUBLE_BYTES, "%.17g", v);
+        return out;
     }
+    snprintf(out, TEXT_DOUBLE_BYTES, "%.15g", v);
+    if (strtod(out, NULL) != v)
+        memcpy(out, d16, sizeof d16);
     return out;
 }

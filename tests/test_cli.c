@@ -297,3 +297,24 @@ Test(cli, padding_loss_mask_is_the_unweighted_mask)
     cr_assert(strstr(r.out, "0.5000"), "%s", r.out);
     done(&r);
 }
+
+/* untrusted text in a message is spelled out: no escape code reaches the terminal, one line */
+Test(cli, control_characters_in_arguments_are_spelled_out)
+{
+    const char *cases[] = {"print \"$(printf 'x\\033]0;PWNED\\007\\033[2J\\nsecond line')\"",
+                           "print batch --scenario \"$(printf '/tmp/no\\nsuch\\302\\233file')\"",
+                           "\"$(printf 'frob\\033[2Jnicate')\"",
+                           "export --mode \"$(printf 'side\\nways')\" -o /tmp/ms-x.png"};
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        Run r = run(cases[i]);
+        cr_assert_geq(r.status, 1, "%s", cases[i]);
+        cr_assert_null(strchr(r.err, '\033'), "no ESC byte: %s", r.err);
+        cr_assert_null(strstr(r.err, "\302\233"), "no C1 CSI: %s", r.err);
+        cr_assert_null(strchr(r.err, '\007'), "no BEL: %s", r.err);
+        char *nl = strchr(r.err, '\n');
+        cr_assert(nl && nl[1] == '\0', "one line: %s", r.err);
+        cr_assert(strstr(r.err, "\\x1b") || strstr(r.err, "\\n") || strstr(r.err, "\\u009b"), "spelled out: %s",
+                  r.err);
+        done(&r);
+    }
+}

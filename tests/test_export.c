@@ -211,7 +211,7 @@ Test(export, a_missing_out_dir_parent_is_an_io_error)
     char p[400];
     snprintf(p, sizeof p, "%s/no/such/dir", dir);
     const char *args[] = { "--all", "--out-dir", p, NULL };
-    expect_failure(args, 1, "cannot create");
+    expect_failure(args, 1, "no/such/dir: cannot write: No such file or directory");
 }
 
 Test(export, zero_size_is_bad_usage)

@@ -43,7 +43,7 @@ int cmd_check(int argc, char **argv)
             Scenario *sc = scenario_parse(text, len, path, err, sizeof err);
             free(text);
             if (sc) {
-                printf("%s: ok: scenario \"%s\", %d sentences\n", path, sc->name, sc->sentences.count);
+                cmd_line(stdout, "%s: ok: scenario \"%s\", %d sentences", path, sc->name, sc->sentences.count);
                 scenario_free(sc);
                 continue;
             }
@@ -51,12 +51,12 @@ int cmd_check(int argc, char **argv)
             Lesson *l = lesson_parse(text, len, path, err, sizeof err);
             free(text);
             if (l) {
-                printf("%s: ok: lesson \"%s\", %d steps\n", path, l->title, l->nsteps);
+                cmd_line(stdout, "%s: ok: lesson \"%s\", %d steps", path, l->title, l->nsteps);
                 lesson_free(l);
                 continue;
             }
         }
-        fprintf(stderr, "%s\n", err);
+        cmd_line(stderr, "%s", err);
         if (status != CMD_IO) status = io ? CMD_IO : CMD_USAGE;
     }
     int flushed = cmd_flush_stdout("check");

@@ -5,6 +5,7 @@
  * prints and picks the exit status: 0 success, 1 I/O failure, 2 bad
  * usage or invalid input, each failure one line on stderr. */
 #include <stdbool.h>
+#include <stdio.h>
 
 #include "draw.h"
 #include "mode.h"
@@ -17,6 +18,11 @@ enum { CMD_OK = 0, CMD_IO = 1, CMD_USAGE = 2 };
  * memory and a 4096-token one would be ~7 GB. print summarises instead. */
 #ifndef MS_MAX_DUMP_CELLS
 #define MS_MAX_DUMP_CELLS (1u << 20)
+#endif
+/* Numbers `dump` writes: the B·L·d tensors (X, Q, K, V, output) count
+ * too. 2^22 numbers stream out in about two seconds as ~90 MB of JSON. */
+#ifndef MS_MAX_DUMP_VALUES
+#define MS_MAX_DUMP_VALUES (1u << 22)
 #endif
 
 /* Options a command accepts, as bits. */
@@ -58,7 +64,11 @@ typedef struct Options {
  * On a bad option or value prints one line and returns false. */
 bool cmd_options(const char *cmd, int argc, char **argv, unsigned accepted, int max_args, Options *o);
 
-/* Prints "maskscope CMD: message" on stderr (one line) and returns status. */
+/* Prints one line to f: the formatted text with control characters spelled
+ * out (text_escape), so untrusted text (file names, arguments, titles)
+ * can neither break the line nor reach the terminal as escape codes. */
+void cmd_line(FILE *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Prints "maskscope CMD: message" on stderr as cmd_line does and returns status. */
 int cmd_fail(const char *cmd, int status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* Loads --scenario or the running example; on failure prints the error

@@ -1,74 +1,118 @@
 /* `maskscope dump`: every tensor of a mode as JSON, for anyone who wants
  * to recompute it elsewhere. The keys are the registry's names (the
  * notebook's); the older keys scores, masked_scores, weights and
- * last_index are written too, for one release. */
+ * last_index are written too, for one release. The JSON is streamed
+ * straight to the file (no document tree in memory), and every number
+ * is written so that it reads back exactly (text_double). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <cjson/cJSON.h>
 
 #include "atomic.h"
 #include "cancel.h"
 #include "cmd.h"
 #include "engine.h"
 #include "registry.h"
+#include "text.h"
 #include "xmalloc.h"
 
 static const char usage[] = "usage: maskscope dump [--scenario FILE] [--mode MODE] [-o FILE]\n";
 
-static cJSON *json_number(double v)
+/* a JSON string: quotes, backslashes and control characters escaped */
+static void json_string(FILE *f, const char *s)
 {
-    return isfinite(v) ? cJSON_CreateNumber(v) : cJSON_CreateString(isnan(v) ? "nan" : v < 0 ? "-inf" : "inf");
-}
-
-static cJSON *json_tensor(const Tensor *t)
-{
-    cJSON *o = cJSON_CreateObject();
-    cJSON *shape = cJSON_AddArrayToObject(o, "shape");
-    for (int i = 0; i < t->ndim; i++)
-        cJSON_AddItemToArray(shape, cJSON_CreateNumber(t->shape[i]));
-    cJSON *data = cJSON_AddArrayToObject(o, "data");
-    for (size_t i = 0; i < t->size; i++)
-        cJSON_AddItemToArray(data, json_number(t->data[i]));
-    return o;
-}
-
-static char *dump_text(const Engine *e)
-{
-    const Scenario *sc = engine_scenario(e);
-    cJSON *root = cJSON_CreateObject();
-    cJSON_AddStringToObject(root, "scenario", sc->name);
-    cJSON_AddStringToObject(root, "mode", engine_mode(e)->name);
-    cJSON_AddNumberToObject(root, "d_model", engine_d(e));
-    cJSON_AddNumberToObject(root, "seed", (double)sc->seed);
-    cJSON_AddStringToObject(root, "scale", "1/sqrt(d_k)");
-    cJSON_AddStringToObject(root, "fully_masked_rows", sc->nan_policy == SCENARIO_ROWS_NAN ? "nan" : "zero");
-    cJSON *labels = cJSON_AddArrayToObject(root, "tokens");
-    for (int s = 0; s < engine_sentences(e); s++) {
-        cJSON *row = cJSON_CreateArray();
-        for (int p = 0; p < engine_length(e); p++)
-            cJSON_AddItemToArray(row, cJSON_CreateString(engine_label(e, s, p)));
-        cJSON_AddItemToArray(labels, row);
+    fputc('"', f);
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == '"' || *p == '\\')
+            fprintf(f, "\\%c", *p);
+        else if (*p < 0x20)
+            fprintf(f, "\\u%04x", *p);
+        else
+            fputc(*p, f);
     }
-    const Mode *m = engine_mode(e);
+    fputc('"', f);
+}
+
+/* a number that reads back exactly; "nan", "inf", "-inf" as strings */
+static void json_number(FILE *f, double v)
+{
+    char buf[TEXT_DOUBLE_BYTES];
+    text_double(v, buf);
+    if (isfinite(v))
+        fputs(buf, f);
+    else
+        fprintf(f, "\"%s\"", buf);
+}
+
+static void json_tensor(FILE *f, const char *key, const Tensor *t)
+{
+    fputs(",\n  ", f);
+    json_string(f, key);
+    fputs(": {\"shape\": [", f);
+    for (int i = 0; i < t->ndim; i++) fprintf(f, "%s%d", i ? ", " : "", t->shape[i]);
+    fputs("], \"data\": [", f);
+    for (size_t i = 0; i < t->size; i++) {
+        if (i) fputs(i % 16 ? ", " : ",\n    ", f);
+        json_number(f, t->data[i]);
+    }
+    fputs("]}", f);
+}
+
+/* the registry entries dump writes for engine e: scalars, tensors and the mode's own mask terms */
+static bool dumped(const RegEntry *r, const Mode *m)
+{
+    char err[256];
+    return r->dumped && (r->kind == REG_SCALAR || registry_mode(r, m, err, sizeof err) == m);
+}
+
+/* how many numbers the dump of e holds (the tensors and their old aliases) */
+static size_t dump_values(const Engine *e)
+{
+    size_t n = 0;
     for (int i = 0; i < registry_count(); i++) {
         const RegEntry *r = registry_at(i);
-        if (!r->dumped) continue;
+        if (!dumped(r, engine_mode(e)) || r->kind == REG_SCALAR) continue;
+        n += registry_tensor(r, e)->size * (r->dump_alias ? 2 : 1);
+    }
+    return n;
+}
+
+static void dump_write(FILE *f, const Engine *e)
+{
+    const Scenario *sc = engine_scenario(e);
+    const Mode *m = engine_mode(e);
+    fputs("{\n  \"scenario\": ", f);
+    json_string(f, sc->name);
+    fputs(",\n  \"mode\": ", f);
+    json_string(f, m->name);
+    fprintf(f, ",\n  \"d_model\": %d,\n  \"seed\": ", engine_d(e));
+    json_number(f, (double)sc->seed);
+    fprintf(f, ",\n  \"scale\": \"1/sqrt(d_k)\",\n  \"fully_masked_rows\": \"%s\",\n  \"tokens\": [",
+            sc->nan_policy == SCENARIO_ROWS_NAN ? "nan" : "zero");
+    for (int s = 0; s < engine_sentences(e); s++) {
+        fputs(s ? ",\n    [" : "\n    [", f);
+        for (int p = 0; p < engine_length(e); p++) {
+            if (p) fputs(", ", f);
+            json_string(f, engine_label(e, s, p));
+        }
+        fputc(']', f);
+    }
+    fputs("]", f);
+    for (int i = 0; i < registry_count(); i++) {
+        const RegEntry *r = registry_at(i);
+        if (!dumped(r, m)) continue;
         if (r->kind == REG_SCALAR) {
-            cJSON_AddItemToObject(root, r->name, json_number(registry_scalar(r, e)));
+            fputs(",\n  ", f);
+            json_string(f, r->name);
+            fputs(": ", f);
+            json_number(f, registry_scalar(r, e));
             continue;
         }
-        char err[256];
-        if (registry_mode(r, m, err, sizeof err) != m) continue; /* a mask term of another mode */
-        const Tensor *t = registry_tensor(r, e);
-        cJSON_AddItemToObject(root, r->name, json_tensor(t));
-        if (r->dump_alias) cJSON_AddItemToObject(root, r->dump_alias, json_tensor(t));
+        json_tensor(f, r->name, registry_tensor(r, e));
+        if (r->dump_alias) json_tensor(f, r->dump_alias, registry_tensor(r, e));
     }
-    char *text = cJSON_Print(root);
-    cJSON_Delete(root);
-    return text;
+    fputs("\n}\n", f);
 }
 
 int cmd_dump(int argc, char **argv)
@@ -86,34 +130,46 @@ int cmd_dump(int argc, char **argv)
     int status = CMD_OK;
     Scenario *sc = cmd_load_scenario(&o, &status);
     if (!sc) return status;
-    /* refuse before computing: the JSON would not fit in memory */
+    const char *name = o.scenario ? o.scenario : sc->name;
+    char shown[TEXT_QUOTE_BYTES];
+    /* refuse before computing: the attention cells bound the engine's memory */
     const Sentences *ss = mode_sentences(m, sc);
     size_t L = (size_t)scenario_longest(ss), cells = (size_t)ss->count * L * L;
     if (cells > MS_MAX_DUMP_CELLS) {
         cmd_fail("dump", CMD_USAGE,
                  "%s: %d sentences of up to %zu tokens make %zu attention cells; dump writes at most %u (use print "
                  "for single tensors)",
-                 o.scenario ? o.scenario : sc->name, ss->count, L, cells, (unsigned)MS_MAX_DUMP_CELLS);
+                 text_escape(name, shown, sizeof shown), ss->count, L, cells, (unsigned)MS_MAX_DUMP_CELLS);
         scenario_free(sc);
         return CMD_USAGE;
     }
     char err[512];
     Engine *e = engine_new(sc, m, err, sizeof err);
     EXPECT(e); /* a loaded scenario is within the attention limit */
-    char *text = dump_text(e);
+    size_t values = dump_values(e);
+    if (values > MS_MAX_DUMP_VALUES) {
+        cmd_fail("dump", CMD_USAGE,
+                 "%s: the mode's tensors hold %zu numbers; dump writes at most %u (MS_MAX_DUMP_VALUES; use print for "
+                 "single tensors)",
+                 text_escape(name, shown, sizeof shown), values, (unsigned)MS_MAX_DUMP_VALUES);
+        status = CMD_USAGE;
+    } else if (o.out) {
+        cancel_on_signals(); /* a signal now removes the temporary file instead of leaving it */
+        AtomicFile af;
+        bool ok = atomic_open(&af, o.out, err, sizeof err);
+        if (ok) {
+            dump_write(af.fp, e);
+            ok = atomic_commit(&af, err, sizeof err);
+        }
+        if (!ok && cancel_signal())
+            status = cmd_fail("dump", 128 + cancel_signal(), "stopped by signal %d", cancel_signal());
+        else if (!ok)
+            status = cmd_fail("dump", CMD_IO, "%s", err);
+    } else {
+        dump_write(stdout, e);
+        status = cmd_flush_stdout("dump");
+    }
     engine_free(e);
     scenario_free(sc);
-    if (!text) return cmd_fail("dump", CMD_IO, "out of memory");
-    if (o.out) {
-        cancel_on_signals(); /* a signal now removes the temporary file instead of leaving it */
-        size_t len = strlen(text);
-        text[len] = '\n';
-        bool ok = atomic_write(o.out, text, len + 1, err, sizeof err);
-        cJSON_free(text);
-        if (!ok && cancel_signal()) return cmd_fail("dump", 128 + cancel_signal(), "stopped by signal %d", cancel_signal());
-        return ok ? CMD_OK : cmd_fail("dump", CMD_IO, "%s", err);
-    }
-    puts(text);
-    cJSON_free(text);
-    return cmd_flush_stdout("dump");
+    return status;
 }

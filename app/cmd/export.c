@@ -37,7 +37,7 @@ static int find_step(const Steps *st, const char *s)
 static void progress(int done, int total, const char *path, void *ctx)
 {
     (void)ctx;
-    printf("[%d/%d] %s\n", done, total, path);
+    cmd_line(stdout, "[%d/%d] %s", done, total, path);
     fflush(stdout);
 }
 
@@ -68,7 +68,7 @@ static int export_lesson(const Options *o)
     bool io = false;
     Lesson *l = lesson_load(o->lesson, &io, err, sizeof err);
     if (!l) {
-        fprintf(stderr, "%s\n", err);
+        cmd_line(stderr, "%s", err);
         return io ? CMD_IO : CMD_USAGE;
     }
     headless_sdl();

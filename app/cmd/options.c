@@ -11,14 +11,31 @@
 #include <string.h>
 
 #include "export.h"
+#include "text.h"
 
-int cmd_fail(const char *cmd, int status, const char *fmt, ...)
+/* one line, whatever the text quotes: control characters spelled out */
+static void vline(FILE *f, const char *prefix, const char *fmt, va_list ap)
+{
+    char raw[2048], shown[4096];
+    vsnprintf(raw, sizeof raw, fmt, ap);
+    fprintf(f, "%s%s\n", prefix, text_escape(raw, shown, sizeof shown));
+}
+
+void cmd_line(FILE *f, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    fprintf(stderr, "maskscope%s%s: ", *cmd ? " " : "", cmd);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
+    vline(f, "", fmt, ap);
+    va_end(ap);
+}
+
+int cmd_fail(const char *cmd, int status, const char *fmt, ...)
+{
+    char prefix[64];
+    snprintf(prefix, sizeof prefix, "maskscope%s%s: ", *cmd ? " " : "", cmd);
+    va_list ap;
+    va_start(ap, fmt);
+    vline(stderr, prefix, fmt, ap);
     va_end(ap);
     return status;
 }
@@ -179,7 +196,7 @@ Scenario *cmd_load_scenario(const Options *o, int *status)
     bool io = false;
     Scenario *sc = scenario_load(o->scenario, &io, err, sizeof err);
     if (!sc) {
-        fprintf(stderr, "%s\n", err);
+        cmd_line(stderr, "%s", err);
         *status = io ? CMD_IO : CMD_USAGE;
     }
     return sc;

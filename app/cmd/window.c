@@ -89,10 +89,10 @@ static int headless(const First *f, const char *why)
     engine_free(e);
     if (!ok) return cmd_fail("", CMD_IO, "no display (%s), and %s", why, err);
     if (getcwd(cwd, sizeof cwd))
-        fprintf(stderr, "maskscope: no display (%s); wrote the first frame to %s/%s instead\n", why,
-                strcmp(cwd, "/") == 0 ? "" : cwd, base);
+        cmd_line(stderr, "maskscope: no display (%s); wrote the first frame to %s/%s instead", why,
+                 strcmp(cwd, "/") == 0 ? "" : cwd, base);
     else
-        fprintf(stderr, "maskscope: no display (%s); wrote the first frame to %s instead\n", why, path);
+        cmd_line(stderr, "maskscope: no display (%s); wrote the first frame to %s instead", why, path);
     return CMD_OK;
 }
 
@@ -115,7 +115,7 @@ static int first_of(const Options *o, First *f)
         bool io = false;
         f->lesson = lesson_load(o->lesson, &io, err, sizeof err);
         if (!f->lesson) {
-            fprintf(stderr, "%s\n", err);
+            cmd_line(stderr, "%s", err);
             return io ? CMD_IO : CMD_USAGE;
         }
         lesson_frame(f->lesson, 0, &f->frame);
@@ -181,10 +181,7 @@ int cmd_window(int argc, char **argv)
     }
     if (!v) {
         if (no_display) {
-            /* one line: SDL's own messages can span several */
-            for (char *c = err; *c; c++)
-                if (*c == '\n' || *c == '\r') *c = ' ';
-            status = headless(&f, err);
+            status = headless(&f, err); /* SDL's own message may span lines: cmd_line spells them out */
         } else {
             status = cmd_fail("", CMD_IO, "%s", err);
         }
