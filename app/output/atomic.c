@@ -38,8 +38,9 @@ static bool resolve(AtomicFile *af, char *err, size_t errlen)
             snprintf(dir, sizeof dir, "%s", af->target);
             char joined[2 * PATH_MAX + 2];
             snprintf(joined, sizeof joined, "%s/%s", dirname(dir), link);
-            if (strlen(joined) >= sizeof af->target) return say(af, err, errlen, "path too long");
-            snprintf(af->target, sizeof af->target, "%s", joined);
+            size_t len = strlen(joined);
+            if (len >= sizeof af->target) return say(af, err, errlen, "path too long");
+            memcpy(af->target, joined, len + 1);
         }
     }
     return say(af, err, errlen, "too many levels of symbolic links");
@@ -65,8 +66,11 @@ bool atomic_open(AtomicFile *af, const char *path, char *err, size_t errlen)
     }
     if (exists && S_ISDIR(sb.st_mode)) return say(af, err, errlen, "it is a directory");
     if (exists && !S_ISREG(sb.st_mode)) return say(af, err, errlen, "not a regular file");
-    if (strlen(af->target) + 12 >= sizeof af->tmp) return say(af, err, errlen, "path too long");
-    snprintf(af->tmp, sizeof af->tmp, "%s.tmp-XXXXXX", af->target);
+    static const char suffix[] = ".tmp-XXXXXX";
+    size_t len = strlen(af->target);
+    if (len + sizeof suffix > sizeof af->tmp) return say(af, err, errlen, "path too long");
+    memcpy(af->tmp, af->target, len);
+    memcpy(af->tmp + len, suffix, sizeof suffix);
     int fd = mkstemp(af->tmp);
     if (fd < 0) {
         int e = errno;
