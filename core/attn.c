@@ -52,8 +52,33 @@ bool attn_softmax_row(double *row, int n, ScenarioNanPolicy policy)
     return false;
 }
 
+void attn_scores_row(const double *q, const double *K, int L, int d, double scale, double *out)
+{
+    for (int k = 0; k < L; k++) {
+        const double *kv = K + (size_t)k * d;
+        double acc = 0;
+        for (int j = 0; j < d; j++)
+            acc += q[j] * kv[j];
+        out[k] = acc * scale;
+    }
+}
+
+void attn_output_row(const double *w, const double *V, int L, int d, double *out)
+{
+    for (int j = 0; j < d; j++)
+        out[j] = 0;
+    /* skip exact zeros so -inf keys contribute nothing even when V holds large values */
+    for (int k = 0; k < L; k++)
+        if (w[k] != 0)
+            for (int j = 0; j < d; j++)
+                out[j] += w[k] * V[(size_t)k * d + j];
+    if (L > 0 && isnan(w[0]))
+        for (int j = 0; j < d; j++)
+            out[j] = NAN;
+}
+
 /* out[B,L,e] = x[B,L,d] @ w[d,e] */
-static Tensor *project(const Tensor *x, const Tensor *w)
+Tensor *attn_project(const Tensor *x, const Tensor *w)
 {
     int B = x->shape[0], L = x->shape[1], d = x->shape[2], e = w->shape[1];
     Tensor *out = tensor_new3(TENSOR_FLOAT, B, L, e);
@@ -68,7 +93,7 @@ static Tensor *project(const Tensor *x, const Tensor *w)
     return out;
 }
 
-static Tensor *weight(uint64_t seed, uint64_t stream, int d)
+Tensor *attn_matrix(uint64_t seed, uint64_t stream, int d)
 {
     Tensor *w = tensor_new2(TENSOR_FLOAT, d, d);
     for (int r = 0; r < d; r++)
@@ -86,12 +111,12 @@ Attention *attn_compute_with(const Tensor *embeddings, const Tensor *mask, uint6
     Attention *a = xcalloc(1, sizeof *a);
     a->B = B, a->L = L, a->d = d;
     a->embeddings = tensor_copy(embeddings);
-    a->W_q = weight(seed, RNG_W_Q, d);
-    a->W_k = weight(seed, RNG_W_K, d);
-    a->W_v = weight(seed, RNG_W_V, d);
-    a->Q = project(a->embeddings, a->W_q);
-    a->K = project(a->embeddings, a->W_k);
-    a->V = project(a->embeddings, a->W_v);
+    a->W_q = attn_matrix(seed, RNG_W_Q, d);
+    a->W_k = attn_matrix(seed, RNG_W_K, d);
+    a->W_v = attn_matrix(seed, RNG_W_V, d);
+    a->Q = attn_project(a->embeddings, a->W_q);
+    a->K = attn_project(a->embeddings, a->W_k);
+    a->V = attn_project(a->embeddings, a->W_v);
     a->mask = tensor_copy(mask);
     a->scores = tensor_new3(TENSOR_FLOAT, B, L, L);
     a->masked = tensor_new3(TENSOR_FLOAT, B, L, L);
@@ -100,52 +125,36 @@ Attention *attn_compute_with(const Tensor *embeddings, const Tensor *mask, uint6
     a->row_blocked = xcalloc((size_t)B * (size_t)L, sizeof *a->row_blocked);
     double scale = 1.0 / sqrt((double)d);
     size_t LL = (size_t)L * (size_t)L, Ld = (size_t)L * (size_t)d;
-    for (int b = 0; b < B; b++) {
-        const double *Q = a->Q->data + b * Ld, *K = a->K->data + b * Ld, *V = a->V->data + b * Ld;
-        const double *M = mask->data + b * LL;
-        double *S = a->scores->data + b * LL, *SM = a->masked->data + b * LL;
-        double *W = a->weights->data + b * LL, *O = a->output->data + b * Ld;
+    for (int b = 0; b < B; b++)
         for (int q = 0; q < L; q++) {
-            const double *qv = Q + (size_t)q * d;
-            double *s = S + (size_t)q * L, *sm = SM + (size_t)q * L, *w = W + (size_t)q * L;
-            for (int k = 0; k < L; k++) {
-                const double *kv = K + (size_t)k * d;
-                double acc = 0;
-                for (int j = 0; j < d; j++)
-                    acc += qv[j] * kv[j];
-                s[k] = acc * scale;
-                sm[k] = s[k] + M[(size_t)q * L + k];
-                w[k] = sm[k];
-            }
+            size_t r = (size_t)b * LL + (size_t)q * L;
+            double *s = a->scores->data + r, *sm = a->masked->data + r, *w = a->weights->data + r;
+            attn_scores_row(a->Q->data + b * Ld + (size_t)q * d, a->K->data + b * Ld, L, d, scale, s);
+            for (int k = 0; k < L; k++)
+                w[k] = sm[k] = s[k] + mask->data[r + k];
             if (attn_softmax_row(w, L, policy)) {
                 a->row_blocked[b * L + q] = true;
                 a->blocked_rows++;
             }
-            /* output row = weights row @ V; skip exact zeros so -inf keys
-             * contribute nothing even when V holds large values */
-            double *o = O + (size_t)q * d;
-            for (int j = 0; j < d; j++)
-                o[j] = 0;
-            for (int k = 0; k < L; k++)
-                if (w[k] != 0)
-                    for (int j = 0; j < d; j++)
-                        o[j] += w[k] * V[(size_t)k * d + j];
-            if (isnan(w[0]))
-                for (int j = 0; j < d; j++)
-                    o[j] = NAN;
+            attn_output_row(w, a->V->data + b * Ld, L, d, a->output->data + b * Ld + (size_t)q * d);
         }
-    }
     return a;
+}
+
+Tensor *attn_embed(const Batch *b, int d_model, uint64_t seed)
+{
+    Tensor *x = tensor_new3(TENSOR_FLOAT, b->B, b->L, d_model);
+    double *o = x->data;
+    for (size_t i = 0; i < (size_t)b->B * (size_t)b->L; i++)
+        for (int j = 0; j < d_model; j++)
+            *o++ = attn_embedding(seed, (int)b->ids->data[i], j);
+    return x;
 }
 
 Attention *attn_compute(const Batch *b, const Tensor *mask, int d_model, uint64_t seed,
                         ScenarioNanPolicy policy)
 {
-    Tensor *x = tensor_new3(TENSOR_FLOAT, b->B, b->L, d_model);
-    for (int s = 0; s < b->B; s++)
-        for (int p = 0; p < b->L; p++)
-            for (int j = 0; j < d_model; j++)
-                *tensor_ptr3(x, s, p, j) = attn_embedding(seed, (int)tensor_at2(b->ids, s, p), j);
+    Tensor *x = attn_embed(b, d_model, seed);
     Attention *a = attn_compute_with(x, mask, seed, policy);
     tensor_free(x);
     return a;

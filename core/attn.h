@@ -45,6 +45,19 @@ Attention *attn_compute_with(const Tensor *embeddings, const Tensor *mask,
 /* Frees; attn_free(NULL) is a no-op. */
 void attn_free(Attention *a);
 
+/* The pieces, for the engine, which computes the L×L tensors only when asked: */
+/* X [B,L,d]: the embedding of each token id of b. */
+Tensor *attn_embed(const Batch *b, int d_model, uint64_t seed);
+/* W_q, W_k or W_v [d,d] from the seed's stream. */
+Tensor *attn_matrix(uint64_t seed, uint64_t stream, int d);
+/* x [B,L,d] @ w [d,e] -> [B,L,e]. */
+Tensor *attn_project(const Tensor *x, const Tensor *w);
+/* Row q of A_scores: out[k] = (q · K[k]) × scale for the L keys of K [L,d]. */
+void attn_scores_row(const double *q, const double *K, int L, int d, double scale, double *out);
+/* A row of output: out (d values) = Σ_k w[k] · V[k] over L keys of V
+ * [L,d]; exact zeros are skipped, and a NaN row gives NaN. */
+void attn_output_row(const double *w, const double *V, int L, int d, double *out);
+
 /* Numerically stable softmax of n values in place (max subtracted). A
  * row of only -inf becomes all 0 (SCENARIO_ROWS_ZERO) or all NaN
  * (SCENARIO_ROWS_NAN); returns true when the row was fully masked. */

@@ -16,6 +16,7 @@
 
 #include "attn.h"
 #include "loss.h"
+#include "rng.h"
 #include "xmalloc.h"
 
 struct Engine {
@@ -23,9 +24,11 @@ struct Engine {
     const Mode *mode;
     int nterms;
     Batch *batch;
-    Attention *attn;
-    Tensor *own[T_COUNT];       /* the tensors the engine made (attention's belong to attn) */
-    const Tensor *t[T_COUNT];   /* every tensor, by id */
+    Tensor *own[T_COUNT];       /* the tensors the engine made */
+    const Tensor *t[T_COUNT];   /* every tensor, by id; NULL: not computed yet */
+    bool *row_blocked;          /* [B*L], with the weights */
+    int blocked_rows;
+    double *row;                /* scratch rows: [3 * L] */
     bool *unscored;             /* [B] */
     double loss, loss_all;
 };
@@ -96,53 +99,144 @@ Engine *engine_new(const Scenario *sc, const Mode *m, char *err, size_t errlen)
     e->nterms = mode_nterms(m);
     e->batch = batch_new(sc, sents, m->batch == MODE_BATCH_MLM ? sc->mlm_masked : NULL);
     const Batch *bt = e->batch;
-    int B = bt->B, L = bt->L;
+    int B = bt->B, L = bt->L, d = sc->d_model;
+    e->row = xcalloc(3 * (size_t)L + 1, sizeof *e->row);
 
+    /* what every step needs, small: the batch and its masks as vectors,
+     * the embeddings and projections; the L×L tensors wait until asked for */
     e->t[T_BATCH] = bt->ids;
     put(e, T_LENGTHS, int_vector(B, bt->lengths, 0));
     put(e, T_LAST_INDEX, batch_last_indices(bt));
     put(e, T_PADDING_MASK, mask_padding(bt));
     put(e, T_PADDING_LOSS_MASK, batch_padding_loss_mask(bt));
-
-    /* the mode's mask: its terms, then their sum */
-    MaskInput in = engine_mask_input(e);
-    Tensor *sum = tensor_new3(TENSOR_FLOAT, B, L, L);
-    for (int i = 0; i < e->nterms; i++) {
-        Tensor *term = mask_term_build(m->terms[i], &in);
-        for (size_t k = 0; k < sum->size; k++)
-            sum->data[k] += term->data[k];
-        put(e, (TensorId)(T_TERM + i), term);
-    }
-    put(e, T_MASK, sum);
-
-    /* attention */
-    e->attn = attn_compute(bt, sum, sc->d_model, sc->seed, sc->nan_policy);
-    const Attention *a = e->attn;
-    e->t[T_EMBEDDINGS] = a->embeddings;
-    e->t[T_W_Q] = a->W_q;
-    e->t[T_W_K] = a->W_k;
-    e->t[T_W_V] = a->W_v;
-    e->t[T_Q] = a->Q;
-    e->t[T_K] = a->K;
-    e->t[T_V] = a->V;
-    e->t[T_SCORES] = a->scores;
-    e->t[T_MASKED] = a->masked;
-    e->t[T_WEIGHTS] = a->weights;
-    e->t[T_OUTPUT] = a->output;
-    int d = a->d;
+    put(e, T_EMBEDDINGS, attn_embed(bt, d, sc->seed));
+    put(e, T_W_Q, attn_matrix(sc->seed, RNG_W_Q, d));
+    put(e, T_W_K, attn_matrix(sc->seed, RNG_W_K, d));
+    put(e, T_W_V, attn_matrix(sc->seed, RNG_W_V, d));
+    put(e, T_Q, attn_project(e->t[T_EMBEDDINGS], e->t[T_W_Q]));
+    put(e, T_K, attn_project(e->t[T_EMBEDDINGS], e->t[T_W_K]));
+    put(e, T_V, attn_project(e->t[T_EMBEDDINGS], e->t[T_W_V]));
     Tensor *kt = tensor_new3(TENSOR_FLOAT, B, d, L);
     for (int s = 0; s < B; s++)
         for (int j = 0; j < d; j++)
             for (int k = 0; k < L; k++)
-                kt->data[((size_t)s * d + j) * L + k] = a->K->data[((size_t)s * L + k) * d + j];
+                kt->data[((size_t)s * d + j) * L + k] = e->t[T_K]->data[((size_t)s * L + k) * d + j];
     put(e, T_KT, kt);
-    Tensor *blocked = tensor_new2(TENSOR_INT, B, L);
-    for (size_t i = 0; i < blocked->size; i++)
-        blocked->data[i] = a->row_blocked[i];
-    put(e, T_BLOCKED_ROWS, blocked);
-
     compute_losses(e);
     return e;
+}
+
+/* ---- the L×L tensors, computed on first use ----
+ * Each is made row by row from the small tensors (Q, K, V) and the mask
+ * terms' rows, reusing a tensor already made when there is one, so that
+ * asking for A_weights alone holds one L×L matrix, not six. */
+
+static void materialize(Engine *e, TensorId id);
+
+static const Tensor *need(Engine *e, TensorId id)
+{
+    if (!e->t[id])
+        materialize(e, id);
+    return e->t[id];
+}
+
+/* row q of sentence s of tensor id: the stored row, or computed into buf */
+static const double *row_of(Engine *e, TensorId id, int s, int q, double *buf)
+{
+    int L = e->batch->L, d = engine_d(e);
+    size_t r = ((size_t)s * L + q) * L;
+    if (e->t[id])
+        return e->t[id]->data + r;
+    MaskInput in = engine_mask_input(e);
+    switch (id) {
+    case T_SCORES:
+        attn_scores_row(e->t[T_Q]->data + ((size_t)s * L + q) * d, e->t[T_K]->data + (size_t)s * L * d, L, d,
+                        1.0 / sqrt((double)d), buf);
+        return buf;
+    case T_MASK:
+        mask_terms_row(e->mode->terms, e->nterms, &in, s, q, buf);
+        return buf;
+    case T_MASKED: {
+        double *m = e->row + 2 * (size_t)L; /* the mask row in the last scratch row */
+        const double *sc = row_of(e, T_SCORES, s, q, buf);
+        const double *mk = row_of(e, T_MASK, s, q, m);
+        for (int k = 0; k < L; k++)
+            buf[k] = sc[k] + mk[k];
+        return buf;
+    }
+    default:
+        EXPECT(!"a tensor without rows");
+        return NULL;
+    }
+}
+
+static void materialize(Engine *e, TensorId id)
+{
+    const Batch *bt = e->batch;
+    int B = bt->B, L = bt->L, d = engine_d(e);
+    MaskInput in = engine_mask_input(e);
+    if (id >= T_TERM) {
+        int i = id - T_TERM;
+        EXPECT(i < e->nterms);
+        put(e, id, mask_term_build(e->mode->terms[i], &in));
+        return;
+    }
+    if (id == T_MASK && e->nterms == 1) { /* one term: the mask is that term, not a copy of it */
+        e->t[T_MASK] = need(e, T_TERM);
+        return;
+    }
+    switch (id) {
+    case T_MASK:
+    case T_SCORES:
+    case T_MASKED: {
+        Tensor *t = tensor_new3(TENSOR_FLOAT, B, L, L);
+        for (int s = 0; s < B; s++)
+            for (int q = 0; q < L; q++) {
+                double *out = t->data + ((size_t)s * L + q) * L;
+                const double *r = row_of(e, id, s, q, out);
+                if (r != out)
+                    memcpy(out, r, (size_t)L * sizeof *out);
+            }
+        put(e, id, t);
+        return;
+    }
+    case T_WEIGHTS: {
+        Tensor *t = tensor_new3(TENSOR_FLOAT, B, L, L);
+        e->row_blocked = xcalloc((size_t)B * (size_t)L, sizeof *e->row_blocked);
+        for (int s = 0; s < B; s++)
+            for (int q = 0; q < L; q++) {
+                double *w = t->data + ((size_t)s * L + q) * L;
+                const double *m = row_of(e, T_MASKED, s, q, e->row);
+                memcpy(w, m, (size_t)L * sizeof *w);
+                if (attn_softmax_row(w, L, e->sc->nan_policy)) {
+                    e->row_blocked[(size_t)s * L + q] = true;
+                    e->blocked_rows++;
+                }
+            }
+        put(e, id, t);
+        return;
+    }
+    case T_BLOCKED_ROWS: {
+        need(e, T_WEIGHTS);
+        Tensor *t = tensor_new2(TENSOR_INT, B, L);
+        for (size_t i = 0; i < t->size; i++)
+            t->data[i] = e->row_blocked[i];
+        put(e, id, t);
+        return;
+    }
+    case T_OUTPUT: {
+        const Tensor *w = need(e, T_WEIGHTS);
+        Tensor *t = tensor_new3(TENSOR_FLOAT, B, L, d);
+        for (int s = 0; s < B; s++)
+            for (int q = 0; q < L; q++)
+                attn_output_row(w->data + ((size_t)s * L + q) * L, e->t[T_V]->data + (size_t)s * L * d, L, d,
+                                t->data + ((size_t)s * L + q) * d);
+        put(e, id, t);
+        return;
+    }
+    default:
+        EXPECT(!"a tensor the engine cannot make");
+    }
 }
 
 void engine_free(Engine *e)
@@ -151,8 +245,9 @@ void engine_free(Engine *e)
         return;
     for (int i = 0; i < T_COUNT; i++)
         tensor_free(e->own[i]);
-    attn_free(e->attn);
     batch_free(e->batch);
+    free(e->row_blocked);
+    free(e->row);
     free(e->unscored);
     free(e);
 }
@@ -162,16 +257,28 @@ const Scenario *engine_scenario(const Engine *e) { return e->sc; }
 const Batch *engine_batch(const Engine *e) { return e->batch; }
 int engine_sentences(const Engine *e) { return e->batch->B; }
 int engine_length(const Engine *e) { return e->batch->L; }
-int engine_d(const Engine *e) { return e->attn->d; }
+int engine_d(const Engine *e) { return e->t[T_W_Q]->shape[0]; }
 int engine_nterms(const Engine *e) { return e->nterms; }
 double engine_loss(const Engine *e) { return e->loss; }
 double engine_loss_all(const Engine *e) { return e->loss_all; }
-int engine_blocked_rows(const Engine *e) { return e->attn->blocked_rows; }
+/* computing a tensor on first use does not change what the engine holds,
+ * only when: so the accessors take a const Engine and fill the cache */
+static Engine *lazy(const Engine *e)
+{
+    return (Engine *)e;
+}
+
+int engine_blocked_rows(const Engine *e)
+{
+    need(lazy(e), T_WEIGHTS);
+    return e->blocked_rows;
+}
 
 const Tensor *engine_tensor(const Engine *e, TensorId id)
 {
     EXPECT(id >= 0 && id < T_COUNT);
-    return e->t[id];
+    EXPECT(id < T_TERM || (int)id - T_TERM < e->nterms);
+    return need(lazy(e), id);
 }
 
 bool engine_batched(TensorId id)
@@ -271,7 +378,8 @@ bool engine_unscored(const Engine *e, int s)
 bool engine_row_blocked(const Engine *e, int s, int q)
 {
     EXPECT(s >= 0 && s < e->batch->B && q >= 0 && q < e->batch->L);
-    return e->attn->row_blocked[(size_t)s * e->batch->L + q];
+    need(lazy(e), T_WEIGHTS);
+    return e->row_blocked[(size_t)s * e->batch->L + q];
 }
 
 static Recipe recipe(TensorOp op, int n, const TensorId *in, double factor)
@@ -292,7 +400,7 @@ Recipe engine_recipe(const Engine *e, TensorId id)
     case T_K: return recipe(OP_MATMUL, 2, (TensorId[]){T_EMBEDDINGS, T_W_K}, 1);
     case T_V: return recipe(OP_MATMUL, 2, (TensorId[]){T_EMBEDDINGS, T_W_V}, 1);
     case T_KT: return recipe(OP_TRANSPOSE, 1, (TensorId[]){T_K}, 1);
-    case T_SCORES: return recipe(OP_MATMUL, 2, (TensorId[]){T_Q, T_KT}, 1 / sqrt((double)e->attn->d));
+    case T_SCORES: return recipe(OP_MATMUL, 2, (TensorId[]){T_Q, T_KT}, 1 / sqrt((double)engine_d(e)));
     case T_MASK: return recipe(OP_ADD, e->nterms, terms + 1, 1);
     case T_MASKED:
         terms[0] = T_SCORES;

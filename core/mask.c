@@ -16,6 +16,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "xmalloc.h"
 
@@ -104,22 +105,34 @@ Tensor *mask_from_keep(const Tensor *keep)
 
 Tensor *mask_term_build(const MaskTerm *term, const MaskInput *in)
 {
-    Tensor *t = tensor_new3(TENSOR_FLOAT, in->queries->B, in->queries->L, in->keys->L);
-    term->build(in, t);
+    int B = in->queries->B, Lq = in->queries->L, Lk = in->keys->L;
+    Tensor *t = tensor_new3(TENSOR_FLOAT, B, Lq, Lk);
+    for (int s = 0; s < B; s++)
+        for (int q = 0; q < Lq; q++)
+            term->row(in, s, q, t->data + ((size_t)s * Lq + q) * Lk);
     return t;
 }
 
-static void padding_build(const MaskInput *in, Tensor *out)
+void mask_terms_row(const MaskTerm *const *terms, int n, const MaskInput *in, int s, int q, double *sum)
 {
-    const Batch *q = in->queries, *k = in->keys;
-    bool rows_too = in->sc->mask_query_rows;
-    double *o = out->data;
-    for (int s = 0; s < q->B; s++)
-        for (int i = 0; i < q->L; i++) {
-            bool row_ok = !rows_too || batch_is_real(q, s, i);
-            for (int j = 0; j < k->L; j++)
-                *o++ = row_ok && batch_is_real(k, s, j) ? 0.0 : -INFINITY;
-        }
+    int Lk = in->keys->L;
+    double *row = xmalloc((size_t)Lk * sizeof *row);
+    for (int k = 0; k < Lk; k++)
+        sum[k] = 0;
+    for (int i = 0; i < n && terms[i]; i++) {
+        terms[i]->row(in, s, q, row);
+        for (int k = 0; k < Lk; k++)
+            sum[k] += row[k];
+    }
+    free(row);
+}
+
+static void padding_row(const MaskInput *in, int s, int q, double *row)
+{
+    const Batch *k = in->keys;
+    bool row_ok = !in->sc->mask_query_rows || batch_is_real(in->queries, s, q);
+    for (int j = 0; j < k->L; j++)
+        row[j] = row_ok && batch_is_real(k, s, j) ? 0.0 : -INFINITY;
 }
 
 static void padding_why(const MaskInput *in, int s, int q, int k, char *buf, size_t n)
@@ -151,7 +164,7 @@ const MaskTerm mask_term_padding = {
     .shared = false,
     .formula = padding_formula,
     .caption = padding_caption,
-    .build = padding_build,
+    .row = padding_row,
     .why = padding_why,
 };
 
@@ -161,14 +174,12 @@ static int causal_offset(const MaskInput *in)
     return in->keys->L - in->queries->L;
 }
 
-static void causal_build(const MaskInput *in, Tensor *out)
+static void causal_row(const MaskInput *in, int s, int q, double *row)
 {
-    int off = causal_offset(in), Lq = in->queries->L, Lk = in->keys->L;
-    double *o = out->data;
-    for (int s = 0; s < in->queries->B; s++)
-        for (int i = 0; i < Lq; i++)
-            for (int j = 0; j < Lk; j++)
-                *o++ = j > i + off ? -INFINITY : 0.0;
+    (void)s;
+    int off = causal_offset(in), Lk = in->keys->L;
+    for (int j = 0; j < Lk; j++)
+        row[j] = j > q + off ? -INFINITY : 0.0;
 }
 
 static void causal_why(const MaskInput *in, int s, int q, int k, char *buf, size_t n)
@@ -196,6 +207,6 @@ const MaskTerm mask_term_causal = {
     .shared = true,
     .formula = causal_formula,
     .caption = causal_caption,
-    .build = causal_build,
+    .row = causal_row,
     .why = causal_why,
 };

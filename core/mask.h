@@ -51,8 +51,9 @@ typedef struct MaskTerm {
     void (*formula)(const MaskInput *in, char *buf, size_t n);
     /* one or two sentences for the mask step's caption */
     void (*caption)(const MaskInput *in, char *buf, size_t n);
-    /* fills out [B, Lq, Lk] with 0 (keep) or -inf (block) */
-    void (*build)(const MaskInput *in, Tensor *out);
+    /* fills row (Lk values) with query q of sentence s's mask: 0 keeps a
+     * key, -inf blocks it. Row by row, so a mask need never be held whole */
+    void (*row)(const MaskInput *in, int s, int q, double *row);
     /* why cell (s, q, k) is blocked, one line into buf; called for blocked cells only */
     void (*why)(const MaskInput *in, int s, int q, int k, char *buf, size_t n);
 } MaskTerm;
@@ -66,3 +67,6 @@ extern const MaskTerm mask_term_causal;
 
 /* A new [B, Lq, Lk] tensor holding term's mask for in. */
 Tensor *mask_term_build(const MaskTerm *term, const MaskInput *in);
+/* Adds the rows of every term in the NULL-terminated list (at most n)
+ * for query q of sentence s into sum (Lk values, zeroed first). */
+void mask_terms_row(const MaskTerm *const *terms, int n, const MaskInput *in, int s, int q, double *sum);

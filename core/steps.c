@@ -37,6 +37,7 @@ struct Steps {
     char **pos_labels;       /* L entries: "0".. */
     char **sent_labels;      /* B entries: "s0".. */
     bool *pad;               /* [B*L] true where the batch holds padding */
+    bool *built;             /* [count]: a step is laid out when first asked for */
     int B, L, d;
 };
 
@@ -538,16 +539,19 @@ Steps *steps_build(const Engine *e, int sentence, char *err, size_t errlen)
 
     st->count = STEP_COUNT;
     st->steps = xcalloc(STEP_COUNT, sizeof *st->steps);
-    Builder b = {.st = st};
-    build_tokens(&b);
-    build_qkv(&b);
-    build_scores(&b);
-    build_mask(&b);
-    build_masked(&b);
-    build_weights(&b);
-    build_output(&b);
-    build_loss(&b);
+    st->built = xcalloc(STEP_COUNT, sizeof *st->built);
     return st;
+}
+
+/* lays out step i: only now does the engine compute what it shows */
+static void build_step(Steps *st, int i)
+{
+    static void (*const builders[STEP_COUNT])(Builder *) = {
+        build_tokens, build_qkv, build_scores, build_mask, build_masked, build_weights, build_output, build_loss,
+    };
+    Builder b = {.st = st};
+    builders[i](&b);
+    st->built[i] = true;
 }
 
 void steps_free(Steps *st)
@@ -557,6 +561,7 @@ void steps_free(Steps *st)
     for (int i = 0; i < st->count; i++)
         free(st->steps[i].panels);
     free(st->steps);
+    free(st->built);
     free_labels(st->dim_labels, st->d);
     free_labels(st->pos_labels, st->L);
     free_labels(st->sent_labels, st->B);
@@ -571,13 +576,23 @@ int steps_count(const Steps *st) { return st->count; }
 const Step *steps_at(const Steps *st, int i)
 {
     EXPECT(i >= 0 && i < st->count);
+    /* laying a step out on first use changes only when it is done: the
+     * storyboard is const to its readers */
+    if (!st->built[i])
+        build_step((Steps *)st, i);
     return &st->steps[i];
+}
+
+const char *steps_slug(const Steps *st, int i)
+{
+    EXPECT(i >= 0 && i < st->count);
+    return attention_story[i];
 }
 
 int steps_find(const Steps *st, const char *slug)
 {
     for (int i = 0; i < st->count; i++)
-        if (strcmp(st->steps[i].slug, slug) == 0)
+        if (strcmp(steps_slug(st, i), slug) == 0)
             return i;
     return -1;
 }

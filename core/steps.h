@@ -79,9 +79,12 @@ void steps_free(Steps *st);
 const Engine *steps_engine(const Steps *st);
 /* The sentence shown, -1 for the whole batch. */
 int steps_sentence(const Steps *st);
-/* The number of steps, and step i (0 <= i < steps_count). */
+/* The number of steps, and step i (0 <= i < steps_count): laid out on
+ * first use, when the engine computes what it shows. */
 int steps_count(const Steps *st);
 const Step *steps_at(const Steps *st, int i);
+/* The name of step i, without laying it out. */
+const char *steps_slug(const Steps *st, int i);
 /* The index of the step with this slug, or -1. */
 int steps_find(const Steps *st, const char *slug);
 

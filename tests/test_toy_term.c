@@ -16,13 +16,10 @@
 #include "registry.h"
 #include "support.h"
 
-static void diag_build(const MaskInput *in, Tensor *out)
+static void diag_row(const MaskInput *in, int s, int q, double *row)
 {
-    int Lq = in->queries->L, Lk = in->keys->L;
-    double *o = out->data;
-    for (int s = 0; s < in->queries->B; s++)
-        for (int q = 0; q < Lq; q++)
-            for (int k = 0; k < Lk; k++) *o++ = q == k ? -INFINITY : 0.0;
+    (void)s;
+    for (int k = 0; k < in->keys->L; k++) row[k] = q == k ? -INFINITY : 0.0;
 }
 
 static void diag_why(const MaskInput *in, int s, int q, int k, char *buf, size_t n)
@@ -45,7 +42,7 @@ static void diag_caption(const MaskInput *in, char *buf, size_t n)
 
 static const MaskTerm diag = {
     .name = "A_diag", .doc = "the diagonal blocked [L,L]", .shared = true,
-    .formula = diag_formula, .caption = diag_caption, .build = diag_build, .why = diag_why,
+    .formula = diag_formula, .caption = diag_caption, .row = diag_row, .why = diag_why,
 };
 
 static const Mode nodiag = {

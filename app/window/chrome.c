@@ -166,7 +166,7 @@ void view_chrome_layout(View *v, int w, int h)
     g->nsteps = steps_count(v->st) < 16 ? steps_count(v->st) : 16;
     int sep = width(v, FONT_SANS, z->small, "\u203a") + z->gap;
     for (int i = 0; i < g->nsteps; i++) {
-        int cw = width(v, FONT_SANS_BOLD, z->small, steps_at(v->st, i)->slug) + z->gap + z->gap / 2;
+        int cw = width(v, FONT_SANS_BOLD, z->small, steps_slug(v->st, i)) + z->gap + z->gap / 2;
         g->steps[i] = (SDL_Rect){ x, sy + z->pad / 2, cw, z->strip_h - z->pad };
         x += cw + sep;
     }
@@ -280,7 +280,7 @@ void view_chrome_draw_bars(View *v)
         bool on = i == v->s.step, hov = h->kind == HOVER_STEP && h->index == i;
         if (on || hov) fill(v, rc, on ? th->accent : theme_mix(th->fg, th->bg, 0.12));
         Rgba fg = on ? theme_text_on(th->accent) : i < v->s.step ? th->fg : th->muted;
-        const char *slug = steps_at(v->st, i)->slug;
+        const char *slug = steps_slug(v->st, i);
         int tw = width(v, FONT_SANS_BOLD, z->small, slug);
         paint_text(v->paint, on ? FONT_SANS_BOLD : FONT_SANS, z->small, rc.x + (rc.w - tw) / 2, rc.y + (rc.h - sl) / 2,
                   slug, -1, fg);
