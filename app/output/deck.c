@@ -101,6 +101,8 @@ bool deck_export(const Lesson *l, const char *out_dir, int w, int h, const DrawO
     char (*names)[72] = NULL;
     const char **list = NULL;
     char path[PATH_MAX];
+    *io_error = false;
+    if (!export_check_pixels(l->nsteps, w, h, err, errlen)) return false;
     *io_error = true; /* from here on, every failure is a write's (or the fonts') */
     ex = export_new(w, h, err, errlen);
     if (!ex) return false;

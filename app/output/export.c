@@ -286,6 +286,16 @@ bool export_frame_name(const Mode *m, int step, const char *slug, char *name, si
     return snprintf(name, n, "%02d-%s-%02d-%s.png", mode_index(m) + 1, m->name, step + 1, slug) < (int)n;
 }
 
+bool export_check_pixels(int frames, int w, int h, char *err, size_t errlen)
+{
+    size_t px = (size_t)frames * (size_t)w * (size_t)h;
+    if (px <= MS_MAX_EXPORT_PIXELS) return true;
+    snprintf(err, errlen, "%d frames of %dx%d are %zu megapixels; one export writes at most %zu "
+             "(MS_MAX_EXPORT_PIXELS): use a smaller --size, or export single frames",
+             frames, w, h, px >> 20, (size_t)MS_MAX_EXPORT_PIXELS >> 20);
+    return false;
+}
+
 bool export_check_sentence(const Scenario *sc, int sentence, char *err, size_t errlen)
 {
     for (int i = 0; i < mode_count() && sentence >= 0; i++) {
@@ -304,6 +314,16 @@ bool export_all(const Scenario *sc, int sentence, const char *dir, int w, int h,
 {
     *io_error = false;
     if (!export_check_sentence(sc, sentence, err, errlen)) return false;
+    for (int i = 0; i < mode_count(); i++) {
+        const Sentences *ss = mode_sentences(mode_at(i), sc);
+        size_t L = (size_t)scenario_longest(ss), cells = (size_t)ss->count * L * L;
+        if (cells > MS_MAX_EXPORT_ALL_CELLS) {
+            snprintf(err, errlen, "mode %s: %d sentences of up to %zu tokens are %zu attention cells; export --all "
+                     "computes at most %zu (MS_MAX_EXPORT_ALL_CELLS): export one --mode and --step at a time",
+                     mode_at(i)->name, ss->count, L, cells, (size_t)MS_MAX_EXPORT_ALL_CELLS);
+            return false;
+        }
+    }
     bool ok = false;
     Exporter *ex = NULL;
     Pool *pool = NULL;
@@ -317,6 +337,7 @@ bool export_all(const Scenario *sc, int sentence, const char *dir, int w, int h,
         const char *const *slugs;
         total += steps_story(mode_at(i), &slugs);
     }
+    if (!export_check_pixels(total, w, h, err, errlen)) return false;
     *io_error = true; /* from here on, every failure is a write's (or the fonts') */
     ex = export_new(w, h, err, errlen);
     if (!ex) goto fail;

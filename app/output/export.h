@@ -27,6 +27,19 @@
 #define EXPORT_MAX_H 4320
 #endif
 
+/* Pixels one command may write in all (frames × width × height): a
+ * 4K export --all or a 200-step deck at 1080p fit, an 8K export --all
+ * (a gigapixel of PNG encoding) does not. */
+#ifndef MS_MAX_EXPORT_PIXELS
+#define MS_MAX_EXPORT_PIXELS ((size_t)1 << 29)
+#endif
+/* B·L·L attention cells export --all computes: every step of every mode
+ * holds the mode's L×L tensors at once (one 2048-token sentence; a single
+ * --step, or the window, goes up to MS_MAX_ATTN_CELLS). */
+#ifndef MS_MAX_EXPORT_ALL_CELLS
+#define MS_MAX_EXPORT_ALL_CELLS ((size_t)1 << 22)
+#endif
+
 typedef struct Exporter Exporter;
 
 /* A software renderer drawing w×h frames. NULL and err if the size is
@@ -61,6 +74,9 @@ typedef void (*ExportProgress)(int done, int total, const char *path, void *ctx)
 
 /* "NN-mode-NN-step.png" for step (0-based) of mode m; false if it does not fit in n. */
 bool export_frame_name(const Mode *m, int step, const char *slug, char *name, size_t n);
+/* False and err (naming the limit) when frames of w×h pixels are more
+ * than MS_MAX_EXPORT_PIXELS. */
+bool export_check_pixels(int frames, int w, int h, char *err, size_t errlen);
 /* True when sentence (-1: all, EXPORT_DEFAULT_SENTENCE: each mode's) exists in every mode's batch; else err. */
 bool export_check_sentence(const Scenario *sc, int sentence, char *err, size_t errlen);
 
