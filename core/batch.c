@@ -26,6 +26,8 @@ Batch *batch_new(const Scenario *sc, const Sentences *sentences, bool *const *ma
     b->lengths = xcalloc((size_t)b->B, sizeof *b->lengths);
     b->first = xcalloc((size_t)b->B, sizeof *b->first);
     b->labels = xcalloc((size_t)b->B * (size_t)b->L, sizeof *b->labels);
+    b->doc = xcalloc((size_t)b->B * (size_t)b->L, sizeof *b->doc);
+    b->position = xcalloc((size_t)b->B * (size_t)b->L, sizeof *b->position);
     for (int s = 0; s < b->B; s++) {
         int n = sentences->lengths[s];
         b->lengths[s] = n;
@@ -38,6 +40,9 @@ Batch *batch_new(const Scenario *sc, const Sentences *sentences, bool *const *ma
             *tensor_ptr2(b->ids, s, p) = id;
             const char *w = scenario_word(sc, id);
             b->labels[s * b->L + p] = w ? w : "?";
+            bool real = i >= 0 && i < n;
+            b->doc[s * b->L + p] = real ? s : -1;
+            b->position[s * b->L + p] = real ? i : 0;
         }
     }
     return b;
@@ -51,6 +56,8 @@ void batch_free(Batch *b)
     free(b->lengths);
     free(b->first);
     free(b->labels);
+    free(b->doc);
+    free(b->position);
     free(b);
 }
 
@@ -90,4 +97,87 @@ Tensor *batch_mlm_loss_mask(const Batch *b)
         for (int p = 0; p < b->L; p++)
             *tensor_ptr2(t, s, p) = tensor_at2(b->ids, s, p) == b->mask_id;
     return t;
+}
+
+/* ---- packing ---- */
+
+static long long total_tokens(const Scenario *sc)
+{
+    long long t = 0;
+    for (int s = 0; s < sc->sentences.count; s++)
+        t += sc->sentences.lengths[s];
+    return t;
+}
+
+int batch_pack_length(const Scenario *sc)
+{
+    int longest = scenario_longest(&sc->sentences);
+    if (sc->pack_length)
+        return sc->pack_length;
+    long long T = total_tokens(sc);
+    if (T * T <= (long long)MS_MAX_ATTN_CELLS)
+        return (int)T;
+    long long P = (long long)MS_MAX_ATTN_CELLS / T; /* rows * P^2 ~ T * P within the limit */
+    return P < longest ? longest : (int)P;
+}
+
+/* the row each sentence goes to, and the number of rows */
+static int pack_plan(const Scenario *sc, int P, int *row_of, int *start_of)
+{
+    int rows = 0, used = P; /* used = P: the first sentence opens a row */
+    for (int s = 0; s < sc->sentences.count; s++) {
+        int n = sc->sentences.lengths[s];
+        if (used + n > P) {
+            rows++;
+            used = 0;
+        }
+        if (row_of) row_of[s] = rows - 1;
+        if (start_of) start_of[s] = used;
+        used += n;
+    }
+    return rows;
+}
+
+int batch_pack_rows(const Scenario *sc)
+{
+    return pack_plan(sc, batch_pack_length(sc), NULL, NULL);
+}
+
+Batch *batch_packed(const Scenario *sc)
+{
+    int P = batch_pack_length(sc), n = sc->sentences.count;
+    int *row_of = xcalloc((size_t)n, sizeof *row_of), *start_of = xcalloc((size_t)n, sizeof *start_of);
+    int rows = pack_plan(sc, P, row_of, start_of);
+    Batch *b = xcalloc(1, sizeof *b);
+    b->B = rows;
+    b->L = P;
+    b->pad_id = sc->pad_id;
+    b->mask_id = sc->mask_id;
+    b->ids = tensor_new2(TENSOR_INT, rows, P);
+    b->lengths = xcalloc((size_t)rows, sizeof *b->lengths);
+    b->first = xcalloc((size_t)rows, sizeof *b->first);
+    size_t cells = (size_t)rows * (size_t)P;
+    b->labels = xcalloc(cells, sizeof *b->labels);
+    b->doc = xcalloc(cells, sizeof *b->doc);
+    b->position = xcalloc(cells, sizeof *b->position);
+    const char *pad = scenario_word(sc, sc->pad_id);
+    for (size_t i = 0; i < cells; i++) {
+        b->ids->data[i] = sc->pad_id;
+        b->labels[i] = pad;
+        b->doc[i] = -1;
+    }
+    for (int s = 0; s < n; s++)
+        for (int i = 0; i < sc->sentences.lengths[s]; i++) {
+            size_t at = (size_t)row_of[s] * P + (size_t)start_of[s] + (size_t)i;
+            int id = sc->sentences.ids[s][i];
+            const char *w = scenario_word(sc, id);
+            b->ids->data[at] = id;
+            b->labels[at] = w ? w : "?";
+            b->doc[at] = s;
+            b->position[at] = i;
+            b->lengths[row_of[s]]++;
+        }
+    free(row_of);
+    free(start_of);
+    return b;
 }

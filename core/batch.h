@@ -11,12 +11,26 @@ typedef struct Batch {
     int *lengths;      /* real tokens per sentence */
     int *first;        /* index of the first real token (0 when right-padded) */
     const char **labels; /* [B*L] word of each cell ("[PAD]" for padding); point into the scenario */
+    int *doc;          /* [B*L] the document (sentence) a token belongs to, -1 for padding */
+    int *position;     /* [B*L] its position within that document (position_ids), 0 for padding */
     int pad_id, mask_id;
 } Batch;
 
 /* Pads sentences into a batch; labels come from sc's vocabulary, and
  * masked (may be NULL) replaces flagged positions by sc->mask_id. */
 Batch *batch_new(const Scenario *sc, const Sentences *sentences, bool *const *masked);
+/* Sequence packing: sc's sentences end to end in rows of
+ * batch_pack_length(sc) tokens, in order, a sentence that does not fit
+ * in a row's room starting the next row; rows padded on the right. Each
+ * token keeps its document (the sentence) and its position in it. */
+Batch *batch_packed(const Scenario *sc);
+/* The packed rows' length: sc->pack_length, else every token in one row
+ * when that fits MS_MAX_ATTN_CELLS, else the longest rows that do (never
+ * shorter than the longest sentence). */
+int batch_pack_length(const Scenario *sc);
+/* How many packed rows batch_packed makes. */
+int batch_pack_rows(const Scenario *sc);
+
 /* Frees the batch; batch_free(NULL) is a no-op. */
 void batch_free(Batch *b);
 

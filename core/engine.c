@@ -5,6 +5,11 @@
  *            attention(batch, mask) -> X, Q, K, V, A_scores, A_masked, A_weights, output
  *            losses, loss mask (the mode's rule), masked mean
  *
+ * The queries and the keys come from one batch, except in cross-attention,
+ * where the decoder's sentences ask and the encoder's (the batch) answer:
+ * Q is [B,Lq,d], K and V [B,L,d], the masks and scores [B,Lq,L], and the
+ * losses belong to the decoder's tokens.
+ *
  * The tensors are kept in one array indexed by TensorId, so print,
  * dump, the storyboard and the tooltips all reach a tensor the same way. */
 #include "engine.h"
@@ -23,7 +28,8 @@ struct Engine {
     const Scenario *sc;
     const Mode *mode;
     int nterms;
-    Batch *batch;
+    Batch *batch;               /* the keys' (and, but for cross-attention, the queries') */
+    Batch *qbatch;              /* the queries': batch, or the decoder's own */
     Tensor *own[T_COUNT];       /* the tensors the engine made */
     const Tensor *t[T_COUNT];   /* every tensor, by id; NULL: not computed yet */
     bool *row_blocked;          /* [B*L], with the weights */
@@ -47,30 +53,73 @@ static Tensor *int_vector(int n, const int *v, int add)
     return t;
 }
 
+/* the per-token losses of the scenario's own sentences, [B,L]: given, or drawn */
+static Tensor *sentence_losses(const Scenario *sc)
+{
+    int B = sc->sentences.count, L = scenario_longest(&sc->sentences);
+    if (!sc->losses) return loss_random(B, L, sc->seed);
+    Tensor *t = tensor_new2(TENSOR_FLOAT, B, L);
+    memcpy(t->data, sc->losses, t->size * sizeof(double));
+    return t;
+}
+
+/* packed rows carry each token's own loss and weight: packing moves
+ * tokens, it does not change what they cost */
+static void packed_from_sentences(const Engine *e, const double *by_sentence, int L0, Tensor *out)
+{
+    const Batch *b = e->batch;
+    const Scenario *sc = e->sc;
+    for (size_t i = 0; i < out->size; i++) {
+        int d = b->doc[i];
+        if (d < 0) continue;
+        int word = b->position[i];
+        /* a sentence's tokens sit after its padding when the scenario pads on the left */
+        int col = sc->padding == SCENARIO_PAD_LEFT ? L0 - sc->sentences.lengths[d] + word : word;
+        out->data[i] = by_sentence[(size_t)d * L0 + col];
+    }
+}
+
 static void compute_losses(Engine *e)
 {
     const Scenario *sc = e->sc;
-    const Batch *bt = e->batch;
+    const Batch *bt = e->qbatch; /* losses belong to the tokens that ask: the decoder's in cross-attention */
     int B = bt->B, L = bt->L;
-    bool mlm = e->mode->batch == MODE_BATCH_MLM;
-    /* the notebook reuses batch_losses for the MLM batch, so an MLM batch
-     * of the batch's shape gets the batch's losses, given or drawn */
-    const double *src = mlm ? sc->mlm_losses : sc->losses;
-    if (mlm && !src && sc->losses && sc->sentences.count == B && scenario_longest(&sc->sentences) == L)
-        src = sc->losses;
-    Tensor *losses;
-    if (src) {
+    ModeBatch kind = e->mode->batch;
+    Tensor *losses = NULL;
+    if (kind == MODE_BATCH_PACKED) {
+        Tensor *own = sentence_losses(sc);
         losses = tensor_new2(TENSOR_FLOAT, B, L);
-        memcpy(losses->data, src, losses->size * sizeof(double));
+        packed_from_sentences(e, own->data, own->shape[1], losses);
+        tensor_free(own);
     } else {
-        losses = loss_random(B, L, sc->seed);
+        /* the notebook reuses batch_losses for the MLM batch, so an MLM batch
+         * of the batch's shape gets the batch's losses, given or drawn */
+        const double *src = kind == MODE_BATCH_MLM ? sc->mlm_losses : kind == MODE_BATCH_MAIN ? sc->losses : NULL;
+        if (kind == MODE_BATCH_MLM && !src && sc->losses && sc->sentences.count == B &&
+            scenario_longest(&sc->sentences) == L)
+            src = sc->losses;
+        if (src) {
+            losses = tensor_new2(TENSOR_FLOAT, B, L);
+            memcpy(losses->data, src, losses->size * sizeof(double));
+        } else {
+            losses = loss_random(B, L, sc->seed);
+        }
     }
     put(e, T_LOSSES, losses);
     Tensor *mask = e->mode->loss == MODE_LOSS_MLM ? batch_mlm_loss_mask(bt) : batch_padding_loss_mask(bt);
     /* loss_weights belong to the scenario's own sentences */
-    if (e->mode->loss == MODE_LOSS_PADDING && !mlm && sc->loss_weights)
-        for (size_t i = 0; i < mask->size; i++)
-            mask->data[i] *= sc->loss_weights[i];
+    if (e->mode->loss == MODE_LOSS_PADDING && sc->loss_weights) {
+        if (kind == MODE_BATCH_MAIN) {
+            for (size_t i = 0; i < mask->size; i++)
+                mask->data[i] *= sc->loss_weights[i];
+        } else if (kind == MODE_BATCH_PACKED) {
+            Tensor *w = tensor_new2(TENSOR_FLOAT, B, L);
+            packed_from_sentences(e, sc->loss_weights, scenario_longest(&sc->sentences), w);
+            for (size_t i = 0; i < mask->size; i++)
+                mask->data[i] *= w->data[i];
+            tensor_free(w);
+        }
+    }
     put(e, T_LOSS_MASK, mask);
     put(e, T_MASKED_LOSSES, loss_apply_mask(losses, mask));
     e->unscored = xcalloc((size_t)B, sizeof *e->unscored);
@@ -84,20 +133,34 @@ static void compute_losses(Engine *e)
     e->loss_all = loss_mean(losses);
 }
 
+static Tensor *int_cells(const Batch *b, const int *v)
+{
+    Tensor *t = tensor_new2(TENSOR_INT, b->B, b->L);
+    for (size_t i = 0; i < t->size; i++)
+        t->data[i] = v[i];
+    return t;
+}
+
 Engine *engine_new(const Scenario *sc, const Mode *m, char *err, size_t errlen)
 {
-    const Sentences *sents = mode_sentences(m, sc);
-    int L0 = scenario_longest(sents);
-    if ((size_t)sents->count * (size_t)L0 * (size_t)L0 > MS_MAX_ATTN_CELLS) {
-        snprintf(err, errlen, "sentences: %d sentences of up to %d tokens are more than %u attention cells",
-                 sents->count, L0, (unsigned)MS_MAX_ATTN_CELLS);
+    int B0, Lq0, Lk0;
+    mode_shape(m, sc, &B0, &Lq0, &Lk0);
+    if (mode_cells(m, sc) > MS_MAX_ATTN_CELLS) {
+        snprintf(err, errlen, "mode %s: %d rows of %d x %d tokens are more than %u attention cells%s", m->name, B0,
+                 Lq0, Lk0, (unsigned)MS_MAX_ATTN_CELLS,
+                 m->batch == MODE_BATCH_PACKED ? "; set a smaller pack_length" : "");
         return NULL;
     }
     Engine *e = xcalloc(1, sizeof *e);
     e->sc = sc;
     e->mode = m;
     e->nterms = mode_nterms(m);
-    e->batch = batch_new(sc, sents, m->batch == MODE_BATCH_MLM ? sc->mlm_masked : NULL);
+    switch (m->batch) {
+    case MODE_BATCH_PACKED: e->batch = batch_packed(sc); break;
+    case MODE_BATCH_MLM: e->batch = batch_new(sc, &sc->mlm_source, sc->mlm_masked); break;
+    default: e->batch = batch_new(sc, &sc->sentences, NULL); break;
+    }
+    e->qbatch = m->batch == MODE_BATCH_CROSS ? batch_new(sc, &sc->decoder, NULL) : e->batch;
     const Batch *bt = e->batch;
     int B = bt->B, L = bt->L, d = sc->d_model;
     e->row = xcalloc(3 * (size_t)L + 1, sizeof *e->row);
@@ -108,12 +171,21 @@ Engine *engine_new(const Scenario *sc, const Mode *m, char *err, size_t errlen)
     put(e, T_LENGTHS, int_vector(B, bt->lengths, 0));
     put(e, T_LAST_INDEX, batch_last_indices(bt));
     put(e, T_PADDING_MASK, mask_padding(bt));
-    put(e, T_PADDING_LOSS_MASK, batch_padding_loss_mask(bt));
+    put(e, T_PADDING_LOSS_MASK, batch_padding_loss_mask(e->qbatch));
+    put(e, T_DOCUMENT_IDS, int_cells(bt, bt->doc));
+    put(e, T_POSITION_IDS, int_cells(bt, bt->position));
     put(e, T_EMBEDDINGS, attn_embed(bt, d, sc->seed));
+    if (e->qbatch != e->batch) {
+        e->t[T_QUERY_BATCH] = e->qbatch->ids;
+        put(e, T_QUERY_EMBEDDINGS, attn_embed(e->qbatch, d, sc->seed));
+    } else {
+        e->t[T_QUERY_BATCH] = bt->ids;
+        e->t[T_QUERY_EMBEDDINGS] = e->t[T_EMBEDDINGS];
+    }
     put(e, T_W_Q, attn_matrix(sc->seed, RNG_W_Q, d));
     put(e, T_W_K, attn_matrix(sc->seed, RNG_W_K, d));
     put(e, T_W_V, attn_matrix(sc->seed, RNG_W_V, d));
-    put(e, T_Q, attn_project(e->t[T_EMBEDDINGS], e->t[T_W_Q]));
+    put(e, T_Q, attn_project(e->t[T_QUERY_EMBEDDINGS], e->t[T_W_Q]));
     put(e, T_K, attn_project(e->t[T_EMBEDDINGS], e->t[T_W_K]));
     put(e, T_V, attn_project(e->t[T_EMBEDDINGS], e->t[T_W_V]));
     Tensor *kt = tensor_new3(TENSOR_FLOAT, B, d, L);
@@ -143,14 +215,14 @@ static const Tensor *need(Engine *e, TensorId id)
 /* row q of sentence s of tensor id: the stored row, or computed into buf */
 static const double *row_of(Engine *e, TensorId id, int s, int q, double *buf)
 {
-    int L = e->batch->L, d = engine_d(e);
-    size_t r = ((size_t)s * L + q) * L;
+    int L = e->batch->L, Lq = e->qbatch->L, d = engine_d(e);
+    size_t r = ((size_t)s * Lq + q) * L;
     if (e->t[id])
         return e->t[id]->data + r;
     MaskInput in = engine_mask_input(e);
     switch (id) {
     case T_SCORES:
-        attn_scores_row(e->t[T_Q]->data + ((size_t)s * L + q) * d, e->t[T_K]->data + (size_t)s * L * d, L, d,
+        attn_scores_row(e->t[T_Q]->data + ((size_t)s * Lq + q) * d, e->t[T_K]->data + (size_t)s * L * d, L, d,
                         1.0 / sqrt((double)d), buf);
         return buf;
     case T_MASK:
@@ -173,7 +245,7 @@ static const double *row_of(Engine *e, TensorId id, int s, int q, double *buf)
 static void materialize(Engine *e, TensorId id)
 {
     const Batch *bt = e->batch;
-    int B = bt->B, L = bt->L, d = engine_d(e);
+    int B = bt->B, L = bt->L, Lq = e->qbatch->L, d = engine_d(e);
     MaskInput in = engine_mask_input(e);
     if (id >= T_TERM) {
         int i = id - T_TERM;
@@ -189,10 +261,10 @@ static void materialize(Engine *e, TensorId id)
     case T_MASK:
     case T_SCORES:
     case T_MASKED: {
-        Tensor *t = tensor_new3(TENSOR_FLOAT, B, L, L);
+        Tensor *t = tensor_new3(TENSOR_FLOAT, B, Lq, L);
         for (int s = 0; s < B; s++)
-            for (int q = 0; q < L; q++) {
-                double *out = t->data + ((size_t)s * L + q) * L;
+            for (int q = 0; q < Lq; q++) {
+                double *out = t->data + ((size_t)s * Lq + q) * L;
                 const double *r = row_of(e, id, s, q, out);
                 if (r != out)
                     memcpy(out, r, (size_t)L * sizeof *out);
@@ -201,24 +273,29 @@ static void materialize(Engine *e, TensorId id)
         return;
     }
     case T_WEIGHTS: {
-        Tensor *t = tensor_new3(TENSOR_FLOAT, B, L, L);
-        e->row_blocked = xcalloc((size_t)B * (size_t)L, sizeof *e->row_blocked);
+        Tensor *t = tensor_new3(TENSOR_FLOAT, B, Lq, L);
+        e->row_blocked = xcalloc((size_t)B * (size_t)Lq, sizeof *e->row_blocked);
         for (int s = 0; s < B; s++)
-            for (int q = 0; q < L; q++) {
-                double *w = t->data + ((size_t)s * L + q) * L;
+            for (int q = 0; q < Lq; q++) {
+                double *w = t->data + ((size_t)s * Lq + q) * L;
                 const double *m = row_of(e, T_MASKED, s, q, e->row);
                 memcpy(w, m, (size_t)L * sizeof *w);
                 if (attn_softmax_row(w, L, e->sc->nan_policy)) {
-                    e->row_blocked[(size_t)s * L + q] = true;
+                    e->row_blocked[(size_t)s * Lq + q] = true;
                     e->blocked_rows++;
                 }
             }
         put(e, id, t);
         return;
     }
+    case T_DECODER_CAUSAL: {
+        MaskInput self = {.queries = e->qbatch, .keys = e->qbatch, .sc = e->sc};
+        put(e, id, mask_term_build(&mask_term_causal, &self));
+        return;
+    }
     case T_BLOCKED_ROWS: {
         need(e, T_WEIGHTS);
-        Tensor *t = tensor_new2(TENSOR_INT, B, L);
+        Tensor *t = tensor_new2(TENSOR_INT, B, Lq);
         for (size_t i = 0; i < t->size; i++)
             t->data[i] = e->row_blocked[i];
         put(e, id, t);
@@ -226,11 +303,11 @@ static void materialize(Engine *e, TensorId id)
     }
     case T_OUTPUT: {
         const Tensor *w = need(e, T_WEIGHTS);
-        Tensor *t = tensor_new3(TENSOR_FLOAT, B, L, d);
+        Tensor *t = tensor_new3(TENSOR_FLOAT, B, Lq, d);
         for (int s = 0; s < B; s++)
-            for (int q = 0; q < L; q++)
-                attn_output_row(w->data + ((size_t)s * L + q) * L, e->t[T_V]->data + (size_t)s * L * d, L, d,
-                                t->data + ((size_t)s * L + q) * d);
+            for (int q = 0; q < Lq; q++)
+                attn_output_row(w->data + ((size_t)s * Lq + q) * L, e->t[T_V]->data + (size_t)s * L * d, L, d,
+                                t->data + ((size_t)s * Lq + q) * d);
         put(e, id, t);
         return;
     }
@@ -245,6 +322,8 @@ void engine_free(Engine *e)
         return;
     for (int i = 0; i < T_COUNT; i++)
         tensor_free(e->own[i]);
+    if (e->qbatch != e->batch)
+        batch_free(e->qbatch);
     batch_free(e->batch);
     free(e->row_blocked);
     free(e->row);
@@ -257,6 +336,8 @@ const Scenario *engine_scenario(const Engine *e) { return e->sc; }
 const Batch *engine_batch(const Engine *e) { return e->batch; }
 int engine_sentences(const Engine *e) { return e->batch->B; }
 int engine_length(const Engine *e) { return e->batch->L; }
+int engine_query_length(const Engine *e) { return e->qbatch->L; }
+bool engine_is_cross(const Engine *e) { return e->qbatch != e->batch; }
 int engine_d(const Engine *e) { return e->t[T_W_Q]->shape[0]; }
 int engine_nterms(const Engine *e) { return e->nterms; }
 double engine_loss(const Engine *e) { return e->loss; }
@@ -298,18 +379,22 @@ Tensor engine_view(const Engine *e, TensorId id, int s)
 
 const char *engine_name(const Engine *e, TensorId id)
 {
-    bool mlm = e->mode->batch == MODE_BATCH_MLM;
+    bool mlm = e->mode->batch == MODE_BATCH_MLM, cross = engine_is_cross(e);
     if (id >= T_TERM) {
         EXPECT((int)id - T_TERM < e->nterms);
         return e->mode->terms[id - T_TERM]->name;
     }
     switch (id) {
-    case T_BATCH: return mlm ? "mlm_batch" : "batch";
+    case T_BATCH: return mlm ? "mlm_batch" : cross ? "encoder_batch" : "batch";
+    case T_QUERY_BATCH: return cross ? "decoder_batch" : engine_name(e, T_BATCH);
+    case T_QUERY_EMBEDDINGS: return cross ? "X_dec" : "X";
+    case T_DOCUMENT_IDS: return "document_ids";
+    case T_POSITION_IDS: return "position_ids";
     case T_LENGTHS: return "lengths";
     case T_LAST_INDEX: return "batch_nonzero_indicies";
     case T_PADDING_MASK: return "padding_mask";
     case T_PADDING_LOSS_MASK: return "padding_loss_mask";
-    case T_EMBEDDINGS: return "X";
+    case T_EMBEDDINGS: return cross ? "X_enc" : "X";
     case T_W_Q: return "W_q";
     case T_W_K: return "W_k";
     case T_W_V: return "W_v";
@@ -329,6 +414,7 @@ const char *engine_name(const Engine *e, TensorId id)
                : e->sc->loss_weights && !mlm  ? "loss_weights"
                                               : "padding_loss_mask";
     case T_MASKED_LOSSES: return "masked losses";
+    case T_DECODER_CAUSAL: return "A_causal_dec";
     default: break;
     }
     EXPECT(!"a tensor without a name");
@@ -343,7 +429,7 @@ const MaskTerm *engine_term(const Engine *e, int i)
 
 MaskInput engine_mask_input(const Engine *e)
 {
-    return (MaskInput){.queries = e->batch, .keys = e->batch, .sc = e->sc};
+    return (MaskInput){.queries = e->qbatch, .keys = e->batch, .sc = e->sc};
 }
 
 const char *engine_label(const Engine *e, int s, int pos)
@@ -356,6 +442,17 @@ const char *const *engine_labels(const Engine *e, int s)
 {
     EXPECT(s >= 0 && s < e->batch->B);
     return e->batch->labels + (size_t)s * e->batch->L;
+}
+
+const char *const *engine_query_labels(const Engine *e, int s)
+{
+    EXPECT(s >= 0 && s < e->qbatch->B);
+    return e->qbatch->labels + (size_t)s * e->qbatch->L;
+}
+
+bool engine_query_is_real(const Engine *e, int s, int pos)
+{
+    return batch_is_real(e->qbatch, s, pos);
 }
 
 int engine_id(const Engine *e, int s, int pos)
@@ -377,9 +474,9 @@ bool engine_unscored(const Engine *e, int s)
 
 bool engine_row_blocked(const Engine *e, int s, int q)
 {
-    EXPECT(s >= 0 && s < e->batch->B && q >= 0 && q < e->batch->L);
+    EXPECT(s >= 0 && s < e->qbatch->B && q >= 0 && q < e->qbatch->L);
     need(lazy(e), T_WEIGHTS);
-    return e->row_blocked[(size_t)s * e->batch->L + q];
+    return e->row_blocked[(size_t)s * e->qbatch->L + q];
 }
 
 static Recipe recipe(TensorOp op, int n, const TensorId *in, double factor)
@@ -396,7 +493,7 @@ Recipe engine_recipe(const Engine *e, TensorId id)
     for (int i = 0; i < e->nterms; i++)
         terms[i + 1] = (TensorId)(T_TERM + i);
     switch (id) {
-    case T_Q: return recipe(OP_MATMUL, 2, (TensorId[]){T_EMBEDDINGS, T_W_Q}, 1);
+    case T_Q: return recipe(OP_MATMUL, 2, (TensorId[]){T_QUERY_EMBEDDINGS, T_W_Q}, 1);
     case T_K: return recipe(OP_MATMUL, 2, (TensorId[]){T_EMBEDDINGS, T_W_K}, 1);
     case T_V: return recipe(OP_MATMUL, 2, (TensorId[]){T_EMBEDDINGS, T_W_V}, 1);
     case T_KT: return recipe(OP_TRANSPOSE, 1, (TensorId[]){T_K}, 1);

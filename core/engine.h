@@ -18,7 +18,11 @@
 
 /* Every tensor an engine holds. [B,...] tensors have the batch first. */
 typedef enum TensorId {
-    T_BATCH,             /* [B,L] int: the mode's padded batch (`batch` or `mlm_batch`) */
+    T_BATCH,             /* [B,L] int: the mode's padded batch (`batch` or `mlm_batch`; the encoder's in cross) */
+    T_QUERY_BATCH,       /* [B,Lq] int: the queries' batch: T_BATCH, or the decoder's in cross-attention */
+    T_QUERY_EMBEDDINGS,  /* [B,Lq,d]: the queries' X: T_EMBEDDINGS, or the decoder's in cross-attention */
+    T_DOCUMENT_IDS,      /* [B,L] int: the document (sentence) of each token, -1 for padding */
+    T_POSITION_IDS,      /* [B,L] int: its position in that document, 0 for padding */
     T_LENGTHS,           /* [B] int: real tokens per sentence */
     T_LAST_INDEX,        /* [B] int: `batch_nonzero_indicies`, right under left padding too */
     T_PADDING_MASK,      /* [B,L]: `create_padding_mask(batch)`, 0 / -inf */
@@ -36,6 +40,7 @@ typedef enum TensorId {
     T_LOSSES,            /* [B,L]: per-token losses */
     T_LOSS_MASK,         /* [B,L]: the mode's loss mask (weights included) */
     T_MASKED_LOSSES,     /* [B,L]: losses * loss_mask */
+    T_DECODER_CAUSAL,    /* [B,Lq,Lq]: cross-attention: the decoder's own causal self-attention mask */
     T_TERM,              /* [B,L,L]: mask term 0; T_TERM + i is term i of the mode */
     T_COUNT = T_TERM + MODE_MAX_TERMS
 } TensorId;
@@ -72,10 +77,13 @@ const Mode *engine_mode(const Engine *e);
 const Scenario *engine_scenario(const Engine *e);
 /* The mode's batch (ids, lengths, labels). */
 const Batch *engine_batch(const Engine *e);
-/* B, L and d_model. */
+/* B, L (keys), Lq (queries: L but for cross-attention) and d_model. */
 int engine_sentences(const Engine *e);
 int engine_length(const Engine *e);
+int engine_query_length(const Engine *e);
 int engine_d(const Engine *e);
+/* True when queries and keys come from different batches (cross-attention). */
+bool engine_is_cross(const Engine *e);
 
 /* The tensor with this id (never NULL for T_BATCH..T_MASKED_LOSSES and
  * for T_TERM + i with i < engine_nterms). */
@@ -109,14 +117,17 @@ int engine_word_index(const Engine *e, int s, int pos);
 /* The ids of [PAD] and [MASK] in this engine's batch. */
 int engine_pad_id(const Engine *e);
 int engine_mask_id(const Engine *e);
-/* Labels of sentence s: L entries. */
+/* Labels of sentence s: L entries (keys); the queries' labels: Lq entries. */
 const char *const *engine_labels(const Engine *e, int s);
+const char *const *engine_query_labels(const Engine *e, int s);
+/* Whether query position pos of sentence s is a real token. */
+bool engine_query_is_real(const Engine *e, int s, int pos);
 
 /* The masked mean loss, and the mean over every position (the wrong one). */
 double engine_loss(const Engine *e);
 double engine_loss_all(const Engine *e);
 /* True when sentence s's loss mask is all 0: it teaches nothing. */
 bool engine_unscored(const Engine *e, int s);
-/* True when every key of row q of sentence s is masked; and how many such rows. */
+/* True when every key of query row q of sentence s is masked; and how many such rows. */
 bool engine_row_blocked(const Engine *e, int s, int q);
 int engine_blocked_rows(const Engine *e);

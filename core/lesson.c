@@ -181,17 +181,17 @@ static bool load_step(Ctx *c, const cJSON *node, int i, LessonStep *ls)
         return false;
     state = step_state(c->l->scenario, ls);
 
-    const Sentences *sents = mode_sentences(ls->mode, state);
-    int L = scenario_longest(sents);
+    int rows, L, Lk;
+    mode_shape(ls->mode, state, &rows, &L, &Lk);
     ls->sentence = mode_default_sentence(ls->mode, state);
     snprintf(g, sizeof g, "%s.sentence", f);
     if ((n = doc_member(node, "sentence"))) {
         if (cJSON_IsString(n) && strcmp(n->valuestring, "all") == 0)
             ls->sentence = -1;
-        else if (!cJSON_IsNumber(n) || !get_index(c, n, g, 0, sents->count - 1, &ls->sentence)) {
+        else if (!cJSON_IsNumber(n) || !get_index(c, n, g, 0, rows - 1, &ls->sentence)) {
             if (!cJSON_IsNumber(n))
                 doc_fail(c->doc, n, c->err, c->errlen, g, "must be a sentence number from 0 to %d or \"all\"",
-                         sents->count - 1);
+                         rows - 1);
             goto done;
         }
     }
@@ -231,7 +231,7 @@ static bool load_step(Ctx *c, const cJSON *node, int i, LessonStep *ls)
         if (r && !get_index(c, r, h, 0, L - 1, &ls->highlight_row))
             goto done;
         snprintf(h, sizeof h, "%s.col", g);
-        if (col && !get_index(c, col, h, 0, L - 1, &ls->highlight_col))
+        if (col && !get_index(c, col, h, 0, Lk - 1, &ls->highlight_col))
             goto done;
     }
     ok = true;

@@ -210,3 +210,327 @@ const MaskTerm mask_term_causal = {
     .row = causal_row,
     .why = causal_why,
 };
+
+/* ---- the wider family ----------------------------------------------------
+ * Positions: q and k are batch positions; "word position" is a token's
+ * index in its own sentence (batch->position), so left padding moves
+ * nothing. W, P, S and the global tokens come from the scenario. */
+
+static int word_pos(const Batch *b, int s, int pos)
+{
+    return b->position[(size_t)s * b->L + pos];
+}
+
+static bool real(const Batch *b, int s, int pos)
+{
+    return b->doc[(size_t)s * b->L + pos] >= 0;
+}
+
+static void say_future_or(const MaskInput *in, int q, int k, char *buf, size_t n, const char *why)
+{
+    if (k > q + causal_offset(in))
+        snprintf(buf, n, "key %d comes after query %d, so it is in the future", k, q);
+    else
+        snprintf(buf, n, "%s", why);
+}
+
+/* sliding window: causal and q - k < W */
+static void window_row(const MaskInput *in, int s, int q, double *row)
+{
+    (void)s;
+    int W = in->sc->window, off = causal_offset(in);
+    for (int k = 0; k < in->keys->L; k++)
+        row[k] = k <= q + off && q + off - k < W ? 0.0 : -INFINITY;
+}
+
+static void window_why(const MaskInput *in, int s, int q, int k, char *buf, size_t n)
+{
+    (void)s;
+    char why[160];
+    snprintf(why, sizeof why, "key %d is %d tokens before query %d; the window keeps W = %d keys, the query included",
+             k, q + causal_offset(in) - k, q, in->sc->window);
+    say_future_or(in, q, k, buf, n, why);
+}
+
+static void window_formula(const MaskInput *in, char *buf, size_t n)
+{
+    snprintf(buf, n, "A_window[q][k] = 0 if q \u2212 W < k \u2264 q else \u2212\u221e    (W = %d)", in->sc->window);
+}
+
+static void window_caption(const MaskInput *in, char *buf, size_t n)
+{
+    snprintf(buf, n, "A sliding window: each token sees itself and the %d before it, never the future. Stacked "
+                     "layers pass information further back, one window per layer.",
+             in->sc->window - 1);
+}
+
+const MaskTerm mask_term_window = {
+    .name = "A_window",
+    .doc = "sliding window: causal and q - k < W [L,L]",
+    .shared = true,
+    .formula = window_formula,
+    .caption = window_caption,
+    .row = window_row,
+    .why = window_why,
+};
+
+/* prefix-LM: the prefix is seen by all, the rest causally */
+static void prefix_row(const MaskInput *in, int s, int q, double *row)
+{
+    int P = scenario_prefix(in->sc, s);
+    for (int k = 0; k < in->keys->L; k++) {
+        bool in_prefix = real(in->keys, s, k) && word_pos(in->keys, s, k) < P;
+        row[k] = k <= q || in_prefix ? 0.0 : -INFINITY;
+    }
+}
+
+static void prefix_why(const MaskInput *in, int s, int q, int k, char *buf, size_t n)
+{
+    snprintf(buf, n, "key %d comes after query %d and is not in the prefix (its first P = %d tokens)", k, q,
+             scenario_prefix(in->sc, s));
+}
+
+static void prefix_formula(const MaskInput *in, char *buf, size_t n)
+{
+    (void)in;
+    snprintf(buf, n, "A_prefix[q][k] = 0 if k < P or k \u2264 q else \u2212\u221e");
+}
+
+static void prefix_caption(const MaskInput *in, char *buf, size_t n)
+{
+    (void)in;
+    snprintf(buf, n, "Prefix-LM: the prefix (an image, an instruction) is read both ways, every token sees all of "
+                     "it; the continuation is generated causally.");
+}
+
+const MaskTerm mask_term_prefix = {
+    .name = "A_prefix",
+    .doc = "prefix-LM: keys of the first P tokens visible to all, the rest causal [L,L]",
+    .shared = false,
+    .formula = prefix_formula,
+    .caption = prefix_caption,
+    .row = prefix_row,
+    .why = prefix_why,
+};
+
+static bool is_global(const MaskInput *in, const Batch *b, int s, int pos)
+{
+    if (!real(b, s, pos))
+        return false;
+    int w = word_pos(b, s, pos);
+    for (int i = 0; i < in->sc->nglobal; i++)
+        if (in->sc->global[i] == w)
+            return true;
+    return false;
+}
+
+/* Longformer: a local window both ways, plus global tokens */
+static void global_row(const MaskInput *in, int s, int q, double *row)
+{
+    int W = in->sc->window;
+    bool gq = is_global(in, in->queries, s, q);
+    for (int k = 0; k < in->keys->L; k++) {
+        int dist = q > k ? q - k : k - q;
+        row[k] = dist < W || gq || is_global(in, in->keys, s, k) ? 0.0 : -INFINITY;
+    }
+}
+
+static void global_why(const MaskInput *in, int s, int q, int k, char *buf, size_t n)
+{
+    (void)s;
+    snprintf(buf, n, "key %d is %d tokens from query %d (the window keeps |q \u2212 k| < %d) and neither is a global "
+                     "token", k, q > k ? q - k : k - q, q, in->sc->window);
+}
+
+static void global_formula(const MaskInput *in, char *buf, size_t n)
+{
+    snprintf(buf, n, "A_global[q][k] = 0 if |q \u2212 k| < W or q or k is global else \u2212\u221e    (W = %d)",
+             in->sc->window);
+}
+
+static void global_caption(const MaskInput *in, char *buf, size_t n)
+{
+    snprintf(buf, n, "Longformer: each token sees a window of neighbours on both sides; %d global token%s (like "
+                     "[CLS]) see and are seen by every token.",
+             in->sc->nglobal, in->sc->nglobal == 1 ? "" : "s");
+}
+
+const MaskTerm mask_term_global = {
+    .name = "A_global",
+    .doc = "Longformer: |q - k| < W, plus global tokens that see and are seen by all [L,L]",
+    .shared = false,
+    .formula = global_formula,
+    .caption = global_caption,
+    .row = global_row,
+    .why = global_why,
+};
+
+/* StreamingLLM: a causal window plus the first S tokens */
+static void sink_row(const MaskInput *in, int s, int q, double *row)
+{
+    int W = in->sc->window, S = in->sc->sinks, off = causal_offset(in);
+    for (int k = 0; k < in->keys->L; k++) {
+        bool sink = real(in->keys, s, k) && word_pos(in->keys, s, k) < S;
+        row[k] = k <= q + off && (q + off - k < W || sink) ? 0.0 : -INFINITY;
+    }
+}
+
+static void sink_why(const MaskInput *in, int s, int q, int k, char *buf, size_t n)
+{
+    (void)s;
+    char why[160];
+    snprintf(why, sizeof why, "key %d is outside the window of W = %d and not one of the first S = %d tokens", k,
+             in->sc->window, in->sc->sinks);
+    say_future_or(in, q, k, buf, n, why);
+}
+
+static void sink_formula(const MaskInput *in, char *buf, size_t n)
+{
+    snprintf(buf, n, "A_sink[q][k] = 0 if k \u2264 q and (q \u2212 k < W or k < S) else \u2212\u221e    (W = %d, S = %d)",
+             in->sc->window, in->sc->sinks);
+}
+
+static void sink_caption(const MaskInput *in, char *buf, size_t n)
+{
+    snprintf(buf, n, "StreamingLLM: a sliding window that always keeps the first %d token%s, the attention sinks "
+                     "that soak up weight a softmax must put somewhere.",
+             in->sc->sinks, in->sc->sinks == 1 ? "" : "s");
+}
+
+const MaskTerm mask_term_sink = {
+    .name = "A_sink",
+    .doc = "StreamingLLM: causal window of W plus the first S tokens [L,L]",
+    .shared = false,
+    .formula = sink_formula,
+    .caption = sink_caption,
+    .row = sink_row,
+    .why = sink_why,
+};
+
+/* Sparse Transformer: causal, local window or every W-th token back */
+static void strided_row(const MaskInput *in, int s, int q, double *row)
+{
+    (void)s;
+    int W = in->sc->window, off = causal_offset(in);
+    for (int k = 0; k < in->keys->L; k++) {
+        int back = q + off - k;
+        row[k] = back >= 0 && (back < W || back % W == 0) ? 0.0 : -INFINITY;
+    }
+}
+
+static void strided_why(const MaskInput *in, int s, int q, int k, char *buf, size_t n)
+{
+    (void)s;
+    char why[160];
+    int back = q + causal_offset(in) - k;
+    snprintf(why, sizeof why, "key %d is %d back: outside the local window (W = %d) and not a multiple of W", k, back,
+             in->sc->window);
+    say_future_or(in, q, k, buf, n, why);
+}
+
+static void strided_formula(const MaskInput *in, char *buf, size_t n)
+{
+    snprintf(buf, n, "A_strided[q][k] = 0 if k \u2264 q and (q \u2212 k < W or (q \u2212 k) mod W = 0) else "
+                     "\u2212\u221e    (W = %d)", in->sc->window);
+}
+
+static void strided_caption(const MaskInput *in, char *buf, size_t n)
+{
+    (void)in;
+    snprintf(buf, n, "The Sparse Transformer's strided pattern: a local window plus every W-th earlier token. Two "
+                     "such layers reach every earlier position.");
+}
+
+const MaskTerm mask_term_strided = {
+    .name = "A_strided",
+    .doc = "Sparse Transformer: causal and (q - k < W or (q - k) mod W == 0) [L,L]",
+    .shared = true,
+    .formula = strided_formula,
+    .caption = strided_caption,
+    .row = strided_row,
+    .why = strided_why,
+};
+
+/* packed documents: causal within a document, nothing across */
+static void document_row(const MaskInput *in, int s, int q, double *row)
+{
+    const Batch *b = in->keys;
+    int dq = b->doc[(size_t)s * b->L + q];
+    for (int k = 0; k < b->L; k++)
+        row[k] = k <= q && b->doc[(size_t)s * b->L + k] == dq ? 0.0 : -INFINITY;
+}
+
+static void document_why(const MaskInput *in, int s, int q, int k, char *buf, size_t n)
+{
+    const Batch *b = in->keys;
+    int dq = b->doc[(size_t)s * b->L + q], dk = b->doc[(size_t)s * b->L + k];
+    if (k > q)
+        snprintf(buf, n, "key %d comes after query %d, so it is in the future", k, q);
+    else if (dk < 0)
+        snprintf(buf, n, "key %d is [PAD] after the packed documents", k);
+    else if (dq < 0)
+        snprintf(buf, n, "query %d is [PAD] after the packed documents", q);
+    else
+        snprintf(buf, n, "key %d belongs to document %d, query %d to document %d: packed documents never see each "
+                         "other", k, dk, q, dq);
+}
+
+static void document_formula(const MaskInput *in, char *buf, size_t n)
+{
+    (void)in;
+    snprintf(buf, n, "A_document[q][k] = 0 if k \u2264 q and document_ids[k] = document_ids[q] else \u2212\u221e");
+}
+
+static void document_caption(const MaskInput *in, char *buf, size_t n)
+{
+    snprintf(buf, n, "Sequence packing puts several sentences in one row (%d tokens) to waste no padding; the "
+                     "block-diagonal mask keeps each document causal and to itself.",
+             in->keys->L);
+}
+
+const MaskTerm mask_term_document = {
+    .name = "A_document",
+    .doc = "packed documents: causal within a document, blocked across [L,L]",
+    .shared = false,
+    .formula = document_formula,
+    .caption = document_caption,
+    .row = document_row,
+    .why = document_why,
+};
+
+/* cross-attention: decoder queries against the encoder's keys, whose padding is blocked */
+static void cross_row(const MaskInput *in, int s, int q, double *row)
+{
+    (void)q;
+    for (int k = 0; k < in->keys->L; k++)
+        row[k] = batch_is_real(in->keys, s, k) ? 0.0 : -INFINITY;
+}
+
+static void cross_why(const MaskInput *in, int s, int q, int k, char *buf, size_t n)
+{
+    (void)in, (void)s, (void)q;
+    snprintf(buf, n, "encoder key %d is [PAD], blocked for every decoder query", k);
+}
+
+static void cross_formula(const MaskInput *in, char *buf, size_t n)
+{
+    snprintf(buf, n, "A_cross = encoder_padding_mask[i].repeat(L_dec, 1)    [%d \u00d7 %d: decoder \u00d7 encoder]",
+             in->queries->L, in->keys->L);
+}
+
+static void cross_caption(const MaskInput *in, char *buf, size_t n)
+{
+    (void)in;
+    snprintf(buf, n, "Cross-attention: every decoder token (row) may look at every real encoder token (column); only "
+                     "the encoder's padding is blocked. The mask is not square.");
+}
+
+const MaskTerm mask_term_cross = {
+    .name = "A_cross",
+    .doc = "cross-attention: the encoder's padding, decoder queries x encoder keys [L_dec,L_enc]",
+    .shared = false,
+    .formula = cross_formula,
+    .caption = cross_caption,
+    .row = cross_row,
+    .why = cross_why,
+};

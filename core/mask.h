@@ -65,6 +65,15 @@ extern const MaskTerm mask_term_padding;
  * corner when there are fewer queries than keys. */
 extern const MaskTerm mask_term_causal;
 
+/* The wider family (scenario keys window, prefix, sinks, global, pack_length, decoder): */
+extern const MaskTerm mask_term_window;   /* A_window: causal and q - k < W (Hugging Face's W) */
+extern const MaskTerm mask_term_prefix;   /* A_prefix: the first P tokens seen by all, the rest causal */
+extern const MaskTerm mask_term_global;   /* A_global: |q - k| < W, global tokens see and are seen by all */
+extern const MaskTerm mask_term_sink;     /* A_sink: causal window of W plus the first S tokens */
+extern const MaskTerm mask_term_strided;  /* A_strided: causal, q - k < W or (q - k) mod W == 0 */
+extern const MaskTerm mask_term_document; /* A_document: causal within a packed document only */
+extern const MaskTerm mask_term_cross;    /* A_cross: decoder x encoder, the encoder's padding blocked */
+
 /* A new [B, Lq, Lk] tensor holding term's mask for in. */
 Tensor *mask_term_build(const MaskTerm *term, const MaskInput *in);
 /* Adds the rows of every term in the NULL-terminated list (at most n)

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "batch.h"
 #include "xmalloc.h"
 
 static const Mode builtin[] = {
@@ -67,6 +68,107 @@ static const Mode builtin[] = {
         .terms = {&mask_term_padding},
         .loss = MODE_LOSS_MLM,
         .sentence = MODE_SENTENCE_FIRST,
+    },
+    /* the wider family: no number key, the M picker and their tabs */
+    {
+        .name = "sliding",
+        .title = "Sliding window",
+        .tab = "Sliding W",
+        .summary = "causal and q - k < W: each token sees itself and the W - 1 before it (Mistral); \"window\": W",
+        .batch = MODE_BATCH_MAIN,
+        .terms = {&mask_term_padding, &mask_term_window},
+        .loss = MODE_LOSS_PADDING,
+        .sentence = MODE_SENTENCE_LONGEST,
+        .pitfall = "W counts differently by library: Hugging Face keeps W keys, the query included "
+                   "(kv_idx > q_idx \u2212 W); attention-gym's q \u2212 kv \u2264 w keeps w + 1; flash-attn's "
+                   "window_size=(W \u2212 1, 0) keeps W. One key off is the classic bug.",
+        .setting = SETTING_WINDOW,
+        .setting_label = "W",
+    },
+    {
+        .name = "prefix",
+        .title = "Prefix-LM",
+        .tab = "Prefix",
+        .summary = "the first P tokens seen by all, both ways; the rest causal (PaliGemma, T5's prefix-LM); \"prefix\": P",
+        .batch = MODE_BATCH_MAIN,
+        .terms = {&mask_term_padding, &mask_term_prefix},
+        .loss = MODE_LOSS_PADDING,
+        .sentence = MODE_SENTENCE_LONGEST,
+        .pitfall = "PaliGemma writes it with a 0/1 \u201ccausal from here\u201d vector v: cum = cumsum(v), and key "
+                   "k is visible from query q iff cum[k] \u2264 cum[q]. The loss skips the prefix.",
+        .setting = SETTING_PREFIX,
+        .setting_label = "P",
+    },
+    {
+        .name = "packed",
+        .title = "Packed documents",
+        .tab = "Packed",
+        .summary = "the sentences packed end to end into rows, block-diagonal causal: a token sees earlier tokens "
+                   "of its own document only; \"pack_length\"",
+        .batch = MODE_BATCH_PACKED,
+        .terms = {&mask_term_padding, &mask_term_document},
+        .loss = MODE_LOSS_PADDING,
+        .sentence = MODE_SENTENCE_FIRST,
+        .pitfall = "Packed without the document mask, tokens attend across documents; and position_ids must "
+                   "restart at 0 for each document, or the model reads one long text.",
+        .setting = SETTING_PACK_LENGTH,
+        .setting_label = "pack_length",
+    },
+    {
+        .name = "global",
+        .title = "Local window + global tokens",
+        .tab = "Global",
+        .summary = "|q - k| < W both ways, plus global tokens that see and are seen by all (Longformer); "
+                   "\"window\", \"global\"",
+        .batch = MODE_BATCH_MAIN,
+        .terms = {&mask_term_padding, &mask_term_global},
+        .loss = MODE_LOSS_PADDING,
+        .sentence = MODE_SENTENCE_LONGEST,
+        .pitfall = "Longformer takes the global tokens in a separate global_attention_mask, and they work both "
+                   "ways: a global token's row and column are both open.",
+        .setting = SETTING_WINDOW,
+        .setting_label = "W",
+    },
+    {
+        .name = "sink",
+        .title = "Sliding window + attention sinks",
+        .tab = "Sinks",
+        .summary = "a causal window of W plus the first S tokens always visible (StreamingLLM); \"window\", \"sinks\"",
+        .batch = MODE_BATCH_MAIN,
+        .terms = {&mask_term_padding, &mask_term_sink},
+        .loss = MODE_LOSS_PADDING,
+        .sentence = MODE_SENTENCE_LONGEST,
+        .pitfall = "StreamingLLM keeps the first tokens' keys in the KV cache after the window moves past them; "
+                   "evicting them collapses the softmax and the model's output.",
+        .setting = SETTING_SINKS,
+        .setting_label = "S",
+    },
+    {
+        .name = "strided",
+        .title = "Strided (Sparse Transformer)",
+        .tab = "Strided",
+        .summary = "causal, and q - k < W or (q - k) mod W == 0: a local window plus every W-th earlier token; "
+                   "\"window\"",
+        .batch = MODE_BATCH_MAIN,
+        .terms = {&mask_term_padding, &mask_term_strided},
+        .loss = MODE_LOSS_PADDING,
+        .sentence = MODE_SENTENCE_LONGEST,
+        .pitfall = "The Sparse Transformer splits the pattern over heads or layers (one local, one strided); "
+                   "shown here as one mask, the union of both.",
+        .setting = SETTING_WINDOW,
+        .setting_label = "W",
+    },
+    {
+        .name = "cross",
+        .title = "Cross-attention",
+        .tab = "Cross",
+        .summary = "decoder queries x encoder keys: a non-square mask from the encoder's padding; \"decoder\"",
+        .batch = MODE_BATCH_CROSS,
+        .terms = {&mask_term_cross},
+        .loss = MODE_LOSS_PADDING,
+        .sentence = MODE_SENTENCE_FIRST,
+        .pitfall = "In nn.Transformer the encoder's padding goes in memory_key_padding_mask (True = blocked), "
+                   "not in the decoder's own tgt_key_padding_mask; the decoder's self-attention stays causal.",
     },
 };
 
@@ -164,16 +266,41 @@ int mode_nterms(const Mode *m)
     return n;
 }
 
-const Sentences *mode_sentences(const Mode *m, const Scenario *sc)
+void mode_shape(const Mode *m, const Scenario *sc, int *B, int *Lq, int *Lk)
 {
-    return m->batch == MODE_BATCH_MLM ? &sc->mlm_source : &sc->sentences;
+    switch (m->batch) {
+    case MODE_BATCH_MLM:
+        *B = sc->mlm_source.count;
+        *Lq = *Lk = scenario_longest(&sc->mlm_source);
+        return;
+    case MODE_BATCH_PACKED:
+        *B = batch_pack_rows(sc);
+        *Lq = *Lk = batch_pack_length(sc);
+        return;
+    case MODE_BATCH_CROSS:
+        *B = sc->sentences.count;
+        *Lq = scenario_longest(&sc->decoder);
+        *Lk = scenario_longest(&sc->sentences);
+        return;
+    default:
+        *B = sc->sentences.count;
+        *Lq = *Lk = scenario_longest(&sc->sentences);
+        return;
+    }
+}
+
+size_t mode_cells(const Mode *m, const Scenario *sc)
+{
+    int B, Lq, Lk;
+    mode_shape(m, sc, &B, &Lq, &Lk);
+    return (size_t)B * (size_t)Lq * (size_t)Lk;
 }
 
 int mode_default_sentence(const Mode *m, const Scenario *sc)
 {
-    if (m->sentence != MODE_SENTENCE_LONGEST)
+    if (m->sentence != MODE_SENTENCE_LONGEST || m->batch != MODE_BATCH_MAIN)
         return 0;
-    const Sentences *ss = mode_sentences(m, sc);
+    const Sentences *ss = &sc->sentences;
     int best = 0;
     for (int s = 1; s < ss->count; s++)
         if (ss->lengths[s] > ss->lengths[best])

@@ -22,8 +22,10 @@
 
 /* Which batch a mode computes on. */
 typedef enum ModeBatch {
-    MODE_BATCH_MAIN, /* `batch`: the scenario's sentences, padded */
-    MODE_BATCH_MLM,  /* `mlm_batch`: the MLM sentences with [MASK] tokens */
+    MODE_BATCH_MAIN,   /* `batch`: the scenario's sentences, padded */
+    MODE_BATCH_MLM,    /* `mlm_batch`: the MLM sentences with [MASK] tokens */
+    MODE_BATCH_PACKED, /* the sentences packed end to end into rows (batch_packed) */
+    MODE_BATCH_CROSS,  /* decoder queries (the scenario's decoder) against the batch's keys */
 } ModeBatch;
 
 /* Which positions the loss counts. */
@@ -50,6 +52,9 @@ typedef struct Mode {
     ModeSentence sentence;
     const char *mask_caption;   /* the mask step's caption with several terms (else the term's) */
     const char *output_caption; /* the output step's caption, or NULL for the default */
+    const char *pitfall;        /* the conventions that cause bugs, for the mask step's note, or NULL */
+    ScenarioSetting setting;    /* what [ and ] change in the window (SETTING_NONE: nothing) */
+    const char *setting_label;  /* its letter on screen, e.g. "W" */
 } Mode;
 
 /* Rows in the table, and row i (0 <= i < mode_count()). */
@@ -74,7 +79,10 @@ void mode_names(char *buf, size_t n, const char *last_sep);
 
 /* How many mask terms the row adds. */
 int mode_nterms(const Mode *m);
-/* The sentences of the batch a mode computes on. */
-const Sentences *mode_sentences(const Mode *m, const Scenario *sc);
+/* The shape of the batch a mode computes on: B rows, Lq query and Lk
+ * key positions (Lq == Lk but for cross-attention). */
+void mode_shape(const Mode *m, const Scenario *sc, int *B, int *Lq, int *Lk);
+/* B·Lq·Lk: the attention cells of the mode's batch. */
+size_t mode_cells(const Mode *m, const Scenario *sc);
 /* The sentence the mode opens on. */
 int mode_default_sentence(const Mode *m, const Scenario *sc);

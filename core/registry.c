@@ -32,6 +32,12 @@ static const RegEntry fixed[] = {
     {.name = "A0_pad", .doc = "padding_mask[0].repeat(L, 1) [L,L]", .kind = REG_A0_PAD, .mode = "padding"},
     /* what every mode computes */
     TENSOR("lengths", "real tokens per sentence [B]", T_LENGTHS, NULL, false, true, NULL),
+    TENSOR("document_ids", "the document (sentence) of each token, -1 for padding [B,L]", T_DOCUMENT_IDS, NULL,
+           false, true, NULL),
+    TENSOR("position_ids", "each token's position in its document (restarting at 0 when packed) [B,L]",
+           T_POSITION_IDS, NULL, false, true, NULL),
+    TENSOR("decoder_batch", "cross-attention: the decoder's padded tokens, the queries [B,L_dec]", T_QUERY_BATCH,
+           "cross", false, true, NULL),
     TENSOR("embeddings", "token embeddings X [L,d]", T_EMBEDDINGS, NULL, true, true, NULL),
     TENSOR("W_q", "query projection [d,d]", T_W_Q, NULL, false, true, NULL),
     TENSOR("W_k", "key projection [d,d]", T_W_K, NULL, false, true, NULL),

@@ -160,6 +160,8 @@ void scenario_free(Scenario *sc)
     bools_free(sc->mlm_masked, sc->mlm_source.count);
     sentences_free(&sc->sentences);
     sentences_free(&sc->mlm_source);
+    sentences_free(&sc->decoder);
+    free(sc->prefix);
     free(sc->losses);
     free(sc->loss_weights);
     free(sc->mlm_losses);
@@ -187,6 +189,12 @@ Scenario *scenario_copy(const Scenario *sc)
         vocab_add(&c->id_labels, sc->id_labels.words[i], sc->id_labels.ids[i]);
     sentences_copy(&c->sentences, &sc->sentences);
     sentences_copy(&c->mlm_source, &sc->mlm_source);
+    sentences_copy(&c->decoder, &sc->decoder);
+    c->prefix = NULL;
+    if (sc->prefix) {
+        c->prefix = xcalloc((size_t)sc->sentences.count, sizeof *c->prefix);
+        memcpy(c->prefix, sc->prefix, (size_t)sc->sentences.count * sizeof *c->prefix);
+    }
     c->mlm_masked = xcalloc((size_t)sc->mlm_source.count, sizeof *c->mlm_masked);
     for (int i = 0; i < sc->mlm_source.count; i++) {
         size_t n = (size_t)sc->mlm_source.lengths[i];
@@ -311,9 +319,80 @@ static Scenario *scenario_blank(void)
     sc->d_model = 4;
     sc->seed = 0;
     sc->nan_policy = SCENARIO_ROWS_ZERO;
+    sc->window = 3;
+    sc->sinks = 1;
+    sc->nglobal = 1;
+    sc->global[0] = 0;
     for (int i = 0; i < 5; i++)
         vocab_add(&sc->vocab, notebook_words[i], i + 1);
     return sc;
+}
+
+int scenario_prefix(const Scenario *sc, int s)
+{
+    EXPECT(s >= 0 && s < sc->sentences.count);
+    if (sc->prefix)
+        return sc->prefix[s];
+    return (sc->sentences.lengths[s] + 1) / 2;
+}
+
+int scenario_setting(const Scenario *sc, ScenarioSetting what, int s)
+{
+    switch (what) {
+    case SETTING_WINDOW: return sc->window;
+    case SETTING_PREFIX: return scenario_prefix(sc, s);
+    case SETTING_SINKS: return sc->sinks;
+    case SETTING_PACK_LENGTH: return sc->pack_length ? sc->pack_length : 0;
+    default: return 0;
+    }
+}
+
+bool scenario_set(Scenario *sc, ScenarioSetting what, int value)
+{
+    int B = sc->sentences.count, L = scenario_longest(&sc->sentences);
+    switch (what) {
+    case SETTING_WINDOW:
+        value = value < 1 ? 1 : value > MS_MAX_WINDOW ? MS_MAX_WINDOW : value;
+        if (value == sc->window) return false;
+        sc->window = value;
+        return true;
+    case SETTING_SINKS:
+        value = value < 0 ? 0 : value > MS_MAX_WINDOW ? MS_MAX_WINDOW : value;
+        if (value == sc->sinks) return false;
+        sc->sinks = value;
+        return true;
+    case SETTING_PREFIX: {
+        value = value < 0 ? 0 : value > L ? L : value;
+        bool changed = !sc->prefix;
+        if (!sc->prefix) sc->prefix = xcalloc((size_t)B, sizeof *sc->prefix);
+        for (int s = 0; s < B; s++) {
+            int p = value < sc->sentences.lengths[s] ? value : sc->sentences.lengths[s];
+            changed |= sc->prefix[s] != p;
+            sc->prefix[s] = p;
+        }
+        return changed;
+    }
+    case SETTING_PACK_LENGTH:
+        value = value < L ? L : value > MS_MAX_SEQ_LEN ? MS_MAX_SEQ_LEN : value;
+        if (value == sc->pack_length) return false;
+        sc->pack_length = value;
+        return true;
+    default: return false;
+    }
+}
+
+/* the decoder's sentences when the scenario names none: the first half
+ * of each sentence (rounded up), a short target for cross-attention */
+static void decoder_default(Scenario *sc)
+{
+    sentences_free(&sc->decoder);
+    sentences_alloc(&sc->decoder, sc->sentences.count);
+    for (int s = 0; s < sc->sentences.count; s++) {
+        int n = (sc->sentences.lengths[s] + 1) / 2;
+        sc->decoder.lengths[s] = n;
+        sc->decoder.ids[s] = xcalloc((size_t)n + 1, sizeof(int));
+        memcpy(sc->decoder.ids[s], sc->sentences.ids[s], (size_t)n * sizeof(int));
+    }
 }
 
 Scenario *scenario_default(void)
@@ -406,6 +485,7 @@ Scenario *scenario_from_sentences(const char *const *sentences, int count, char 
         sc->losses = dup_doubles(notebook_losses, 15);
     mlm_from_batch(sc);
     mlm_draw(sc, 0.15, sc->seed + 1);
+    decoder_default(sc);
     return sc;
 }
 
@@ -683,12 +763,88 @@ static bool load_mlm(Loader *ld, const cJSON *node)
     return true;
 }
 
+/* the settings of the wider mask families: window, prefix, sinks,
+ * global tokens, packing and the decoder's sentences */
+static bool load_families(Loader *ld, const cJSON *root)
+{
+    Scenario *sc = ld->sc;
+    const cJSON *n;
+    long long v;
+    int B = sc->sentences.count, L = scenario_longest(&sc->sentences);
+    if ((n = doc_member(root, "window"))) {
+        if (!get_int(ld, n, "window", 1, MS_MAX_WINDOW, &v))
+            return false;
+        sc->window = (int)v;
+    }
+    if ((n = doc_member(root, "sinks"))) {
+        if (!get_int(ld, n, "sinks", 0, MS_MAX_WINDOW, &v))
+            return false;
+        sc->sinks = (int)v;
+    }
+    if ((n = doc_member(root, "prefix"))) {
+        sc->prefix = xcalloc((size_t)B, sizeof *sc->prefix);
+        if (cJSON_IsNumber(n)) {
+            if (!get_int(ld, n, "prefix", 0, MS_MAX_SEQ_LEN, &v))
+                return false;
+            for (int s = 0; s < B; s++) /* one P for every sentence, at most its length */
+                sc->prefix[s] = (int)v < sc->sentences.lengths[s] ? (int)v : sc->sentences.lengths[s];
+        } else if (cJSON_IsArray(n) && cJSON_GetArraySize(n) == B) {
+            int s = 0;
+            for (const cJSON *c = n->child; c; c = c->next, s++) {
+                char f[48];
+                snprintf(f, sizeof f, "prefix[%d]", s);
+                if (!get_int(ld, c, f, 0, sc->sentences.lengths[s], &v))
+                    return false;
+                sc->prefix[s] = (int)v;
+            }
+        } else {
+            return doc_fail(ld->doc, n, ld->err, ld->errlen, "prefix",
+                            "must be a number, or an array of %d numbers (one per sentence)", B);
+        }
+    }
+    if ((n = doc_member(root, "global"))) {
+        if (!cJSON_IsArray(n) || cJSON_GetArraySize(n) > MS_MAX_GLOBAL)
+            return doc_fail(ld->doc, n, ld->err, ld->errlen, "global",
+                            "must be an array of at most %d token positions", MS_MAX_GLOBAL);
+        sc->nglobal = 0;
+        int i = 0;
+        for (const cJSON *c = n->child; c; c = c->next, i++) {
+            char f[48];
+            snprintf(f, sizeof f, "global[%d]", i);
+            if (!get_int(ld, c, f, 0, L - 1, &v))
+                return false;
+            sc->global[sc->nglobal++] = (int)v;
+        }
+    }
+    if ((n = doc_member(root, "pack_length"))) {
+        if (!get_int(ld, n, "pack_length", L, MS_MAX_SEQ_LEN, &v))
+            return false;
+        sc->pack_length = (int)v;
+    }
+    if ((n = doc_member(root, "decoder"))) {
+        if (!load_sentences(ld, n, "decoder", &sc->decoder, NULL))
+            return false;
+        if (sc->decoder.count != B)
+            return doc_fail(ld->doc, n, ld->err, ld->errlen, "decoder",
+                            "has %d sentences; give one per sentence (%d)", sc->decoder.count, B);
+        int Ld = scenario_longest(&sc->decoder);
+        if ((size_t)B * (size_t)Ld * (size_t)L > MS_MAX_ATTN_CELLS)
+            return doc_fail(ld->doc, n, ld->err, ld->errlen, "decoder",
+                            "%d sentences of up to %d tokens against %d make more than %u attention cells", B, Ld,
+                            L, (unsigned)MS_MAX_ATTN_CELLS);
+    } else {
+        decoder_default(sc);
+    }
+    return true;
+}
+
 static bool load(Loader *ld, const cJSON *root)
 {
     Scenario *sc = ld->sc;
     static const char *const keys[] = {"name", "sentences", "vocab", "pad_id", "mask_id", "padding",
                                        "d_model", "seed", "losses", "loss_weights",
-                                       "fully_masked_rows", "mask_query_rows", "mlm", NULL};
+                                       "fully_masked_rows", "mask_query_rows", "mlm",
+                                       "window", "prefix", "sinks", "global", "pack_length", "decoder", NULL};
     if (!cJSON_IsObject(root))
         return doc_fail(ld->doc, root, ld->err, ld->errlen, "scenario",
                         "must be a JSON object with at least \"sentences\"");
@@ -778,7 +934,7 @@ static bool load(Loader *ld, const cJSON *root)
     } else {
         mlm_draw(sc, 0.15, sc->seed + 1);
     }
-    return true;
+    return load_families(ld, root);
 }
 
 Scenario *scenario_parse(const char *text, size_t len, const char *name, char *err, size_t errlen)

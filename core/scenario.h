@@ -41,6 +41,15 @@
 #define MS_MAX_ATTN_CELLS (1u << 24)
 #endif
 
+/* global tokens a scenario may name */
+#ifndef MS_MAX_GLOBAL
+#define MS_MAX_GLOBAL 64
+#endif
+/* the largest sliding window (W), prefix (P) or sink count (S) */
+#ifndef MS_MAX_WINDOW
+#define MS_MAX_WINDOW MS_MAX_SEQ_LEN
+#endif
+
 #define SCENARIO_PAD_WORD "[PAD]"
 #define SCENARIO_MASK_WORD "[MASK]"
 
@@ -81,7 +90,32 @@ typedef struct Scenario {
     Sentences mlm_source; /* the MLM batch's original tokens */
     bool **mlm_masked;    /* [sentence][position]: replaced by [MASK] */
     double *mlm_losses;   /* [B*L] for the MLM batch, or NULL: use losses */
+    /* the wider family of attention masks (mask.h's terms read these) */
+    int window;           /* W: keys a sliding window keeps, the query included (default 3) */
+    int *prefix;          /* [B] P: the bidirectional prefix of each sentence, or NULL: half, rounded up */
+    int sinks;            /* S: first tokens a sliding window always keeps (default 1) */
+    int nglobal;          /* global tokens: word positions that see and are seen by every token */
+    int global[MS_MAX_GLOBAL];
+    int pack_length;      /* tokens per packed row; 0: all in one row when that fits MS_MAX_ATTN_CELLS */
+    Sentences decoder;    /* cross-attention: the decoder's sentences, one per sentence */
 } Scenario;
+
+/* The prefix P of sentence s (the scenario's, or half the sentence rounded up). */
+int scenario_prefix(const Scenario *sc, int s);
+
+/* A number a mode lets the window change with [ and ]. */
+typedef enum ScenarioSetting {
+    SETTING_NONE,
+    SETTING_WINDOW,      /* window (W) */
+    SETTING_PREFIX,      /* prefix (P), the same for every sentence */
+    SETTING_SINKS,       /* sinks (S) */
+    SETTING_PACK_LENGTH, /* pack_length */
+} ScenarioSetting;
+
+/* The setting's value (for the prefix: sentence s's). */
+int scenario_setting(const Scenario *sc, ScenarioSetting what, int s);
+/* Sets it to value, kept within its valid range; false if that changes nothing. */
+bool scenario_set(Scenario *sc, ScenarioSetting what, int value);
 
 /* The notebook's running example: "The cat ate" / "The cat ate fish pie" /
  * "The cat ate fish", its batch_losses and its three masked sentences. */

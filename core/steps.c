@@ -36,10 +36,26 @@ struct Steps {
     char **dim_labels;       /* d entries: "d0".. */
     char **pos_labels;       /* L entries: "0".. */
     char **sent_labels;      /* B entries: "s0".. */
-    bool *pad;               /* [B*L] true where the batch holds padding */
+    bool *pad;               /* [B*L] true where the keys' batch holds padding */
+    bool *qpad;              /* [B*Lq] the same for the queries' batch (pad, but for cross-attention) */
+    char **qpos_labels;      /* Lq entries: "0".. */
     bool *built;             /* [count]: a step is laid out when first asked for */
-    int B, L, d;
+    int B, L, Lq, d;
 };
+
+/* whether a tensor's rows are query positions (the decoder's in
+ * cross-attention) rather than key positions */
+static bool query_rows(TensorId id)
+{
+    switch (id) {
+    case T_QUERY_BATCH: case T_QUERY_EMBEDDINGS: case T_Q: case T_SCORES: case T_MASK: case T_MASKED:
+    case T_WEIGHTS: case T_OUTPUT: case T_LOSSES: case T_LOSS_MASK: case T_MASKED_LOSSES: case T_BLOCKED_ROWS:
+    case T_PADDING_LOSS_MASK: case T_DECODER_CAUSAL:
+        return true;
+    default:
+        return id >= T_TERM;
+    }
+}
 
 int steps_story(const Mode *m, const char *const **slugs)
 {
@@ -149,8 +165,9 @@ static Panel *add_tok(Builder *b, TensorId id, int s, PanelScale scale, const ch
 {
     Steps *st = b->st;
     Panel *p = add(b, id, s, engine_view(st->e, id, s), scale, join);
-    p->row_labels = engine_labels(st->e, s);
-    p->row_dim = st->pad + (size_t)s * st->L;
+    bool q = query_rows(id);
+    p->row_labels = q ? engine_query_labels(st->e, s) : engine_labels(st->e, s);
+    p->row_dim = q ? st->qpad + (size_t)s * st->Lq : st->pad + (size_t)s * st->L;
     p->row_axis = row_axis;
     p->col_axis = col_axis;
     if (cols_tokens) {
@@ -186,15 +203,16 @@ static Panel *add_batch_row(Builder *b, TensorId id, int s, PanelScale scale, co
     if (s < 0) {
         p = add(b, id, -1, *t, scale, join);
         p->row_labels = (const char *const *)st->sent_labels;
-        p->col_labels = (const char *const *)st->pos_labels;
+        p->col_labels = (const char *const *)(query_rows(id) ? st->qpos_labels : st->pos_labels);
         p->row_axis = "sentence";
         p->col_axis = "position";
     } else {
+        bool q = query_rows(id);
         p = add(b, id, s, row_view(t, s), scale, join);
         snprintf(p->title, sizeof p->title, "%s[%d]", p->name, s);
         p->row_labels = (const char *const *)st->sent_labels + s;
-        p->col_labels = engine_labels(st->e, s);
-        p->col_dim = st->pad + (size_t)s * st->L;
+        p->col_labels = q ? engine_query_labels(st->e, s) : engine_labels(st->e, s);
+        p->col_dim = q ? st->qpad + (size_t)s * st->Lq : st->pad + (size_t)s * st->L;
         p->row_axis = "sentence";
         p->col_axis = "token";
     }
@@ -246,7 +264,7 @@ static void finish(Builder *b)
         case PANEL_LOSS: p->vmin = 0, p->vmax = lmax; break;
         case PANEL_UNIT: p->vmin = 0, p->vmax = 1; break;
         case PANEL_MASK: p->vmin = -INFINITY, p->vmax = 0; break;
-        case PANEL_TOKENS: p->vmin = 0, p->vmax = 0; break;
+        case PANEL_TOKENS: case PANEL_INDEX: p->vmin = 0, p->vmax = 0; break;
         }
     }
 }
@@ -287,13 +305,37 @@ static void build_tokens(Builder *b)
     Steps *st = b->st;
     const Batch *bt = engine_batch(st->e);
     bool mlm = mlm_batch(st);
-    Step *step = begin(b, 0, mlm ? "The masked batch" : "Tokens and padding");
+    ModeBatch kind = engine_mode(st->e)->batch;
+    Step *step = begin(b, 0, mlm ? "The masked batch" : kind == MODE_BATCH_PACKED ? "Packed documents"
+                             : kind == MODE_BATCH_CROSS ? "Encoder and decoder tokens" : "Tokens and padding");
     add_batch_row(b, T_BATCH, st->sentence, PANEL_TOKENS, "");
-    add_batch_row(b, T_PADDING_MASK, st->sentence, PANEL_MASK, "\u2192");
+    if (kind == MODE_BATCH_PACKED) {
+        add_batch_row(b, T_DOCUMENT_IDS, st->sentence, PANEL_INDEX, "");
+        add_batch_row(b, T_POSITION_IDS, st->sentence, PANEL_INDEX, "");
+    }
+    if (kind == MODE_BATCH_CROSS)
+        add_batch_row(b, T_QUERY_BATCH, st->sentence, PANEL_TOKENS, "");
+    add_batch_row(b, T_PADDING_MASK, st->sentence, PANEL_MASK, kind == MODE_BATCH_MAIN || mlm ? "\u2192" : "");
     int pads = 0;
     for (int s = 0; s < bt->B; s++)
         pads += bt->L - bt->lengths[s];
-    if (mlm) {
+    if (kind == MODE_BATCH_PACKED) {
+        int docs = engine_scenario(st->e)->sentences.count;
+        fmt(step->formula, sizeof step->formula,
+            "%d documents end to end in %d row%s of %d: document_ids say whose each token is; position_ids restart "
+            "at 0", docs, bt->B, bt->B == 1 ? "" : "s", bt->L);
+        fmt(step->caption, sizeof step->caption,
+            "Packing fills each row with whole sentences instead of padding every one to the longest: %d [PAD] "
+            "cell%s in all. The model must still keep the documents apart, and count positions per document.",
+            pads, pads == 1 ? "" : "s");
+    } else if (kind == MODE_BATCH_CROSS) {
+        fmt(step->formula, sizeof step->formula,
+            "encoder_batch [B, %d] answers (keys, values);  decoder_batch [B, %d] asks (queries)", bt->L,
+            engine_query_length(st->e));
+        fmt(step->caption, sizeof step->caption,
+            "In an encoder-decoder model (translation, T5) the decoder's tokens look at the encoder's. The two "
+            "batches have their own lengths, so the attention matrices are not square.");
+    } else if (mlm) {
         fmt(step->formula, sizeof step->formula, "mlm_batch: [MASK] = %d replaces the words to predict",
             bt->mask_id);
         fmt(step->caption, sizeof step->caption,
@@ -329,13 +371,25 @@ static void build_qkv(Builder *b)
 {
     Steps *st = b->st;
     Step *step = begin(b, 1, "Queries, keys and values");
-    const char *joins[4] = {"", "\u00b7W_q \u2192", "\u00b7W_k \u2192", "\u00b7W_v \u2192"};
-    const TensorId ids[4] = {T_EMBEDDINGS, T_Q, T_K, T_V};
+    bool cross = engine_is_cross(st->e);
+    /* X -> Q, K, V; in cross-attention the decoder's X makes Q, the encoder's K and V */
+    static const struct {
+        TensorId id;
+        const char *join;
+    } self[] = {{T_EMBEDDINGS, ""}, {T_Q, "\u00b7W_q \u2192"}, {T_K, "\u00b7W_k \u2192"}, {T_V, "\u00b7W_v \u2192"}},
+      both[] = {{T_QUERY_EMBEDDINGS, ""}, {T_Q, "\u00b7W_q \u2192"}, {T_EMBEDDINGS, ""}, {T_K, "\u00b7W_k \u2192"},
+                {T_V, "\u00b7W_v \u2192"}};
+    int n = cross ? 5 : 4;
     for (int s = first_s(st); s <= last_s(st); s++)
-        for (int i = 0; i < 4; i++)
-            add_tok(b, ids[i], s, PANEL_VALUES, joins[i], false, "token", "dim");
-    fmt(step->formula, sizeof step->formula, "Q = X\u00b7W_q    K = X\u00b7W_k    V = X\u00b7W_v    (d_model = %d)",
-        st->d);
+        for (int i = 0; i < n; i++)
+            add_tok(b, cross ? both[i].id : self[i].id, s, PANEL_VALUES, cross ? both[i].join : self[i].join, false,
+                    "token", "dim");
+    if (cross)
+        fmt(step->formula, sizeof step->formula,
+            "Q = X_dec\u00b7W_q    K = X_enc\u00b7W_k    V = X_enc\u00b7W_v    (d_model = %d)", st->d);
+    else
+        fmt(step->formula, sizeof step->formula,
+            "Q = X\u00b7W_q    K = X\u00b7W_k    V = X\u00b7W_v    (d_model = %d)", st->d);
     fmt(step->caption, sizeof step->caption,
         "Each token's embedding (a row of X) is projected three ways. [PAD] has an embedding too: "
         "padding is computed like any token, then masked.");
@@ -387,6 +441,15 @@ static void build_mask(Builder *b)
                 add_mask(b, -1, s, "=");
         }
     }
+    if (engine_is_cross(e)) {
+        /* beside it, what the decoder's own self-attention uses */
+        for (int s = first_s(st); s <= last_s(st); s++) {
+            Panel *p = add_tok(b, T_DECODER_CAUSAL, s, PANEL_MASK, "", true, "query", "key");
+            p->col_labels = engine_query_labels(e, s);
+            p->col_dim = st->qpad + (size_t)s * st->Lq;
+            snprintf(p->title, sizeof p->title, "decoder's own A_causal");
+        }
+    }
     if (n == 1) {
         engine_term(e, 0)->formula(&in, step->formula, sizeof step->formula);
         engine_term(e, 0)->caption(&in, step->caption, sizeof step->caption);
@@ -394,13 +457,20 @@ static void build_mask(Builder *b)
         char names[120];
         term_names(e, names, sizeof names);
         fmt(step->formula, sizeof step->formula, "A_mask = %s", names);
-        if (m->mask_caption)
+        if (m->mask_caption) {
             fmt(step->caption, sizeof step->caption, "%s", m->mask_caption);
-        else
-            fmt(step->caption, sizeof step->caption,
-                "The masks are added: a cell is blocked if any of %s blocks it.", names);
+        } else {
+            /* the family's own words, and what the padding term adds */
+            char own[320];
+            engine_term(e, n - 1)->caption(&in, own, sizeof own);
+            fmt(step->caption, sizeof step->caption, "%s%s", own,
+                engine_term(e, 0) == &mask_term_padding ? " [PAD] keys are blocked too (A_pad)." : "");
+        }
     }
-    fmt(step->note, sizeof step->note, "0 keeps a score; \u2212\u221e removes it, because e^\u2212\u221e = 0 after softmax.");
+    if (m->pitfall)
+        fmt(step->note, sizeof step->note, "%s", m->pitfall);
+    else
+        fmt(step->note, sizeof step->note, "0 keeps a score; \u2212\u221e removes it, because e^\u2212\u221e = 0 after softmax.");
     finish(b);
 }
 
@@ -440,7 +510,7 @@ static void build_weights(Builder *b)
     char rows[120] = "";
     size_t used = 0;
     for (int s = first_s(st); s <= last_s(st); s++)
-        for (int q = 0; q < st->L; q++)
+        for (int q = 0; q < st->Lq; q++)
             if (engine_row_blocked(st->e, s, q)) {
                 if (shown < 6 && used < sizeof rows)
                     used += (size_t)snprintf(rows + used, sizeof rows - used, "%s%d:%d", shown ? ", " : "", s, q);
@@ -519,7 +589,7 @@ static void build_loss(Builder *b)
 
 Steps *steps_build(const Engine *e, int sentence, char *err, size_t errlen)
 {
-    int B = engine_sentences(e), L = engine_length(e), d = engine_d(e);
+    int B = engine_sentences(e), L = engine_length(e), Lq = engine_query_length(e), d = engine_d(e);
     if (sentence < -1 || sentence >= B) {
         snprintf(err, errlen, "sentence: %d is out of range; the %sbatch has sentences 0 to %d (or all)", sentence,
                  engine_mode(e)->batch == MODE_BATCH_MLM ? "MLM " : "", B - 1);
@@ -528,14 +598,19 @@ Steps *steps_build(const Engine *e, int sentence, char *err, size_t errlen)
     Steps *st = xcalloc(1, sizeof *st);
     st->e = e;
     st->sentence = sentence;
-    st->B = B, st->L = L, st->d = d;
+    st->B = B, st->L = L, st->Lq = Lq, st->d = d;
     st->dim_labels = numbered("d", d);
     st->pos_labels = numbered("", L);
     st->sent_labels = numbered("s", B);
+    st->qpos_labels = numbered("", Lq);
     st->pad = xcalloc((size_t)B * (size_t)L, sizeof *st->pad);
-    for (int s = 0; s < B; s++)
+    st->qpad = xcalloc((size_t)B * (size_t)Lq, sizeof *st->qpad);
+    for (int s = 0; s < B; s++) {
         for (int p = 0; p < L; p++)
             st->pad[s * L + p] = !engine_is_real(e, s, p);
+        for (int p = 0; p < Lq; p++)
+            st->qpad[s * Lq + p] = !engine_query_is_real(e, s, p);
+    }
 
     st->count = STEP_COUNT;
     st->steps = xcalloc(STEP_COUNT, sizeof *st->steps);
@@ -564,6 +639,8 @@ void steps_free(Steps *st)
     free(st->built);
     free_labels(st->dim_labels, st->d);
     free_labels(st->pos_labels, st->L);
+    free_labels(st->qpos_labels, st->Lq);
+    free(st->qpad);
     free_labels(st->sent_labels, st->B);
     free(st->pad);
     free(st);

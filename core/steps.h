@@ -24,6 +24,7 @@ typedef enum PanelScale {
     PANEL_MASK,    /* additive mask: 0 or -inf */
     PANEL_UNIT,    /* [0,1]: weights, loss masks: sequential */
     PANEL_LOSS,    /* non-negative losses: sequential from 0 */
+    PANEL_INDEX,   /* small whole numbers (document and position ids): categorical, -1 as padding */
 } PanelScale;
 
 typedef struct Panel {

@@ -216,7 +216,7 @@ static void interrupt_midway(int sig)
         int null = open("/dev/null", O_WRONLY);
         dup2(null, 1);
         dup2(null, 2);
-        execl(getenv("MASKSCOPE_BIN"), "maskscope", "export", "--all", "--out-dir", deck, "--size", "3840x2160",
+        execl(getenv("MASKSCOPE_BIN"), "maskscope", "export", "--all", "--out-dir", deck, "--size", "2560x1440",
               (char *)NULL);
         _exit(127);
     }

@@ -249,7 +249,12 @@ Test(window, opens_on_the_first_step_of_padding_with_its_controls)
     SDL_GetRendererOutputSize(view_renderer(v), &w, &h);
     cr_assert_eq(g->frame.w, w, "the step uses the drawable's width");
     cr_assert(g->frame.y > 0 && g->frame.y + g->frame.h < h, "bars above and below the step");
-    for (int m = 0; m < mode_count(); m++) cr_assert_gt(g->tabs[m].w, 0);
+    /* a tab for each mode with a number key, and "More" for the rest */
+    int keyed = 0;
+    for (int m = 0; m < mode_count(); m++) keyed += mode_at(m)->key != 0;
+    cr_assert_eq(g->ntabs, keyed + (keyed < mode_count()));
+    for (int t = 0; t < g->ntabs; t++) cr_assert_gt(g->tabs[t].w, 0);
+    cr_assert_eq(g->tab_mode[g->ntabs - 1], keyed < mode_count() ? -1 : g->tab_mode[g->ntabs - 1]);
     cr_assert_eq(g->nsteps, steps_count(view_steps(v)));
     cr_assert_eq(g->nsentences, sc->sentences.count + 1, "one chip per sentence and one for all");
     cr_assert_eq(g->sentence_of[g->nsentences - 1], -1);
@@ -931,14 +936,18 @@ static Scenario *load(const char *path)
     return s;
 }
 
-/* the window's key for mode m, or a click on its tab */
+/* the window's key for mode m, or its row in the mode picker (M) */
 static void choose_mode(const Mode *m)
 {
     if (m->key) {
         key((SDL_Keycode)m->key);
     } else {
-        SDL_Point c = centre(view_regions(v)->tabs[mode_index(m)]);
+        key(SDLK_m);
+        cr_assert(view_state(v)->modes, "M opens the mode picker");
+        cr_assert_eq(view_regions(v)->nmode_rows, mode_count(), "a row per mode");
+        SDL_Point c = centre(view_regions(v)->mode_rows[mode_index(m)]);
         click_at(c.x, c.y);
+        cr_assert_not(view_state(v)->modes, "a choice closes it");
     }
     cr_assert_eq(view_state(v)->mode, m, "mode %s chosen", m->name);
 }
@@ -991,9 +1000,14 @@ Test(window_scenarios, every_scenario_in_every_mode_sentence_and_step, .fini = t
             const Mode *m = mode_at(mi);
             choose_mode(m);
             int B = engine_sentences(view_engine(v));
-            cr_assert_eq(B, mode_sentences(m, sc)->count, "%s / %s: the mode's own batch", file, m->name);
+            int rows, Lq, Lk;
+            mode_shape(m, sc, &rows, &Lq, &Lk);
+            cr_assert_eq(B, rows, "%s / %s: the mode's own batch", file, m->name);
             const ViewRegions *g = view_regions(v);
-            cr_assert_eq(g->ntabs, mode_count(), "a tab per mode");
+            /* the tabs: every mode with a key, and the shown one when it has none */
+            bool shown = false;
+            for (int t = 0; t < g->ntabs; t++) shown |= g->tab_mode[t] == mi;
+            cr_assert(shown, "%s has a tab while shown", m->name);
             /* each sentence by its chip (the strip scrolls to the current one), then "All" */
             for (int s = 0; s < B; s++) {
                 key(SDLK_TAB);
@@ -1188,4 +1202,43 @@ Test(window_fuzz, random_scenarios_in_every_mode, .fini = teardown, .timeout = 3
     }
     fprintf(stderr, "window fuzz: %d random scenarios in %d s (seed %u)\n", scenarios, seconds, seed);
     cr_assert_gt(scenarios, 0);
+}
+
+/* every scheme of the table from the picker, and [ ] change its setting live */
+Test(window, the_mode_picker_lists_every_scheme_and_brackets_change_w)
+{
+    key(SDLK_m);
+    cr_assert(view_state(v)->modes);
+    cr_assert_eq(view_regions(v)->nmode_rows, mode_count());
+    /* keyboard: down to "sliding", Enter */
+    int target = mode_index(mode_find("sliding"));
+    for (int i = 0; i < target; i++) key(SDLK_DOWN);
+    key(SDLK_RETURN);
+    cr_assert_not(view_state(v)->modes);
+    cr_assert_eq(view_state(v)->mode, mode_find("sliding"));
+    /* the tab strip shows it, though it has no number key */
+    const ViewRegions *g = view_regions(v);
+    cr_assert_eq(g->tab_mode[g->ntabs - 1], target);
+    /* W from 3 to 2: row 4 of the longest sentence keeps keys 3 and 4 only */
+    key(SDLK_END);
+    while (strcmp(step_now()->slug, "mask") != 0) key(SDLK_LEFT);
+    cr_assert_eq(view_scenario(v)->window, 3);
+    key(SDLK_LEFTBRACKET);
+    cr_assert_eq(view_scenario(v)->window, 2);
+    cr_assert_str_eq(view_notice(v), "W = 2");
+    const Tensor *mask = engine_tensor(view_engine(v), T_MASK);
+    int s = view_state(v)->sentence;
+    for (int k = 0; k < 5; k++)
+        cr_assert_eq(isinf(tensor_at3(mask, s, 4, k)) != 0, k < 3, "W = 2: key %d of query 4", k);
+    key(SDLK_RIGHTBRACKET);
+    key(SDLK_RIGHTBRACKET);
+    cr_assert_eq(view_scenario(v)->window, 4);
+    /* R undoes [MASK] clicks, not W */
+    key(SDLK_r);
+    cr_assert_eq(view_scenario(v)->window, 4);
+    /* Esc closes the picker without choosing */
+    key(SDLK_m);
+    key(SDLK_ESCAPE);
+    cr_assert_not(view_state(v)->modes);
+    cr_assert_eq(view_state(v)->mode, mode_find("sliding"));
 }

@@ -63,7 +63,9 @@ static void json_tensor(FILE *f, const char *key, const Tensor *t)
 static bool dumped(const RegEntry *r, const Mode *m)
 {
     char err[256];
-    return r->dumped && (r->kind == REG_SCALAR || registry_mode(r, m, err, sizeof err) == m);
+    if (!r->dumped) return false;
+    if (r->mode) return strcmp(r->mode, m->name) == 0; /* a notebook name of this very mode */
+    return r->kind == REG_SCALAR || registry_mode(r, m, err, sizeof err) == m;
 }
 
 /* how many numbers the dump of e holds (the tensors and their old aliases) */
@@ -133,13 +135,14 @@ int cmd_dump(int argc, char **argv)
     const char *name = o.scenario ? o.scenario : sc->name;
     char shown[TEXT_QUOTE_BYTES];
     /* refuse before computing: the attention cells bound the engine's memory */
-    const Sentences *ss = mode_sentences(m, sc);
-    size_t L = (size_t)scenario_longest(ss), cells = (size_t)ss->count * L * L;
+    int B, Lq, Lk;
+    mode_shape(m, sc, &B, &Lq, &Lk);
+    size_t cells = mode_cells(m, sc);
     if (cells > MS_MAX_DUMP_CELLS) {
         cmd_fail("dump", CMD_USAGE,
-                 "%s: %d sentences of up to %zu tokens make %zu attention cells; dump writes at most %u (use print "
+                 "%s: %d sentences of up to %d tokens make %zu attention cells; dump writes at most %u (use print "
                  "for single tensors)",
-                 text_escape(name, shown, sizeof shown), ss->count, L, cells, (unsigned)MS_MAX_DUMP_CELLS);
+                 text_escape(name, shown, sizeof shown), B, Lk, cells, (unsigned)MS_MAX_DUMP_CELLS);
         scenario_free(sc);
         return CMD_USAGE;
     }

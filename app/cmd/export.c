@@ -81,7 +81,8 @@ static int export_one(const Options *o, const Scenario *sc)
 {
     char err[512];
     int sentence = (o->given & OPT_SENTENCE) ? o->sentence : mode_default_sentence(o->mode, sc);
-    int count = mode_sentences(o->mode, sc)->count;
+    int count, Lq, Lk;
+    mode_shape(o->mode, sc, &count, &Lq, &Lk);
     if (sentence >= count)
         return cmd_fail("export", CMD_USAGE, "--sentence %d: mode %s has sentences 0..%d", sentence, o->mode->name,
                         count - 1);

@@ -129,7 +129,8 @@ static int first_of(const Options *o, First *f)
     int status = CMD_OK;
     if (!(f->sc = cmd_load_scenario(o, &status))) return status;
     f->state.mode = o->mode ? o->mode : mode_default();
-    int count = mode_sentences(f->state.mode, f->sc)->count;
+    int count, Lq, Lk;
+    mode_shape(f->state.mode, f->sc, &count, &Lq, &Lk);
     f->state.sentence_chosen = (o->given & OPT_SENTENCE) != 0;
     f->state.sentence = f->state.sentence_chosen ? o->sentence : mode_default_sentence(f->state.mode, f->sc);
     if (f->state.sentence >= count)

@@ -300,7 +300,8 @@ bool export_check_sentence(const Scenario *sc, int sentence, char *err, size_t e
 {
     for (int i = 0; i < mode_count() && sentence >= 0; i++) {
         const Mode *m = mode_at(i);
-        int count = mode_sentences(m, sc)->count;
+        int count, Lq, Lk;
+        mode_shape(m, sc, &count, &Lq, &Lk);
         if (sentence >= count) {
             snprintf(err, errlen, "--sentence %d: mode %s has sentences 0..%d", sentence, m->name, count - 1);
             return false;
@@ -315,12 +316,11 @@ bool export_all(const Scenario *sc, int sentence, const char *dir, int w, int h,
     *io_error = false;
     if (!export_check_sentence(sc, sentence, err, errlen)) return false;
     for (int i = 0; i < mode_count(); i++) {
-        const Sentences *ss = mode_sentences(mode_at(i), sc);
-        size_t L = (size_t)scenario_longest(ss), cells = (size_t)ss->count * L * L;
+        size_t cells = mode_cells(mode_at(i), sc);
         if (cells > MS_MAX_EXPORT_ALL_CELLS) {
-            snprintf(err, errlen, "mode %s: %d sentences of up to %zu tokens are %zu attention cells; export --all "
-                     "computes at most %zu (MS_MAX_EXPORT_ALL_CELLS): export one --mode and --step at a time",
-                     mode_at(i)->name, ss->count, L, cells, (size_t)MS_MAX_EXPORT_ALL_CELLS);
+            snprintf(err, errlen, "mode %s: its batch is %zu attention cells; export --all computes at most %zu "
+                     "(MS_MAX_EXPORT_ALL_CELLS): export one --mode and --step at a time",
+                     mode_at(i)->name, cells, (size_t)MS_MAX_EXPORT_ALL_CELLS);
             return false;
         }
     }

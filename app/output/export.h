@@ -28,10 +28,10 @@
 #endif
 
 /* Pixels one command may write in all (frames × width × height): a
- * 4K export --all or a 200-step deck at 1080p fit, an 8K export --all
- * (a gigapixel of PNG encoding) does not. */
+ * 4K export --all of every mode or a 200-step deck at 1080p fit, an 8K
+ * export --all (three gigapixels of PNG encoding) does not. */
 #ifndef MS_MAX_EXPORT_PIXELS
-#define MS_MAX_EXPORT_PIXELS ((size_t)1 << 29)
+#define MS_MAX_EXPORT_PIXELS ((size_t)1 << 30)
 #endif
 /* B·L·L attention cells export --all computes: every step of every mode
  * holds the mode's L×L tensors at once (one 2048-token sentence; a single

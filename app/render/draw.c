@@ -457,6 +457,7 @@ static void legend_build(Draw *d, const Steps *st, const Step *sp)
         for (int r = 0; p->row_dim && r < rows; r++) any_dim |= p->row_dim[r];
         for (int c = 0; p->col_dim && c < cols; c++) any_dim |= p->col_dim[c];
         if (p->scale == PANEL_TOKENS) { any_tokens = true; continue; }
+        if (p->scale == PANEL_INDEX) continue; /* the numbers are in the cells */
         if (p->scale == PANEL_MASK) continue;
         LegendItem *it = NULL;
         for (int k = 0; k < d->nlegend; k++)

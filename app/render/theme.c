@@ -148,6 +148,7 @@ ThemeCellKind theme_cell_kind(PanelScale scale, double v, int pad_id, int mask_i
         if (v == (double)pad_id) return THEME_CELL_PAD;
         if (v == (double)mask_id) return THEME_CELL_MASK;
     }
+    if (scale == PANEL_INDEX && v < 0) return THEME_CELL_PAD;
     return THEME_CELL_VALUE;
 }
 
@@ -164,6 +165,15 @@ Rgba theme_cell_colour(const Theme *th, ThemePalette p, PanelScale scale,
     switch (scale) {
     case PANEL_TOKENS:
         return th->token;
+    case PANEL_INDEX: {
+        /* Okabe-Ito hues, pale enough for black text: one per document (or position) */
+        static const Rgba hues[] = {
+            {230, 159, 0, 255}, {86, 180, 233, 255}, {0, 158, 115, 255}, {240, 228, 66, 255},
+            {0, 114, 178, 255}, {213, 94, 0, 255}, {204, 121, 167, 255},
+        };
+        int n = (int)(sizeof hues / sizeof hues[0]), k = ((int)v % n + n) % n;
+        return theme_mix(hues[k], th->bg, 0.45);
+    }
     case PANEL_MASK:
         /* the only finite value of an additive mask is 0: "keep" */
         return th->keep;

@@ -31,6 +31,8 @@ static const char *const help_keys[][2] = {
     { "Home  End", "first, last step" },
     { "Tab  Shift+Tab", "next, previous sentence" },
     { "A", "whole batch on / off" },
+    { "M", "every masking scheme (a picker)" },
+    { "[  ]", "the scheme's W, P, S or pack_length" },
     { NULL, "Look closer" },
     { "mouse on a cell", "its arithmetic, written out" },
     { "mouse on a token", "its row and column everywhere" },
@@ -120,6 +122,19 @@ ChromeSizes view_chrome_sizes(const View *v, int w, int h)
     return z;
 }
 
+/* a tab's key and label: the mode's own, or "M" and "More ▾" / the current mode's tab and "▾" */
+static void tab_text(const View *v, int mode, char *key, size_t kn, char *label, size_t ln)
+{
+    if (mode >= 0 && mode_at(mode)->key) {
+        snprintf(key, kn, "%c", mode_at(mode)->key);
+        snprintf(label, ln, "%s", mode_at(mode)->tab);
+    } else {
+        snprintf(key, kn, "M");
+        snprintf(label, ln, "%s \u25be", mode >= 0 ? mode_at(mode)->tab : "More");
+    }
+    (void)v;
+}
+
 /* "step 6 / 8 — Softmax weights", or "step 6 / 8" when the title does not fit */
 static void indicator_text(View *v, char *buf, size_t n, int room)
 {
@@ -142,13 +157,24 @@ void view_chrome_layout(View *v, int w, int h)
     /* row 1: the tabs, then the step indicator between its arrows on the right */
     int x = z->gap, ty = z->pad;
     int tab_h = z->top_h - 2 * z->pad;
-    g->ntabs = mode_count();
-    for (int m = 0; m < g->ntabs; m++) {
-        char key[4];
-        snprintf(key, sizeof key, "%c", mode_at(m)->key ? mode_at(m)->key : ' ');
-        int tw = width(v, FONT_SANS, z->small, key) + z->gap + width(v, FONT_SANS_BOLD, z->px, mode_at(m)->tab);
-        g->tabs[m] = (SDL_Rect){ x, ty, tw + 3 * z->gap, tab_h };
-        x += g->tabs[m].w + z->pad;
+    /* a tab for each mode with a number key, then one for the rest: the
+     * current mode's when it has no key, else "More"; both open the picker */
+    g->ntabs = 0;
+    int others = 0;
+    for (int m = 0; m < mode_count(); m++) {
+        if (!mode_at(m)->key) {
+            others++;
+            continue;
+        }
+        g->tab_mode[g->ntabs++] = m;
+    }
+    if (others) g->tab_mode[g->ntabs++] = v->s.mode->key ? -1 : mode_index(v->s.mode);
+    for (int t = 0; t < g->ntabs; t++) {
+        char key[4], label[64];
+        tab_text(v, g->tab_mode[t], key, sizeof key, label, sizeof label);
+        int tw = width(v, FONT_SANS, z->small, key) + z->gap + width(v, FONT_SANS_BOLD, z->px, label);
+        g->tabs[t] = (SDL_Rect){ x, ty, tw + 3 * z->gap, tab_h };
+        x += g->tabs[t].w + z->pad;
     }
     int arrow_w = tab_h;
     int right = w - z->gap;
@@ -251,19 +277,20 @@ void view_chrome_draw_bars(View *v)
     /* top bar */
     fill(v, (SDL_Rect){ 0, 0, w, z->top_h + z->strip_h }, bar);
     fill(v, (SDL_Rect){ 0, z->top_h + z->strip_h - 1, w, (int)fmax(1, lround(z->u)) }, rule);
-    for (int m = 0; m < g->ntabs; m++) {
-        SDL_Rect rc = g->tabs[m];
-        bool on = v->s.mode == mode_at(m), hov = h->kind == HOVER_TAB && h->index == m;
+    for (int t = 0; t < g->ntabs; t++) {
+        SDL_Rect rc = g->tabs[t];
+        int m = g->tab_mode[t];
+        bool on = m >= 0 && v->s.mode == mode_at(m), hov = h->kind == HOVER_TAB && h->index == t;
         Rgba bg = on ? th->accent : theme_mix(th->fg, th->bg, hov ? 0.16 : 0.07);
         Rgba fg = on ? theme_text_on(th->accent) : th->fg;
         fill(v, rc, bg);
-        char key[4];
-        snprintf(key, sizeof key, "%c", mode_at(m)->key ? mode_at(m)->key : ' ');
+        char key[4], label[64];
+        tab_text(v, m, key, sizeof key, label, sizeof label);
         int lh = line(v, FONT_SANS_BOLD, z->px), kh = line(v, FONT_SANS, z->small);
         int kx = rc.x + z->gap + z->gap / 2;
         int kw = paint_text(v->paint, FONT_SANS, z->small, kx, rc.y + (rc.h - lh) / 2 + (lh - kh) * 2 / 3, key, -1,
                            theme_mix(fg, bg, 0.7));
-        paint_text(v->paint, FONT_SANS_BOLD, z->px, kx + kw + z->gap, rc.y + (rc.h - lh) / 2, mode_at(m)->tab, -1, fg);
+        paint_text(v->paint, FONT_SANS_BOLD, z->px, kx + kw + z->gap, rc.y + (rc.h - lh) / 2, label, -1, fg);
     }
     char ind[160];
     indicator_text(v, ind, sizeof ind, g->indicator.w - z->gap / 2);
@@ -450,11 +477,68 @@ static void draw_help(View *v, int w, int h)
     v->reg.help = box;
 }
 
+/* the mode picker: every row of the mode table, its key, name, title and what it does */
+static void draw_modes(View *v, int w, int h)
+{
+    const Theme *th = theme_get(v->s.opts.theme);
+    const ChromeSizes *z = &v->cz;
+    ViewRegions *g = &v->reg;
+    Rgba veil = th->bg;
+    veil.a = 225;
+    fill(v, (SDL_Rect){ 0, 0, w, h }, veil);
+    int n = mode_count();
+    /* the largest text with which every row fits */
+    int px = (int)lround(20 * z->u * fmin(fmax(v->s.opts.text_zoom, 0.8), 1.6)), small = 0, row = 0, pad = 0;
+    int bw = 0, bh = 0;
+    for (; px >= 8; px--) {
+        small = (int)lround(px * 0.8);
+        pad = (int)lround(px * 0.8);
+        row = line(v, FONT_SANS_BOLD, px) + line(v, FONT_SANS, small) + pad / 2;
+        bw = w - 4 * z->gap;
+        bh = 2 * pad + line(v, FONT_SANS_BOLD, (int)lround(px * 1.3)) + pad + n * row + line(v, FONT_SANS, small);
+        if (bh <= h - 2 * z->gap) break;
+    }
+    if (bw > (int)lround(1100 * z->u)) bw = (int)lround(1100 * z->u);
+    SDL_Rect box = { (w - bw) / 2, (h - bh) / 2, bw, bh };
+    Rgba bg = theme_mix(th->fg, th->bg, 0.03);
+    fill(v, box, bg);
+    paint_outline(v->paint, box, (int)fmax(2, lround(3 * z->u)), th->accent);
+    int x = box.x + pad, y = box.y + pad;
+    paint_text(v->paint, FONT_SANS_BOLD, (int)lround(px * 1.3), x, y, "Masking schemes", -1, th->fg);
+    y += line(v, FONT_SANS_BOLD, (int)lround(px * 1.3)) + pad;
+    int key_w = width(v, FONT_SANS_BOLD, px, "M") * 2, name_w = 0;
+    for (int m = 0; m < n; m++) {
+        int nw = width(v, FONT_SANS_BOLD, px, mode_at(m)->name);
+        if (nw > name_w) name_w = nw;
+    }
+    g->nmode_rows = n;
+    for (int m = 0; m < n; m++) {
+        const Mode *md = mode_at(m);
+        SDL_Rect r = { box.x + 2, y - pad / 4, box.w - 4, row };
+        g->mode_rows[m] = r;
+        bool sel = m == v->modes_sel, cur = md == v->s.mode;
+        bool hov = v->hover.kind == HOVER_MODE_ROW && v->hover.index == m;
+        if (sel || hov) fill(v, r, theme_mix(th->accent, bg, sel ? 0.2 : 0.1));
+        char key[4];
+        snprintf(key, sizeof key, "%c", md->key ? md->key : ' ');
+        paint_text(v->paint, FONT_SANS_BOLD, px, x, y, key, -1, th->accent);
+        paint_text(v->paint, FONT_SANS_BOLD, px, x + key_w, y, md->name, -1, cur ? th->accent : th->fg);
+        int tx = x + key_w + name_w + 2 * pad;
+        text_fit(v, FONT_SANS, px, tx, y, md->title, box.x + box.w - pad - tx, th->fg);
+        text_fit(v, FONT_SANS, small, x + key_w, y + line(v, FONT_SANS_BOLD, px), md->summary,
+                 box.x + box.w - pad - (x + key_w), th->muted);
+        y += row;
+    }
+    text_fit(v, FONT_SANS, small, x, y + pad / 4, "\u2191 \u2193 and Enter, or a click, shows one; M or Esc closes. "
+             "[ and ] change a mode's W, P, S or pack_length.", box.w - 2 * pad, th->muted);
+}
+
 void view_chrome_draw_overlays(View *v)
 {
     int w = v->reg.frame.w;
     int h = v->reg.frame.y + v->reg.frame.h + v->cz.warn_h + v->cz.bottom_h;
     if (v->tip[0] && !v->s.help && v->hover.anchor.w > 0) draw_tooltip(v, w, h);
     if (v->notice[0]) draw_notice(v, w);
+    if (v->s.modes) draw_modes(v, w, h);
     if (v->s.help) draw_help(v, w, h);
 }

@@ -17,7 +17,8 @@
 /* What the mouse is over. */
 typedef enum HoverKind {
     HOVER_NONE,
-    HOVER_TAB,      /* index: the mode */
+    HOVER_TAB,      /* index: the tab (reg.tab_mode says its mode) */
+    HOVER_MODE_ROW, /* index: a mode in the picker */
     HOVER_PREV,
     HOVER_NEXT,
     HOVER_STEP,     /* index: the step */
@@ -70,6 +71,7 @@ struct View {
     bool has_caption;
     DrawCaption caption;
     int caption_row, caption_col;
+    int modes_sel;           /* the mode picker's selected row */
     ViewOverlay overlay;
     void *overlay_ctx;
 };

@@ -234,8 +234,14 @@ static Hover hit(const View *v, int x, int y)
     Hover h = { .kind = HOVER_NONE, .box = -1, .row = -1, .col = -1, .sentence = -1, .pos = -1 };
     if (!v->laid_out || x < 0 || y < 0 || v->s.help) return h;
     const ViewRegions *g = &v->reg;
-    for (int m = 0; m < g->ntabs; m++)
-        if (in_rect(g->tabs[m], x, y)) return (Hover){ .kind = HOVER_TAB, .index = m, .anchor = g->tabs[m] };
+    if (v->s.modes) {
+        for (int m = 0; m < g->nmode_rows; m++)
+            if (in_rect(g->mode_rows[m], x, y))
+                return (Hover){ .kind = HOVER_MODE_ROW, .index = m, .anchor = g->mode_rows[m] };
+        return h;
+    }
+    for (int t = 0; t < g->ntabs; t++)
+        if (in_rect(g->tabs[t], x, y)) return (Hover){ .kind = HOVER_TAB, .index = t, .anchor = g->tabs[t] };
     if (in_rect(g->prev, x, y)) return (Hover){ .kind = HOVER_PREV, .anchor = g->prev };
     if (in_rect(g->next, x, y)) return (Hover){ .kind = HOVER_NEXT, .anchor = g->next };
     for (int i = 0; i < g->nsteps; i++)
@@ -316,7 +322,7 @@ static void apply_hover(View *v)
         }
     }
     if (v->hand && v->arrow)
-        SDL_SetCursor(h->kind == HOVER_TAB || h->kind == HOVER_PREV || h->kind == HOVER_NEXT ||
+        SDL_SetCursor(h->kind == HOVER_TAB || h->kind == HOVER_MODE_ROW || h->kind == HOVER_PREV || h->kind == HOVER_NEXT ||
                               h->kind == HOVER_STEP || h->kind == HOVER_SENTENCE ||
                               (h->kind == HOVER_TOKEN && v->s.mode->batch == MODE_BATCH_MLM)
                           ? v->hand : v->arrow);
@@ -382,8 +388,51 @@ static void reset_masks(View *v)
     set_notice(v, "Every [MASK] is back where the scenario put it.");
 }
 
+/* the mode picker, open or closed; it starts on the mode shown */
+static void open_modes(View *v, bool open)
+{
+    v->s.modes = open;
+    v->modes_sel = mode_index(v->s.mode);
+    forget_hover(v);
+}
+
+/* [ and ]: the shown scheme's setting (W, P, S, pack_length), recomputed at once */
+static void nudge_setting(View *v, int by)
+{
+    const Mode *m = v->s.mode;
+    if (m->setting == SETTING_NONE) {
+        set_notice(v, "This mode has nothing for [ and ] to change.");
+        return;
+    }
+    int s = v->s.sentence < 0 ? 0 : v->s.sentence;
+    int before = scenario_setting(v->sc, m->setting, s);
+    if (m->setting == SETTING_PACK_LENGTH && before == 0) before = engine_length(v->engine);
+    if (!scenario_set(v->sc, m->setting, before + by)) return;
+    char err[256];
+    if (!rebuild(v, m, v->s.sentence, v->s.step, true, err, sizeof err)) {
+        scenario_set(v->sc, m->setting, before); /* the view keeps what it showed */
+        show_error(v, "cannot show this", err);
+        return;
+    }
+    scenario_set(v->original, m->setting, scenario_setting(v->sc, m->setting, s)); /* R keeps it */
+    update_warning(v);
+    char msg[160];
+    snprintf(msg, sizeof msg, "%s = %d", m->setting_label, scenario_setting(v->sc, m->setting, s));
+    set_notice(v, msg);
+}
+
 static void click(View *v, int x, int y)
 {
+    if (v->s.modes) {
+        Hover h = hit(v, x, y);
+        if (h.kind == HOVER_MODE_ROW) {
+            open_modes(v, false);
+            go_mode(v, mode_at(h.index));
+        } else {
+            open_modes(v, false); /* a click outside closes it */
+        }
+        return;
+    }
     if (v->s.help) {
         v->s.help = false;
         v->dirty = true;
@@ -391,7 +440,16 @@ static void click(View *v, int x, int y)
     }
     Hover h = hit(v, x, y);
     switch (h.kind) {
-    case HOVER_TAB: go_mode(v, mode_at(h.index)); break;
+    case HOVER_TAB: {
+        int m = v->reg.tab_mode[h.index];
+        if (m >= 0 && mode_at(m)->key) go_mode(v, mode_at(m));
+        else open_modes(v, true);
+        break;
+    }
+    case HOVER_MODE_ROW:
+        open_modes(v, false);
+        go_mode(v, mode_at(h.index));
+        break;
     case HOVER_PREV: go_step(v, v->s.step - 1); break;
     case HOVER_NEXT: go_step(v, v->s.step + 1); break;
     case HOVER_STEP: go_step(v, h.index); break;
@@ -454,6 +512,23 @@ static bool key(View *v, const SDL_KeyboardEvent *k)
     Uint16 mod = k->keysym.mod;
     bool ctrl = (mod & KMOD_CTRL) != 0, shift = (mod & KMOD_SHIFT) != 0;
     if (sym == SDLK_q) return false;
+    if (v->s.modes) {
+        int n = mode_count();
+        switch (sym) {
+        case SDLK_UP: v->modes_sel = (v->modes_sel + n - 1) % n; break;
+        case SDLK_DOWN: v->modes_sel = (v->modes_sel + 1) % n; break;
+        case SDLK_RETURN: case SDLK_KP_ENTER: case SDLK_SPACE: case SDLK_RIGHT: {
+            const Mode *chosen = mode_at(v->modes_sel);
+            open_modes(v, false);
+            go_mode(v, chosen);
+            break;
+        }
+        case SDLK_ESCAPE: case SDLK_m: open_modes(v, false); break;
+        default: break;
+        }
+        v->dirty = true;
+        return true;
+    }
     if (sym == SDLK_ESCAPE) {
         if (!v->s.help) return false;
         v->s.help = false;
@@ -489,6 +564,9 @@ static bool key(View *v, const SDL_KeyboardEvent *k)
         forget_hover(v);
         break;
     case SDLK_s: export_shown(v); break;
+    case SDLK_m: open_modes(v, true); break;
+    case SDLK_LEFTBRACKET: nudge_setting(v, -1); break;
+    case SDLK_RIGHTBRACKET: nudge_setting(v, +1); break;
     default:
         go_mode(v, mode_for_key(key_char(sym)));
         break;
@@ -618,7 +696,8 @@ static bool state_ok(const Scenario *sc, const ViewState *s, char *err, size_t e
         snprintf(err, errlen, "no mode");
         return false;
     }
-    int n = mode_sentences(s->mode, sc)->count;
+    int n, Lq, Lk;
+    mode_shape(s->mode, sc, &n, &Lq, &Lk);
     if (s->sentence_chosen && (s->sentence < -1 || s->sentence >= n)) {
         snprintf(err, errlen, "sentence %d is out of range (0..%d or all)", s->sentence, n - 1);
         return false;

@@ -41,6 +41,7 @@ typedef struct ViewState {
     bool sentence_chosen; /* false: each mode opens on its own default sentence */
     DrawOptions opts;     /* theme, palette, values, zoom; highlights follow the mouse */
     bool help;            /* the help overlay is open */
+    bool modes;           /* the mode picker is open */
 } ViewState;
 
 typedef struct ViewConfig {
@@ -54,7 +55,10 @@ typedef struct ViewConfig {
  * pixels (what mouse events are mapped to). Empty rects are not shown. */
 typedef struct ViewRegions {
     int ntabs;
-    SDL_Rect tabs[MODE_MAX];           /* the mode tabs, one per row of the table */
+    SDL_Rect tabs[MODE_MAX + 1];       /* the modes with a number key, then "More" (or the current other mode) */
+    int tab_mode[MODE_MAX + 1];        /* the mode index a tab shows; -1: "More", which opens the mode picker */
+    int nmode_rows;                    /* the mode picker, when open: one row per mode of the table */
+    SDL_Rect mode_rows[MODE_MAX];
     SDL_Rect prev, next;               /* the step arrows */
     SDL_Rect indicator;                /* "step 3 / 8 — Softmax weights" */
     int nsteps;

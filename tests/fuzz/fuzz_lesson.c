@@ -30,12 +30,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (int i = 0; i < l->nsteps; i++) {
         LessonFrame f;
         lesson_frame(l, i, &f);
-        const Sentences *ss = mode_sentences(f.mode, f.scenario);
-        long L = scenario_longest(ss);
-        if (ss->count * L * L <= ENGINE_MAX_CELLS) {
+        int B, L, Lk;
+        mode_shape(f.mode, f.scenario, &B, &L, &Lk);
+        if (mode_cells(f.mode, f.scenario) <= ENGINE_MAX_CELLS) {
             Engine *e = engine_new(f.scenario, f.mode, err, sizeof err);
             Steps *st = e ? steps_build(e, f.sentence, err, sizeof err) : NULL;
-            if (!st || f.step < 0 || f.step >= steps_count(st) || f.highlight_row >= L || f.highlight_col >= L)
+            if (!st || f.step < 0 || f.step >= steps_count(st) || f.highlight_row >= L || f.highlight_col >= Lk)
                 abort();
             steps_free(st);
             engine_free(e);

@@ -34,9 +34,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!sc) return 0;
     DrawOptions o = draw_options_default();
     for (int m = 0; m < mode_count(); m++) {
-        const Sentences *ss = mode_sentences(mode_at(m), sc);
-        long L = scenario_longest(ss);
-        if (ss->count * L * L > RENDER_MAX_CELLS) continue;
+        if (mode_cells(mode_at(m), sc) > RENDER_MAX_CELLS) continue;
         Engine *e = engine_new(sc, mode_at(m), err, sizeof err);
         if (!e) abort();
         for (int s = -1; s < engine_sentences(e) && s < RENDER_MAX_SENTENCES; s++) {
