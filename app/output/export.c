@@ -19,11 +19,11 @@
 #include <unistd.h>
 
 #include <SDL.h>
-#include <SDL_image.h>
 
 #include "atomic.h"
 #include "cancel.h"
 #include "mode.h"
+#include "pngenc.h"
 #include "scenario.h"
 #include "stage.h"
 #include "xmalloc.h"
@@ -106,16 +106,15 @@ SDL_Surface *export_surface(Exporter *ex)
 
 bool export_save_surface(SDL_Surface *s, const char *path, char *err, size_t errlen)
 {
+    EXPECT(s->format->format == SDL_PIXELFORMAT_RGB888);
     AtomicFile af;
     if (!atomic_open(&af, path, err, errlen)) return false;
-    SDL_RWops *rw = SDL_RWFromFP(af.fp, SDL_FALSE);
-    if (!rw || IMG_SavePNG_RW(s, rw, 0) != 0) {
-        snprintf(err, errlen, "%s: cannot write: %s", path, rw ? IMG_GetError() : SDL_GetError());
-        if (rw) SDL_RWclose(rw);
+    char why[256];
+    if (!pngenc_write(af.fp, s->pixels, s->w, s->h, (size_t)s->pitch, PNGENC_XRGB8888, NULL, why, sizeof why)) {
+        snprintf(err, errlen, "%s: cannot write: %s", path, why);
         atomic_abort(&af);
         return false;
     }
-    SDL_RWclose(rw);
     return atomic_commit(&af, err, errlen);
 }
 
@@ -144,7 +143,7 @@ fail:
 
 /* PNG encoding costs ten times the drawing, so a deck is drawn on this
  * thread and encoded by a few workers: each frame is copied into a free
- * slot and saved from there. Only IMG_SavePNG runs on the workers. */
+ * slot and saved from there. Only the PNG encoding runs on the workers. */
 #ifndef EXPORT_MAX_THREADS
 #define EXPORT_MAX_THREADS 8
 #endif
@@ -235,7 +234,6 @@ static Pool *pool_new(int w, int h, char *err, size_t errlen)
         p->surface[i] = SDL_CreateRGBSurfaceWithFormat(0, w, h, 32, SDL_PIXELFORMAT_RGB888);
         if (!p->surface[i]) goto fail;
     }
-    IMG_Init(IMG_INIT_PNG); /* load libpng once, here, not racing in the workers */
     int want = p->nthreads;
     p->nthreads = 0;
     for (int i = 0; i < want; i++) {

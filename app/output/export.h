@@ -1,6 +1,6 @@
 #pragma once
 /* Headless PNG export: draws steps with the software renderer into a
- * surface and saves it with IMG_SavePNG, atomically (a temporary file in
+ * surface and saves it as a PNG (pngenc.h), atomically (a temporary file in
  * the same directory, then rename), so a failed export leaves no file.
  * The same inputs give byte-identical files.
  * Ownership: export_new returns an Exporter the caller frees with
@@ -63,7 +63,8 @@ bool export_save(Exporter *ex, const char *path, char *err, size_t errlen);
 bool export_png(const Steps *st, int step, const DrawOptions *o, int w, int h,
                 const char *path, char *err, size_t errlen);
 
-/* Saves any surface to path atomically (temporary file, then rename). */
+/* Saves an SDL_PIXELFORMAT_RGB888 surface (what the exporter draws into)
+ * to path atomically (temporary file, then rename). */
 bool export_save_surface(SDL_Surface *s, const char *path, char *err, size_t errlen);
 
 /* export_all's sentence: each mode's own default. */

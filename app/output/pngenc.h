@@ -1,0 +1,76 @@
+#pragma once
+/* PNG encoding of a frame's pixel buffer with libpng, row by row, with the
+ * filter and zlib settings chosen from the measurements in docs/png.md.
+ * No SDL: the caller hands over pixels, the module writes an 8-bit RGB PNG
+ * (IHDR, IDAT, IEND and nothing else, so equal pixels give equal bytes).
+ * Named pngenc, not png: an app/png.h would shadow libpng's <png.h> for
+ * every file compiled with app/ on its include path, and png_ / PNG_ are
+ * libpng's own prefixes.
+ * Ownership: nothing is kept; the caller owns the stream and the pixels. */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/* Largest side accepted, in pixels (PNG itself allows 2^31 - 1). */
+#ifndef PNGENC_MAX_SIDE
+#define PNGENC_MAX_SIDE 65535
+#endif
+
+/* How the source pixels are laid out in memory. */
+typedef enum PngEncPixels {
+    /* 32-bit words 0x00RRGGBB in host byte order, the top byte ignored:
+     * SDL_PIXELFORMAT_RGB888 (bytes B, G, R, X on a little-endian host) */
+    PNGENC_XRGB8888,
+} PngEncPixels;
+
+/* The PNG row filter: one for every row, or libpng's per-row choice. */
+typedef enum PngEncFilter {
+    PNGENC_FILTER_NONE,
+    PNGENC_FILTER_SUB,
+    PNGENC_FILTER_UP,
+    PNGENC_FILTER_AVG,
+    PNGENC_FILTER_PAETH,
+    PNGENC_FILTER_ADAPTIVE, /* all five tried on each row (what IMG_SavePNG did) */
+    PNGENC_FILTER_COUNT
+} PngEncFilter;
+
+/* zlib's strategy for the filtered bytes. */
+typedef enum PngEncStrategy {
+    PNGENC_STRATEGY_DEFAULT,  /* Z_DEFAULT_STRATEGY */
+    PNGENC_STRATEGY_RLE,      /* Z_RLE: matches at distance 1 only */
+    PNGENC_STRATEGY_FILTERED, /* Z_FILTERED: prefers literals for small values */
+    PNGENC_STRATEGY_COUNT
+} PngEncStrategy;
+
+typedef struct PngEncOptions {
+    PngEncFilter filter;
+    int level; /* zlib level 0..9 */
+    PngEncStrategy strategy;
+} PngEncOptions;
+
+/* The defaults, chosen from the measurements in docs/png.md: on maskscope's
+ * frames no filter and level 3 cost a fifth of IMG_SavePNG's instructions
+ * for files 2 % larger on average. */
+#ifndef PNGENC_DEFAULT_FILTER
+#define PNGENC_DEFAULT_FILTER PNGENC_FILTER_NONE
+#endif
+#ifndef PNGENC_DEFAULT_LEVEL
+#define PNGENC_DEFAULT_LEVEL 3
+#endif
+#ifndef PNGENC_DEFAULT_STRATEGY
+#define PNGENC_DEFAULT_STRATEGY PNGENC_STRATEGY_DEFAULT
+#endif
+/* The default options as a value. */
+PngEncOptions pngenc_defaults(void);
+
+/* Writes the w×h image at pixels (rows pitch bytes apart) to fp as a PNG
+ * and flushes fp. opt NULL means pngenc_defaults(). False and one sentence
+ * in err on failure (a write error names errno's reason); fp's position is
+ * then unspecified. Byte-identical output for identical input and options. */
+bool pngenc_write(FILE *fp, const uint8_t *pixels, int w, int h, size_t pitch, PngEncPixels layout,
+                  const PngEncOptions *opt, char *err, size_t errlen);
+
+/* Short names for tables and messages: "none", "sub", ...; "default", "rle", "filtered". */
+const char *pngenc_filter_name(PngEncFilter f);
+const char *pngenc_strategy_name(PngEncStrategy s);
