@@ -38,6 +38,8 @@ static const RegEntry fixed[] = {
            T_POSITION_IDS, NULL, false, true, NULL),
     TENSOR("decoder_batch", "cross-attention: the decoder's padded tokens, the queries [B,L_dec]", T_QUERY_BATCH,
            "cross", false, true, NULL),
+    TENSOR("decoder_embeddings", "cross-attention: the decoder's X, which makes Q [L_dec,d]", T_QUERY_EMBEDDINGS,
+           "cross", true, true, NULL),
     TENSOR("embeddings", "token embeddings X [L,d]", T_EMBEDDINGS, NULL, true, true, NULL),
     TENSOR("W_q", "query projection [d,d]", T_W_Q, NULL, false, true, NULL),
     TENSOR("W_k", "key projection [d,d]", T_W_K, NULL, false, true, NULL),

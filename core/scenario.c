@@ -799,7 +799,7 @@ static bool load_families(Loader *ld, const cJSON *root)
             }
         } else {
             return doc_fail(ld->doc, n, ld->err, ld->errlen, "prefix",
-                            "must be a number, or an array of %d numbers (one per sentence)", B);
+                            "must be a number, or an array of %d number%s (one per sentence)", B, B == 1 ? "" : "s");
         }
     }
     if ((n = doc_member(root, "global"))) {
@@ -826,7 +826,8 @@ static bool load_families(Loader *ld, const cJSON *root)
             return false;
         if (sc->decoder.count != B)
             return doc_fail(ld->doc, n, ld->err, ld->errlen, "decoder",
-                            "has %d sentences; give one per sentence (%d)", sc->decoder.count, B);
+                            "has %d sentence%s; give one per sentence of the batch (%d)", sc->decoder.count,
+                            sc->decoder.count == 1 ? "" : "s", B);
         int Ld = scenario_longest(&sc->decoder);
         if ((size_t)B * (size_t)Ld * (size_t)L > MS_MAX_ATTN_CELLS)
             return doc_fail(ld->doc, n, ld->err, ld->errlen, "decoder",

@@ -152,10 +152,135 @@ def check_notebook_prints():
         ok(got == text + "\n", f"notebook: print {name}" + ("" if got == text + "\n" else f"\n# got:\n{got}# want:\n{text}"))
 
 
+# ---- the wider family: each mask from its own definition, written here ----
+
+FAMILY = ["sliding", "prefix", "packed", "global", "sink", "strided", "cross"]
+MAX_CELLS = 1 << 24
+
+
+def scen_json(scenario):
+    return json.load(open(scenario)) if scenario else {}
+
+
+def real_and_positions(batch, pad_id):
+    """which cells hold real tokens, and each token's index in its own sentence"""
+    real = batch != pad_id
+    pos = torch.cumsum(real.long(), dim=1) - 1
+    return real, torch.where(real, pos, torch.zeros_like(pos))
+
+
+def pack(sentences, pack_length):
+    """greedy packing: whole sentences in order, a new row when one does not fit"""
+    rows, docs, poss = [], [], []
+    for d, sent in enumerate(sentences):
+        if not rows or len(rows[-1]) + len(sent) > pack_length:
+            rows.append([]), docs.append([]), poss.append([])
+        rows[-1] += sent
+        docs[-1] += [d] * len(sent)
+        poss[-1] += list(range(len(sent)))
+    pad = lambda r, v: r + [v] * (pack_length - len(r))
+    return (torch.tensor([pad(r, 0) for r in rows]), torch.tensor([pad(r, -1) for r in docs]),
+            torch.tensor([pad(r, 0) for r in poss]))
+
+
+def family_mask(mode, scen, d, pad_id):
+    """the additive mask of a family mode, from the definitions in the README"""
+    W = scen.get("window", 3)
+    S = scen.get("sinks", 1)
+    G = scen.get("global", [0])
+    if mode == "cross":
+        enc = tensor(d["batch"], torch.int64)
+        dec = tensor(d["decoder_batch"], torch.int64)
+        allowed = (enc != pad_id)[:, None, :].expand(dec.shape[0], dec.shape[1], enc.shape[1])
+        return torch.where(allowed, 0.0, float("-inf")).double()
+    batch = tensor(d["batch"], torch.int64)
+    B, L = batch.shape
+    real, wp = real_and_positions(batch, pad_id)
+    q = torch.arange(L)[:, None]
+    k = torch.arange(L)[None, :]
+    causal = k <= q
+    if mode == "sliding":
+        fam = causal & (q - k < W)
+    elif mode == "strided":
+        fam = causal & ((q - k < W) | ((q - k) % W == 0))
+    elif mode == "sink":
+        fam = causal & ((q - k < W) | (real & (wp < S))[:, None, :])
+    elif mode == "global":
+        g = real & torch.isin(wp, torch.tensor(G))
+        fam = ((q - k).abs() < W) | g[:, :, None] | g[:, None, :]
+    elif mode == "prefix":
+        lengths = real.sum(dim=1)
+        P = scen.get("prefix")
+        if P is None:
+            P = ((lengths + 1) // 2).tolist()
+        elif isinstance(P, int):
+            P = [min(P, int(n)) for n in lengths]
+        P = torch.tensor(P)
+        fam = causal | (real & (wp < P[:, None]))[:, None, :]
+    elif mode == "packed":
+        docs = tensor(d["document_ids"], torch.int64)
+        fam = causal & (docs[:, None, :] == docs[:, :, None])
+    fam = fam.expand(B, L, L) if fam.dim() == 2 else fam
+    keys = real[:, None, :].expand(B, L, L)
+    if scen.get("mask_query_rows"):
+        keys = keys & real[:, :, None]
+    return torch.where(fam & keys, 0.0, float("-inf")).double()
+
+
+def check_family(scenario, mode):
+    args = ["--scenario", scenario] if scenario else []
+    label = f"{os.path.basename(scenario) if scenario else 'running example'} / {mode}"
+    scen = scen_json(scenario)
+    pad_id = scen.get("pad_id", 0)
+    d = json.loads(run("dump", "--mode", mode, *args))
+    if mode == "packed":
+        # pack the sentences here, from the padding mode's batch, and compare
+        base = json.loads(run("dump", "--mode", "padding", *args))
+        b0 = tensor(base["batch"], torch.int64)
+        sentences = [[int(t) for t in row if t != pad_id] for row in b0]
+        T = sum(len(x) for x in sentences)
+        longest = max(len(x) for x in sentences)
+        P = scen.get("pack_length") or (T if T * T <= MAX_CELLS else max(longest, MAX_CELLS // T))
+        ids, docs, poss = pack(sentences, P)
+        ok(torch.equal(tensor(d["batch"], torch.int64), ids), f"{label}: packed batch")
+        ok(torch.equal(tensor(d["document_ids"], torch.int64), docs), f"{label}: document_ids")
+        ok(torch.equal(tensor(d["position_ids"], torch.int64), poss), f"{label}: position_ids restart per document")
+        # packing moves tokens, not their losses: the same mean as the padding mode
+        ok(abs(float(d["loss"]) - float(base["loss"])) <= 1e-12, f"{label}: loss {d['loss']} = padding's {base['loss']}")
+    mask = family_mask(mode, scen, d, pad_id)
+    ok(close(tensor(d["mask"]), mask, 0), f"{label}: mask")
+    Xq = tensor(d["decoder_embeddings"]) if mode == "cross" else tensor(d["embeddings"])
+    Xk = tensor(d["embeddings"])
+    Wq, Wk, Wv = tensor(d["W_q"]), tensor(d["W_k"]), tensor(d["W_v"])
+    Q, K, V = Xq @ Wq, Xk @ Wk, Xk @ Wv
+    scores = Q @ K.transpose(-2, -1) / math.sqrt(Xk.shape[-1])
+    masked = scores + mask
+    weights = torch.softmax(masked, dim=-1)
+    if scen.get("fully_masked_rows", "zero") == "zero":
+        weights = torch.nan_to_num(weights, nan=0.0)
+    output = weights @ V
+    for name, theirs in [("A_scores", scores), ("A_masked", masked), ("A_weights", weights), ("output", output)]:
+        ok(close(tensor(d[name]), theirs), f"{label}: {name}")
+    # no query ever attends a blocked key: its weight is exactly 0
+    blocked = torch.isinf(mask)
+    w = tensor(d["A_weights"])
+    ok(bool(torch.all(torch.nan_to_num(w, nan=0.0)[blocked] == 0)), f"{label}: blocked keys get weight exactly 0")
+
+
+def modes_of_the_table():
+    text = run("--help")
+    lines = text[text.index("MODE is one of:"):].splitlines()[1:]
+    return [ln.split()[0] for ln in lines if ln.startswith("  ")]
+
+
 check_notebook_prints()
+table = modes_of_the_table()
+ok(set(table) == set(MODES) | set(FAMILY), f"every mode of the table is cross-checked here: {table}")
 for sc in SCEN:
     for m in MODES:
         check(sc, m)
+    for m in FAMILY:
+        check_family(sc, m)
 
 print(f"1..{len(results)}")
 for i, (good, what) in enumerate(results, 1):
