@@ -12,6 +12,7 @@
 #include "mode.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "batch.h"
@@ -306,4 +307,147 @@ int mode_default_sentence(const Mode *m, const Scenario *sc)
         if (ss->lengths[s] > ss->lengths[best])
             best = s;
     return best;
+}
+
+/* ---- the mask builder ---- */
+
+static const struct {
+    const char *name;
+    const MaskTerm *term;
+    ScenarioSetting setting; /* what name=VALUE sets */
+    const char *label;
+} buildable[] = {
+    {"padding", &mask_term_padding, SETTING_NONE, NULL},
+    {"causal", &mask_term_causal, SETTING_NONE, NULL},
+    {"window", &mask_term_window, SETTING_WINDOW, "W"},
+    {"prefix", &mask_term_prefix, SETTING_PREFIX, "P"},
+    {"sinks", &mask_term_sink, SETTING_SINKS, "S"},
+    {"global", &mask_term_global, SETTING_NONE, NULL},
+    {"strided", &mask_term_strided, SETTING_WINDOW, "W"},
+    {"document", &mask_term_document, SETTING_NONE, NULL},
+};
+enum { BUILDABLE = sizeof buildable / sizeof buildable[0] };
+
+static Mode custom = {
+    .name = "custom",
+    .title = "Your mask",
+    .tab = "Custom",
+    .summary = "the mask builder: the terms of --terms (or the window's B strip) added together",
+    .batch = MODE_BATCH_MAIN,
+    .terms = {&mask_term_padding},
+    .loss = MODE_LOSS_PADDING,
+    .sentence = MODE_SENTENCE_LONGEST,
+};
+static bool custom_registered;
+
+const char *mode_build_terms(void)
+{
+    static char names[256];
+    size_t k = 0;
+    for (int i = 0; i < BUILDABLE && k < sizeof names; i++)
+        k += (size_t)snprintf(names + k, sizeof names - k, "%s%s", i ? ", " : "", buildable[i].name);
+    return names;
+}
+
+const Mode *mode_build(const char *spec, Scenario *sc, char *err, size_t errlen)
+{
+    const MaskTerm *terms[MODE_MAX_TERMS + 1] = {0};
+    ScenarioSetting setting = SETTING_NONE;
+    const char *label = NULL;
+    ModeBatch batch = MODE_BATCH_MAIN;
+    Scenario *trial = scenario_copy(sc); /* values land here first: sc changes only on success */
+    int n = 0;
+    const char *p = spec;
+    bool ok = false;
+    while (*p) {
+        char item[64];
+        size_t len = strcspn(p, ",");
+        if (len == 0 || len >= sizeof item || (p[len] == ',' && !p[len + 1])) {
+            snprintf(err, errlen, "--terms: '%.60s' has an empty or over-long item; e.g. padding,causal,window=2",
+                     spec);
+            goto done;
+        }
+        memcpy(item, p, len);
+        item[len] = '\0';
+        p += len + (p[len] == ',');
+        char *value = strchr(item, '=');
+        if (value) *value++ = '\0';
+        int k = 0;
+        while (k < BUILDABLE && strcmp(buildable[k].name, item) != 0) k++;
+        if (k == BUILDABLE) {
+            snprintf(err, errlen, "--terms: '%.40s' is not a mask term; use %s", item, mode_build_terms());
+            goto done;
+        }
+        for (int i = 0; i < n; i++)
+            if (terms[i] == buildable[k].term) {
+                snprintf(err, errlen, "--terms: %s is given twice", item);
+                goto done;
+            }
+        if (n == MODE_MAX_TERMS) {
+            snprintf(err, errlen, "--terms: at most %d terms", MODE_MAX_TERMS);
+            goto done;
+        }
+        terms[n++] = buildable[k].term;
+        if (buildable[k].setting != SETTING_NONE) {
+            setting = buildable[k].setting;
+            label = buildable[k].label;
+        }
+        if (buildable[k].term == &mask_term_document) batch = MODE_BATCH_PACKED;
+        if (!value) continue;
+        char *end;
+        if (buildable[k].term == &mask_term_global) {
+            trial->nglobal = 0;
+            for (char *v = value; *v;) {
+                long g = strtol(v, &end, 10);
+                int L = scenario_longest(&trial->sentences);
+                if (end == v || g < 0 || g >= L || trial->nglobal == MS_MAX_GLOBAL || (*end && *end != '+')) {
+                    snprintf(err, errlen, "--terms: global=%.40s: give token positions 0..%d joined by +, e.g. "
+                             "global=0+3", value, L - 1);
+                    goto done;
+                }
+                trial->global[trial->nglobal++] = (int)g;
+                v = end + (*end == '+');
+            }
+            continue;
+        }
+        if (buildable[k].setting == SETTING_NONE) {
+            snprintf(err, errlen, "--terms: %s takes no value", item);
+            goto done;
+        }
+        long v = strtol(value, &end, 10);
+        int lo = buildable[k].setting == SETTING_WINDOW ? 1 : 0;
+        if (end == value || *end || v < lo || v > MS_MAX_WINDOW) {
+            snprintf(err, errlen, "--terms: %s=%.40s: must be a whole number from %d to %d", item, value, lo,
+                     MS_MAX_WINDOW);
+            goto done;
+        }
+        scenario_set(trial, buildable[k].setting, (int)v);
+    }
+    if (n == 0) {
+        snprintf(err, errlen, "--terms: name at least one term: %s", mode_build_terms());
+        goto done;
+    }
+    if (!custom_registered) {
+        if (!mode_register(&custom, err, errlen)) goto done;
+        custom_registered = true;
+    }
+    memset(custom.terms, 0, sizeof custom.terms);
+    memcpy(custom.terms, terms, (size_t)n * sizeof *terms);
+    custom.batch = batch;
+    custom.setting = setting;
+    custom.setting_label = label;
+    /* the values the spec gave */
+    sc->window = trial->window;
+    sc->sinks = trial->sinks;
+    sc->nglobal = trial->nglobal;
+    memcpy(sc->global, trial->global, sizeof sc->global);
+    if (trial->prefix) {
+        free(sc->prefix);
+        sc->prefix = trial->prefix;
+        trial->prefix = NULL;
+    }
+    ok = true;
+done:
+    scenario_free(trial);
+    return ok ? &custom : NULL;
 }

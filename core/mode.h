@@ -73,6 +73,18 @@ const Mode *mode_default(void);
  * the name or key is taken, a term is missing or the table is full. */
 bool mode_register(const Mode *m, char *err, size_t errlen);
 
+/* The mask builder's mode: a row named "custom" whose terms are chosen at
+ * run time from spec, a comma-separated list of padding, causal, window,
+ * prefix, sinks, global, strided and document, each of the last six
+ * optionally with a value (window=4, prefix=2, sinks=1, global=0+3,
+ * strided=3) that is written into sc. document packs the batch. The row
+ * is registered on first use and rewritten by each call; engines of an
+ * earlier spec must be freed before they are used again. NULL and err
+ * (naming the item) on a bad spec; sc is then unchanged. */
+const Mode *mode_build(const char *spec, Scenario *sc, char *err, size_t errlen);
+/* The names mode_build takes, for messages and help: "padding, causal, …". */
+const char *mode_build_terms(void);
+
 /* "padding, causal, combined or mlm": every name, joined with ", " and
  * last_sep before the last (e.g. " or ", ", "). */
 void mode_names(char *buf, size_t n, const char *last_sep);

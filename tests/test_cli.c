@@ -36,6 +36,22 @@ Test(cli, prints_the_notebook_byte_for_byte)
                                        "        [0., 0., 0., 0., -inf]])\n");
 }
 
+Test(cli, terms_build_the_mask)
+{
+    /* sentence 0 ("The cat ate", two [PAD]s), causal, a window of 2 */
+    expect_print("print mask --terms padding,causal,window=2 --sentence 0",
+                 "tensor([[0., -inf, -inf, -inf, -inf],\n        [0., 0., -inf, -inf, -inf],\n"
+                 "        [-inf, 0., 0., -inf, -inf],\n        [-inf, -inf, 0., -inf, -inf],\n"
+                 "        [-inf, -inf, -inf, -inf, -inf]])\n");
+    /* padding and causal are the combined mode: the same weights, digit for digit */
+    Run a = run("print A_weights --terms padding,causal --sentence all");
+    Run b = run("print A_weights --mode combined --sentence all");
+    cr_assert_eq(a.status, 0, "%s", a.err);
+    cr_assert_str_eq(a.out, b.out);
+    done(&a);
+    done(&b);
+}
+
 Test(cli, list_names_every_notebook_variable)
 {
     Run r = run("print --list");
@@ -70,6 +86,13 @@ Test(cli, bad_usage_exits_2_with_one_line)
         {"print batch --sentence 1", "maskscope print: batch does not take --sentence\n"},
         {"frobnicate", "maskscope: unknown command 'frobnicate'; try maskscope --help\n"},
         {"dump --sentence 1", "maskscope dump: dump writes the whole batch; --sentence does not apply\n"},
+        {"print mask --mode causal --terms causal", "maskscope print: --mode and --terms both choose the mask; give one\n"},
+        {"dump --terms padding,fish", "maskscope dump: --terms: 'fish' is not a mask term; use padding, causal, window, "
+                                      "prefix, sinks, global, strided, document\n"},
+        {"print A_window --terms padding,causal",
+         "maskscope print: A_window is not a mask of mode custom; the modes with it: sliding\n"},
+        {"export --all --out-dir /tmp --terms causal",
+         "maskscope export: --all exports every mode and step: drop -o, --mode, --terms and --step\n"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         Run r = run(cases[i][0]);

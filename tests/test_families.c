@@ -190,3 +190,86 @@ Test(families, settings_stay_in_range)
     cr_assert_eq(sc->pack_length, 5, "a row holds the longest sentence");
     scenario_free(sc);
 }
+
+/* the whole T_MASK of two engines is bit-identical */
+static bool same_mask(const Engine *a, const Engine *b)
+{
+    const Tensor *x = engine_tensor(a, T_MASK), *y = engine_tensor(b, T_MASK);
+    if (x->size != y->size) return false;
+    return memcmp(x->data, y->data, x->size * sizeof *x->data) == 0;
+}
+
+static Engine *built(Scenario *sc, const char *spec)
+{
+    char err[256];
+    const Mode *m = mode_build(spec, sc, err, sizeof err);
+    cr_assert_not_null(m, "%s: %s", spec, err);
+    cr_assert_str_eq(m->name, "custom");
+    Engine *e = engine_new(sc, m, err, sizeof err);
+    cr_assert_not_null(e, "%s", err);
+    return e;
+}
+
+Test(families, the_mask_builder_adds_terms_as_the_table_rows_do)
+{
+    /* the builder and a table row with the same terms make the same mask */
+    const char *pairs[][2] = {{"padding,causal", "combined"},     {"padding,window=3", "sliding"},
+                              {"padding,document", "packed"},     {"padding,sinks=1", "sink"},
+                              {"padding,strided=3", "strided"}};
+    Scenario *sc = load("{\"sentences\": [" S0 ", " S1 ", [17, 18, 19, 20]]}");
+    for (size_t i = 0; i < sizeof pairs / sizeof *pairs; i++) {
+        Engine *b = built(sc, pairs[i][0]), *t = compute(sc, pairs[i][1]);
+        cr_assert(same_mask(b, t), "%s is the %s mode's mask", pairs[i][0], pairs[i][1]);
+        engine_free(b);
+        engine_free(t);
+    }
+    scenario_free(sc);
+}
+
+Test(families, the_mask_builder_by_hand)
+{
+    /* "The cat ate" padded to 5, causal, W = 2: query q sees k in (q-2, q],
+     * then the padding keys 3 and 4 go; row 4 (a [PAD] query) keeps none */
+    Scenario *sc = scenario_default();
+    Engine *e = built(sc, "padding,causal,window=2");
+    cr_assert_eq(sc->window, 2, "window=2 is written into the scenario");
+    const char *want[5] = {"1....", "11...", ".11..", "..1..", "....."};
+    const Tensor *m = engine_tensor(e, T_MASK);
+    for (int q = 0; q < 5; q++)
+        for (int k = 0; k < 5; k++) {
+            float v = m->data[q * 5 + k]; /* sentence 0 */
+            cr_assert(want[q][k] == '1' ? v == 0 : isinf(v) && v < 0, "mask[0][%d][%d] = %g", q, k, v);
+        }
+    engine_free(e);
+    scenario_free(sc);
+}
+
+Test(families, a_bad_term_list_is_refused_and_changes_nothing)
+{
+    const char *bad[][2] = {
+        {"", "name at least one term"},
+        {"padding,", "empty or over-long item"},
+        {"padding,,causal", "empty or over-long item"},
+        {"fish", "'fish' is not a mask term"},
+        {"causal,causal", "causal is given twice"},
+        {"padding=1", "padding takes no value"},
+        {"window=0", "from 1 to"},
+        {"window=3x", "from 1 to"},
+        {"sinks=-1", "from 0 to"},
+        {"global=0+99", "give token positions 0..4"},
+        {"global=+", "give token positions"},
+    };
+    Scenario *sc = scenario_default();
+    int window = sc->window, nglobal = sc->nglobal;
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        char err[256] = "";
+        cr_assert_null(mode_build(bad[i][0], sc, err, sizeof err), "'%s' is refused", bad[i][0]);
+        cr_assert(strstr(err, bad[i][1]), "'%s': %s", bad[i][0], err);
+        cr_assert(strncmp(err, "--terms: ", 9) == 0, "%s", err);
+    }
+    char err[256];
+    cr_assert_null(mode_build("window=2,fish", sc, err, sizeof err));
+    cr_assert_eq(sc->window, window, "a refused list sets no value");
+    cr_assert_eq(sc->nglobal, nglobal);
+    scenario_free(sc);
+}

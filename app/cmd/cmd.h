@@ -42,6 +42,7 @@ typedef enum OptFlag {
     OPT_ALL = 1u << 12,      /* --all */
     OPT_LIST = 1u << 13,     /* --list */
     OPT_HELP = 1u << 14,     /* -h, --help: every command takes it */
+    OPT_TERMS = 1u << 15,    /* --terms LIST: the mask builder's mode */
 } OptFlag;
 
 #define CMD_MAX_ARGS 64
@@ -49,7 +50,8 @@ typedef enum OptFlag {
 typedef struct Options {
     unsigned given;          /* the OPT_ flags seen */
     const char *scenario;
-    const Mode *mode;        /* --mode, or NULL */
+    const Mode *mode;        /* --mode, or --terms once the scenario is loaded, or NULL */
+    const char *terms;       /* --terms as written */
     int sentence;            /* --sentence: a batch row, -1 for all */
     const char *step;        /* --step as written: a number or a step name */
     DrawOptions draw;        /* --theme, --palette, --zoom, --no-values */
@@ -71,15 +73,19 @@ void cmd_line(FILE *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)
 /* Prints "maskscope CMD: message" on stderr as cmd_line does and returns status. */
 int cmd_fail(const char *cmd, int status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
-/* Loads --scenario or the running example; on failure prints the error
- * line and sets *status to 1 (I/O) or 2 (invalid). Caller frees. */
-Scenario *cmd_load_scenario(const Options *o, int *status);
+/* Loads --scenario or the running example, then builds --terms into
+ * o->mode (its values, e.g. window=4, go into the scenario); on failure
+ * prints the error line and sets *status to 1 (I/O) or 2 (invalid).
+ * Caller frees. */
+Scenario *cmd_load_scenario(const char *cmd, Options *o, int *status);
 
 /* Flushes stdout; a full disk or closed pipe is exit 1 with one line. */
 int cmd_flush_stdout(const char *cmd);
 
 /* "padding, causal, combined or mlm", from the mode table. */
 const char *cmd_mode_names(void);
+/* Prints the line of --help that says what --terms LIST takes. */
+void cmd_terms_help(void);
 
 /* The commands, one file each. argv[0] is the command's name. */
 int cmd_window(int argc, char **argv);

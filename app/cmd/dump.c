@@ -17,7 +17,7 @@
 #include "text.h"
 #include "xmalloc.h"
 
-static const char usage[] = "usage: maskscope dump [--scenario FILE] [--mode MODE] [-o FILE]\n";
+static const char usage[] = "usage: maskscope dump [--scenario FILE] [--mode MODE | --terms LIST] [-o FILE]\n";
 
 /* a JSON string: quotes, backslashes and control characters escaped */
 static void json_string(FILE *f, const char *s)
@@ -120,18 +120,19 @@ static void dump_write(FILE *f, const Engine *e)
 int cmd_dump(int argc, char **argv)
 {
     Options o;
-    if (!cmd_options("dump", argc, argv, OPT_SCENARIO | OPT_MODE | OPT_SENTENCE | OPT_OUT, 0, &o)) return CMD_USAGE;
+    if (!cmd_options("dump", argc, argv, OPT_SCENARIO | OPT_MODE | OPT_TERMS | OPT_SENTENCE | OPT_OUT, 0, &o)) return CMD_USAGE;
     if (o.given & OPT_HELP) {
         fputs(usage, stdout);
         printf("MODE is %s.\n", cmd_mode_names());
+        cmd_terms_help();
         return cmd_flush_stdout("dump");
     }
     if (o.given & OPT_SENTENCE)
         return cmd_fail("dump", CMD_USAGE, "dump writes the whole batch; --sentence does not apply");
-    const Mode *m = o.mode ? o.mode : mode_default();
     int status = CMD_OK;
-    Scenario *sc = cmd_load_scenario(&o, &status);
+    Scenario *sc = cmd_load_scenario("dump", &o, &status);
     if (!sc) return status;
+    const Mode *m = o.mode ? o.mode : mode_default();
     const char *name = o.scenario ? o.scenario : sc->name;
     char shown[TEXT_QUOTE_BYTES];
     /* refuse before computing: the attention cells bound the engine's memory */

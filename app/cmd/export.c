@@ -18,7 +18,7 @@
 #include "xmalloc.h"
 
 static const char usage[] =
-    "usage: maskscope export [--scenario FILE] --mode MODE [--step STEP] [--sentence N|all]\n"
+    "usage: maskscope export [--scenario FILE] --mode MODE|--terms LIST [--step STEP] [--sentence N|all]\n"
     "                        [--size WxH] [--theme light|dark] [--palette viridis|cividis]\n"
     "                        [--zoom Z] [--no-values] -o FILE.png\n"
     "       maskscope export --all --out-dir DIR [--scenario FILE] [--sentence N|all]\n"
@@ -111,32 +111,35 @@ int cmd_export(int argc, char **argv)
 {
     Options o;
     unsigned accepted = OPT_SCENARIO | OPT_MODE | OPT_SENTENCE | OPT_STEP | OPT_THEME | OPT_PALETTE | OPT_SIZE |
-                        OPT_ZOOM | OPT_NO_VALUES | OPT_OUT | OPT_OUT_DIR | OPT_LESSON | OPT_ALL;
+                        OPT_ZOOM | OPT_NO_VALUES | OPT_OUT | OPT_OUT_DIR | OPT_LESSON | OPT_ALL | OPT_TERMS;
     if (!cmd_options("export", argc, argv, accepted, 0, &o)) return CMD_USAGE;
     if (o.given & OPT_HELP) {
         fputs(usage, stdout);
         printf("MODE is %s; STEP is a number from 1 or a step name\n"
                "(tokens, scores, mask, ...). Default size 1920x1080, light theme.\n", cmd_mode_names());
+        cmd_terms_help();
         return cmd_flush_stdout("export");
     }
     if (o.lesson) {
         if (!o.out_dir) return cmd_fail("export", CMD_USAGE, "--lesson needs --out-dir DIR");
-        if (o.given & (OPT_ALL | OPT_OUT | OPT_MODE | OPT_STEP | OPT_SCENARIO | OPT_SENTENCE))
+        if (o.given & (OPT_ALL | OPT_OUT | OPT_MODE | OPT_TERMS | OPT_STEP | OPT_SCENARIO | OPT_SENTENCE))
             return cmd_fail("export", CMD_USAGE, "--lesson exports the lesson's own steps: drop --all, -o, --mode, "
-                                                 "--step, --scenario and --sentence");
+                                                 "--terms, --step, --scenario and --sentence");
         return export_lesson(&o);
     }
     if (o.given & OPT_ALL) {
         if (!o.out_dir) return cmd_fail("export", CMD_USAGE, "--all needs --out-dir DIR");
-        if (o.given & (OPT_OUT | OPT_MODE | OPT_STEP))
-            return cmd_fail("export", CMD_USAGE, "--all exports every mode and step: drop -o, --mode and --step");
+        if (o.given & (OPT_OUT | OPT_MODE | OPT_TERMS | OPT_STEP))
+            return cmd_fail("export", CMD_USAGE,
+                            "--all exports every mode and step: drop -o, --mode, --terms and --step");
     } else {
-        if (!o.mode) return cmd_fail("export", CMD_USAGE, "--mode is required (%s)", cmd_mode_names());
+        if (!o.mode && !o.terms)
+            return cmd_fail("export", CMD_USAGE, "--mode (%s) or --terms LIST is required", cmd_mode_names());
         if (!o.out) return cmd_fail("export", CMD_USAGE, "-o FILE.png is required");
         if (o.out_dir) return cmd_fail("export", CMD_USAGE, "--out-dir goes with --all");
     }
     int status = CMD_OK;
-    Scenario *sc = cmd_load_scenario(&o, &status);
+    Scenario *sc = cmd_load_scenario("export", &o, &status);
     if (!sc) return status;
     if (o.given & OPT_ALL) {
         char err[512];

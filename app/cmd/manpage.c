@@ -61,14 +61,15 @@ bool manpage_write(const char *in_path, const char *out_path, const char *datadi
             break;
         }
         strbuf_append(&out, p, (size_t)(at - p));
-        static const char *const names[] = {"@MODES@", "@STEPS@", "@MODE_KEYS@", "@DATADIR@"};
+        static const char *const names[] = {"@MODES@", "@STEPS@", "@MODE_KEYS@", "@DATADIR@", "@TERMS@"};
         size_t k = 0;
-        while (k < 4 && strncmp(at, names[k], strlen(names[k])) != 0) k++;
+        while (k < 5 && strncmp(at, names[k], strlen(names[k])) != 0) k++;
         switch (k) {
         case 0: modes(&out); break;
         case 1: steps(&out); break;
         case 2: mode_keys(&out); break;
         case 3: strbuf_puts(&out, datadir); break;
+        case 4: strbuf_puts(&out, mode_build_terms()); break;
         default: strbuf_puts(&out, "@"); p = at + 1; continue;
         }
         p = at + strlen(names[k]);

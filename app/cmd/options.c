@@ -47,6 +47,11 @@ const char *cmd_mode_names(void)
     return names;
 }
 
+void cmd_terms_help(void)
+{
+    printf("LIST is mask terms joined by commas, from %s; e.g. padding,causal,window=2.\n", mode_build_terms());
+}
+
 static bool whole(const char *s, long lo, long hi, long *out)
 {
     char *end;
@@ -94,6 +99,7 @@ static bool read_value(const char *cmd, OptFlag flag, const char *name, const ch
     case OPT_OUT: o->out = v; return true;
     case OPT_OUT_DIR: o->out_dir = v; return true;
     case OPT_LESSON: o->lesson = v; return true;
+    case OPT_TERMS: o->terms = v; return true;
     case OPT_MODE:
         if ((o->mode = mode_find(v))) return true;
         cmd_fail(cmd, CMD_USAGE, "--mode: '%s' is not a mode; use %s", v, cmd_mode_names());
@@ -142,7 +148,7 @@ static const struct {
     {"--no-values", NULL, OPT_NO_VALUES, false}, {"-o", "--output", OPT_OUT, true},
     {"--out-dir", NULL, OPT_OUT_DIR, true},   {"--lesson", NULL, OPT_LESSON, true},
     {"--all", NULL, OPT_ALL, false},          {"--list", NULL, OPT_LIST, false},
-    {"--help", "-h", OPT_HELP, false},
+    {"--terms", NULL, OPT_TERMS, true},       {"--help", "-h", OPT_HELP, false},
 };
 
 bool cmd_options(const char *cmd, int argc, char **argv, unsigned accepted, int max_args, Options *o)
@@ -186,18 +192,27 @@ bool cmd_options(const char *cmd, int argc, char **argv, unsigned accepted, int 
         }
         if (!read_value(cmd, options[k].flag, a, argv[++i], o)) return false;
     }
+    if ((o->given & OPT_MODE) && (o->given & OPT_TERMS)) {
+        cmd_fail(cmd, CMD_USAGE, "--mode and --terms both choose the mask; give one");
+        return false;
+    }
     return true;
 }
 
-Scenario *cmd_load_scenario(const Options *o, int *status)
+Scenario *cmd_load_scenario(const char *cmd, Options *o, int *status)
 {
-    if (!o->scenario) return scenario_default();
     char err[512];
     bool io = false;
-    Scenario *sc = scenario_load(o->scenario, &io, err, sizeof err);
+    Scenario *sc = o->scenario ? scenario_load(o->scenario, &io, err, sizeof err) : scenario_default();
     if (!sc) {
         cmd_line(stderr, "%s", err);
         *status = io ? CMD_IO : CMD_USAGE;
+        return NULL;
+    }
+    if (o->terms && !(o->mode = mode_build(o->terms, sc, err, sizeof err))) {
+        *status = cmd_fail(cmd, CMD_USAGE, "%s", err);
+        scenario_free(sc);
+        return NULL;
     }
     return sc;
 }

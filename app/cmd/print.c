@@ -11,7 +11,7 @@
 #include "registry.h"
 
 static const char usage[] =
-    "usage: maskscope print NAME [--scenario FILE] [--mode MODE] [--sentence N|all]\n"
+    "usage: maskscope print NAME [--scenario FILE] [--mode MODE | --terms LIST] [--sentence N|all]\n"
     "       maskscope print --list\n";
 
 static void print_list(void)
@@ -34,11 +34,12 @@ static void print_list(void)
 int cmd_print(int argc, char **argv)
 {
     Options o;
-    if (!cmd_options("print", argc, argv, OPT_SCENARIO | OPT_MODE | OPT_SENTENCE | OPT_LIST, 1, &o))
+    if (!cmd_options("print", argc, argv, OPT_SCENARIO | OPT_MODE | OPT_TERMS | OPT_SENTENCE | OPT_LIST, 1, &o))
         return CMD_USAGE;
     if (o.given & OPT_HELP) {
         fputs(usage, stdout);
         printf("MODE is %s. maskscope print --list shows the names.\n", cmd_mode_names());
+        cmd_terms_help();
         return cmd_flush_stdout("print");
     }
     if (o.given & OPT_LIST) {
@@ -52,13 +53,16 @@ int cmd_print(int argc, char **argv)
     if (!r)
         return cmd_fail("print", CMD_USAGE, "unknown name '%s'; maskscope print --list shows the names", name);
     char err[512];
-    const Mode *m = registry_mode(r, o.mode, err, sizeof err);
-    if (!m) return cmd_fail("print", CMD_USAGE, "%s", err);
     if (!r->per_sentence && (o.given & OPT_SENTENCE))
         return cmd_fail("print", CMD_USAGE, "%s does not take --sentence", name);
     int status = CMD_OK;
-    Scenario *sc = cmd_load_scenario(&o, &status);
+    Scenario *sc = cmd_load_scenario("print", &o, &status);
     if (!sc) return status;
+    const Mode *m = registry_mode(r, o.mode, err, sizeof err);
+    if (!m) {
+        scenario_free(sc);
+        return cmd_fail("print", CMD_USAGE, "%s", err);
+    }
     int sentence = (o.given & OPT_SENTENCE) ? o.sentence : mode_default_sentence(m, sc);
     Engine *e = engine_new(sc, m, err, sizeof err);
     if (e && sentence >= engine_sentences(e)) {

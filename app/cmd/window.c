@@ -26,7 +26,7 @@
 #endif
 
 static const char usage[] =
-    "usage: maskscope [--scenario FILE] [--mode MODE] [--sentence N|all] [--step N|NAME]\n"
+    "usage: maskscope [--scenario FILE] [--mode MODE | --terms LIST] [--sentence N|all] [--step N|NAME]\n"
     "                 [--theme light|dark] [--palette viridis|cividis]\n"
     "       maskscope --lesson FILE [--theme light|dark] [--palette viridis|cividis]\n"
     "Opens the window; press H in it for the keys. Without a display, writes the\n"
@@ -103,14 +103,14 @@ static bool is_fake_driver(void)
 }
 
 /* reads the options into what opens first; prints and returns non-zero on error */
-static int first_of(const Options *o, First *f)
+static int first_of(Options *o, First *f)
 {
     memset(f, 0, sizeof *f);
     f->state = view_config_default().state;
     f->state.opts = o->draw;
     if (o->lesson) {
-        if (o->given & (OPT_SCENARIO | OPT_MODE | OPT_SENTENCE | OPT_STEP))
-            return cmd_fail("", CMD_USAGE, "--lesson sets the scenario, mode, sentence and step itself");
+        if (o->given & (OPT_SCENARIO | OPT_MODE | OPT_TERMS | OPT_SENTENCE | OPT_STEP))
+            return cmd_fail("", CMD_USAGE, "--lesson sets the scenario, mask, sentence and step itself");
         char err[512];
         bool io = false;
         f->lesson = lesson_load(o->lesson, &io, err, sizeof err);
@@ -127,7 +127,7 @@ static int first_of(const Options *o, First *f)
         return CMD_OK;
     }
     int status = CMD_OK;
-    if (!(f->sc = cmd_load_scenario(o, &status))) return status;
+    if (!(f->sc = cmd_load_scenario("", o, &status))) return status;
     f->state.mode = o->mode ? o->mode : mode_default();
     int count, Lq, Lk;
     mode_shape(f->state.mode, f->sc, &count, &Lq, &Lk);
@@ -144,10 +144,11 @@ static int first_of(const Options *o, First *f)
 int cmd_window(int argc, char **argv)
 {
     Options o;
-    unsigned accepted = OPT_SCENARIO | OPT_MODE | OPT_SENTENCE | OPT_STEP | OPT_THEME | OPT_PALETTE | OPT_LESSON;
+    unsigned accepted = OPT_SCENARIO | OPT_MODE | OPT_TERMS | OPT_SENTENCE | OPT_STEP | OPT_THEME | OPT_PALETTE | OPT_LESSON;
     if (!cmd_options("", argc, argv, accepted, 0, &o)) return CMD_USAGE;
     if (o.given & OPT_HELP) {
         fputs(usage, stdout);
+        cmd_terms_help();
         return cmd_flush_stdout("");
     }
     First f;
