@@ -327,6 +327,7 @@ static const struct {
     {"document", &mask_term_document, SETTING_NONE, NULL},
 };
 enum { BUILDABLE = sizeof buildable / sizeof buildable[0] };
+_Static_assert(BUILDABLE <= MODE_BUILDABLE_MAX, "MODE_BUILDABLE_MAX counts the builder's terms");
 
 static Mode custom = {
     .name = "custom",
@@ -347,6 +348,29 @@ const char *mode_build_terms(void)
     for (int i = 0; i < BUILDABLE && k < sizeof names; i++)
         k += (size_t)snprintf(names + k, sizeof names - k, "%s%s", i ? ", " : "", buildable[i].name);
     return names;
+}
+
+int mode_buildable_count(void) { return BUILDABLE; }
+const char *mode_buildable_name(int i) { return buildable[i].name; }
+const char *mode_buildable_label(int i) { return buildable[i].label; }
+ScenarioSetting mode_buildable_setting(int i) { return buildable[i].setting; }
+
+bool mode_buildable_in(const Mode *m, int i)
+{
+    for (int t = 0; t < MODE_MAX_TERMS && m->terms[t]; t++)
+        if (m->terms[t] == buildable[i].term) return true;
+    return false;
+}
+
+bool mode_is_built(const Mode *m) { return m == &custom; }
+
+void mode_build_spec(const Mode *m, int toggle, char *buf, size_t n)
+{
+    size_t k = 0;
+    buf[0] = '\0';
+    for (int i = 0; i < BUILDABLE && k < n; i++)
+        if (mode_buildable_in(m, i) != (i == toggle))
+            k += (size_t)snprintf(buf + k, n - k, "%s%s", k ? "," : "", buildable[i].name);
 }
 
 const Mode *mode_build(const char *spec, Scenario *sc, char *err, size_t errlen)

@@ -18,6 +18,8 @@
 /* Rows the table holds, built-in and registered. */
 #ifndef MODE_MAX
 #define MODE_MAX 32
+/* terms the mask builder offers (mode_buildable_count) */
+#define MODE_BUILDABLE_MAX 8
 #endif
 
 /* Which batch a mode computes on. */
@@ -84,6 +86,20 @@ bool mode_register(const Mode *m, char *err, size_t errlen);
 const Mode *mode_build(const char *spec, Scenario *sc, char *err, size_t errlen);
 /* The names mode_build takes, for messages and help: "padding, causal, …". */
 const char *mode_build_terms(void);
+/* The builder's terms one by one (the window's chips): how many, the
+ * i-th's name, the label of the value it takes ("W", "P", "S" or NULL),
+ * and whether mode m has it among its terms. */
+int mode_buildable_count(void);
+const char *mode_buildable_name(int i);
+const char *mode_buildable_label(int i);
+ScenarioSetting mode_buildable_setting(int i);
+bool mode_buildable_in(const Mode *m, int i);
+/* Whether m is the builder's row ("custom"). */
+bool mode_is_built(const Mode *m);
+/* The spec of m's buildable terms with term i added or removed (i = -1:
+ * as they are), "padding,causal,window" (values stay the scenario's);
+ * "" when m has none. */
+void mode_build_spec(const Mode *m, int toggle, char *buf, size_t n);
 
 /* "padding, causal, combined or mlm": every name, joined with ", " and
  * last_sep before the last (e.g. " or ", ", "). */

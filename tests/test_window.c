@@ -323,6 +323,65 @@ Test(window, a_mode_key_recolours_the_mask_and_keeps_the_step)
     SDL_FreeSurface(s3);
 }
 
+/* the index of builder term name */
+static int term_index(const char *name)
+{
+    for (int i = 0; i < mode_buildable_count(); i++)
+        if (strcmp(mode_buildable_name(i), name) == 0) return i;
+    cr_assert_fail("no term %s", name);
+    return -1;
+}
+
+Test(window, b_builds_a_mask_from_the_terms_on_screen_and_chips_toggle_them)
+{
+    key(SDLK_3); /* combined: padding + causal */
+    int mask_step = steps_find(view_steps(v), "mask");
+    while (view_state(v)->step < mask_step) key(SDLK_RIGHT);
+    key(SDLK_b);
+    const Mode *m = view_state(v)->mode;
+    cr_assert(mode_is_built(m), "B opens the builder");
+    cr_assert_str_eq(step_now()->slug, "mask", "the step is kept");
+    int pad = term_index("padding"), causal = term_index("causal"), window = term_index("window");
+    cr_assert(mode_buildable_in(m, pad) && mode_buildable_in(m, causal) && !mode_buildable_in(m, window),
+              "it starts from the combined mode's terms");
+    cr_assert_eq(view_regions(v)->nterms, mode_buildable_count(), "a chip per term");
+    /* sentence 1 is "The cat ate fish pie": with W = 3, query 4 no longer sees key 1 */
+    key(SDLK_TAB);
+    while (view_state(v)->sentence != 1) key(SDLK_TAB);
+    const Tensor *mask = engine_tensor(view_engine(v), T_MASK);
+    int L = engine_length(view_engine(v));
+    cr_assert_eq(mask->data[(1 * L + 4) * L + 1], 0.0f, "causal alone: query 4 sees key 1");
+    SDL_Point c = centre(view_regions(v)->terms[window]);
+    SDL_Surface *before = shot();
+    click_at(c.x, c.y);
+    m = view_state(v)->mode;
+    cr_assert(mode_buildable_in(m, window), "a click on the window chip adds it");
+    cr_assert_eq(view_scenario(v)->window, 3);
+    mask = engine_tensor(view_engine(v), T_MASK);
+    cr_assert(isinf(mask->data[(1 * L + 4) * L + 1]), "W = 3: query 4 sees keys 2, 3, 4 only");
+    cr_assert_eq(mask->data[(1 * L + 4) * L + 2], 0.0f);
+    SDL_Surface *after = shot();
+    cr_assert_gt(differing(before, after, view_regions(v)->frame), 500, "the picture follows");
+    /* ] widens the window, and the chip says so */
+    key(SDLK_RIGHTBRACKET);
+    cr_assert_eq(view_scenario(v)->window, 4);
+    mask = engine_tensor(view_engine(v), T_MASK);
+    cr_assert_eq(mask->data[(1 * L + 4) * L + 1], 0.0f, "W = 4 reaches key 1 again");
+    /* Shift+digit removes a term; the last one stays */
+    key_mod(SDLK_1 + causal, KMOD_LSHIFT);
+    cr_assert_not(mode_buildable_in(view_state(v)->mode, causal));
+    key_mod(SDLK_1 + window, KMOD_LSHIFT);
+    key_mod(SDLK_1 + pad, KMOD_LSHIFT);
+    cr_assert(mode_buildable_in(view_state(v)->mode, pad), "a mask keeps at least one term");
+    cr_assert(strstr(view_notice(v), "at least one term"), "%s", view_notice(v));
+    /* B again goes back where it came from */
+    key(SDLK_b);
+    cr_assert_eq(view_state(v)->mode, mode_find("combined"));
+    cr_assert_eq(view_regions(v)->nterms, 0, "no builder strip outside the builder");
+    SDL_FreeSurface(before);
+    SDL_FreeSurface(after);
+}
+
 Test(window, step_keys_move_and_the_indicator_follows)
 {
     int n = steps_count(view_steps(v));
@@ -698,7 +757,7 @@ static const SDL_Keycode monkey_keys[] = {
     SDLK_1, SDLK_2, SDLK_3, SDLK_4, SDLK_RIGHT, SDLK_LEFT, SDLK_PAGEDOWN, SDLK_PAGEUP, SDLK_SPACE,
     SDLK_BACKSPACE, SDLK_HOME, SDLK_END, SDLK_TAB, SDLK_a, SDLK_v, SDLK_t, SDLK_c, SDLK_PLUS,
     SDLK_MINUS, SDLK_0, SDLK_h, SDLK_F1, SDLK_ESCAPE, SDLK_q, SDLK_r, SDLK_x, SDLK_RETURN,
-    SDLK_KP_PLUS, SDLK_EQUALS, SDLK_UP, SDLK_DOWN,
+    SDLK_KP_PLUS, SDLK_EQUALS, SDLK_UP, SDLK_DOWN, SDLK_b, SDLK_5, SDLK_8, SDLK_LEFTBRACKET, SDLK_RIGHTBRACKET,
 };
 
 /* random keys, mouse moves and clicks, window events and resizes; the

@@ -33,6 +33,8 @@ static const char *const help_keys[][2] = {
     { "A", "whole batch on / off" },
     { "M", "every masking scheme (a picker)" },
     { "[  ]", "the scheme's W, P, S or pack_length" },
+    { "B", "build your own mask from terms, and back" },
+    { "Shift+1 \u2026 8", "in your mask: add or remove a term" },
     { NULL, "Look closer" },
     { "mouse on a cell", "its arithmetic, written out" },
     { "mouse on a token", "its row and column everywhere" },
@@ -118,7 +120,7 @@ ChromeSizes view_chrome_sizes(const View *v, int w, int h)
     z.tip = (int)lround(18 * s);
     z.pad = (int)fmax(2, lround(6 * u));
     z.gap = (int)fmax(3, lround(10 * u));
-    z.top_h = z.strip_h = z.bottom_h = z.warn_h = 0;
+    z.top_h = z.strip_h = z.terms_h = z.bottom_h = z.warn_h = 0;
     return z;
 }
 
@@ -144,6 +146,19 @@ static void indicator_text(View *v, char *buf, size_t n, int room)
         snprintf(buf, n, "step %d / %d", v->s.step + 1, steps_count(v->st));
 }
 
+static const char TERMS_LABEL[] = "Mask =";
+
+/* "⇧3 window W=3": the key that toggles builder term i, its name, its value */
+static void term_text(const View *v, int i, char *buf, size_t n)
+{
+    const char *label = mode_buildable_label(i);
+    int k = snprintf(buf, n, "\u21e7%d %s", i + 1, mode_buildable_name(i));
+    if (label && k > 0 && (size_t)k < n && mode_buildable_in(v->s.mode, i)) {
+        int s = v->s.sentence < 0 ? 0 : v->s.sentence;
+        snprintf(buf + k, n - (size_t)k, " %s=%d", label, scenario_setting(v->sc, mode_buildable_setting(i), s));
+    }
+}
+
 void view_chrome_layout(View *v, int w, int h)
 {
     ChromeSizes *z = &v->cz;
@@ -151,6 +166,7 @@ void view_chrome_layout(View *v, int w, int h)
     memset(g, 0, sizeof *g);
     z->top_h = line(v, FONT_SANS_BOLD, z->px) + 3 * z->pad;
     z->strip_h = line(v, FONT_SANS, z->small) + 2 * z->pad;
+    z->terms_h = mode_is_built(v->s.mode) ? line(v, FONT_SANS, z->small) + 3 * z->pad : 0;
     z->bottom_h = line(v, FONT_SANS, z->small) + 3 * z->pad;
     z->warn_h = v->warning[0] ? line(v, FONT_SANS, z->small) + 2 * z->pad : 0;
 
@@ -197,6 +213,18 @@ void view_chrome_layout(View *v, int w, int h)
         x += cw + sep;
     }
 
+    /* row 3, in the builder's mode: a chip per term, on when the mask has it */
+    if (z->terms_h) {
+        x = z->gap + width(v, FONT_SANS_BOLD, z->small, TERMS_LABEL) + z->gap;
+        for (int i = 0; i < mode_buildable_count(); i++) {
+            char text[64];
+            term_text(v, i, text, sizeof text);
+            int cw = width(v, FONT_SANS, z->small, text) + 2 * z->gap;
+            g->terms[g->nterms++] = (SDL_Rect){ x, sy + z->strip_h + z->pad, cw, z->terms_h - 2 * z->pad };
+            x += cw + z->pad;
+        }
+    }
+
     /* bottom: the sentences; "All" last, "H help" on the right */
     int by = h - z->bottom_h;
     int hint_w = width(v, FONT_SANS_BOLD, z->small, "H") + width(v, FONT_SANS, z->small, "  help") + z->gap;
@@ -227,7 +255,7 @@ void view_chrome_layout(View *v, int w, int h)
     g->sentences[g->nsentences] = (SDL_Rect){ x, cy, all_w, chip_h };
     g->sentence_of[g->nsentences++] = -1;
 
-    int top = z->top_h + z->strip_h;
+    int top = z->top_h + z->strip_h + z->terms_h;
     int fh = by - z->warn_h - top;
     if (fh < 1) fh = 1;
     g->frame = (SDL_Rect){ 0, top, w, fh };
@@ -275,8 +303,9 @@ void view_chrome_draw_bars(View *v)
     Rgba rule = theme_mix(th->fg, th->bg, 0.18);
 
     /* top bar */
-    fill(v, (SDL_Rect){ 0, 0, w, z->top_h + z->strip_h }, bar);
-    fill(v, (SDL_Rect){ 0, z->top_h + z->strip_h - 1, w, (int)fmax(1, lround(z->u)) }, rule);
+    int top = z->top_h + z->strip_h + z->terms_h;
+    fill(v, (SDL_Rect){ 0, 0, w, top }, bar);
+    fill(v, (SDL_Rect){ 0, top - 1, w, (int)fmax(1, lround(z->u)) }, rule);
     for (int t = 0; t < g->ntabs; t++) {
         SDL_Rect rc = g->tabs[t];
         int m = g->tab_mode[t];
@@ -316,6 +345,22 @@ void view_chrome_draw_bars(View *v)
             paint_text(v->paint, FONT_SANS, z->small, rc.x + rc.w + (gw - aw) / 2, rc.y + (rc.h - sl) / 2, "\u203a", -1,
                       th->muted);
         }
+    }
+
+    /* the builder's terms */
+    if (g->nterms) {
+        int ty = g->terms[0].y + (g->terms[0].h - sl) / 2;
+        paint_text(v->paint, FONT_SANS_BOLD, z->small, z->gap, ty, TERMS_LABEL, -1, th->fg);
+        for (int i = 0; i < g->nterms; i++) {
+            char text[64];
+            term_text(v, i, text, sizeof text);
+            chip(v, g->terms[i], text, FONT_SANS, z->small, mode_buildable_in(v->s.mode, i),
+                 h->kind == HOVER_TERM && h->index == i);
+        }
+        SDL_Rect last = g->terms[g->nterms - 1];
+        int hx = last.x + last.w + z->gap;
+        text_fit(v, FONT_SANS, z->small, hx, ty, "click or \u21e7 digit: add or remove a term \u00b7 B: back", w - hx - z->gap,
+                 th->muted);
     }
 
     /* the MLM warning */

@@ -19,6 +19,7 @@ typedef enum HoverKind {
     HOVER_NONE,
     HOVER_TAB,      /* index: the tab (reg.tab_mode says its mode) */
     HOVER_MODE_ROW, /* index: a mode in the picker */
+    HOVER_TERM,     /* index: a term chip of the mask builder */
     HOVER_PREV,
     HOVER_NEXT,
     HOVER_STEP,     /* index: the step */
@@ -41,7 +42,7 @@ typedef struct Hover {
 typedef struct ChromeSizes {
     double u;
     int px, small, tip, pad, gap;
-    int top_h, strip_h, bottom_h, warn_h;
+    int top_h, strip_h, terms_h, bottom_h, warn_h;
 } ChromeSizes;
 
 struct View {
@@ -72,6 +73,7 @@ struct View {
     DrawCaption caption;
     int caption_row, caption_col;
     int modes_sel;           /* the mode picker's selected row */
+    const Mode *built_from;  /* the mode B left for the builder, and returns to */
     ViewOverlay overlay;
     void *overlay_ctx;
 };

@@ -246,6 +246,8 @@ static Hover hit(const View *v, int x, int y)
     if (in_rect(g->next, x, y)) return (Hover){ .kind = HOVER_NEXT, .anchor = g->next };
     for (int i = 0; i < g->nsteps; i++)
         if (in_rect(g->steps[i], x, y)) return (Hover){ .kind = HOVER_STEP, .index = i, .anchor = g->steps[i] };
+    for (int i = 0; i < g->nterms; i++)
+        if (in_rect(g->terms[i], x, y)) return (Hover){ .kind = HOVER_TERM, .index = i, .anchor = g->terms[i] };
     for (int i = 0; i < g->nsentences; i++)
         if (in_rect(g->sentences[i], x, y))
             return (Hover){ .kind = HOVER_SENTENCE, .index = g->sentence_of[i], .anchor = g->sentences[i] };
@@ -323,7 +325,7 @@ static void apply_hover(View *v)
     }
     if (v->hand && v->arrow)
         SDL_SetCursor(h->kind == HOVER_TAB || h->kind == HOVER_MODE_ROW || h->kind == HOVER_PREV || h->kind == HOVER_NEXT ||
-                              h->kind == HOVER_STEP || h->kind == HOVER_SENTENCE ||
+                              h->kind == HOVER_STEP || h->kind == HOVER_SENTENCE || h->kind == HOVER_TERM ||
                               (h->kind == HOVER_TOKEN && v->s.mode->batch == MODE_BATCH_MLM)
                           ? v->hand : v->arrow);
 }
@@ -421,6 +423,57 @@ static void nudge_setting(View *v, int by)
     set_notice(v, msg);
 }
 
+/* shows the builder's mode made from spec; on failure the view keeps what it showed */
+static bool go_build(View *v, const char *spec)
+{
+    char before[256], err[256];
+    bool was_built = mode_is_built(v->s.mode);
+    if (was_built) mode_build_spec(v->s.mode, -1, before, sizeof before);
+    const Mode *m = mode_build(spec, v->sc, err, sizeof err);
+    if (!m) {
+        show_error(v, "cannot build this mask", err);
+        return false;
+    }
+    int sentence = v->s.sentence_chosen ? v->s.sentence : mode_default_sentence(m, v->sc);
+    if (!rebuild(v, m, sentence, v->s.step, true, err, sizeof err)) {
+        show_error(v, "cannot show this mask", err);
+        /* the row was rewritten: put back the terms the engine was computed with */
+        if (was_built) mode_build(before, v->sc, err, sizeof err);
+        return false;
+    }
+    update_warning(v);
+    return true;
+}
+
+/* B: into the builder, starting from the terms on screen; in it, back */
+static void toggle_builder(View *v)
+{
+    if (mode_is_built(v->s.mode)) {
+        go_mode(v, v->built_from ? v->built_from : mode_default());
+        return;
+    }
+    char spec[256];
+    mode_build_spec(v->s.mode, -1, spec, sizeof spec);
+    const Mode *from = v->s.mode;
+    if (go_build(v, spec[0] ? spec : "padding,causal")) {
+        v->built_from = from;
+        set_notice(v, "Your mask: click a term, or press Shift and its number, to add or remove it.");
+    }
+}
+
+/* a term chip or Shift+digit: term i in or out of the built mask */
+static void toggle_term(View *v, int i)
+{
+    if (!mode_is_built(v->s.mode) || i < 0 || i >= mode_buildable_count()) return;
+    char spec[256];
+    mode_build_spec(v->s.mode, i, spec, sizeof spec);
+    if (!spec[0]) {
+        set_notice(v, "A mask needs at least one term.");
+        return;
+    }
+    go_build(v, spec);
+}
+
 static void click(View *v, int x, int y)
 {
     if (v->s.modes) {
@@ -453,6 +506,7 @@ static void click(View *v, int x, int y)
     case HOVER_PREV: go_step(v, v->s.step - 1); break;
     case HOVER_NEXT: go_step(v, v->s.step + 1); break;
     case HOVER_STEP: go_step(v, h.index); break;
+    case HOVER_TERM: toggle_term(v, h.index); break;
     case HOVER_SENTENCE:
         if (h.index < 0 && v->s.sentence >= 0) v->batch_return = v->s.sentence;
         go_sentence(v, h.index);
@@ -544,6 +598,10 @@ static bool key(View *v, const SDL_KeyboardEvent *k)
         v->s.help = false;
         v->dirty = true;
     }
+    if (shift && mode_is_built(v->s.mode) && sym >= SDLK_1 && sym <= SDLK_9) {
+        toggle_term(v, (int)(sym - SDLK_1));
+        return true;
+    }
     switch (sym) {
     case SDLK_RIGHT: case SDLK_PAGEDOWN: case SDLK_SPACE: go_step(v, v->s.step + 1); break;
     case SDLK_LEFT: case SDLK_PAGEUP: case SDLK_BACKSPACE: go_step(v, v->s.step - 1); break;
@@ -565,6 +623,7 @@ static bool key(View *v, const SDL_KeyboardEvent *k)
         break;
     case SDLK_s: export_shown(v); break;
     case SDLK_m: open_modes(v, true); break;
+    case SDLK_b: toggle_builder(v); break;
     case SDLK_LEFTBRACKET: nudge_setting(v, -1); break;
     case SDLK_RIGHTBRACKET: nudge_setting(v, +1); break;
     default:

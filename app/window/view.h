@@ -59,6 +59,8 @@ typedef struct ViewRegions {
     int tab_mode[MODE_MAX + 1];        /* the mode index a tab shows; -1: "More", which opens the mode picker */
     int nmode_rows;                    /* the mode picker, when open: one row per mode of the table */
     SDL_Rect mode_rows[MODE_MAX];
+    int nterms;                        /* the mask builder's chips (custom mode): one per buildable term */
+    SDL_Rect terms[MODE_BUILDABLE_MAX];
     SDL_Rect prev, next;               /* the step arrows */
     SDL_Rect indicator;                /* "step 3 / 8 — Softmax weights" */
     int nsteps;
