@@ -108,7 +108,7 @@ static void compute_losses(Engine *e)
     put(e, T_LOSSES, losses);
     Tensor *mask = e->mode->loss == MODE_LOSS_MLM ? batch_mlm_loss_mask(bt) : batch_padding_loss_mask(bt);
     /* loss_weights belong to the scenario's own sentences */
-    if (e->mode->loss == MODE_LOSS_PADDING && sc->loss_weights) {
+    if (e->mode->loss != MODE_LOSS_MLM && sc->loss_weights) {
         if (kind == MODE_BATCH_MAIN) {
             for (size_t i = 0; i < mask->size; i++)
                 mask->data[i] *= sc->loss_weights[i];
@@ -118,6 +118,14 @@ static void compute_losses(Engine *e)
             for (size_t i = 0; i < mask->size; i++)
                 mask->data[i] *= w->data[i];
             tensor_free(w);
+        }
+    }
+    if (e->mode->loss == MODE_LOSS_PREFIX) {
+        /* the prefix is context, not a target: only the tokens after it are scored */
+        for (int s = 0; s < B; s++) {
+            int P = scenario_prefix(sc, s), seen = 0;
+            for (int p = 0; p < L; p++)
+                if (engine_is_real(e, s, p) && seen++ < P) mask->data[(size_t)s * L + p] = 0;
         }
     }
     put(e, T_LOSS_MASK, mask);
@@ -410,8 +418,9 @@ const char *engine_name(const Engine *e, TensorId id)
     case T_OUTPUT: return "output";
     case T_LOSSES: return "batch_losses";
     case T_LOSS_MASK:
-        return e->mode->loss == MODE_LOSS_MLM ? "mlm_loss_mask"
-               : e->sc->loss_weights && !mlm  ? "loss_weights"
+        return e->mode->loss == MODE_LOSS_MLM      ? "mlm_loss_mask"
+               : e->mode->loss == MODE_LOSS_PREFIX ? "target_loss_mask"
+               : e->sc->loss_weights && !mlm      ? "loss_weights"
                                               : "padding_loss_mask";
     case T_MASKED_LOSSES: return "masked losses";
     case T_DECODER_CAUSAL: return "A_causal_dec";

@@ -60,6 +60,9 @@ static Scenario *step_state(const Scenario *base, const LessonStep *ls)
         sc->nan_policy = (ScenarioNanPolicy)ls->nan_policy;
     if (ls->mask_query_rows >= 0)
         sc->mask_query_rows = ls->mask_query_rows;
+    for (int k = SETTING_WINDOW; k <= SETTING_PACK_LENGTH; k++)
+        if (ls->setting[k] >= 0)
+            scenario_set(sc, (ScenarioSetting)k, ls->setting[k]);
     for (int k = 0; k < ls->nedits; k++)
         scenario_toggle_mlm(sc, ls->edits[k].sentence, ls->edits[k].pos);
     return sc;
@@ -76,12 +79,19 @@ static bool get_word(Ctx *c, const cJSON *node, const char *field, const char *a
 
 static bool load_options(Ctx *c, const cJSON *n, const char *f, LessonStep *ls)
 {
-    static const char *const keys[] = {"padding", "fully_masked_rows", "mask_query_rows", NULL};
+    static const char *const keys[] = {"padding", "fully_masked_rows", "mask_query_rows", "window", "prefix",
+                                       "sinks", "pack_length", NULL};
+    /* the settings, in ScenarioSetting order, and their least values */
+    static const char *const settings[] = {[SETTING_WINDOW] = "window", [SETTING_PREFIX] = "prefix",
+                                           [SETTING_SINKS] = "sinks", [SETTING_PACK_LENGTH] = "pack_length"};
+    static const int least[] = {[SETTING_WINDOW] = 1, [SETTING_PREFIX] = 0, [SETTING_SINKS] = 0,
+                                [SETTING_PACK_LENGTH] = 1};
     char g[128];
     snprintf(g, sizeof g, "%s.options", f);
     if (!cJSON_IsObject(n))
         return doc_fail(c->doc, n, c->err, c->errlen, g,
-                        "must be an object with padding, fully_masked_rows or mask_query_rows");
+                        "must be an object with padding, fully_masked_rows, mask_query_rows, window, prefix, sinks "
+                        "or pack_length");
     if (!doc_check_keys(c->doc, n, g, keys, c->err, c->errlen))
         return false;
     const cJSON *v;
@@ -102,6 +112,14 @@ static bool load_options(Ctx *c, const cJSON *n, const char *f, LessonStep *ls)
             return doc_fail(c->doc, v, c->err, c->errlen, h, "must be true or false");
         ls->mask_query_rows = cJSON_IsTrue(v);
     }
+    for (int k = SETTING_WINDOW; k <= SETTING_PACK_LENGTH; k++) {
+        if (!(v = doc_member(n, settings[k])))
+            continue;
+        snprintf(h, sizeof h, "%s.%s", g, settings[k]);
+        int hi = k == SETTING_PACK_LENGTH ? MS_MAX_SEQ_LEN : MS_MAX_WINDOW;
+        if (!get_index(c, v, h, least[k], hi, &ls->setting[k]))
+            return false;
+    }
     return true;
 }
 
@@ -111,6 +129,8 @@ static bool load_step(Ctx *c, const cJSON *node, int i, LessonStep *ls)
     snprintf(f, sizeof f, "steps[%d]", i);
     ls->highlight_row = ls->highlight_col = -1;
     ls->padding = ls->nan_policy = ls->mask_query_rows = -1;
+    for (int k = 0; k <= SETTING_PACK_LENGTH; k++)
+        ls->setting[k] = -1;
     if (!cJSON_IsObject(node))
         return doc_fail(c->doc, node, c->err, c->errlen, f, "must be an object with title, text, mode and step");
     if (!doc_check_keys(c->doc, node, f, step_keys, c->err, c->errlen))

@@ -93,7 +93,7 @@ static const Mode builtin[] = {
         .summary = "the first P tokens seen by all, both ways; the rest causal (PaliGemma, T5's prefix-LM); \"prefix\": P",
         .batch = MODE_BATCH_MAIN,
         .terms = {&mask_term_padding, &mask_term_prefix},
-        .loss = MODE_LOSS_PADDING,
+        .loss = MODE_LOSS_PREFIX,
         .sentence = MODE_SENTENCE_LONGEST,
         .pitfall = "PaliGemma writes it with a 0/1 \u201ccausal from here\u201d vector v: cum = cumsum(v), and key "
                    "k is visible from query q iff cum[k] \u2264 cum[q]. The loss skips the prefix.",

@@ -34,6 +34,7 @@ typedef enum ModeBatch {
 typedef enum ModeLoss {
     MODE_LOSS_PADDING, /* real tokens: (batch != PAD).float(), times loss_weights */
     MODE_LOSS_MLM,     /* [MASK] positions: (batch == MASK).float() */
+    MODE_LOSS_PREFIX,  /* real tokens after the prefix: a prefix-LM's targets (the prefix is context) */
 } ModeLoss;
 
 /* The sentence a mode opens on. */

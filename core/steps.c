@@ -570,6 +570,9 @@ static void build_loss(Builder *b)
     fmt(step->caption, sizeof step->caption, "%s",
         mlm ? "Only the [MASK] positions are scored: the loss mask is 1 where batch == MASK_IDX. "
               "ignore_index does the same inside nn.CrossEntropyLoss."
+        : engine_mode(e)->loss == MODE_LOSS_PREFIX
+            ? "A prefix-LM reads its prefix as context and is graded only on what follows: the loss mask is 0 "
+              "on the prefix and on [PAD], and the mean divides by the targets alone."
             : "Padded positions must not teach the model: multiply by the loss mask, then divide by "
               "its sum, not by the number of cells.");
     if (isnan(loss))

@@ -133,6 +133,7 @@ static void explain_input(const Steps *st, const Panel *p, int s, int row, int c
     if (p->tensor == T_LOSS_MASK && v == 0)
         strbuf_puts(sb, m->loss == MODE_LOSS_MLM           ? ": not a [MASK] position, no loss"
                         : !engine_is_real(e, s, col)      ? ": [PAD], no loss"
+                        : m->loss == MODE_LOSS_PREFIX     ? ": in the prefix, context and not a target"
                                                            : ": weight 0, this position teaches nothing");
 }
 

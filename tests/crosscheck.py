@@ -209,13 +209,7 @@ def family_mask(mode, scen, d, pad_id):
         g = real & torch.isin(wp, torch.tensor(G))
         fam = ((q - k).abs() < W) | g[:, :, None] | g[:, None, :]
     elif mode == "prefix":
-        lengths = real.sum(dim=1)
-        P = scen.get("prefix")
-        if P is None:
-            P = ((lengths + 1) // 2).tolist()
-        elif isinstance(P, int):
-            P = [min(P, int(n)) for n in lengths]
-        P = torch.tensor(P)
+        P = prefix_of(scen, real)
         fam = causal | (real & (wp < P[:, None]))[:, None, :]
     elif mode == "packed":
         docs = tensor(d["document_ids"], torch.int64)
@@ -225,6 +219,17 @@ def family_mask(mode, scen, d, pad_id):
     if scen.get("mask_query_rows"):
         keys = keys & real[:, :, None]
     return torch.where(fam & keys, 0.0, float("-inf")).double()
+
+
+def prefix_of(scen, real):
+    """P of each sentence: the scenario's (at most the sentence), else half of it rounded up"""
+    lengths = real.sum(dim=1)
+    P = scen.get("prefix")
+    if P is None:
+        P = ((lengths + 1) // 2).tolist()
+    elif isinstance(P, int):
+        P = [min(P, int(n)) for n in lengths]
+    return torch.tensor(P)
 
 
 def check_family(scenario, mode):
@@ -249,6 +254,19 @@ def check_family(scenario, mode):
         ok(abs(float(d["loss"]) - float(base["loss"])) <= 1e-12, f"{label}: loss {d['loss']} = padding's {base['loss']}")
     mask = family_mask(mode, scen, d, pad_id)
     ok(close(tensor(d["mask"]), mask, 0), f"{label}: mask")
+    if mode not in ("packed", "cross"):
+        # the loss: real tokens (times loss_weights); a prefix-LM's prefix is context, not a target
+        batch = tensor(d["batch"], torch.int64)
+        real, wp = real_and_positions(batch, pad_id)
+        loss_mask = real.double()
+        if "loss_weights" in scen:
+            loss_mask = loss_mask * torch.tensor(scen["loss_weights"], dtype=torch.float64)
+        if mode == "prefix":
+            loss_mask = loss_mask * (wp >= prefix_of(scen, real)[:, None]).double()
+        ok(close(tensor(d["loss_mask"]), loss_mask, 0), f"{label}: loss_mask")
+        losses = tensor(d["losses"])
+        want = (losses * loss_mask).sum() / loss_mask.sum()
+        ok(abs(float(d["loss"]) - float(want)) <= 1e-9, f"{label}: loss {d['loss']} vs {float(want)}")
     Xq = tensor(d["decoder_embeddings"]) if mode == "cross" else tensor(d["embeddings"])
     Xk = tensor(d["embeddings"])
     Wq, Wk, Wv = tensor(d["W_q"]), tensor(d["W_k"]), tensor(d["W_v"])
