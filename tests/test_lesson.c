@@ -34,7 +34,7 @@ Test(lesson, every_shipped_lesson_loads_and_every_step_builds)
     snprintf(pattern, sizeof pattern, "%s/lessons/*.json", getenv("MASKSCOPE_SOURCE_ROOT"));
     glob_t g;
     cr_assert_eq(glob(pattern, 0, NULL, &g), 0);
-    cr_assert_eq(g.gl_pathc, 6, "six lessons ship");
+    cr_assert_eq(g.gl_pathc, 7, "seven lessons ship");
     for (size_t k = 0; k < g.gl_pathc; k++) {
         char err[512];
         bool io;
@@ -53,6 +53,47 @@ Test(lesson, every_shipped_lesson_loads_and_every_step_builds)
         lesson_free(l);
     }
     globfree(&g);
+}
+
+Test(lesson, step_options_set_the_window_and_prefix_for_that_step_alone)
+{
+    Lesson *l = shipped("07-beyond-padding-and-causal.json");
+    int w3 = -1, w2 = -1, p3 = -1;
+    for (int i = 0; i < l->nsteps; i++) {
+        if (l->steps[i].setting[SETTING_WINDOW] == 3 && w3 < 0) w3 = i;
+        if (l->steps[i].setting[SETTING_WINDOW] == 2) w2 = i;
+        if (l->steps[i].setting[SETTING_PREFIX] == 3 && p3 < 0) p3 = i;
+    }
+    cr_assert(w3 >= 0 && w2 >= 0 && p3 >= 0, "the lesson sets W = 3, W = 2 and P = 3");
+    /* W = 2 on "The cat ate fish pie": query 4 sees keys 3 and 4 only; W = 3 adds key 2 */
+    Scenario *sc;
+    Engine *e = at(l, w2, &sc);
+    const Tensor *m = engine_tensor(e, T_MASK);
+    int L = engine_length(e);
+    cr_assert_eq(sc->window, 2);
+    cr_assert(isinf(m->data[(1 * L + 4) * L + 2]) && m->data[(1 * L + 4) * L + 3] == 0);
+    engine_free(e);
+    scenario_free(sc);
+    e = at(l, w3, &sc);
+    m = engine_tensor(e, T_MASK);
+    cr_assert_eq(m->data[(1 * L + 4) * L + 2], 0.0, "W = 3 reaches key 2");
+    cr_assert(isinf(m->data[(1 * L + 4) * L + 1]));
+    engine_free(e);
+    scenario_free(sc);
+    /* P = 3: "The" (row 0) reads "ate" (column 2); "fish" (row 3) does not read "pie" */
+    e = at(l, p3, &sc);
+    m = engine_tensor(e, T_MASK);
+    cr_assert_eq(m->data[(1 * L + 0) * L + 2], 0.0);
+    cr_assert(isinf(m->data[(1 * L + 3) * L + 4]));
+    engine_free(e);
+    scenario_free(sc);
+    /* a step without options keeps the lesson's scenario (the default W) */
+    Scenario *base = lesson_state(l, l->nsteps - 1);
+    Scenario *def = scenario_default();
+    cr_assert_eq(base->window, def->window);
+    scenario_free(base);
+    scenario_free(def);
+    lesson_free(l);
 }
 
 Test(lesson, padding_lesson_ends_on_the_notebook_mean)

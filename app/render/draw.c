@@ -737,9 +737,10 @@ static void draw_labels(Draw *d, const Panel *p, const Geo *g, DrawPanelBox *box
         const char *s = g->row_tick == 1 && p->row_labels && p->row_labels[r] ? p->row_labels[r] : NULL;
         if (!s) { snprintf(buf, sizeof buf, "%d", r); s = buf; }
         bool hl = r == hr;
-        FontFace face = hl ? FONT_SANS_BOLD : FONT_SANS;
         Rgba c = hl ? th->highlight : (p->row_dim && p->row_dim[r] ? th->muted : th->fg);
         int maxw = g->rl_w - 2 * z->pad;
+        /* bold for the highlighted query, unless bold would not fit */
+        FontFace face = hl && tw(d, FONT_SANS_BOLD, px, s) <= maxw ? FONT_SANS_BOLD : FONT_SANS;
         int w = fit_width(d, face, px, s, maxw);
         int ty = g->row_tick == 1 ? rc.y + (rc.h - plh) / 2 : rc.y - plh / 2 + rc.h / 2;
         if (g->row_tick > 1) ty = rc.y; /* ticks sit at the top of their row */
