@@ -350,9 +350,19 @@ static void global_formula(const MaskInput *in, char *buf, size_t n)
 
 static void global_caption(const MaskInput *in, char *buf, size_t n)
 {
-    snprintf(buf, n, "Longformer: each token sees a window of neighbours on both sides; %d global token%s (like "
-                     "[CLS]) see and are seen by every token.",
-             in->sc->nglobal, in->sc->nglobal == 1 ? "" : "s");
+    char where[96] = "";
+    size_t k = 0;
+    for (int g = 0; g < in->sc->nglobal && k < sizeof where; g++)
+        k += (size_t)snprintf(where + k, sizeof where - k, "%s%d",
+                              g == 0 ? "" : g + 1 == in->sc->nglobal ? " and " : ", ", in->sc->global[g]);
+    if (in->sc->nglobal == 0)
+        snprintf(buf, n, "Longformer: each token sees its neighbours closer than W = %d on both sides; no token is "
+                         "global here.", in->sc->window);
+    else
+        snprintf(buf, n, "Longformer: each token sees its neighbours closer than W = %d on both sides; the global "
+                         "token%s at position%s %s (like [CLS]) %s and %s seen by every token.",
+                 in->sc->window, in->sc->nglobal == 1 ? "" : "s", in->sc->nglobal == 1 ? "" : "s", where,
+                 in->sc->nglobal == 1 ? "sees" : "see", in->sc->nglobal == 1 ? "is" : "are");
 }
 
 const MaskTerm mask_term_global = {
@@ -392,9 +402,13 @@ static void sink_formula(const MaskInput *in, char *buf, size_t n)
 
 static void sink_caption(const MaskInput *in, char *buf, size_t n)
 {
-    snprintf(buf, n, "StreamingLLM: a sliding window that always keeps the first %d token%s, the attention sinks "
-                     "that soak up weight a softmax must put somewhere.",
-             in->sc->sinks, in->sc->sinks == 1 ? "" : "s");
+    if (in->sc->sinks == 1)
+        snprintf(buf, n, "StreamingLLM: a sliding window of W = %d that always keeps the first token, the attention "
+                         "sink that soaks up weight a softmax must put somewhere.", in->sc->window);
+    else
+        snprintf(buf, n, "StreamingLLM: a sliding window of W = %d that always keeps the first %d tokens, the "
+                         "attention sinks that soak up weight a softmax must put somewhere.",
+                 in->sc->window, in->sc->sinks);
 }
 
 const MaskTerm mask_term_sink = {
