@@ -26,6 +26,7 @@ Batch *batch_new(const Scenario *sc, const Sentences *sentences, bool *const *ma
     b->lengths = xcalloc((size_t)b->B, sizeof *b->lengths);
     b->first = xcalloc((size_t)b->B, sizeof *b->first);
     b->labels = xcalloc((size_t)b->B * (size_t)b->L, sizeof *b->labels);
+    b->hidden = xcalloc((size_t)b->B * (size_t)b->L, sizeof *b->hidden);
     b->doc = xcalloc((size_t)b->B * (size_t)b->L, sizeof *b->doc);
     b->position = xcalloc((size_t)b->B * (size_t)b->L, sizeof *b->position);
     for (int s = 0; s < b->B; s++) {
@@ -41,6 +42,7 @@ Batch *batch_new(const Scenario *sc, const Sentences *sentences, bool *const *ma
             const char *w = scenario_word(sc, id);
             b->labels[s * b->L + p] = w ? w : "?";
             bool real = i >= 0 && i < n;
+            if (real && masked && masked[s][i]) b->hidden[s * b->L + p] = scenario_word(sc, sentences->ids[s][i]);
             b->doc[s * b->L + p] = real ? s : -1;
             b->position[s * b->L + p] = real ? i : 0;
         }
@@ -56,6 +58,7 @@ void batch_free(Batch *b)
     free(b->lengths);
     free(b->first);
     free(b->labels);
+    free(b->hidden);
     free(b->doc);
     free(b->position);
     free(b);
@@ -158,6 +161,7 @@ Batch *batch_packed(const Scenario *sc)
     b->first = xcalloc((size_t)rows, sizeof *b->first);
     size_t cells = (size_t)rows * (size_t)P;
     b->labels = xcalloc(cells, sizeof *b->labels);
+    b->hidden = xcalloc(cells, sizeof *b->hidden);
     b->doc = xcalloc(cells, sizeof *b->doc);
     b->position = xcalloc(cells, sizeof *b->position);
     const char *pad = scenario_word(sc, sc->pad_id);

@@ -11,6 +11,7 @@ typedef struct Batch {
     int *lengths;      /* real tokens per sentence */
     int *first;        /* index of the first real token (0 when right-padded) */
     const char **labels; /* [B*L] word of each cell ("[PAD]" for padding); point into the scenario */
+    const char **hidden; /* [B*L] the word a [MASK] replaced (masked batches), else NULL */
     int *doc;          /* [B*L] the document (sentence) a token belongs to, -1 for padding */
     int *position;     /* [B*L] its position within that document (position_ids), 0 for padding */
     int pad_id, mask_id;

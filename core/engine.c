@@ -447,6 +447,12 @@ const char *engine_label(const Engine *e, int s, int pos)
     return e->batch->labels[(size_t)s * e->batch->L + pos];
 }
 
+const char *engine_hidden_word(const Engine *e, int s, int pos)
+{
+    EXPECT(s >= 0 && s < e->batch->B && pos >= 0 && pos < e->batch->L);
+    return e->batch->hidden[(size_t)s * e->batch->L + pos];
+}
+
 const char *const *engine_labels(const Engine *e, int s)
 {
     EXPECT(s >= 0 && s < e->batch->B);

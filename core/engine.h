@@ -114,6 +114,8 @@ bool engine_is_real(const Engine *e, int s, int pos);
 void engine_sentence_text(const Engine *e, int s, char *buf, size_t n);
 /* The index in sentence s's own words of batch position pos, or -1 for padding. */
 int engine_word_index(const Engine *e, int s, int pos);
+/* The word a [MASK] at (s, pos) replaced, or NULL (not masked, or typed as [MASK]). */
+const char *engine_hidden_word(const Engine *e, int s, int pos);
 /* The ids of [PAD] and [MASK] in this engine's batch. */
 int engine_pad_id(const Engine *e);
 int engine_mask_id(const Engine *e);

@@ -40,6 +40,8 @@ struct Steps {
     bool *qpad;              /* [B*Lq] the same for the queries' batch (pad, but for cross-attention) */
     char **qpos_labels;      /* Lq entries: "0".. */
     bool *built;             /* [count]: a step is laid out when first asked for */
+    char **loss_words;       /* [B*Lq] the word of each loss position ("[MASK]→cat" where a [MASK] hides one) */
+    bool *loss_off;          /* [B*Lq] positions the loss mask multiplies by 0 */
     int B, L, Lq, d;
 };
 
@@ -343,13 +345,33 @@ static void build_tokens(Builder *b)
             "padding_mask marks [PAD] keys with \u2212\u221e (this batch has %d [PAD] cell%s).",
             pads, pads == 1 ? "" : "s");
     } else {
+        bool left = engine_scenario(st->e)->padding == SCENARIO_PAD_LEFT;
         fmt(step->formula, sizeof step->formula,
-            "batch = pad_sequence(sequences, padding_value=%d);  padding_mask = create_padding_mask(batch)",
-            bt->pad_id);
+            "batch = pad_sequence(sequences, batch_first=True, padding_value=%d%s);  padding_mask = "
+            "create_padding_mask(batch)",
+            bt->pad_id, left ? ", padding_side=\"left\"" : "");
         fmt(step->caption, sizeof step->caption,
             "Shorter sentences are padded with [PAD] = %d on the %s to length L = %d. padding_mask is 0 for "
             "real tokens and \u2212\u221e for [PAD].",
             bt->pad_id, engine_scenario(st->e)->padding == SCENARIO_PAD_LEFT ? "left" : "right", bt->L);
+    }
+    if (mlm) {
+        /* what the MLM batch is about: the [MASK] tokens to predict, per sentence */
+        Tensor *count = tensor_new1(TENSOR_INT, bt->B);
+        for (int s = 0; s < bt->B; s++)
+            for (int p = 0; p < bt->L; p++)
+                count->data[s] += bt->ids->data[(size_t)s * bt->L + p] == bt->mask_id;
+        char *ct = tensor_format(count);
+        fmt(step->result, sizeof step->result, "[MASK] tokens per sentence: (mlm_batch == MASK_IDX).sum(dim=1) = %s",
+            ct);
+        free(ct);
+        tensor_free(count);
+        finish(b);
+        return;
+    }
+    if (kind != MODE_BATCH_MAIN) {
+        finish(b); /* a packed row's or the decoder's last index answers no question here */
+        return;
     }
     /* the notebook's count_nonzero - 1 is right only with right padding */
     const Tensor *last = engine_tensor(st->e, T_LAST_INDEX);
@@ -550,9 +572,12 @@ static void build_loss(Builder *b)
     bool mlm = engine_mode(e)->loss == MODE_LOSS_MLM;
     Step *step = begin(b, 7, mlm ? "MLM loss masking" : "Loss masking");
     const char *mask = engine_name(e, T_LOSS_MASK);
-    add_batch_row(b, T_LOSSES, -1, PANEL_LOSS, "");
-    add_batch_row(b, T_LOSS_MASK, -1, PANEL_UNIT, "\u00d7");
-    add_batch_row(b, T_MASKED_LOSSES, -1, PANEL_LOSS, "=");
+    /* each cell says whose loss it is; masked-out positions are drawn as such */
+    add_batch_row(b, T_LOSSES, -1, PANEL_LOSS, "")->cell_labels = (const char *const *)st->loss_words;
+    add_batch_row(b, T_LOSS_MASK, -1, PANEL_UNIT, "\u00d7")->cell_labels = (const char *const *)st->loss_words;
+    Panel *out = add_batch_row(b, T_MASKED_LOSSES, -1, PANEL_LOSS, "=");
+    out->cell_labels = (const char *const *)st->loss_words;
+    out->cell_off = st->loss_off;
     const Tensor *lm = engine_tensor(e, T_LOSS_MASK), *ml = engine_tensor(e, T_MASKED_LOSSES);
     double msum = 0, lsum = 0;
     for (size_t i = 0; i < lm->size; i++) {
@@ -565,8 +590,9 @@ static void build_loss(Builder *b)
     if (isnan(loss))
         fmt(step->result, sizeof step->result, "no position is selected: %.4f / 0 = NaN", lsum);
     else
-        fmt(step->result, sizeof step->result, "mean loss = %.4f / %g = %.3f    (over every position: %.3f)",
-            lsum, msum, loss, engine_loss_all(e));
+        fmt(step->result, sizeof step->result,
+            "mean = %.4f / %g = %.3f    wrong: %.4f / all %zu positions = %.3f;  mean of all %zu losses = %.3f",
+            lsum, msum, loss, lsum, lm->size, lsum / (double)lm->size, lm->size, engine_loss_all(e));
     fmt(step->caption, sizeof step->caption, "%s",
         mlm ? "Only the [MASK] positions are scored: the loss mask is 1 where batch == MASK_IDX. "
               "ignore_index does the same inside nn.CrossEntropyLoss."
@@ -615,6 +641,21 @@ Steps *steps_build(const Engine *e, int sentence, char *err, size_t errlen)
             st->qpad[s * Lq + p] = !engine_query_is_real(e, s, p);
     }
 
+    /* the words of the loss positions (the queries' batch: the decoder's in cross-attention) */
+    st->loss_words = xcalloc((size_t)B * (size_t)Lq, sizeof *st->loss_words);
+    st->loss_off = xcalloc((size_t)B * (size_t)Lq, sizeof *st->loss_off);
+    const Tensor *lmask = engine_tensor(e, T_LOSS_MASK);
+    for (int s = 0; s < B; s++)
+        for (int p = 0; p < Lq; p++) {
+            size_t i = (size_t)s * Lq + p;
+            const char *w = engine_query_labels(e, s)[p];
+            const char *hidden = Lq == L && !engine_is_cross(e) ? engine_hidden_word(e, s, p) : NULL;
+            size_t n = strlen(w) + (hidden ? strlen(hidden) + 4 : 0) + 1;
+            st->loss_words[i] = xmalloc(n);
+            if (hidden) snprintf(st->loss_words[i], n, "%s\u2192%s", w, hidden);
+            else snprintf(st->loss_words[i], n, "%s", w);
+            st->loss_off[i] = lmask->data[i] == 0;
+        }
     st->count = STEP_COUNT;
     st->steps = xcalloc(STEP_COUNT, sizeof *st->steps);
     st->built = xcalloc(STEP_COUNT, sizeof *st->built);
@@ -646,6 +687,8 @@ void steps_free(Steps *st)
     free(st->qpad);
     free_labels(st->sent_labels, st->B);
     free(st->pad);
+    free_labels(st->loss_words, st->B * st->Lq);
+    free(st->loss_off);
     free(st);
 }
 

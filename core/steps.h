@@ -45,6 +45,8 @@ typedef struct Panel {
     bool shared;             /* the same matrix for every sentence (A_causal, W_q) */
     const bool *row_dim;     /* [rows] rows drawn greyed out (padding), or NULL */
     const bool *col_dim;     /* [cols] */
+    const char *const *cell_labels; /* [rows*cols] the word each cell belongs to ("[MASK]→cat"), or NULL */
+    const bool *cell_off;    /* [rows*cols] cells a loss mask multiplied by 0 (drawn as masked out), or NULL */
 } Panel;
 
 /* Panels of one sentence's row in a step. */

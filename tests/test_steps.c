@@ -270,3 +270,50 @@ Test(steps, explain_names_the_key_on_the_panels_axis)
     done(st);
     scenario_free(sc);
 }
+
+Test(steps, loss_cells_carry_their_words_and_masked_out_positions)
+{
+    /* the running example's MLM batch: [1, 999, 3, 4, 999] hides "cat" and "pie" in sentence 0 */
+    Scenario *sc = scenario_default();
+    Steps *st = build(sc, "mlm", 0);
+    const Step *loss = steps_at(st, steps_find(st, "loss"));
+    cr_assert_eq(loss->npanels, 3);
+    const Panel *out = &loss->panels[2];
+    cr_assert_not_null(out->cell_labels);
+    cr_assert_str_eq(out->cell_labels[0], "The");
+    cr_assert_str_eq(out->cell_labels[1], "[MASK]\u2192cat");
+    cr_assert_str_eq(out->cell_labels[4], "[MASK]\u2192pie");
+    /* masked out exactly where the loss mask is 0: the positions that are not [MASK] */
+    const Tensor *batch = engine_tensor(steps_engine(st), T_BATCH);
+    for (size_t i = 0; i < batch->size; i++)
+        cr_assert_eq(out->cell_off[i], batch->data[i] != 999, "cell %zu", i);
+    cr_assert_null(loss->panels[0].cell_off, "the raw losses are not masked out");
+    done(st);
+    /* padding: [PAD] cells say so and are masked out; the result says what dividing by every cell gives */
+    st = build(sc, "padding", 0);
+    loss = steps_at(st, steps_find(st, "loss"));
+    out = &loss->panels[2];
+    cr_assert_str_eq(out->cell_labels[3], "[PAD]");
+    cr_assert(out->cell_off[3] && out->cell_off[4] && !out->cell_off[0]);
+    /* 0.650 over 12 real tokens is 7.8006 in all; over every one of the 15 cells that is 0.520 */
+    cr_assert(strstr(loss->result, "= 0.650"), "%s", loss->result);
+    cr_assert(strstr(loss->result, "all 15 positions = 0.520"), "%s", loss->result);
+    done(st);
+    scenario_free(sc);
+}
+
+Test(steps, the_mlm_tokens_step_counts_masks_not_last_indices)
+{
+    Scenario *sc = scenario_default();
+    Steps *st = build(sc, "mlm", 0);
+    const Step *tok = steps_at(st, 0);
+    /* mlm_batch is [[1, 999, 3, 4, 999], [999, 2, 999, 4, 5], [1, 2, 3, 999, 5]] */
+    cr_assert(strstr(tok->result, "tensor([2, 2, 1])"), "%s", tok->result);
+    cr_assert_null(strstr(tok->result, "batch_nonzero_indicies"));
+    done(st);
+    st = build(sc, "padding", 0);
+    cr_assert(strstr(steps_at(st, 0)->formula, "pad_sequence(sequences, batch_first=True, padding_value=0)"), "%s",
+              steps_at(st, 0)->formula);
+    done(st);
+    scenario_free(sc);
+}

@@ -440,7 +440,7 @@ static void legend_build(Draw *d, const Steps *st, const Step *sp)
 {
     d->nlegend = 0;
     bool any_inf = false, any_pad = false, any_mask = false, any_dim = false, any_nan = false;
-    bool any_tokens = false;
+    bool any_tokens = false, any_off = false;
     for (int i = 0; i < sp->npanels; i++) {
         const Panel *p = &sp->panels[i];
         const Tensor *t = &p->view;
@@ -454,6 +454,7 @@ static void legend_build(Draw *d, const Steps *st, const Step *sp)
             any_mask |= kind == THEME_CELL_MASK;
         }
         int rows = t->ndim == 2 ? t->shape[0] : 1, cols = t->ndim == 2 ? t->shape[1] : (int)t->size;
+        for (int k = 0; p->cell_off && k < rows * cols; k++) any_off |= p->cell_off[k];
         for (int r = 0; p->row_dim && r < rows; r++) any_dim |= p->row_dim[r];
         for (int c = 0; p->col_dim && c < cols; c++) any_dim |= p->col_dim[c];
         if (p->scale == PANEL_TOKENS) { any_tokens = true; continue; }
@@ -481,6 +482,7 @@ static void legend_build(Draw *d, const Steps *st, const Step *sp)
         { any_mask, th->mask_token, false, "[MASK]" },
         { true, th->keep, false, "0 = keep" },
         { any_inf, th->masked, true, "−∞ = masked" },
+        { any_off, th->masked, true, "×0 = masked out of the loss" },
         { any_nan, th->nan, false, "NaN: every key masked" },
         { any_dim, dimmed(d, th->pad), false, "faded = padding" },
     };
@@ -574,6 +576,12 @@ static double value_at(const Panel *p, int r, int c)
     return t->data[c];
 }
 
+/* the size of the word written in a cell over its value (loss panels) */
+static int word_px(Draw *d, const Geo *g)
+{
+    return (int)fmax(d->sz.label_min, fmin(d->sz.label, lround(g->cw * 0.26)));
+}
+
 /* the value font size for a panel: the largest that fits every value,
  * or 0 if even the smallest readable one does not */
 static int value_px(Draw *d, const Panel *p, const Geo *g)
@@ -582,8 +590,9 @@ static int value_px(Draw *d, const Panel *p, const Geo *g)
     if (g->heat || !d->o->show_values) return 0;
     int px = (int)fmin(z->val_max, lround(g->cw * 0.34));
     bool is_int = p->view.dtype == TENSOR_INT || p->scale == PANEL_MASK; /* masks hold 0 or −∞ */
+    int word_h = p->cell_labels ? lh(d, FONT_SANS, word_px(d, g)) : 0;
     for (; px >= z->val_min; px--) {
-        if (lh(d, FONT_SANS, px) > g->cw) continue;
+        if (lh(d, FONT_SANS, px) + word_h > g->cw) continue;
         int wmax = 0;
         char buf[32];
         for (int r = 0; r < g->rows; r++)
@@ -617,12 +626,33 @@ static void draw_cells(Draw *d, const Steps *st, const Panel *p, const Geo *g, i
             if (r == 0) { rc.y += gap; rc.h -= gap; }
             if (c == 0) { rc.x += gap; rc.w -= gap; }
             Rgba col = cell_colour(d, st, p, v);
-            bool masked = isinf(v) && v < 0;
+            bool off = p->cell_off && p->cell_off[(size_t)r * g->cols + c];
+            bool masked = (isinf(v) && v < 0) || off;
             bool dim = !masked && is_dim(p, r, c);
             if (dim) col = dimmed(d, col);
+            if (off) col = d->th->masked;
             fill(d, rc.x, rc.y, rc.w, rc.h, col);
-            if (masked) {
+            /* the word the cell belongs to, over its value */
+            int wh = 0;
+            if (p->cell_labels && vpx) {
+                int wpx = word_px(d, g);
+                const char *word = p->cell_labels[(size_t)r * g->cols + c];
+                /* "[MASK]→cat" too wide: "→cat", the word to predict */
+                const char *arrow = strstr(word, "\u2192");
+                if (arrow && tw(d, FONT_SANS, wpx, word) > rc.w - 2 * z->pad) word = arrow;
+                int w = fit_width(d, FONT_SANS, wpx, word, rc.w - 2 * z->pad);
+                wh = lh(d, FONT_SANS, wpx);
+                int vh = lh(d, FONT_SANS, vpx), top = rc.y + (rc.h - wh - vh) / 2;
+                if (masked) {
+                    hatch(d, rc);
+                    fill(d, rc.x + (rc.w - w) / 2 - z->pad, top, w + 2 * z->pad, wh + vh, d->th->masked);
+                }
+                text_fit(d, FONT_SANS, wpx, rc.x + (rc.w - w) / 2, top, word, rc.w - 2 * z->pad,
+                         masked ? d->th->masked_text : theme_text_on(col));
+            } else if (masked) {
                 hatch(d, rc);
+            }
+            if (masked && !off) {
                 if (inf_glyph) {
                     int w = tw(d, FONT_SANS_BOLD, ipx, "−∞"), h = lh(d, FONT_SANS_BOLD, ipx);
                     /* a plate behind the glyph keeps it legible over the stripes */
@@ -633,10 +663,13 @@ static void draw_cells(Draw *d, const Steps *st, const Panel *p, const Geo *g, i
             }
             if (vpx) {
                 char buf[32];
-                steps_format_value(v, is_int, d->o->decimals, buf, sizeof buf);
+                if (off) snprintf(buf, sizeof buf, "\u00d70");
+                else steps_format_value(v, is_int, d->o->decimals, buf, sizeof buf);
                 int w = tw(d, FONT_SANS, vpx, buf), h = lh(d, FONT_SANS, vpx);
-                Rgba tc = theme_text_on(col);
-                text(d, FONT_SANS, vpx, rc.x + (rc.w - w) / 2, rc.y + (rc.h - h) / 2, buf, tc);
+                Rgba tc = off ? d->th->masked_text : theme_text_on(col);
+                int ty = rc.y + (rc.h - h - wh) / 2 + wh;
+                if (off && !wh) fill(d, rc.x + (rc.w - w) / 2 - z->pad, ty, w + 2 * z->pad, h, d->th->masked);
+                text(d, FONT_SANS, vpx, rc.x + (rc.w - w) / 2, ty, buf, tc);
             }
         }
     }
@@ -690,6 +723,7 @@ static void draw_heatmap(Draw *d, const Steps *st, const Panel *p, const Geo *g)
             double v = row[c];
             uint32_t px;
             ThemeCellKind k = theme_cell_kind(p->scale, v, pad, mask);
+            if (p->cell_off && p->cell_off[(size_t)r * g->cols + c]) k = THEME_CELL_MASKED;
             if (k == THEME_CELL_MASKED) {
                 int ph = ((g->x + x + g->y + y) % period + period) % period;
                 px = ph < thick ? hatchc : masked;
