@@ -20,8 +20,8 @@ typedef struct { uint8_t r, g, b; } Px;
 static const Px VIRIDIS_TOP = { 0xFD, 0xE7, 0x25 }, VIRIDIS_BOTTOM = { 0x44, 0x01, 0x54 };
 static const Px CIVIDIS_TOP = { 0xFF, 0xEA, 0x46 };
 static const Px LIGHT_BG = { 0xFF, 0xFF, 0xFF }, DARK_BG = { 0x17, 0x18, 0x1C };
-static const Px LIGHT_MASKED = { 0x2B, 0x2B, 0x2B }, LIGHT_HATCH = { 0x5C, 0x5C, 0x5C };
-static const Px DARK_MASKED = { 0x00, 0x00, 0x00 }, DARK_HATCH = { 0x5A, 0x5A, 0x5A };
+static const Px LIGHT_MASKED = { 0x2B, 0x2B, 0x2B }, LIGHT_HATCH = { 0x8C, 0x8C, 0x8C };
+static const Px DARK_MASKED = { 0xC9, 0xCE, 0xD6 }, DARK_HATCH = { 0x5B, 0x61, 0x6B };
 
 static DrawLayout layout; /* large: not on the stack */
 
@@ -404,4 +404,25 @@ Test(render, a_1024_token_heatmap_draws, .timeout = 60)
     export_free(ex);
     shown_free(st);
     scenario_free(sc);
+}
+
+Test(render, masked_nan_and_padding_cells_stand_apart_in_every_theme)
+{
+    for (int t = 0; t < THEME_COUNT; t++) {
+        const Theme *th = theme_get((ThemeId)t);
+        /* WCAG contrast: a masked cell against the frame and against its own stripes */
+        cr_assert_geq(theme_contrast(th->masked, th->bg), 3.0, "%s: masked vs background %.2f", th->name,
+                      theme_contrast(th->masked, th->bg));
+        cr_assert_geq(theme_contrast(th->masked, th->hatch), 3.0, "%s: masked vs hatching %.2f", th->name,
+                      theme_contrast(th->masked, th->hatch));
+        /* NaN is no colour of the maps and not the faded padding grey */
+        Rgba faded = theme_faded(th, th->pad);
+        cr_assert(th->nan.r != faded.r || th->nan.g != faded.g || th->nan.b != faded.b, "%s", th->name);
+        for (int p = 0; p < THEME_PALETTE_COUNT; p++)
+            for (int k = 0; k <= 100; k++) {
+                Rgba c = theme_sequential((ThemePalette)p, k / 100.0);
+                int dist = abs(c.r - th->nan.r) + abs(c.g - th->nan.g) + abs(c.b - th->nan.b);
+                cr_assert_gt(dist, 60, "%s: NaN is too close to the map at %d%%", th->name, k);
+            }
+    }
 }

@@ -70,6 +70,7 @@ typedef struct LegendItem {
     double vmin, vmax;
     Rgba swatch;
     bool hatched;
+    bool dotted;
     char label[96];
 } LegendItem;
 
@@ -476,15 +477,15 @@ static void legend_build(Draw *d, const Steps *st, const Step *sp)
         if (it) legend_add_name(it, p->name);
     }
     const Theme *th = d->th;
-    struct { bool on; Rgba c; bool hatch; const char *label; } sw[] = {
-        { any_tokens, th->token, false, "token id" },
-        { any_pad, th->pad, false, "[PAD]" },
-        { any_mask, th->mask_token, false, "[MASK]" },
-        { true, th->keep, false, "0 = keep" },
-        { any_inf, th->masked, true, "−∞ = masked" },
-        { any_off, th->masked, true, "×0 = masked out of the loss" },
-        { any_nan, th->nan, false, "NaN: every key masked" },
-        { any_dim, dimmed(d, th->pad), false, "faded = padding" },
+    struct { bool on; Rgba c; bool hatch, dots; const char *label; } sw[] = {
+        { any_tokens, th->token, false, false, "token id" },
+        { any_pad, th->pad, false, false, "[PAD]" },
+        { any_mask, th->mask_token, false, false, "[MASK]" },
+        { true, th->keep, false, false, "0 = keep" },
+        { any_inf, th->masked, true, false, "−∞ = masked" },
+        { any_off, th->masked, true, false, "×0 = masked out of the loss" },
+        { any_nan, th->nan, false, false, "NaN: every key masked" },
+        { any_dim, dimmed(d, th->pad), false, true, "faded, dotted = padding" },
     };
     bool has_mask_panel = false;
     for (int i = 0; i < sp->npanels; i++) has_mask_panel |= sp->panels[i].scale == PANEL_MASK;
@@ -496,6 +497,7 @@ static void legend_build(Draw *d, const Steps *st, const Step *sp)
         it->kind = 1;
         it->swatch = sw[i].c;
         it->hatched = sw[i].hatch;
+        it->dotted = sw[i].dots;
         snprintf(it->label, sizeof it->label, "%s", sw[i].label);
     }
 }
@@ -558,6 +560,26 @@ static void hatch(Draw *d, SDL_Rect rc)
     }
     for (int i = 0; i < n; i += 2)
         SDL_RenderDrawLine(d->r, d->lines[i].x, d->lines[i].y, d->lines[i + 1].x, d->lines[i + 1].y);
+}
+
+/* the padding texture: a sparse grid of dots, anchored to the frame like the hatching */
+static bool dot_at(const Draw *d, int x, int y, int period, int size)
+{
+    int px = ((x - d->frame_x) % period + period) % period, py = ((y - d->frame_y) % period + period) % period;
+    return px < size && py < size;
+}
+
+static void dots(Draw *d, SDL_Rect rc, Rgba under)
+{
+    int period = (int)fmax(5, lround(8 * d->sz.u)), size = (int)fmax(1, lround(1.5 * d->sz.u));
+    Rgba c = theme_mix(d->th->muted, under, 0.55);
+    int x0 = rc.x + (period - ((rc.x - d->frame_x) % period + period) % period) % period;
+    int y0 = rc.y + (period - ((rc.y - d->frame_y) % period + period) % period) % period;
+    for (int y = y0; y < rc.y + rc.h; y += period)
+        for (int x = x0; x < rc.x + rc.w; x += period) {
+            int w = x + size > rc.x + rc.w ? rc.x + rc.w - x : size, h = y + size > rc.y + rc.h ? rc.y + rc.h - y : size;
+            fill(d, x, y, w, h, c);
+        }
 }
 
 static SDL_Rect cell_rect(int gx, int gy, int gw, int gh, int rows, int cols, int r, int c)
@@ -632,6 +654,7 @@ static void draw_cells(Draw *d, const Steps *st, const Panel *p, const Geo *g, i
             if (dim) col = dimmed(d, col);
             if (off) col = d->th->masked;
             fill(d, rc.x, rc.y, rc.w, rc.h, col);
+            if (dim) dots(d, rc, col);
             /* the word the cell belongs to, over its value */
             int wh = 0;
             if (p->cell_labels && vpx) {
@@ -709,6 +732,8 @@ static void draw_heatmap(Draw *d, const Steps *st, const Panel *p, const Geo *g)
     uint32_t masked = pack(d->th->masked), hatchc = pack(d->th->hatch), nan = pack(d->th->nan);
     uint32_t padc = pack(d->th->pad), maskc = pack(d->th->mask_token);
     int period = (int)fmax(4, lround(6 * d->sz.u)), thick = (int)fmax(1, lround(2 * d->sz.u));
+    int dot_period = (int)fmax(5, lround(8 * d->sz.u)), dot_size = (int)fmax(1, lround(1.5 * d->sz.u));
+    uint32_t dotc = pack(theme_mix(d->th->muted, d->th->bg, 0.55));
     for (int x = 0; x < g->gw; x++)
         d->xcell[x] = (int)((long long)x * g->cols / g->gw);
     const Tensor *t = &p->view;
@@ -736,6 +761,7 @@ static void draw_heatmap(Draw *d, const Steps *st, const Panel *p, const Geo *g)
             } else {
                 bool dim = rdim || (p->col_dim && p->col_dim[c]);
                 px = (dim ? d->lut_dim : d->lut)[lut_index(p, v)];
+                if (dim && dot_at(d, g->x + x, g->y + y, dot_period, dot_size)) px = dotc;
             }
             out[x] = px;
         }
@@ -879,6 +905,7 @@ static void draw_legend(Draw *d, SDL_Rect area)
             SDL_Rect rc = { x, y + (l - sq) / 2 + l / 2, sq, sq };
             fill(d, rc.x, rc.y, rc.w, rc.h, it->swatch);
             if (it->hatched) hatch(d, rc);
+            if (it->dotted) dots(d, rc, it->swatch);
             outline(d, rc, 1, th->muted);
             text(d, FONT_SANS, z->legend, x + sq + z->pad * 2, rc.y, it->label, th->fg);
         } else {

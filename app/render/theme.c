@@ -11,7 +11,10 @@
  * published definitions (matplotlib/viridisLite, ColorBrewer) and
  * interpolated linearly between neighbours, which is indistinguishable
  * from the 256-entry tables at the sizes we draw. Text on a cell is
- * near-black or near-white, whichever has the higher WCAG contrast. */
+ * near-black or near-white, whichever has the higher WCAG contrast.
+ * NaN has a colour no map uses (pink); padding cells are faded and
+ * dotted, so that under cividis a faded cell never reads as a grey
+ * mid-range value. */
 #include "theme.h"
 
 #include <math.h>
@@ -44,20 +47,22 @@ static const Theme themes[THEME_COUNT] = {
         .bg = RGB(0xFFFFFF), .fg = RGB(0x1A1A1A), .muted = RGB(0x555555),
         .accent = RGB(0x0B4F8A), .note_bg = RGB(0xFFF3D6), .note_fg = RGB(0x3D2B00),
         .grid = RGB(0xFFFFFF),
-        .masked = RGB(0x2B2B2B), .hatch = RGB(0x5C5C5C), .masked_text = RGB(0xFFFFFF),
-        .keep = RGB(0xF2F2F2), .nan = RGB(0xD9D9D9),
+        .masked = RGB(0x2B2B2B), .hatch = RGB(0x8C8C8C), .masked_text = RGB(0xFFFFFF),
+        .keep = RGB(0xF2F2F2), .nan = RGB(0xF781BF),
         .pad = RGB(0xBDBDBD), .mask_token = RGB(0xAA3377), .token = RGB(0xDCEBF7),
-        .dim = { 0xFF, 0xFF, 0xFF, 110 }, .highlight = RGB(0xD55E00),
+        .dim = { 0xFF, 0xFF, 0xFF, 150 }, .highlight = RGB(0xD55E00),
     },
     [THEME_DARK] = {
         .name = "dark",
         .bg = RGB(0x17181C), .fg = RGB(0xECECEC), .muted = RGB(0xA8A8A8),
         .accent = RGB(0x8CC8FF), .note_bg = RGB(0x3A3220), .note_fg = RGB(0xFFE7B0),
         .grid = RGB(0x17181C),
-        .masked = RGB(0x000000), .hatch = RGB(0x5A5A5A), .masked_text = RGB(0xF0F0F0),
-        .keep = RGB(0x3C4048), .nan = RGB(0x6B6B6B),
+        /* masked cells are light here, so they stand out from the dark background (about 11:1) and
+         * from their stripes (about 4:1) */
+        .masked = RGB(0xC9CED6), .hatch = RGB(0x5B616B), .masked_text = RGB(0x111111),
+        .keep = RGB(0x3C4048), .nan = RGB(0xF781BF),
         .pad = RGB(0x5E5E5E), .mask_token = RGB(0xCC6699), .token = RGB(0x2E4A66),
-        .dim = { 0x17, 0x18, 0x1C, 120 }, .highlight = RGB(0xFFB000),
+        .dim = { 0x17, 0x18, 0x1C, 150 }, .highlight = RGB(0xFFB000),
     },
 };
 
