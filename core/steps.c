@@ -43,6 +43,7 @@ struct Steps {
     char **loss_words;       /* [B*Lq] the word of each loss position ("[MASK]→cat" where a [MASK] hides one) */
     bool *loss_off;          /* [B*Lq] positions the loss mask multiplies by 0 */
     int B, L, Lq, d;
+    int decimals;            /* how cells print values (for the tooltips' rounding note) */
 };
 
 /* whether a tensor's rows are query positions (the decoder's in
@@ -656,6 +657,7 @@ Steps *steps_build(const Engine *e, int sentence, char *err, size_t errlen)
             else snprintf(st->loss_words[i], n, "%s", w);
             st->loss_off[i] = lmask->data[i] == 0;
         }
+    st->decimals = 2;
     st->count = STEP_COUNT;
     st->steps = xcalloc(STEP_COUNT, sizeof *st->steps);
     st->built = xcalloc(STEP_COUNT, sizeof *st->built);
@@ -692,6 +694,8 @@ void steps_free(Steps *st)
     free(st);
 }
 
+void steps_set_decimals(Steps *st, int decimals) { st->decimals = decimals < 0 ? 0 : decimals > 6 ? 6 : decimals; }
+int steps_decimals(const Steps *st) { return st->decimals; }
 const Engine *steps_engine(const Steps *st) { return st->e; }
 int steps_sentence(const Steps *st) { return st->sentence; }
 int steps_count(const Steps *st) { return st->count; }

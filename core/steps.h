@@ -98,6 +98,12 @@ int steps_find(const Steps *st, const char *slug);
 bool steps_explain(const Steps *st, int step, int panel, int row, int col,
                    char *buf, size_t n);
 
+/* The decimals cells are printed with (2 by default; 0..6): tooltips say
+ * when the printed, rounded values of a row do not add up as the exact
+ * ones do. */
+void steps_set_decimals(Steps *st, int decimals);
+int steps_decimals(const Steps *st);
+
 /* Formats a value the way cells show it: 2 decimals, "−∞" for -inf,
  * "NaN", whole numbers for int panels. */
 void steps_format_value(double v, bool is_int, int decimals, char *buf, size_t n);

@@ -185,7 +185,8 @@ static void explain_add(const Engine *e, const Panel *p, int s, int row, int col
         why_blocked(e, s, row, col, sb);
 }
 
-static void explain_softmax(const Engine *e, const Panel *p, int s, int row, int col, double v, Strbuf *sb)
+static void explain_softmax(const Engine *e, const Panel *p, int s, int row, int col, double v, int decimals,
+                            Strbuf *sb)
 {
     Tensor in = operand(e, p->recipe.in[0], s), out = operand(e, p->tensor, s);
     const char *inn = engine_name(e, p->recipe.in[0]);
@@ -214,6 +215,13 @@ static void explain_softmax(const Engine *e, const Panel *p, int s, int row, int
     num(sb, total);
     result(sb, v);
     strbuf_printf(sb, "; row %d sums to %.4f", row, sum);
+    /* the printed values are rounded: say so when they do not add up to what the row sums to */
+    double printed = 0, scale = pow(10, decimals);
+    for (int k = 0; k < L; k++)
+        printed += isnan(w[k]) ? 0 : round(w[k] * scale) / scale;
+    if (fabs(printed - round(sum * scale) / scale) > 0.5 / scale)
+        strbuf_printf(sb, " (its values as printed, rounded to %d decimals, add up to %.*f)", decimals, decimals,
+                      printed);
 }
 
 static void explain_mul(const Engine *e, const Panel *p, int s, int col, double v, Strbuf *sb)
@@ -245,7 +253,7 @@ bool steps_explain(const Steps *st, int step, int panel, int row, int col, char 
     case OP_INPUT: explain_input(st, p, s, row, col, v, &sb); break;
     case OP_ADD: explain_add(e, p, s, row, col, v, &sb); break;
     case OP_MATMUL: explain_matmul(e, p, s, row, col, v, &sb); break;
-    case OP_SOFTMAX: explain_softmax(e, p, s, row, col, v, &sb); break;
+    case OP_SOFTMAX: explain_softmax(e, p, s, row, col, v, steps_decimals(st), &sb); break;
     case OP_MUL: explain_mul(e, p, s, col, v, &sb); break;
     case OP_TRANSPOSE:
         strbuf_printf(&sb, "%s[%d][%d] = %s[%d][%d] = ", p->name, row, col, engine_name(e, p->recipe.in[0]), col, row);

@@ -91,6 +91,7 @@ Test(cli, bad_usage_exits_2_with_one_line)
                                       "prefix, sinks, global, strided, document\n"},
         {"print A_window --terms padding,causal",
          "maskscope print: A_window is not a mask of mode custom; the modes with it: sliding\n"},
+        {"export --mode padding --decimals 7 -o /tmp/x.png", "maskscope export: --decimals 7: must be a whole number from 0 to 6\n"},
         {"export --all --out-dir /tmp --terms causal",
          "maskscope export: --all exports every mode and step: drop -o, --mode, --terms and --step\n"},
     };

@@ -317,3 +317,25 @@ Test(steps, the_mlm_tokens_step_counts_masks_not_last_indices)
     done(st);
     scenario_free(sc);
 }
+
+Test(steps, a_tooltip_says_when_rounded_weights_do_not_add_up)
+{
+    /* combined, sentence 1, row 3 ("fish"): 0.3804 + 0.2729 + 0.2545 + 0.0923 (exactly 1 in all) print as
+     * 0.38 + 0.27 + 0.25 + 0.09 = 0.99 */
+    Scenario *sc = scenario_default();
+    Steps *st = build(sc, "combined", 1);
+    int w = steps_find(st, "weights");
+    char buf[1024];
+    cr_assert(steps_explain(st, w, 1, 3, 0, buf, sizeof buf));
+    cr_assert(strstr(buf, "row 3 sums to 1.0000"), "%s", buf);
+    cr_assert(strstr(buf, "rounded to 2 decimals, add up to 0.99"), "%s", buf);
+    steps_set_decimals(st, 4);
+    cr_assert(steps_explain(st, w, 1, 3, 0, buf, sizeof buf));
+    cr_assert(strstr(buf, "rounded to 4 decimals, add up to 1.0001"), "%s", buf);
+    /* row 2 prints 0.32 + 0.15 + 0.53 = 1.00: nothing to say */
+    steps_set_decimals(st, 2);
+    cr_assert(steps_explain(st, w, 1, 2, 0, buf, sizeof buf));
+    cr_assert_null(strstr(buf, "add up to"), "%s", buf);
+    done(st);
+    scenario_free(sc);
+}

@@ -43,6 +43,7 @@ typedef enum OptFlag {
     OPT_LIST = 1u << 13,     /* --list */
     OPT_HELP = 1u << 14,     /* -h, --help: every command takes it */
     OPT_TERMS = 1u << 15,    /* --terms LIST: the mask builder's mode */
+    OPT_DECIMALS = 1u << 16, /* --decimals N: digits after the point in cells */
 } OptFlag;
 
 #define CMD_MAX_ARGS 64

@@ -20,7 +20,7 @@
 static const char usage[] =
     "usage: maskscope export [--scenario FILE] --mode MODE|--terms LIST [--step STEP] [--sentence N|all]\n"
     "                        [--size WxH] [--theme light|dark] [--palette viridis|cividis]\n"
-    "                        [--zoom Z] [--no-values] -o FILE.png\n"
+    "                        [--zoom Z] [--no-values] [--decimals N] -o FILE.png\n"
     "       maskscope export --all --out-dir DIR [--scenario FILE] [--sentence N|all]\n"
     "                        [--size WxH] [--theme light|dark] [--palette ...]\n"
     "       maskscope export --lesson FILE --out-dir DIR [--size WxH] [--theme ...] [--palette ...]\n";
@@ -111,7 +111,8 @@ int cmd_export(int argc, char **argv)
 {
     Options o;
     unsigned accepted = OPT_SCENARIO | OPT_MODE | OPT_SENTENCE | OPT_STEP | OPT_THEME | OPT_PALETTE | OPT_SIZE |
-                        OPT_ZOOM | OPT_NO_VALUES | OPT_OUT | OPT_OUT_DIR | OPT_LESSON | OPT_ALL | OPT_TERMS;
+                        OPT_ZOOM | OPT_NO_VALUES | OPT_OUT | OPT_OUT_DIR | OPT_LESSON | OPT_ALL | OPT_TERMS |
+                        OPT_DECIMALS;
     if (!cmd_options("export", argc, argv, accepted, 0, &o)) return CMD_USAGE;
     if (o.given & OPT_HELP) {
         fputs(usage, stdout);

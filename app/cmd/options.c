@@ -124,6 +124,13 @@ static bool read_value(const char *cmd, OptFlag flag, const char *name, const ch
         cmd_fail(cmd, CMD_USAGE, "--palette: '%s' is not one of viridis, cividis", v);
         return false;
     case OPT_SIZE: return read_size(cmd, v, o);
+    case OPT_DECIMALS:
+        if (whole(v, 0, 6, &n)) {
+            o->draw.decimals = (int)n;
+            return true;
+        }
+        cmd_fail(cmd, CMD_USAGE, "--decimals %s: must be a whole number from 0 to 6", v);
+        return false;
     case OPT_ZOOM:
         errno = 0;
         o->draw.text_zoom = strtod(v, &end);
@@ -148,7 +155,8 @@ static const struct {
     {"--no-values", NULL, OPT_NO_VALUES, false}, {"-o", "--output", OPT_OUT, true},
     {"--out-dir", NULL, OPT_OUT_DIR, true},   {"--lesson", NULL, OPT_LESSON, true},
     {"--all", NULL, OPT_ALL, false},          {"--list", NULL, OPT_LIST, false},
-    {"--terms", NULL, OPT_TERMS, true},       {"--help", "-h", OPT_HELP, false},
+    {"--terms", NULL, OPT_TERMS, true},       {"--decimals", NULL, OPT_DECIMALS, true},
+    {"--help", "-h", OPT_HELP, false},
 };
 
 bool cmd_options(const char *cmd, int argc, char **argv, unsigned accepted, int max_args, Options *o)

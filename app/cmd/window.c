@@ -27,7 +27,7 @@
 
 static const char usage[] =
     "usage: maskscope [--scenario FILE] [--mode MODE | --terms LIST] [--sentence N|all] [--step N|NAME]\n"
-    "                 [--theme light|dark] [--palette viridis|cividis]\n"
+    "                 [--theme light|dark] [--palette viridis|cividis] [--decimals N]\n"
     "       maskscope --lesson FILE [--theme light|dark] [--palette viridis|cividis]\n"
     "Opens the window; press H in it for the keys. Without a display, writes the\n"
     "first frame as a PNG in the current directory instead.\n";
@@ -144,7 +144,8 @@ static int first_of(Options *o, First *f)
 int cmd_window(int argc, char **argv)
 {
     Options o;
-    unsigned accepted = OPT_SCENARIO | OPT_MODE | OPT_TERMS | OPT_SENTENCE | OPT_STEP | OPT_THEME | OPT_PALETTE | OPT_LESSON;
+    unsigned accepted = OPT_SCENARIO | OPT_MODE | OPT_TERMS | OPT_SENTENCE | OPT_STEP | OPT_THEME | OPT_PALETTE |
+                        OPT_LESSON | OPT_DECIMALS;
     if (!cmd_options("", argc, argv, accepted, 0, &o)) return CMD_USAGE;
     if (o.given & OPT_HELP) {
         fputs(usage, stdout);

@@ -42,6 +42,7 @@ static const char *const help_keys[][2] = {
     { "R", "undo the [MASK] clicks" },
     { NULL, "Change the picture" },
     { "V", "numbers in cells on / off" },
+    { "D", "2 or 4 decimals (4 as PyTorch prints)" },
     { "T", "light / dark theme" },
     { "C", "viridis / cividis colours" },
     { "+  \u2212  0", "bigger, smaller, normal" },

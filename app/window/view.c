@@ -77,6 +77,7 @@ static bool rebuild(View *v, const Mode *mode, int sentence, int step, bool reco
     }
     if (sentence >= engine_sentences(e)) sentence = mode_default_sentence(mode, v->sc);
     Steps *st = steps_build(e, sentence, err, errlen);
+    if (st) steps_set_decimals(st, v->s.opts.decimals);
     if (!st) {
         if (e != v->engine) engine_free(e);
         return false;
@@ -610,6 +611,12 @@ static bool key(View *v, const SDL_KeyboardEvent *k)
     case SDLK_TAB: next_sentence(v, shift ? -1 : 1); break;
     case SDLK_a: toggle_batch(v); break;
     case SDLK_v: v->s.opts.show_values = !v->s.opts.show_values; v->dirty = true; break;
+    case SDLK_d:
+        /* 2 decimals, or 4 as the notebook prints tensors */
+        v->s.opts.decimals = v->s.opts.decimals == 2 ? 4 : 2;
+        steps_set_decimals(v->st, v->s.opts.decimals);
+        set_notice(v, v->s.opts.decimals == 4 ? "4 decimals, as PyTorch prints them" : "2 decimals");
+        break;
     case SDLK_t: v->s.opts.theme = (ThemeId)((v->s.opts.theme + 1) % THEME_COUNT); v->dirty = true; break;
     case SDLK_c: v->s.opts.palette = (ThemePalette)((v->s.opts.palette + 1) % THEME_PALETTE_COUNT); v->dirty = true; break;
     case SDLK_PLUS: case SDLK_EQUALS: case SDLK_KP_PLUS: zoom(v, 1.25); break;
@@ -783,6 +790,7 @@ bool view_set_state(View *v, const ViewState *s, char *err, size_t errlen)
         st = steps_build(e, sentence, err, errlen);
         if (!st) goto fail;
     }
+    steps_set_decimals(st, s->opts.decimals);
     if (s->step < 0 || s->step >= steps_count(st)) {
         snprintf(err, errlen, "step %d is out of range (1..%d)", s->step + 1, steps_count(st));
         goto fail;
