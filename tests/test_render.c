@@ -426,3 +426,33 @@ Test(render, masked_nan_and_padding_cells_stand_apart_in_every_theme)
             }
     }
 }
+
+/* Every mode × step, one sentence and the whole batch: nothing a student
+ * must read is drawn below DRAW_MIN_TEXT_720 (scaled: 24 px at 1920×1080),
+ * no value in a cell below DRAW_MIN_VALUE_720 (21 px at 1080p); the
+ * renderer's own tally of the sizes it drew says so. */
+Test(render, text_is_never_smaller_than_the_minimum_at_1080p_and_720p, .timeout = 120)
+{
+    const struct { int w, h, text, value; } sizes[] = { { 1920, 1080, 24, 20 }, { 1280, 720, 16, 14 } };
+    Scenario *sc = scenario_default();
+    for (size_t k = 0; k < sizeof sizes / sizeof *sizes; k++) {
+        Exporter *ex = exporter(sizes[k].w, sizes[k].h);
+        Painter *pt = export_painter(ex);
+        for (int m = 0; m < mode_count(); m++)
+            for (int s = -1; s <= 0; s++) {
+                Steps *st = shown(sc, mode_at(m)->name, s);
+                for (int i = 0; i < steps_count(st); i++) {
+                    paint_tally_reset(pt);
+                    cr_assert(export_draw(ex, st, i, NULL, NULL));
+                    int text = paint_tally_min(pt, PAINT_TEXT), value = paint_tally_min(pt, PAINT_VALUE);
+                    cr_assert_geq(text, sizes[k].text, "%dx%d %s step %s sentence %d: text at %d px", sizes[k].w,
+                                  sizes[k].h, mode_at(m)->name, steps_slug(st, i), s, text);
+                    cr_assert(value == 0 || value >= sizes[k].value, "%dx%d %s step %s sentence %d: values at %d px",
+                              sizes[k].w, sizes[k].h, mode_at(m)->name, steps_slug(st, i), s, value);
+                }
+                shown_free(st);
+            }
+        export_free(ex);
+    }
+    scenario_free(sc);
+}

@@ -1319,3 +1319,27 @@ Test(window, the_mode_picker_lists_every_scheme_and_brackets_change_w)
     cr_assert_not(view_state(v)->modes);
     cr_assert_eq(view_state(v)->mode, mode_find("sliding"));
 }
+
+/* At 1920×1080 everything on screen, the bars included, is at least
+ * 24 px (values in cells 20 px): the painter's tally of what it drew. */
+Test(window_big, text_on_a_1080p_window_is_readable_from_the_back, .fini = teardown, .timeout = 120)
+{
+    open_with(scenario_default(), 1920, 1080);
+    int w, h;
+    SDL_GetRendererOutputSize(view_renderer(v), &w, &h);
+    cr_assert_eq(w, 1920, "the window got %dx%d", w, h);
+    for (int m = 1; m <= 4; m++) {
+        key(SDLK_0 + m);
+        for (int i = 0; i < steps_count(view_steps(v)); i++) {
+            paint_tally_reset(view_painter(v));
+            view_invalidate(v);
+            cr_assert(view_render(v));
+            int text = paint_tally_min(view_painter(v), PAINT_TEXT);
+            int value = paint_tally_min(view_painter(v), PAINT_VALUE);
+            cr_assert_geq(text, 24, "mode %d step %d: text at %d px", m, i + 1, text);
+            cr_assert(value == 0 || value >= 20, "mode %d step %d: values at %d px", m, i + 1, value);
+            key(SDLK_RIGHT);
+        }
+        key(SDLK_HOME);
+    }
+}

@@ -99,6 +99,11 @@ bool export_draw_lesson(Exporter *ex, const Steps *st, int step, const DrawCapti
     return true;
 }
 
+Painter *export_painter(Exporter *ex)
+{
+    return ex->paint;
+}
+
 SDL_Surface *export_surface(Exporter *ex)
 {
     return ex->surface;

@@ -53,6 +53,8 @@ bool export_draw(Exporter *ex, const Steps *st, int step, const DrawOptions *o,
 /* Draws step of st with a lesson caption panel under it. */
 bool export_draw_lesson(Exporter *ex, const Steps *st, int step, const DrawCaption *cap,
                         const DrawOptions *o);
+/* The painter it draws with (its text-size tally, for tests). */
+Painter *export_painter(Exporter *ex);
 /* The surface export_draw drew into (owned by the exporter). */
 SDL_Surface *export_surface(Exporter *ex);
 /* Saves the surface to path atomically. False and err (naming the path

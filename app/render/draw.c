@@ -185,7 +185,9 @@ static int wrap_count(Draw *d, FontFace face, int px, const char *s, int max_w)
 static Sizes sizes_for(SDL_Rect fr, double zoom)
 {
     Sizes s;
-    double u = fmin(fr.w / 1280.0, fr.h / 720.0);
+    /* one unit per pixel at 1280 wide; a frame a little short of 16:9 (the
+     * window's, under its bars) keeps the width's scale */
+    double u = fmin(fr.w / 1280.0, fr.h / 600.0);
     if (u < 0.25) u = 0.25;
     double z = zoom > 0 ? fmin(fmax(zoom, 0.5), 3.0) : 1.0;
     s.u = u * sqrt(z); /* the text around the matrices */
@@ -198,11 +200,11 @@ static Sizes sizes_for(SDL_Rect fr, double zoom)
     s.body = px_of(&s, 18);
     s.note = px_of(&s, 17);
     s.result = px_of(&s, 20);
-    s.axis = px_of(&s, 14);
-    s.legend = px_of(&s, 14);
+    s.axis = px_of(&s, DRAW_MIN_TEXT_720);
+    s.legend = px_of(&s, DRAW_MIN_TEXT_720);
     s.u = u; /* the smallest label and value text: never zoomed, so they still fit */
-    s.label_min = px_of(&s, 12);
-    s.val_min = px_of(&s, 12);
+    s.label_min = px_of(&s, DRAW_MIN_TEXT_720);
+    s.val_min = px_of(&s, DRAW_MIN_VALUE_720);
     s.u = u * z; /* the matrices and what is in them */
     s.ptitle = px_of(&s, 17);
     s.label = px_of(&s, 16);
@@ -639,6 +641,7 @@ static void draw_cells(Draw *d, const Steps *st, const Panel *p, const Geo *g, i
     int ipx = vpx ? vpx : (int)fmin(z->val_max, lround(g->cw * 0.34));
     bool inf_glyph = ipx >= z->val_min && tw(d, FONT_SANS_BOLD, ipx, "−∞") <= g->cw - 2 * z->pad;
     fill(d, g->x, g->y, g->gw, g->gh, d->th->grid);
+    paint_set_kind(d->p, PAINT_VALUE); /* the numbers (and −∞) in the cells; the words over them are text */
     for (int r = 0; r < g->rows; r++) {
         for (int c = 0; c < g->cols; c++) {
             double v = value_at(p, r, c);
@@ -670,8 +673,10 @@ static void draw_cells(Draw *d, const Steps *st, const Panel *p, const Geo *g, i
                     hatch(d, rc);
                     fill(d, rc.x + (rc.w - w) / 2 - z->pad, top, w + 2 * z->pad, wh + vh, d->th->masked);
                 }
+                paint_set_kind(d->p, PAINT_TEXT);
                 text_fit(d, FONT_SANS, wpx, rc.x + (rc.w - w) / 2, top, word, rc.w - 2 * z->pad,
                          masked ? d->th->masked_text : theme_text_on(col));
+                paint_set_kind(d->p, PAINT_VALUE);
             } else if (masked) {
                 hatch(d, rc);
             }
@@ -696,6 +701,7 @@ static void draw_cells(Draw *d, const Steps *st, const Panel *p, const Geo *g, i
             }
         }
     }
+    paint_set_kind(d->p, PAINT_TEXT);
 }
 
 static bool heat_reserve(Draw *d, int w, int h)

@@ -26,6 +26,14 @@
 #define DRAW_MAX_PANELS (STEPS_MAX_PANELS * MS_MAX_SENTENCES)
 #endif
 
+/* The smallest text the renderer draws, in pixels at 1280×720 (it scales
+ * with the frame: ×1.5 at 1920×1080), at zoom 1: 16 for anything a
+ * student reads (24 at 1080p), 14 for values in cells (21 at 1080p).
+ * Labels that do not fit at this size are thinned (every n-th) or the
+ * matrices page; values that do not fit are left out. */
+#define DRAW_MIN_TEXT_720 16
+#define DRAW_MIN_VALUE_720 14
+
 typedef struct DrawOptions {
     ThemeId theme;         /* THEME_LIGHT by default */
     ThemePalette palette;  /* map for weights and losses, THEME_VIRIDIS by default */

@@ -11,7 +11,19 @@
 struct Painter {
     SDL_Renderer *r;
     Fonts *fonts;
+    PaintKind kind;          /* what text drawn now is */
+    int smallest[PAINT_KINDS]; /* the tally: smallest px drawn of each kind, 0 if none */
 };
+
+void paint_set_kind(Painter *p, PaintKind k) { p->kind = k; }
+
+void paint_tally_reset(Painter *p)
+{
+    for (int k = 0; k < PAINT_KINDS; k++)
+        p->smallest[k] = 0;
+}
+
+int paint_tally_min(const Painter *p, PaintKind k) { return p->smallest[k]; }
 
 Painter *paint_new(SDL_Renderer *r, char *err, size_t errlen)
 {
@@ -66,7 +78,10 @@ int paint_line(Painter *p, FontFace f, int px)
 
 int paint_text(Painter *p, FontFace f, int px, int x, int y, const char *s, int len, Rgba c)
 {
-    return font_draw(p->fonts, f, px, x, y, s, len, c);
+    int w = font_draw(p->fonts, f, px, x, y, s, len, c);
+    if (w > 0 && (p->smallest[p->kind] == 0 || px < p->smallest[p->kind]))
+        p->smallest[p->kind] = px;
+    return w;
 }
 
 int paint_fit(Painter *p, FontFace f, int px, const char *s, int len, int max_w)

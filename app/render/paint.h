@@ -29,6 +29,17 @@ void paint_fill(Painter *p, SDL_Rect rc, Rgba c);
 /* A t-pixel frame inside rc. */
 void paint_outline(Painter *p, SDL_Rect rc, int t, Rgba c);
 
+/* What drawn text is, for the text-size tally: values printed in cells
+ * may be smaller than the text a student reads around them. */
+typedef enum PaintKind { PAINT_TEXT, PAINT_VALUE, PAINT_KINDS } PaintKind;
+/* Text drawn from now on counts as kind k (PAINT_TEXT after paint_new). */
+void paint_set_kind(Painter *p, PaintKind k);
+/* Forgets the sizes drawn so far. */
+void paint_tally_reset(Painter *p);
+/* The smallest pixel size of kind k drawn since the reset (of text that
+ * was really drawn: at least one character), or 0 if none. */
+int paint_tally_min(const Painter *p, PaintKind k);
+
 /* Width of len bytes of UTF-8 (len < 0: the whole string). */
 int paint_width(Painter *p, FontFace f, int px, const char *s, int len);
 /* Height of a line of text. */

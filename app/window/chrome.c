@@ -117,7 +117,7 @@ ChromeSizes view_chrome_sizes(const View *v, int w, int h)
     double s = u * zoom;
     z.u = u;
     z.px = (int)lround(19 * s);
-    z.small = (int)lround(16 * s);
+    z.small = (int)lround(18 * s); /* 24 px at 1920×1080, like the frame's smallest text */
     z.tip = (int)lround(18 * s);
     z.pad = (int)fmax(2, lround(6 * u));
     z.gap = (int)fmax(3, lround(10 * u));

@@ -955,5 +955,10 @@ const ViewRegions *view_regions(const View *v) { return &v->reg; }
 const char *view_notice(const View *v) { return v->notice; }
 const char *view_tooltip(const View *v) { return v->tip; }
 SDL_Window *view_window(View *v) { return v->win; }
+Painter *view_painter(View *v)
+{
+    return v->paint;
+}
+
 SDL_Renderer *view_renderer(View *v) { return v->r; }
 

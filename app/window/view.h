@@ -135,6 +135,8 @@ const char *view_tooltip(const View *v);
 /* The window and its renderer (tests read pixels back), and the painter. */
 SDL_Window *view_window(View *v);
 SDL_Renderer *view_renderer(View *v);
+/* The painter everything in the window is drawn with (its text-size tally, for tests). */
+Painter *view_painter(View *v);
 
 /* The keys, for the help overlay and the man page: count, and entry i
  * (key NULL starts a group titled what). The mode keys are listed from
