@@ -134,6 +134,8 @@ fetch() {
         [[ -f $dir.unavailable ]] && continue
         rm -rf "$dir"; mkdir -p "$dir"
         if (cd "$dir" && apt-get source -qq --only-source "$pkg=$v") >"$dir.log" 2>&1; then
+            # keep the unpacked tree, not the tarballs it came from
+            find "$dir" -mindepth 1 -maxdepth 1 -type f -delete
             touch "$dir/.unpacked"; rm -f "$dir.log"
             SRC_DIR=$(find "$dir" -mindepth 1 -maxdepth 1 -type d | head -n1); SRC_VERSION=$v; return 0
         fi
@@ -288,6 +290,7 @@ write_cross_file() {
     sed -e "s|@PKG_CONFIG_LIBDIR@|$cache/pkgconfig|g" \
         -e "s|@EMCC@|$(command -v emcc)|g" -e "s|@EMXX@|$(command -v em++)|g" \
         -e "s|@EMAR@|$(command -v emar)|g" -e "s|@EMRANLIB@|$(command -v emranlib)|g" \
+        -e "s|@STRIP@|$(command -v llvm-strip-14 || command -v llvm-strip || echo llvm-strip)|g" \
         "$here/emscripten.cross.in" >"$cache/emscripten.cross.tmp"
     mv "$cache/emscripten.cross.tmp" "$cache/emscripten.cross"
 }
@@ -311,4 +314,5 @@ main() {
     say "cross file: $cache/emscripten.cross"
 }
 
-main "$@"
+# on one line: bash reads a script as it runs it, so an edit made meanwhile is not run
+main "$@"; exit
