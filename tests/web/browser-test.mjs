@@ -7,7 +7,8 @@
 // For each renderer SDL has on the web (WebGL "opengles2" and "software"), at
 // devicePixelRatio 1 and 2, it checks that the probe draws its rectangle in the first
 // colour, that its text is there, that key presses change the colour, that S downloads
-// a PNG of the frame (libpng + zlib), and that the canvas follows a page resize.
+// a PNG of the frame (libpng + zlib), that the mouse lands where the page put it (a
+// click, the wheel), and that the canvas follows a page resize.
 
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,6 +22,7 @@ const shots = process.env.MASKSCOPE_WEB_SCREENSHOTS;
 
 // what probe.c draws, in CSS pixels
 const BACKGROUND = [250, 250, 250];
+const INK = [34, 34, 34];   // the label, and the 9x9 square that follows the mouse
 const COLOURS = [[230, 159, 0], [86, 180, 233], [0, 158, 115]];   // orange, sky blue, bluish green
 const RECT_CENTRE = [160, 120];
 const OUTSIDE = [600, 120];
@@ -88,11 +90,29 @@ async function runCase(tap, browser, server, { renderer, dpr, todo = null }) {
       tap.ok(near(inPng, COLOURS[0]), `${name}: the PNG shows the orange rectangle`, { got: inPng, want: COLOURS[0] }, t);
     }
 
+    await app.mouseMove(500, 350);
+    px = await app.pixelAt(500, 350);
+    tap.ok(near(px, INK), `${name}: a square follows the mouse to (500, 350)`, { got: px, want: INK }, t);
+    px = await app.pixelAt(510, 350);
+    tap.ok(near(px, BACKGROUND), `${name}: and is no wider than 9 pixels`, { got: px, want: BACKGROUND }, t);
+    await app.click(200, 150);
+    px = await app.pixelAt(...RECT_CENTRE);
+    tap.ok(near(px, COLOURS[1]), `${name}: a click on the rectangle turns it sky blue`, { got: px, want: COLOURS[1] }, t);
+    await app.click(600, 150);
+    px = await app.pixelAt(...RECT_CENTRE);
+    tap.ok(near(px, COLOURS[1]), `${name}: a click beside it does not`, { got: px, want: COLOURS[1] }, t);
+    await app.wheel(200, 150, 100);
+    px = await app.pixelAt(...RECT_CENTRE);
+    tap.ok(near(px, COLOURS[2]), `${name}: the wheel down moves on to bluish green`, { got: px, want: COLOURS[2] }, t);
+    await app.wheel(200, 150, -100);
+    px = await app.pixelAt(...RECT_CENTRE);
+    tap.ok(near(px, COLOURS[1]), `${name}: the wheel up goes back to sky blue`, { got: px, want: COLOURS[1] }, t);
+
     await app.resize(640, 360);
     const resized = await app.canvasSize();
     tap.equal([resized.width, resized.height], [640 * dpr, 360 * dpr], `${name}: after a page resize the drawing buffer follows`);
     px = await app.pixelAt(...RECT_CENTRE);
-    tap.ok(near(px, COLOURS[0]), `${name}: and the rectangle is still where it was`, { got: px, want: COLOURS[0] }, t);
+    tap.ok(near(px, COLOURS[1]), `${name}: and the rectangle is still where it was`, { got: px, want: COLOURS[1] }, t);
 
     if (shots) {
       mkdirSync(shots, { recursive: true });

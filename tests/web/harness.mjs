@@ -166,11 +166,6 @@ export class App {
     await this.waitForFrame(1);
   }
 
-  async type(text) {
-    await this.page.keyboard.type(text);
-    await this.waitForFrame(1);
-  }
-
   // mouse in CSS pixels of the page (the canvas fills it)
   async mouseMove(x, y, { steps = 1 } = {}) {
     await this.page.mouse.move(x, y, { steps });
@@ -182,9 +177,16 @@ export class App {
     await this.waitForFrame(1);
   }
 
+  // wheel events reach the page after the CDP call returns (the compositor takes them
+  // first), so this waits for the page to see one before counting a frame
   async wheel(x, y, deltaY) {
     await this.page.mouse.move(x, y);
+    await this.page.evaluate(() => {
+      window.__maskscopeWheel = new Promise((resolve) =>
+        window.addEventListener('wheel', () => resolve(), { once: true, capture: true }));
+    });
     await this.page.mouse.wheel({ deltaY });
+    await this.page.evaluate(() => window.__maskscopeWheel);
     await this.waitForFrame(1);
   }
 

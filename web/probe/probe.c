@@ -4,9 +4,11 @@
  * be proved before the app is ported.
  *
  * It draws, on a light background, a rectangle in one of three colours and a line of
- * DejaVu Sans that names the colour and the renderer. Any key but S moves to the next
- * colour; S encodes the frame as a PNG with libpng (and zlib) and hands it to the browser
- * as a download. The colours and the label come from a JSON string read with cJSON.
+ * DejaVu Sans that names the colour and the renderer. Any key but S, a click on the
+ * rectangle or a turn of the wheel down moves to the next colour (the wheel up, back);
+ * S encodes the frame as a PNG with libpng (and zlib) and hands it to the browser as a
+ * download. A small dark square follows the mouse. The colours and the label come from a
+ * JSON string read with cJSON.
  *
  * Like the app it runs from emscripten_set_main_loop (no ASYNCIFY): main() sets
  * everything up and returns into the browser; frame() runs once per animation frame.
@@ -33,6 +35,7 @@ void web_offer_download(const unsigned char *bytes, int len, const char *name, c
 /* layout in CSS pixels; the tests look for the rectangle here */
 static const SDL_Rect rect_css = {40, 40, 240, 160};
 static const int text_x_css = 40, text_y_css = 224, text_pt = 18;
+static const int marker_css = 9;
 
 /* Okabe-Ito colours: distinguishable with the common colour-vision deficiencies */
 static const char config_json[] =
@@ -56,7 +59,8 @@ typedef struct {
     char renderer_name[32];
     Colour colours[MAX_COLOURS];
     int n_colours, colour;
-    bool text_stale, save_requested;
+    bool text_stale, save_requested, mouse_seen;
+    int mouse_x, mouse_y;       /* CSS pixels, as SDL reports them */
     unsigned saves;
 } Probe;
 
@@ -221,17 +225,42 @@ fail:
     free(rgba);
 }
 
+static void next_colour(Probe *p, int step)
+{
+    p->colour = ((p->colour + step) % p->n_colours + p->n_colours) % p->n_colours;
+    p->text_stale = true;
+}
+
 static void handle_events(Probe *p)
 {
     SDL_Event e;
     while (SDL_PollEvent(&e)) {
-        if (e.type == SDL_KEYDOWN && !e.key.repeat) {
-            if (e.key.keysym.sym == SDLK_s) {
+        switch (e.type) {
+        case SDL_KEYDOWN:
+            if (e.key.repeat)
+                break;
+            if (e.key.keysym.sym == SDLK_s)
                 p->save_requested = true;
-            } else {
-                p->colour = (p->colour + 1) % p->n_colours;
-                p->text_stale = true;
-            }
+            else
+                next_colour(p, 1);
+            break;
+        case SDL_MOUSEMOTION:
+            p->mouse_seen = true;
+            p->mouse_x = e.motion.x;
+            p->mouse_y = e.motion.y;
+            break;
+        case SDL_MOUSEBUTTONDOWN: {
+            SDL_Point at = {e.button.x, e.button.y};
+            if (e.button.button == SDL_BUTTON_LEFT && SDL_PointInRect(&at, &rect_css))
+                next_colour(p, 1);
+            break;
+        }
+        case SDL_MOUSEWHEEL:
+            /* preciseY, not y: SDL 2.26 makes a browser's 100-pixel wheel delta 1.0 and y
+               its whole part, so the 50-pixel deltas of a 2x screen or a touchpad give 0 */
+            if (e.wheel.preciseY != 0.0f)
+                next_colour(p, e.wheel.preciseY < 0.0f ? 1 : -1);
+            break;
         }
     }
 }
@@ -257,6 +286,12 @@ static void frame(void *arg)
         SDL_Rect dst = {(int)(text_x_css * p->scale), (int)(text_y_css * p->scale), 0, 0};
         SDL_QueryTexture(p->text, NULL, NULL, &dst.w, &dst.h);
         SDL_RenderCopy(p->renderer, p->text, NULL, &dst);
+    }
+    if (p->mouse_seen) {
+        SDL_Rect m = {p->mouse_x - marker_css / 2, p->mouse_y - marker_css / 2, marker_css, marker_css};
+        m = scaled(m, p->scale);
+        SDL_SetRenderDrawColor(p->renderer, 34, 34, 34, 255);
+        SDL_RenderFillRect(p->renderer, &m);
     }
     if (p->save_requested) {
         p->save_requested = false;
