@@ -55,6 +55,8 @@ async function runCase(tap, browser, server, { renderer, dpr, todo = null }) {
   try {
     await app.waitForFrame(1, { timeoutMs: 60000 });
     tap.ok(true, `${name}: the probe starts and draws a first frame`);
+    const statusHidden = await app.page.$eval('#status', (e) => e.hidden);
+    tap.ok(statusHidden, `${name}: the shell's status line is gone once it runs`);
 
     const said = app.messages.map((m) => /renderer (\S+),/.exec(m)).find(Boolean);
     tap.equal(said && said[1], renderer, `${name}: SDL uses the ${renderer} renderer`);
@@ -113,6 +115,15 @@ async function runCase(tap, browser, server, { renderer, dpr, todo = null }) {
     tap.equal([resized.width, resized.height], [640 * dpr, 360 * dpr], `${name}: after a page resize the drawing buffer follows`);
     px = await app.pixelAt(...RECT_CENTRE);
     tap.ok(near(px, COLOURS[1]), `${name}: and the rectangle is still where it was`, { got: px, want: COLOURS[1] }, t);
+
+    // a new devicePixelRatio alone fires no resize: the shell makes one
+    const dpr2 = dpr === 1 ? 2 : 1;
+    await app.resize(640, 360, dpr2);
+    const rescaled = await app.canvasSize();
+    tap.equal([rescaled.width, rescaled.height], [640 * dpr2, 360 * dpr2], `${name}: after devicePixelRatio becomes ${dpr2} the drawing buffer follows`);
+    px = await app.pixelAt(...RECT_CENTRE);
+    const t2 = { todo: renderer === 'software' && dpr2 !== 1 ? CASES.at(-1).todo : null };
+    tap.ok(near(px, COLOURS[1]), `${name}: and the rectangle is drawn at the new scale`, { got: px, want: COLOURS[1] }, t2);
 
     if (shots) {
       mkdirSync(shots, { recursive: true });
