@@ -44,12 +44,16 @@ for f in index.html index.js index.wasm index.data; do
     mv "$out/.$f.tmp" "$out/$f"
 done
 
-# the browser tests' packages (puppeteer-core), when tests/web's lock file is newer
+# the browser tests' packages (puppeteer-core), when tests/web's lock file is not the one
+# they were installed from
 web_tests=$repo/tests/web
-if [[ ! -f $web_tests/node_modules/.package-lock.json ||
-      $web_tests/package-lock.json -nt $web_tests/node_modules/.package-lock.json ]]; then
-    (cd "$web_tests" && npm ci --no-audit --no-fund --loglevel=error) ||
+lock=$(sha256sum <"$web_tests/package-lock.json")
+if [[ ! -f $web_tests/node_modules/.installed-from || $(<"$web_tests/node_modules/.installed-from") != "$lock" ]]; then
+    if (cd "$web_tests" && npm ci --no-audit --no-fund --loglevel=error); then
+        printf '%s\n' "$lock" >"$web_tests/node_modules/.installed-from"
+    else
         echo "web/build.sh: npm ci in tests/web failed: the page is built, the browser tests cannot run" >&2
+    fi
 fi
 
 for f in index.html index.js index.wasm index.data; do
