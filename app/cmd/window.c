@@ -29,6 +29,7 @@
 
 #ifdef __EMSCRIPTEN__
 #include <emscripten.h>
+#include <sys/stat.h>
 
 /* web/library.js: hands len bytes to the browser as a download named name */
 void web_offer_download(const unsigned char *bytes, int len, const char *name, const char *mime);
@@ -245,6 +246,9 @@ int cmd_window(int argc, char **argv)
         ViewConfig cfg = view_config_default();
         cfg.state = f.state;
 #ifdef __EMSCRIPTEN__
+        /* emscripten's umask starts as 0777: the PNG S writes (0666 less
+         * the umask, as fopen would) could not be read back for the download */
+        umask(022);
         cfg.export_dir = WEB_EXPORT_DIR;
         cfg.saved = web_saved;
 #endif
