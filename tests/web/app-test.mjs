@@ -324,12 +324,19 @@ async function looks(tap, app) {
   tap.equal(diff(light, await app.capture()).pixels, 0, '0: normal size again, the same frame');
 }
 
-// S: a download of the step as a PNG, the frame the desktop's export draws
+// S: a download of the step as a PNG, drawn by the same export code as `maskscope export`
+// (SDL's software renderer), so the desktop's export of the same size is the reference.
+// Not byte for byte: SDL 2.26 blends antialiased glyph edges with MMX on x86-64 and with
+// plain C in wasm, which round differently, so a few pixels differ by one level
+// (measured: 0.02-0.2 % of them, never more than 1). The check allows exactly that.
+// It is also what is on screen: the canvas (WebGL) around the step matches it within 2
+// levels, below the step's first row, where the bar's border line is drawn over it.
 async function save(tap, app) {
   await app.key('Digit3');
   await app.key('Home');
   for (let i = 0; i < STEPS.indexOf('masked'); i++) await app.key('ArrowRight');
   await app.mouseMove(2, VIEW.height / 2);
+  const screen = await app.capture();
   let file;
   try {
     file = await app.download(() => app.key('KeyS'), { timeoutMs: 15000 });
@@ -340,8 +347,20 @@ async function save(tap, app) {
   tap.equal(file.name, 'maskscope-combined-05-masked.png', 'S downloads the step as maskscope-combined-05-masked.png');
   let png;
   try { png = decodePng(file.bytes); } catch (e) { tap.ok(false, 'the download is a PNG', { error: String(e) }); return; }
-  tap.ok(png.width > 600 && png.height > 400 && png.width <= VIEW.width && png.height <= VIEW.height,
+  tap.ok(png.width === screen.width && png.height > 400 && png.height < screen.height,
     `the PNG is the step's frame: ${png.width}x${png.height}`);
+
+  // where the frame is on the canvas: the offset at which the fewest pixels differ
+  let best = null;
+  for (let y0 = 0; y0 + png.height <= screen.height; y0++) {
+    const d = diff(png, { width: png.width, height: png.height, data: screen.data.subarray(y0 * screen.width * 4, (y0 + png.height) * screen.width * 4) });
+    if (!best || d.pixels < best.pixels) best = { y0, ...d };
+  }
+  const below = diff({ ...png, height: png.height - 1, data: png.data.subarray(png.width * 4) },
+    { width: png.width, height: png.height - 1, data: screen.data.subarray((best.y0 + 1) * screen.width * 4, (best.y0 + png.height) * screen.width * 4) });
+  tap.ok(below.max <= 2, `the PNG is what the canvas shows at y ${best.y0}, within 2 levels (WebGL vs software blending)`,
+    { differingPixels: below.pixels, maxChannelDifference: below.max });
+
   if (!existsSync(desktop)) {
     tap.ok(true, `the same frame as maskscope export # SKIP no desktop binary at ${desktop}`);
     return;
@@ -349,11 +368,13 @@ async function save(tap, app) {
   const dir = mkdtempSync(join(tmpdir(), 'maskscope-export-'));
   try {
     const out = join(dir, 'frame.png');
-    execFileSync(desktop, ['export', '--mode', 'combined', '--step', 'masked', '--size', `${png.width}x${png.height}`, '-o', out],
-      { env: { ...process.env, SDL_VIDEODRIVER: 'dummy', MASKSCOPE_DATA_DIR: join(repo, 'assets') }, stdio: 'pipe' });
+    const args = ['export', '--mode', 'combined', '--step', 'masked', '--size', `${png.width}x${png.height}`, '-o', out];
+    execFileSync(desktop, args, { env: { ...process.env, SDL_VIDEODRIVER: 'dummy', MASKSCOPE_DATA_DIR: join(repo, 'assets') }, stdio: 'pipe' });
     const want = decodePng(readFileSync(out));
     const d = diff(png, want);
-    tap.ok(d.pixels === 0, `the download equals maskscope export --mode combined --step masked --size ${png.width}x${png.height}, pixel for pixel`,
+    tap.comment(`S vs maskscope export: ${d.pixels} of ${png.width * png.height} pixels differ, by at most ${d.max}`);
+    tap.ok(want.width === png.width && want.height === png.height && d.max <= 1 && d.pixels * 100 < png.width * png.height,
+      `the download is maskscope ${args.slice(0, -2).join(' ')}, within one level on under 1 % of the pixels`,
       { differingPixels: d.pixels, maxChannelDifference: d.max });
   } finally {
     rmSync(dir, { recursive: true, force: true });
