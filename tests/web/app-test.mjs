@@ -24,7 +24,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CHROMIUM, serve, launch, open, decodePng } from './harness.mjs';
+import { CHROMIUM, App, serve, launch, open, decodePng } from './harness.mjs';
 import { Tap } from './tap.mjs';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -478,6 +478,37 @@ async function fullscreen(tap, app) {
   tap.ok(button === 'HTML', 'the full-screen button does the same', { button });
 }
 
+// the page in an iframe, as IPython.display.IFrame(url, 1000, 640) shows it in a notebook:
+// it starts, takes the keys once clicked into, and its button goes full screen there
+async function notebook(tap, browser, server, tabs, chips) {
+  const page = await browser.newPage();
+  try {
+    await page.setViewport({ width: 1100, height: 760 });
+    // IPython's template: width, height, src, frameborder="0", allowfullscreen
+    await page.setContent(`<iframe width="${VIEW.width}" height="${VIEW.height}" frameborder="0" allowfullscreen
+      src="${server.url}/index.html?lesson=05-causal-masking"></iframe>`);
+    const frame = await (await page.waitForSelector('iframe')).contentFrame();
+    await frame.waitForFunction(() => window.maskscope && (window.maskscope.frames > 0 || window.maskscope.error !== null),
+      { timeout: 60000 });
+    const inner = new App(browser, frame, []);
+    let c = await controls(inner);
+    tap.ok(same(c.tab, tabs[1]) && same(c.chip, chips[0]), 'in an iframe (a notebook cell): the lesson opens');
+    const box = await (await page.$('iframe')).boundingBox();
+    await page.mouse.click(box.x + VIEW.width / 2, box.y + VIEW.height * 0.3);
+    await page.keyboard.press('ArrowRight');
+    await frame.waitForFunction((n) => window.maskscope.frames > n, {}, await frame.evaluate(() => window.maskscope.frames) + 1);
+    c = await controls(inner);
+    const focus = await frame.evaluate(() => ({ active: document.activeElement && document.activeElement.tagName, hasFocus: document.hasFocus() }));
+    tap.ok(same(c.chip, chips[STEPS.indexOf('scores')]), 'in an iframe: clicked into, -> goes to the lesson\'s next step', { chip: c.chip, focus });
+    await frame.click('#fullscreen');
+    await frame.waitForFunction(() => document.fullscreenElement !== null, { timeout: 5000 }).catch(() => {});
+    const full = await frame.evaluate(() => (document.fullscreenElement ? document.fullscreenElement.tagName : null));
+    tap.ok(full === 'HTML', 'in an iframe with allowfullscreen: the button puts the page in full screen', { full });
+  } finally {
+    await page.close();
+  }
+}
+
 // devicePixelRatio 2: a drawing buffer twice as big, the same controls, the mouse still right
 async function hidpi(tap, browser, server, tabs) {
   const app = await open(browser, `${server.url}/index.html`, { ...VIEW, deviceScaleFactor: 2 });
@@ -529,6 +560,7 @@ async function main() {
       }
       await lesson(tap, browser, server, tabs, chips);
       await address(tap, browser, server, tabs, chips);
+      await notebook(tap, browser, server, tabs, chips);
       await hidpi(tap, browser, server, tabs);
     } finally {
       await app.close();
