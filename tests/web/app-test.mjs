@@ -250,6 +250,27 @@ async function moreModes(tap, app, tabs) {
   await app.key('Home');
 }
 
+// Tab: the next sentence (the active chip of the bottom row moves right; the browser
+// must not take Tab to move its focus), Shift+Tab back, A the whole batch
+async function sentences(tap, app) {
+  // S's "Saved" notice covers the sentence row for VIEW_NOTICE_MS (3.5 s), then an SDL
+  // timer takes it away
+  await new Promise((r) => setTimeout(r, 4000));
+  await app.key('Digit1');
+  const s0 = (await controls(app)).sentence;
+  await app.key('Tab');
+  const s1 = (await controls(app)).sentence;
+  await app.key('Tab', { modifiers: ['Shift'] });
+  const back = (await controls(app)).sentence;
+  tap.ok(s0 && s1 && s1.x0 > s0.x1 && same(back, s0), 'Tab shows the next sentence, Shift+Tab the one before',
+    { s0, s1, back });
+  await app.key('KeyA');
+  const all = (await controls(app)).sentence;
+  await app.key('KeyA');
+  tap.ok(all && all.x0 > s1.x1 && same((await controls(app)).sentence, s0), 'A shows the whole batch, A again the sentence',
+    { all });
+}
+
 // H opens the help over everything; H again gives back the frame exactly
 async function help(tap, app) {
   const before = await app.capture();
@@ -590,6 +611,7 @@ async function main() {
         await app.screenshot(screenshot);
         tap.comment(`screenshot: ${screenshot}`);
       }
+      await sentences(tap, app);   // after S: a chosen sentence goes into S's file name
       await lesson(tap, browser, server, tabs, chips);
       await address(tap, browser, server, tabs, chips);
       await notebook(tap, browser, server, tabs, chips);
