@@ -513,6 +513,19 @@ function desktopSays(args, files = {}) {
   }
 }
 
+// a smaller page: the canvas and the layout follow it, and back
+async function resize(tap, app) {
+  const before = await app.capture();
+  const tab = (await controls(app)).tab;
+  await app.resize(800, 500);
+  const size = await app.canvasSize();
+  const small = (await controls(app)).tab;
+  tap.ok(size.width === 800 && size.height === 500 && small && small.x1 - small.x0 < tab.x1 - tab.x0,
+    'the canvas and the layout follow the page to 800x500', { size, tab, small });
+  await app.resize(VIEW.width, VIEW.height);
+  tap.equal(diff(before, await app.capture()).pixels, 0, 'and back to 1000x640: the same frame');
+}
+
 // F11 and the button: the page in full screen and out again
 async function fullscreen(tap, app) {
   const element = () => app.page.evaluate(() => (document.fullscreenElement ? document.fullscreenElement.tagName : null));
@@ -602,6 +615,7 @@ async function main() {
       await mlm(tap, app);
       await looks(tap, app);
       await fullscreen(tap, app);
+      await resize(tap, app);
       await save(tap, app);
       if (screenshot) {
         // the README's picture: combined mode, masked scores, the arithmetic of one cell
