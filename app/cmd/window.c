@@ -1,7 +1,15 @@
 /* `maskscope` with no command: the window, on the running example, a
  * scenario or a lesson. Without a display it writes the first frame as a
  * PNG in the current directory instead (never over an existing file)
- * and says where, in one line. */
+ * and says where, in one line.
+ *
+ * In the browser (web/, built with emscripten) the same command runs in
+ * the page's canvas: the shell turns the page's address into argv, SDL
+ * draws with WebGL, and the loop is handed to the browser, one call per
+ * animation frame, instead of blocking. S writes the PNG into the
+ * in-memory file system with the same export code and offers it to the
+ * browser as a download. */
+#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +25,15 @@
 #include "lesson.h"
 #include "player.h"
 #include "view.h"
+#include "xmalloc.h"
+
+#ifdef __EMSCRIPTEN__
+#include <emscripten.h>
+#include <sys/stat.h>
+
+/* web/library.js: hands len bytes to the browser as a download named name */
+void web_offer_download(const unsigned char *bytes, int len, const char *name, const char *mime);
+#endif
 
 #ifndef WINDOW_HEADLESS_W
 #define WINDOW_HEADLESS_W 1280
@@ -141,6 +158,49 @@ static int first_of(Options *o, First *f)
     return CMD_OK;
 }
 
+#ifdef __EMSCRIPTEN__
+/* where S writes in the page: emscripten's in-memory file system */
+#define WEB_EXPORT_DIR "/tmp"
+
+/* S in the page: the PNG the export wrote goes to the browser as a
+ * download, and leaves the in-memory file system */
+static bool web_saved(void *ctx, const char *path, const char *base, char *err, size_t errlen)
+{
+    (void)ctx;
+    bool ok = false;
+    unsigned char *bytes = NULL;
+    long n = -1;
+    FILE *fp = fopen(path, "rb");
+    if (fp && fseek(fp, 0, SEEK_END) == 0) n = ftell(fp);
+    if (n < 0 || n > INT_MAX || fseek(fp, 0, SEEK_SET) != 0) goto fail;
+    bytes = xmalloc((size_t)n + 1);
+    if (fread(bytes, 1, (size_t)n, fp) != (size_t)n) goto fail;
+    web_offer_download(bytes, (int)n, base, "image/png");
+    ok = true;
+fail:
+    if (!ok) snprintf(err, errlen, "%s: cannot read it back: %s", base, strerror(errno));
+    if (fp) fclose(fp);
+    free(bytes);
+    remove(path);
+    return ok;
+}
+
+typedef struct Web {
+    View *v;
+    Player *p;
+} Web;
+
+/* one animation frame: every queued event, then a frame if anything
+ * changed. Q and Esc do not stop anything: a page is closed by its tab */
+static void web_frame(void *arg)
+{
+    Web *w = arg;
+    SDL_Event e;
+    while (SDL_PollEvent(&e)) player_handle_event(w->p, &e);
+    view_render(w->v);
+}
+#endif
+
 int cmd_window(int argc, char **argv)
 {
     Options o;
@@ -162,6 +222,11 @@ int cmd_window(int argc, char **argv)
     View *v = NULL;
     Player *p = NULL;
     bool no_display = false;
+#ifdef __EMSCRIPTEN__
+    /* in the browser: no video-driver hint (there is one, the canvas) and
+     * SDL's default renderer, WebGL, which follows the page's
+     * devicePixelRatio where SDL 2.26's software renderer does not */
+#else
     /* SDL's software renderer unless told otherwise (SDL_RENDER_DRIVER):
      * measured under Mesa it draws a frame in ~2 ms where OpenGL on
      * llvmpipe takes ~40 ms and ~200 ms to start, and its pixels are
@@ -171,6 +236,7 @@ int cmd_window(int argc, char **argv)
      * and libwayland would say so on stderr: try X11 and the console only */
     if (!getenv("SDL_VIDEODRIVER") && !getenv("XDG_RUNTIME_DIR") && !getenv("WAYLAND_DISPLAY"))
         SDL_SetHint(SDL_HINT_VIDEODRIVER, "x11,kmsdrm");
+#endif
     if (SDL_Init(SDL_INIT_VIDEO | SDL_INIT_TIMER) != 0) {
         snprintf(err, sizeof err, "%s", SDL_GetError());
         no_display = true;
@@ -180,9 +246,19 @@ int cmd_window(int argc, char **argv)
     } else {
         ViewConfig cfg = view_config_default();
         cfg.state = f.state;
+#ifdef __EMSCRIPTEN__
+        /* emscripten's umask starts as 0777: the PNG S writes (0666 less
+         * the umask, as fopen would) could not be read back for the download */
+        umask(022);
+        cfg.export_dir = WEB_EXPORT_DIR;
+        cfg.saved = web_saved;
+#endif
         v = view_open(f.sc, &cfg, &no_display, err, sizeof err);
     }
     if (!v) {
+#ifdef __EMSCRIPTEN__
+        no_display = false; /* no PNG instead of a page: the page says why */
+#endif
         if (no_display) {
             status = headless(&f, err); /* SDL's own message may span lines: cmd_line spells them out */
         } else {
@@ -200,6 +276,14 @@ int cmd_window(int argc, char **argv)
             goto done;
         }
     }
+#ifdef __EMSCRIPTEN__
+    /* the browser calls web_frame once per animation frame from here on:
+     * this call unwinds to it and never returns; the page keeps v and p */
+    static Web web;
+    web.v = v;
+    web.p = p;
+    emscripten_set_main_loop_arg(web_frame, &web, 0, 1);
+#else
     /* block until something happens; take everything queued; draw once */
     for (bool running = true; running;) {
         view_render(v);
@@ -209,6 +293,7 @@ int cmd_window(int argc, char **argv)
             running = player_handle_event(p, &e);
         } while (running && SDL_PollEvent(&e));
     }
+#endif
 done:
     player_free(p);
     view_close(v);

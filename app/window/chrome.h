@@ -67,6 +67,8 @@ struct View {
     SDL_TimerID notice_timer;
     char warning[200];
     char export_dir[PATH_MAX];
+    ViewSaved saved;
+    void *saved_ctx;
     SDL_Cursor *hand, *arrow;
     /* a lesson's caption (the player sets it) */
     bool has_caption;

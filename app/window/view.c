@@ -192,6 +192,10 @@ static void export_shown(View *v)
         show_error(v, "Not saved", err);
         return;
     }
+    if (v->saved && !v->saved(v->saved_ctx, path, base, err, sizeof err)) {
+        show_error(v, "Not saved", err);
+        return;
+    }
     char msg[320];
     snprintf(msg, sizeof msg, "Saved %s (%d×%d)", base, f.w, f.h);
     set_notice(v, msg);
@@ -891,6 +895,8 @@ View *view_open(const Scenario *sc, const ViewConfig *cfg, bool *no_display, cha
     v->mouse_x = v->mouse_y = -1;
     v->hover.kind = HOVER_STALE;
     snprintf(v->export_dir, sizeof v->export_dir, "%s", c.export_dir ? c.export_dir : ".");
+    v->saved = c.saved;
+    v->saved_ctx = c.saved_ctx;
     v->original = scenario_copy(sc);
     v->sc = scenario_copy(sc);
     Uint32 flags = SDL_WINDOW_RESIZABLE | SDL_WINDOW_ALLOW_HIGHDPI | (c.hidden ? SDL_WINDOW_HIDDEN : SDL_WINDOW_SHOWN);

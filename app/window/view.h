@@ -44,9 +44,16 @@ typedef struct ViewState {
     bool modes;           /* the mode picker is open */
 } ViewState;
 
+/* Called after S wrote the PNG at path (base: its file name); the web
+ * build hands the file to the browser as a download. False and err
+ * when that failed: the view shows it instead of "Saved". */
+typedef bool (*ViewSaved)(void *ctx, const char *path, const char *base, char *err, size_t errlen);
+
 typedef struct ViewConfig {
     int w, h;               /* window size in points; 0 gives 1280×800 */
     const char *export_dir; /* where S writes PNGs; NULL gives "." */
+    ViewSaved saved;        /* NULL: the file stays where S wrote it */
+    void *saved_ctx;
     bool hidden;            /* open the window hidden (benchmarks) */
     ViewState state;        /* the first thing shown (see view_config_default) */
 } ViewConfig;
