@@ -1343,3 +1343,68 @@ Test(window_big, text_on_a_1080p_window_is_readable_from_the_back, .fini = teard
         key(SDLK_HOME);
     }
 }
+
+/* the side of a cell and the size of its value, as drawn now */
+static void cell_and_value(int *cell, int *value)
+{
+    paint_tally_reset(view_painter(v));
+    view_invalidate(v);
+    cr_assert(view_render(v));
+    *cell = view_layout(v)->cell_px;
+    *value = paint_tally_min(view_painter(v), PAINT_VALUE);
+}
+
+/* + enlarges cells and values together, every press; when the matrices
+ * outgrow the frame they pan (Shift+arrows, a drag) instead of shrinking;
+ * − and 0 bring them back. */
+Test(window_big, zoom_enlarges_everything_and_pans_what_no_longer_fits, .fini = teardown, .timeout = 120)
+{
+    open_with(scenario_default(), 1920, 1080);
+    key(SDLK_3);
+    while (strcmp(step_now()->slug, "weights") != 0) key(SDLK_RIGHT);
+    int cell0, value0, cell, value, last_cell, last_value;
+    cell_and_value(&cell0, &value0);
+    cr_assert_gt(value0, 0, "values are shown at zoom 1");
+    last_cell = cell0, last_value = value0;
+    for (int i = 0; i < 4; i++) {
+        key(SDLK_PLUS);
+        cell_and_value(&cell, &value);
+        cr_assert_gt(cell, last_cell, "press %d: cells grow (%d -> %d px)", i + 1, last_cell, cell);
+        cr_assert_geq(value, last_value, "press %d: values grow (%d -> %d px)", i + 1, last_value, value);
+        cr_assert_gt(value, 0, "press %d: values are still shown", i + 1);
+        last_cell = cell, last_value = value;
+    }
+    cr_assert_gt(last_cell, 2 * cell0, "four presses more than double the cells (%d -> %d px)", cell0, last_cell);
+    const DrawLayout *l = view_layout(v);
+    cr_assert_gt(l->content_w, l->view.w, "the matrices no longer fit");
+    for (int i = 0; i < 8; i++) key_mod(SDLK_LEFT, KMOD_LSHIFT);
+    view_render(v);
+    cr_assert_eq(view_layout(v)->pan_x, 0, "Shift+← goes back to the left edge, and no further");
+    key_mod(SDLK_RIGHT, KMOD_LSHIFT);
+    view_render(v);
+    cr_assert_gt(view_layout(v)->pan_x, 0, "Shift+→ pans");
+    cr_assert_eq(view_state(v)->step, steps_find(view_steps(v), "weights"), "and does not change the step");
+    int panned = view_layout(v)->pan_x;
+    /* drag to the right: the matrices follow the mouse back */
+    SDL_Rect vw = view_layout(v)->view;
+    click_at(vw.x + vw.w / 2, vw.y + vw.h / 2);
+    SDL_Event e;
+    SDL_zero(e);
+    e.type = SDL_MOUSEMOTION;
+    e.motion.windowID = SDL_GetWindowID(view_window(v));
+    e.motion.which = TEST_MOUSE;
+    e.motion.state = SDL_BUTTON_LMASK;
+    points(vw.x + vw.w / 2 + 100, vw.y + vw.h / 2, &e.motion.x, &e.motion.y);
+    send(&e);
+    view_render(v);
+    cr_assert_lt(view_layout(v)->pan_x, panned, "a drag to the right shows more of the left (%d -> %d)", panned,
+                 view_layout(v)->pan_x);
+    /* − shrinks, 0 restores the fit */
+    key(SDLK_MINUS);
+    cell_and_value(&cell, &value);
+    cr_assert_lt(cell, last_cell);
+    key(SDLK_0);
+    cell_and_value(&cell, &value);
+    cr_assert_eq(cell, cell0);
+    cr_assert_eq(view_layout(v)->content_w <= view_layout(v)->view.w, true, "normal size fits again");
+}

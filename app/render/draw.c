@@ -38,7 +38,7 @@
 typedef struct Sizes {
     double u;
     int margin, gap, pad;
-    int title, sub, formula, body, note, result;
+    int title, sub, formula, body, note, result, axes_line;
     int ptitle, label, label_min, axis, op, op_word, legend;
     int val_max, val_min;
     int cell_max;
@@ -182,15 +182,11 @@ static int wrap_count(Draw *d, FontFace face, int px, const char *s, int max_w)
  * what is inside the matrices fully and the text around them by its
  * square root, so zooming in makes the matrices bigger, not the caption
  * take their room. */
-static Sizes sizes_for(SDL_Rect fr, double zoom)
+static Sizes sizes_for(double u, double zoom)
 {
     Sizes s;
-    /* one unit per pixel at 1280 wide; a frame a little short of 16:9 (the
-     * window's, under its bars) keeps the width's scale */
-    double u = fmin(fr.w / 1280.0, fr.h / 600.0);
-    if (u < 0.25) u = 0.25;
     double z = zoom > 0 ? fmin(fmax(zoom, 0.5), 3.0) : 1.0;
-    s.u = u * sqrt(z); /* the text around the matrices */
+    s.u = u * fmin(z, 1.0); /* the header and footer: never larger (zoom is for the matrices), smaller with them */
     s.margin = (int)lround(24 * u);
     s.gap = (int)lround(12 * u);
     s.pad = (int)fmax(2, lround(4 * u));
@@ -200,18 +196,20 @@ static Sizes sizes_for(SDL_Rect fr, double zoom)
     s.body = px_of(&s, 18);
     s.note = px_of(&s, 17);
     s.result = px_of(&s, 20);
-    s.axis = px_of(&s, DRAW_MIN_TEXT_720);
+    s.axes_line = px_of(&s, DRAW_MIN_TEXT_720);
+    s.u = u * fmin(z, 1.25); /* the legend grows a little with them */
     s.legend = px_of(&s, DRAW_MIN_TEXT_720);
-    s.u = u; /* the smallest label and value text: never zoomed, so they still fit */
+    s.u = u * z; /* the matrices and everything in and around them */
+    s.axis = px_of(&s, DRAW_MIN_TEXT_720);
     s.label_min = px_of(&s, DRAW_MIN_TEXT_720);
     s.val_min = px_of(&s, DRAW_MIN_VALUE_720);
-    s.u = u * z; /* the matrices and what is in them */
     s.ptitle = px_of(&s, 17);
     s.label = px_of(&s, 16);
     s.op = px_of(&s, 34);
     s.op_word = px_of(&s, 17);
     s.val_max = px_of(&s, 20);
     s.cell_max = (int)lround(90 * u * z);
+    s.u = u;
     return s;
 }
 
@@ -348,7 +346,7 @@ static void geo_measure(Draw *d, const Step *sp, Geo *g, int q)
     /* rows: every label if they fit in height, else every n-th index */
     if (!g->heat && plh <= pitch_y * 1.05) {
         g->row_tick = 1;
-        g->rl_w = max_label_w(d, px, p->row_labels, g->rows, (int)lround(150 * z->u));
+        g->rl_w = max_label_w(d, px, p->row_labels, g->rows, (int)lround(9.4 * z->label));
     } else {
         g->row_tick = tick_step(pitch_y, plh);
         g->rl_w = num_w;
@@ -362,7 +360,7 @@ static void geo_measure(Draw *d, const Step *sp, Geo *g, int q)
         g->col_px = px;
         g->col_tick = tick_step(pitch_x, num_w + 2 * z->pad);
     } else {
-        int cap = (int)lround(150 * z->u);
+        int cap = (int)lround(9.4 * z->label);
         bool fits = false;
         for (int cp = z->label; cp >= z->label_min && !fits; cp--) {
             g->col_px = cp;
@@ -508,7 +506,7 @@ static int legend_item_w(Draw *d, const LegendItem *it)
 {
     const Sizes *z = &d->sz;
     int lw = tw(d, FONT_SANS, z->legend, it->label);
-    if (it->kind == 0) return lw + z->pad * 2 + (int)lround(150 * z->u);
+    if (it->kind == 0) return lw + z->pad * 2 + (int)lround(9.4 * z->legend);
     return lh(d, FONT_SANS, z->legend) + z->pad * 2 + lw;
 }
 
@@ -916,7 +914,7 @@ static void draw_legend(Draw *d, SDL_Rect area)
             text(d, FONT_SANS, z->legend, x + sq + z->pad * 2, rc.y, it->label, th->fg);
         } else {
             int lw = text(d, FONT_SANS, z->legend, x, y + l / 2, it->label, th->fg);
-            int bx = x + lw + z->pad * 2, bw = (int)lround(150 * z->u), bh = l - z->pad;
+            int bx = x + lw + z->pad * 2, bw = (int)lround(9.4 * z->legend), bh = l - z->pad;
             for (int k = 0; k < bw; k++) {
                 double t = (double)k / (bw - 1);
                 Rgba c = it->scale == PANEL_VALUES ? theme_diverging(2 * t - 1)
@@ -971,8 +969,87 @@ static bool has_attention_axes(const Step *sp)
     return false;
 }
 
-bool draw_step(Draw *d, const Steps *st, int step, const DrawOptions *o,
-               SDL_Rect fr, DrawLayout *out)
+/* Where the header, footer and matrices go in frame fr at the current
+ * sizes: measured only, nothing drawn. */
+typedef struct FrameGeo {
+    int x0, inner_w;
+    int header_bottom;
+    int result_h, note_h, note_lines, cap_h, cap_lines, leg_h;
+    int yr, yn, yc, yl;
+    SDL_Rect area;       /* what the matrices may use */
+} FrameGeo;
+
+static void frame_geo(Draw *d, const Steps *st, const Step *sp, SDL_Rect fr, FrameGeo *fg)
+{
+    const Sizes *z = &d->sz;
+    fg->x0 = fr.x + z->margin;
+    fg->inner_w = fr.w - 2 * z->margin;
+    int y = fr.y + z->margin;
+    y += (int)fmax(lh(d, FONT_SANS_BOLD, z->title), 2 * lh(d, FONT_SANS, z->sub));
+    if (sp->formula[0]) y += lh(d, FONT_MONO_BOLD, z->formula);
+    if (has_attention_axes(sp)) y += lh(d, FONT_SANS, z->axes_line);
+    fg->header_bottom = y + z->gap;
+    /* footer, from the bottom up: result, note, caption, legend */
+    int yb = fr.y + fr.h - z->margin, inner_w = fg->inner_w;
+    int rl = lh(d, FONT_SANS_BOLD, z->result), bl = lh(d, FONT_SANS, z->body), nl = lh(d, FONT_SANS, z->note);
+    fg->result_h = sp->result[0] ? rl : 0;
+    fg->note_lines = sp->note[0] ? wrap_count(d, FONT_SANS, z->note, sp->note,
+                                              inner_w - 2 * z->gap - tw(d, FONT_SANS_BOLD, z->note, "Note ")) : 0;
+    if (fg->note_lines > 4) fg->note_lines = 4;
+    fg->note_h = fg->note_lines ? fg->note_lines * nl + 2 * z->pad : 0;
+    fg->cap_lines = sp->caption[0] ? wrap_count(d, FONT_SANS, z->body, sp->caption, inner_w) : 0;
+    if (fg->cap_lines > 5) fg->cap_lines = 5;
+    fg->cap_h = fg->cap_lines * bl;
+    legend_build(d, st, sp);
+    fg->leg_h = legend_rows(d, inner_w) * legend_row_h(d);
+    fg->yr = yb - fg->result_h;
+    fg->yn = fg->yr - (fg->result_h && fg->note_h ? z->pad : 0) - fg->note_h;
+    fg->yc = fg->yn - ((fg->note_h || fg->result_h) && fg->cap_h ? z->pad : 0) - fg->cap_h;
+    fg->yl = fg->yc - (fg->cap_h ? z->gap : 0) - fg->leg_h;
+    fg->area = (SDL_Rect){ fg->x0, fg->header_bottom, inner_w, fg->yl - z->gap - fg->header_bottom };
+}
+
+/* the panels of sp as geometries, with their strips; returns the strips */
+static int geo_setup(Draw *d, const Step *sp)
+{
+    int nstrips = sp->grid_rows > 0 ? sp->grid_rows : 1;
+    if (nstrips > MS_MAX_SENTENCES) nstrips = MS_MAX_SENTENCES;
+    d->ngeo = 0;
+    for (int i = 0; i < sp->npanels && d->ngeo < DRAW_MAX_PANELS; i++) {
+        Geo *g = &d->geo[d->ngeo++];
+        memset(g, 0, sizeof *g);
+        g->panel = i;
+        int s = sp->panels[i].grid_row;
+        g->strip = s < 0 ? 0 : s >= nstrips ? nstrips - 1 : s;
+    }
+    d->compact = nstrips > 1;
+    return nstrips;
+}
+
+/* the largest cell side (in 1/Q px) that fits area, over the ways to
+ * set the strips in columns; *nc_out gets the columns */
+static int best_fit(Draw *d, const Step *sp, SDL_Rect area, int nstrips, int *nc_out)
+{
+    int best_s = 0, best_nc = 1;
+    for (int nc = 1; nc <= nstrips && area.w > 0 && area.h > 0; nc++) {
+        int s = layout_search(d, sp, nc, area, nstrips);
+        if (s > best_s) { best_s = s; best_nc = nc; }
+    }
+    *nc_out = best_nc;
+    return best_s > 0 ? best_s : 1;
+}
+
+/* one unit of text and spacing per pixel at 1280×720 */
+static double frame_unit(SDL_Rect fr, const DrawOptions *o)
+{
+    if (o && o->unit > 0) return fmin(fmax(o->unit, 0.25), 8.0);
+    return fmax(fmin(fr.w / 1280.0, fr.h / 720.0), 0.25);
+}
+
+/* draw_step with the unit of its text given (lesson frames keep the full
+ * frame's) */
+static bool draw_step_at(Draw *d, const Steps *st, int step, const DrawOptions *o, SDL_Rect fr, double u,
+                         DrawLayout *out)
 {
     if (!st || step < 0 || step >= steps_count(st)) return false;
     DrawOptions defaults = draw_options_default();
@@ -980,10 +1057,8 @@ bool draw_step(Draw *d, const Steps *st, int step, const DrawOptions *o,
     const Step *sp = steps_at(st, step);
     d->o = o;
     d->th = theme_get(o->theme);
-    d->sz = sizes_for(fr, o->text_zoom);
     d->frame_x = fr.x;
     d->frame_y = fr.y;
-    const Sizes *z = &d->sz;
     const Theme *th = d->th;
     if (out) {
         SDL_Rect none = { 0, 0, 0, 0 };
@@ -992,10 +1067,54 @@ bool draw_step(Draw *d, const Steps *st, int step, const DrawOptions *o,
         out->cell_px = 0;
         out->title = out->formula = out->axes = out->legend = none;
         out->caption = out->note = out->result = none;
+        out->view = none;
+        out->content_w = out->content_h = out->pan_x = out->pan_y = 0;
     }
+    /* Zoom enlarges everything: the cells take the size they have at
+     * zoom 1 times the zoom, and text the same. Matrices that no longer
+     * fit are panned (o->pan) or, for a fixed picture, fitted. */
+    double zoom = o->text_zoom > 0 ? fmin(fmax(o->text_zoom, 0.5), 3.0) : 1.0;
+    int nstrips = geo_setup(d, sp), nc = 1, cell = 0;
+    for (int i = 1; i < d->ngeo && d->compact; i++) {
+        Geo *g = &d->geo[i], *prev = &d->geo[i - 1];
+        if (prev->strip != g->strip) continue;
+        g->share_rows = labels_equal(&sp->panels[prev->panel], &sp->panels[g->panel]);
+    }
+    FrameGeo fg;
+    if (zoom == 1.0) {
+        d->sz = sizes_for(u, 1.0);
+        frame_geo(d, st, sp, fr, &fg);
+        cell = best_fit(d, sp, fg.area, nstrips, &nc);
+    } else {
+        d->sz = sizes_for(u, 1.0);
+        frame_geo(d, st, sp, fr, &fg);
+        int cell1 = best_fit(d, sp, fg.area, nstrips, &nc);
+        d->sz = sizes_for(u, zoom);
+        frame_geo(d, st, sp, fr, &fg);
+        cell = (int)lround(cell1 * zoom);
+        if (!o->pan && !layout_try(d, sp, cell, nc, fg.area, nstrips)) {
+            /* a fixed picture: the largest zoom up to the one asked for at which the matrices fit */
+            double lo = fmin(1.0, zoom), hi = zoom;
+            for (int it = 0; it < 10; it++) {
+                double mid = (lo + hi) / 2;
+                d->sz = sizes_for(u, mid);
+                frame_geo(d, st, sp, fr, &fg);
+                if (layout_try(d, sp, (int)lround(cell1 * mid), nc, fg.area, nstrips)) lo = mid;
+                else hi = mid;
+            }
+            d->sz = sizes_for(u, lo);
+            frame_geo(d, st, sp, fr, &fg);
+            cell = (int)lround(cell1 * lo);
+            if (!layout_try(d, sp, cell, nc, fg.area, nstrips)) cell = best_fit(d, sp, fg.area, nstrips, &nc);
+        }
+    }
+    const Sizes *z = &d->sz;
+    SDL_Rect area = fg.area;
+    int x0 = fg.x0, inner_w = fg.inner_w;
+    layout_try(d, sp, cell, nc, area, nstrips);
+
     SDL_RenderSetClipRect(d->r, &fr);
     fill(d, fr.x, fr.y, fr.w, fr.h, th->bg);
-    int x0 = fr.x + z->margin, inner_w = fr.w - 2 * z->margin;
     int y = fr.y + z->margin;
 
     /* header: title and where we are */
@@ -1023,84 +1142,51 @@ bool draw_step(Draw *d, const Steps *st, int step, const DrawOptions *o,
     }
     if (has_attention_axes(sp)) {
         const char *axes = "Rows are queries (the token that looks), columns are keys (the tokens it may look at).";
-        int al = lh(d, FONT_SANS, z->axis);
-        int w = text_fit(d, FONT_SANS, z->axis, x0, y, axes, inner_w, th->muted);
+        int al = lh(d, FONT_SANS, z->axes_line);
+        int w = text_fit(d, FONT_SANS, z->axes_line, x0, y, axes, inner_w, th->muted);
         if (out) out->axes = (SDL_Rect){ x0, y, w, al };
         y += al;
     }
-    y += z->gap;
-    int header_bottom = y;
 
-    /* footer, from the bottom up: result, note, caption, legend */
-    int yb = fr.y + fr.h - z->margin;
-    int rl = lh(d, FONT_SANS_BOLD, z->result), bl = lh(d, FONT_SANS, z->body), nl = lh(d, FONT_SANS, z->note);
-    int result_h = sp->result[0] ? rl : 0;
-    int note_lines = sp->note[0] ? wrap_count(d, FONT_SANS, z->note, sp->note, inner_w - 2 * z->gap - tw(d, FONT_SANS_BOLD, z->note, "Note ")) : 0;
-    if (note_lines > 4) note_lines = 4;
-    int note_h = note_lines ? note_lines * nl + 2 * z->pad : 0;
-    int cap_lines = sp->caption[0] ? wrap_count(d, FONT_SANS, z->body, sp->caption, inner_w) : 0;
-    if (cap_lines > 5) cap_lines = 5;
-    int cap_h = cap_lines * bl;
-    legend_build(d, st, sp);
-    int leg_h = legend_rows(d, inner_w) * legend_row_h(d);
-    int yr = yb - result_h;
-    int yn = yr - (result_h && note_h ? z->pad : 0) - note_h;
-    int yc = yn - ((note_h || result_h) && cap_h ? z->pad : 0) - cap_h;
-    int yl = yc - (cap_h ? z->gap : 0) - leg_h;
-    SDL_Rect area = { x0, header_bottom, inner_w, yl - z->gap - header_bottom };
-
-    /* the matrices: the largest cell side that fits, over strip arrangements */
-    int nstrips = sp->grid_rows > 0 ? sp->grid_rows : 1;
-    if (nstrips > MS_MAX_SENTENCES) nstrips = MS_MAX_SENTENCES;
-    d->ngeo = 0;
-    for (int i = 0; i < sp->npanels && d->ngeo < DRAW_MAX_PANELS; i++) {
-        Geo *g = &d->geo[d->ngeo++];
-        memset(g, 0, sizeof *g);
-        g->panel = i;
-        int s = sp->panels[i].grid_row;
-        g->strip = s < 0 ? 0 : s >= nstrips ? nstrips - 1 : s;
-    }
-    d->compact = nstrips > 1;
-    for (int i = 1; i < d->ngeo && d->compact; i++) {
-        Geo *g = &d->geo[i], *prev = &d->geo[i - 1];
-        if (prev->strip != g->strip) continue;
-        const Panel *a = &sp->panels[prev->panel], *b = &sp->panels[g->panel];
-        g->share_rows = labels_equal(a, b);
-    }
-    int best_s = 0, best_nc = 1;
-    for (int nc = 1; nc <= nstrips && area.w > 0 && area.h > 0; nc++) {
-        int s = layout_search(d, sp, nc, area, nstrips);
-        if (s > best_s) { best_s = s; best_nc = nc; }
-    }
-    if (best_s == 0) best_s = 1;
-    layout_try(d, sp, best_s, best_nc, area, nstrips);
+    /* the matrices, centred when they fit, else panned by o->pan_x/y and clipped */
     int sw = 0, sh = 0;
     for (int i = 0; i < nstrips; i++) {
         if (d->strip_w[i] > sw) sw = d->strip_w[i];
         if (d->strip_h[i] > sh) sh = d->strip_h[i];
     }
-    int nr = (nstrips + best_nc - 1) / best_nc;
-    int total_w = best_nc * sw + (best_nc - 1) * 4 * z->gap;
+    int nr = (nstrips + nc - 1) / nc;
+    int total_w = nc * sw + (nc - 1) * 4 * z->gap;
     int total_h = nr * sh + (nr - 1) * z->gap;
+    int pan_x = 0, pan_y = 0;
+    if (total_w > area.w) pan_x = o->pan_x < 0 ? 0 : o->pan_x > total_w - area.w ? total_w - area.w : o->pan_x;
+    if (total_h > area.h) pan_y = o->pan_y < 0 ? 0 : o->pan_y > total_h - area.h ? total_h - area.h : o->pan_y;
     int ox = area.x + (area.w - total_w) / 2, oy = area.y + (area.h - total_h) / 2;
-    if (ox < area.x) ox = area.x;
-    if (oy < area.y) oy = area.y;
+    if (ox < area.x) ox = area.x - pan_x;
+    if (oy < area.y) oy = area.y - pan_y;
+    SDL_Rect view = area;
+    if (out) {
+        out->view = view;
+        out->content_w = total_w;
+        out->content_h = total_h;
+        out->pan_x = pan_x;
+        out->pan_y = pan_y;
+    }
+    SDL_RenderSetClipRect(d->r, &view);
     /* place panels left to right within each strip; operators between */
     int cursor[MS_MAX_SENTENCES];
     for (int i = 0; i < nstrips; i++) {
-        int sc = i % best_nc, sr = i / best_nc;
+        int sc = i % nc;
         cursor[i] = ox + sc * (sw + 4 * z->gap) + (sw - d->strip_w[i]) / 2;
-        (void)sr;
     }
     /* a thin rule between strip columns of the batch view */
-    for (int c = 1; c < best_nc; c++) {
+    for (int c = 1; c < nc; c++) {
         int lx = ox + c * (sw + 4 * z->gap) - 2 * z->gap;
         fill(d, lx, oy, (int)fmax(1, lround(z->u)), total_h, theme_mix(th->muted, th->bg, 0.35));
     }
     bool any_text = false;
     for (int i = 0; i < d->ngeo; i++) {
         Geo *g = &d->geo[i];
-        int sr = g->strip / best_nc;
+        int sr = g->strip / nc;
         int strip_top = oy + sr * (sh + z->gap);
         bool first = true;
         for (int k = 0; k < i; k++) if (d->geo[k].strip == g->strip) first = false;
@@ -1132,31 +1218,38 @@ bool draw_step(Draw *d, const Steps *st, int step, const DrawOptions *o,
             text(d, face, opx_px, opx + (g->op_w - w) / 2, cy - h / 2, p->join, th->accent);
         }
     }
-    if (out) out->cell_px = any_text ? best_s / Q : 0;
+    SDL_RenderSetClipRect(d->r, &fr);
+    if (out) out->cell_px = any_text ? cell / Q : 0;
 
     /* legend and footer */
-    SDL_Rect leg = { x0, yl, inner_w, leg_h };
+    SDL_Rect leg = { x0, fg.yl, inner_w, fg.leg_h };
     draw_legend(d, leg);
     if (out) out->legend = leg;
-    if (cap_h) {
-        paint_paragraphs(d->p, FONT_SANS, z->body, x0, yc, sp->caption, inner_w, cap_lines, th->fg, true, NULL);
-        if (out) out->caption = (SDL_Rect){ x0, yc, inner_w, cap_h };
+    if (fg.cap_h) {
+        paint_paragraphs(d->p, FONT_SANS, z->body, x0, fg.yc, sp->caption, inner_w, fg.cap_lines, th->fg, true, NULL);
+        if (out) out->caption = (SDL_Rect){ x0, fg.yc, inner_w, fg.cap_h };
     }
-    if (note_h) {
-        fill(d, x0, yn, inner_w, note_h, th->note_bg);
-        fill(d, x0, yn, (int)fmax(3, lround(4 * z->u)), note_h, th->highlight);
+    if (fg.note_h) {
+        fill(d, x0, fg.yn, inner_w, fg.note_h, th->note_bg);
+        fill(d, x0, fg.yn, (int)fmax(3, lround(4 * z->u)), fg.note_h, th->highlight);
         int nx = x0 + z->gap;
-        int lw = text(d, FONT_SANS_BOLD, z->note, nx, yn + z->pad, "Note ", th->note_fg);
-        paint_paragraphs(d->p, FONT_SANS, z->note, nx + lw, yn + z->pad, sp->note, inner_w - 2 * z->gap - lw, note_lines,
-                         th->note_fg, true, NULL);
-        if (out) out->note = (SDL_Rect){ x0, yn, inner_w, note_h };
+        int lw = text(d, FONT_SANS_BOLD, z->note, nx, fg.yn + z->pad, "Note ", th->note_fg);
+        paint_paragraphs(d->p, FONT_SANS, z->note, nx + lw, fg.yn + z->pad, sp->note, inner_w - 2 * z->gap - lw,
+                         fg.note_lines, th->note_fg, true, NULL);
+        if (out) out->note = (SDL_Rect){ x0, fg.yn, inner_w, fg.note_h };
     }
-    if (result_h) {
-        int w = text_fit(d, FONT_SANS_BOLD, z->result, x0, yr, sp->result, inner_w, th->fg);
-        if (out) out->result = (SDL_Rect){ x0, yr, w, rl };
+    if (fg.result_h) {
+        int rl = lh(d, FONT_SANS_BOLD, z->result);
+        int w = text_fit(d, FONT_SANS_BOLD, z->result, x0, fg.yr, sp->result, inner_w, th->fg);
+        if (out) out->result = (SDL_Rect){ x0, fg.yr, w, rl };
     }
     SDL_RenderSetClipRect(d->r, NULL);
     return true;
+}
+
+bool draw_step(Draw *d, const Steps *st, int step, const DrawOptions *o, SDL_Rect fr, DrawLayout *out)
+{
+    return draw_step_at(d, st, step, o, fr, frame_unit(fr, o), out);
 }
 
 /* ---- lesson captions ------------------------------------------------- */
@@ -1231,19 +1324,16 @@ bool draw_lesson_frame(Draw *d, const Steps *st, int step, const DrawCaption *ca
     /* measure the caption at the full frame's text size; keep the matrices at least 55% */
     d->o = o;
     d->th = theme_get(o->theme);
-    d->sz = sizes_for(fr, o->text_zoom);
-    double u_full = d->sz.u / (o->text_zoom > 0 ? o->text_zoom : 1);
+    double u_full = frame_unit(fr, o);
+    d->sz = sizes_for(u_full, o->text_zoom);
     SDL_Rect box = { fr.x, fr.y, fr.w, fr.h };
     int ch = caption(d, cap, box, false);
     if (ch > fr.h * 45 / 100) ch = fr.h * 45 / 100;
     SDL_Rect top = { fr.x, fr.y, fr.w, fr.h - ch };
-    /* the step's frame is shorter; scale its text back to the full frame's size */
-    DrawOptions so = *o;
-    double u_top = fmax(fmin(top.w / 1280.0, top.h / 720.0), 0.25);
-    so.text_zoom = fmin(fmax((o->text_zoom > 0 ? o->text_zoom : 1) * u_full / u_top, 0.5), 3.0);
-    if (!draw_step(d, st, step, &so, top, out)) return false;
+    /* the step's frame is shorter; its text keeps the full frame's size */
+    if (!draw_step_at(d, st, step, o, top, u_full, out)) return false;
     d->o = o;
-    d->sz = sizes_for(fr, o->text_zoom);
+    d->sz = sizes_for(u_full, o->text_zoom);
     box = (SDL_Rect){ fr.x, fr.y + fr.h - ch, fr.w, ch };
     SDL_RenderSetClipRect(d->r, &box);
     caption(d, cap, box, true);
@@ -1265,6 +1355,10 @@ SDL_Rect draw_cell_rect(const DrawLayout *l, int box, int row, int col)
 
 bool draw_hit(const DrawLayout *l, int x, int y, int *box, int *row, int *col)
 {
+    /* matrices panned out of view are not there to hit */
+    if (l && l->view.w > 0 && (x < l->view.x || y < l->view.y || x >= l->view.x + l->view.w ||
+                               y >= l->view.y + l->view.h))
+        return false;
     for (int i = 0; l && i < l->npanels; i++) {
         const DrawPanelBox *b = &l->panels[i];
         if (x < b->grid.x || y < b->grid.y || x >= b->grid.x + b->grid.w || y >= b->grid.y + b->grid.h)

@@ -39,7 +39,11 @@ typedef struct DrawOptions {
     ThemePalette palette;  /* map for weights and losses, THEME_VIRIDIS by default */
     bool show_values;      /* print values in cells when they fit (default true) */
     int decimals;          /* digits after the point in cells (default 2) */
-    double text_zoom;      /* multiplies every text size (default 1; 0.5..3) */
+    double text_zoom;      /* zoom, 0.5..3 (default 1): cells and text are this times their size at 1 */
+    bool pan;              /* matrices too big for the frame at this zoom are panned (the window), not fitted */
+    double unit;           /* pixels per unit of text size (1 at 1280×720); 0: from the frame. The window
+                            * gives its own, so its bars do not shrink the text */
+    int pan_x, pan_y;      /* the pan, in pixels from the matrices' top-left (clamped when drawn) */
     int highlight_row;     /* row (query/token) to outline in every panel, -1: none */
     int highlight_col;     /* column (key) to outline, -1: none */
 } DrawOptions;
@@ -62,6 +66,9 @@ typedef struct DrawLayout {
     DrawPanelBox panels[DRAW_MAX_PANELS];
     SDL_Rect title, formula, axes, legend, caption, note, result;
     int cell_px;           /* side of a text-mode cell, 0 if every panel is a heatmap */
+    SDL_Rect view;         /* where the matrices are shown (they are clipped to it) */
+    int content_w, content_h; /* the matrices' whole size: larger than view when panned */
+    int pan_x, pan_y;      /* the pan used */
 } DrawLayout;
 
 typedef struct Draw Draw;

@@ -61,6 +61,7 @@ struct View {
     ChromeSizes cz;
     bool dirty, laid_out, fullscreen;
     int mouse_x, mouse_y;    /* drawable pixels; -1 when outside */
+    bool dragging;           /* the left button went down on zoomed matrices: motion pans them */
     Hover hover;
     char tip[VIEW_TIP_BYTES];
     char notice[320];
@@ -72,6 +73,7 @@ struct View {
     SDL_Cursor *hand, *arrow;
     /* a lesson's caption (the player sets it) */
     bool has_caption;
+    bool caption_hidden;     /* K: the caption panel folded away, the matrices get its room */
     DrawCaption caption;
     int caption_row, caption_col;
     int modes_sel;           /* the mode picker's selected row */

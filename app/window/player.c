@@ -270,7 +270,11 @@ bool player_handle_event(Player *p, const SDL_Event *e)
 {
     if (e->type == SDL_KEYDOWN) {
         bool quit = false;
-        if (lesson_key(p, e->key.keysym.sym, &quit)) return !quit;
+        /* Shift+arrows pan zoomed matrices, in a lesson too */
+        SDL_Keycode sym = e->key.keysym.sym;
+        bool pan = (e->key.keysym.mod & KMOD_SHIFT) &&
+                   (sym == SDLK_LEFT || sym == SDLK_RIGHT || sym == SDLK_UP || sym == SDLK_DOWN);
+        if (!pan && lesson_key(p, sym, &quit)) return !quit;
     } else if (e->type == SDL_MOUSEBUTTONDOWN && p->picker && e->button.button == SDL_BUTTON_LEFT) {
         int x, y;
         view_to_pixels(p->v, e->button.x, e->button.y, &x, &y);

@@ -274,7 +274,8 @@ static Hover hit(const View *v, int x, int y)
         }
         return h;
     }
-    for (int i = 0; i < l->npanels; i++) {
+    bool in_view = l->view.w <= 0 || in_rect(l->view, x, y);
+    for (int i = 0; i < l->npanels && in_view; i++) {
         int s, pos;
         if (label_token(v, &l->panels[i], x, y, &s, &pos)) {
             h.kind = HOVER_TOKEN;
@@ -532,7 +533,27 @@ static void zoom(View *v, double factor)
     if (z > ZOOM_MAX) z = ZOOM_MAX;
     if (fabs(z - 1.0) < 0.01) z = 1.0;
     if (z == v->s.opts.text_zoom) return;
+    /* keep the middle of what is shown in the middle */
+    const DrawLayout *l = v->layout;
+    double k = z / v->s.opts.text_zoom;
+    v->s.opts.pan_x = (int)lround((l->pan_x + l->view.w / 2.0) * k - l->view.w / 2.0);
+    v->s.opts.pan_y = (int)lround((l->pan_y + l->view.h / 2.0) * k - l->view.h / 2.0);
+    if (z == 1.0) v->s.opts.pan_x = v->s.opts.pan_y = 0;
     v->s.opts.text_zoom = z;
+    forget_hover(v);
+}
+
+/* Shift+arrows and dragging: move the matrices under a zoom too big for the frame */
+static void pan(View *v, int dx, int dy)
+{
+    const DrawLayout *l = v->layout;
+    int mx = l->content_w - l->view.w, my = l->content_h - l->view.h;
+    int x = l->pan_x + dx, y = l->pan_y + dy;
+    x = x < 0 ? 0 : x > mx ? (mx > 0 ? mx : 0) : x;
+    y = y < 0 ? 0 : y > my ? (my > 0 ? my : 0) : y;
+    if (x == l->pan_x && y == l->pan_y) return;
+    v->s.opts.pan_x = x;
+    v->s.opts.pan_y = y;
     forget_hover(v);
 }
 
@@ -603,6 +624,11 @@ static bool key(View *v, const SDL_KeyboardEvent *k)
         v->s.help = false;
         v->dirty = true;
     }
+    if (shift && (sym == SDLK_LEFT || sym == SDLK_RIGHT || sym == SDLK_UP || sym == SDLK_DOWN)) {
+        int sx = v->layout->view.w / 4, sy = v->layout->view.h / 4;
+        pan(v, sym == SDLK_LEFT ? -sx : sym == SDLK_RIGHT ? sx : 0, sym == SDLK_UP ? -sy : sym == SDLK_DOWN ? sy : 0);
+        return true;
+    }
     if (shift && mode_is_built(v->s.mode) && sym >= SDLK_1 && sym <= SDLK_9) {
         toggle_term(v, (int)(sym - SDLK_1));
         return true;
@@ -635,6 +661,12 @@ static bool key(View *v, const SDL_KeyboardEvent *k)
     case SDLK_s: export_shown(v); break;
     case SDLK_m: open_modes(v, true); break;
     case SDLK_b: toggle_builder(v); break;
+    case SDLK_k:
+        if (!v->has_caption) break;
+        v->caption_hidden = !v->caption_hidden;
+        set_notice(v, v->caption_hidden ? "The caption is folded away: K shows it again." : "The caption is back.");
+        forget_hover(v);
+        break;
     case SDLK_LEFTBRACKET: nudge_setting(v, -1); break;
     case SDLK_RIGHTBRACKET: nudge_setting(v, +1); break;
     default:
@@ -670,16 +702,26 @@ bool view_handle_event(View *v, const SDL_Event *e)
     switch (e->type) {
     case SDL_QUIT: return false;
     case SDL_KEYDOWN: return key(v, &e->key);
-    case SDL_MOUSEMOTION:
+    case SDL_MOUSEMOTION: {
         if (e->motion.windowID != SDL_GetWindowID(v->win)) break;
+        int px = v->mouse_x, py = v->mouse_y;
         to_pixels(v, e->motion.x, e->motion.y, &v->mouse_x, &v->mouse_y);
+        /* dragging with the left button held moves zoomed matrices */
+        if (v->dragging && (e->motion.state & SDL_BUTTON_LMASK) && px >= 0)
+            pan(v, px - v->mouse_x, py - v->mouse_y);
         update_hover(v);
         break;
+    }
     case SDL_MOUSEBUTTONDOWN:
         if (e->button.windowID != SDL_GetWindowID(v->win) || e->button.button != SDL_BUTTON_LEFT) break;
         to_pixels(v, e->button.x, e->button.y, &v->mouse_x, &v->mouse_y);
+        v->dragging = in_rect(v->layout->view, v->mouse_x, v->mouse_y) &&
+                      (v->layout->content_w > v->layout->view.w || v->layout->content_h > v->layout->view.h);
         click(v, v->mouse_x, v->mouse_y);
         update_hover(v);
+        break;
+    case SDL_MOUSEBUTTONUP:
+        if (e->button.button == SDL_BUTTON_LEFT) v->dragging = false;
         break;
     case SDL_WINDOWEVENT:
         switch (e->window.event) {
@@ -711,7 +753,7 @@ bool view_handle_event(View *v, const SDL_Event *e)
 static void draw_frame(View *v)
 {
     v->reg.caption = (SDL_Rect){ 0, 0, 0, 0 };
-    if (!v->has_caption) {
+    if (!v->has_caption || v->caption_hidden) {
         draw_step(v->draw, v->st, v->s.step, &v->s.opts, v->reg.frame, v->layout);
         return;
     }
@@ -732,6 +774,8 @@ bool view_render(View *v)
     if (SDL_GetRendererOutputSize(v->r, &w, &h) != 0 || w <= 0 || h <= 0) return false;
     v->cz = view_chrome_sizes(v, w, h);
     view_chrome_layout(v, w, h);
+    /* the frame's text is sized by the whole window, as an export of this size would be */
+    v->s.opts.unit = fmax(fmin(w / 1280.0, h / 720.0), 0.25);
     const Theme *th = theme_get(v->s.opts.theme);
     SDL_SetRenderDrawColor(v->r, th->bg.r, th->bg.g, th->bg.b, 255);
     SDL_RenderClear(v->r);
@@ -808,6 +852,9 @@ bool view_set_state(View *v, const ViewState *s, char *err, size_t errlen)
     v->s.sentence = sentence;
     v->s.opts.highlight_row = keep.highlight_row;
     v->s.opts.highlight_col = keep.highlight_col;
+    v->s.opts.pan = true; /* the window pans what zoom makes too big; it never shrinks it back */
+    v->s.opts.pan_x = keep.pan_x;
+    v->s.opts.pan_y = keep.pan_y;
     if (v->s.opts.text_zoom < ZOOM_MIN || v->s.opts.text_zoom > ZOOM_MAX) v->s.opts.text_zoom = 1.0;
     if (sentence >= 0) v->batch_return = sentence;
     update_warning(v);

@@ -24,7 +24,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CHROMIUM, App, serve, launch, open, decodePng } from './harness.mjs';
+import { CHROMIUM, App, serve, launch, open, decodePng, hasPuppeteer } from './harness.mjs';
 import { Tap } from './tap.mjs';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -39,7 +39,7 @@ const MASKED = [0x2B, 0x2B, 0x2B];
 const HIGHLIGHT = [0xD5, 0x5E, 0x00];
 const MASK_TOKEN = [0xAA, 0x33, 0x77];
 const DARK_BG = [0x17, 0x18, 0x1C];
-const HATCH = [0x5C, 0x5C, 0x5C];
+const HATCH = [0x8C, 0x8C, 0x8C];
 // a lesson's caption panel: theme_mix(note_bg #FFF3D6, bg #FFFFFF, 0.5)
 const CAPTION_BG = [0xFF, 0xF9, 0xEB];
 // the storyboard's steps, in the order of the pipeline row (core/steps.c)
@@ -600,6 +600,7 @@ async function main() {
   };
   if (!existsSync(join(site, 'index.html'))) return skip(`no web build at ${site} (bash web/build.sh ${site})`);
   if (!existsSync(CHROMIUM)) return skip(`no chromium at ${CHROMIUM}`);
+  if (!(await hasPuppeteer())) return skip('no puppeteer-core in tests/web/node_modules (bash web/build.sh site)');
   let server, browser;
   try {
     server = await serve(site);

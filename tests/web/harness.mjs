@@ -20,7 +20,6 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inflateSync } from 'node:zlib';
-import puppeteer from 'puppeteer-core';
 
 export const CHROMIUM = process.env.MASKSCOPE_CHROMIUM || '/usr/bin/chromium';
 
@@ -77,7 +76,19 @@ export async function serve(dir, { timeoutMs = 10000 } = {}) {
 }
 
 // chromium with a fresh profile (and WebGL on SwiftShader, with no GPU)
+// puppeteer-core is loaded when a browser is wanted, so that a checkout without
+// tests/web/node_modules can still say why it skips
+export async function hasPuppeteer() {
+  try {
+    await import('puppeteer-core');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export async function launch({ extraArgs = [] } = {}) {
+  const { default: puppeteer } = await import('puppeteer-core');
   const profile = mkdtempSync(join(tmpdir(), 'maskscope-chromium-'));
   const downloads = mkdtempSync(join(tmpdir(), 'maskscope-downloads-'));
   const browser = await puppeteer.launch({
