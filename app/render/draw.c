@@ -1039,11 +1039,12 @@ static int best_fit(Draw *d, const Step *sp, SDL_Rect area, int nstrips, int *nc
     return best_s > 0 ? best_s : 1;
 }
 
-/* one unit of text and spacing per pixel at 1280×720 */
-static double frame_unit(SDL_Rect fr, const DrawOptions *o)
+/* one unit of text and spacing per pixel at 1280 wide; a frame a little
+ * short of 16:9 (the window's, under its bars) keeps the width's scale,
+ * so that the window and an export of its frame's size are the same */
+static double frame_unit(SDL_Rect fr)
 {
-    if (o && o->unit > 0) return fmin(fmax(o->unit, 0.25), 8.0);
-    return fmax(fmin(fr.w / 1280.0, fr.h / 720.0), 0.25);
+    return fmax(fmin(fr.w / 1280.0, fr.h / 600.0), 0.25);
 }
 
 /* draw_step with the unit of its text given (lesson frames keep the full
@@ -1249,7 +1250,7 @@ static bool draw_step_at(Draw *d, const Steps *st, int step, const DrawOptions *
 
 bool draw_step(Draw *d, const Steps *st, int step, const DrawOptions *o, SDL_Rect fr, DrawLayout *out)
 {
-    return draw_step_at(d, st, step, o, fr, frame_unit(fr, o), out);
+    return draw_step_at(d, st, step, o, fr, frame_unit(fr), out);
 }
 
 /* ---- lesson captions ------------------------------------------------- */
@@ -1324,7 +1325,7 @@ bool draw_lesson_frame(Draw *d, const Steps *st, int step, const DrawCaption *ca
     /* measure the caption at the full frame's text size; keep the matrices at least 55% */
     d->o = o;
     d->th = theme_get(o->theme);
-    double u_full = frame_unit(fr, o);
+    double u_full = frame_unit(fr);
     d->sz = sizes_for(u_full, o->text_zoom);
     SDL_Rect box = { fr.x, fr.y, fr.w, fr.h };
     int ch = caption(d, cap, box, false);

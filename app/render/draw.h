@@ -41,8 +41,6 @@ typedef struct DrawOptions {
     int decimals;          /* digits after the point in cells (default 2) */
     double text_zoom;      /* zoom, 0.5..3 (default 1): cells and text are this times their size at 1 */
     bool pan;              /* matrices too big for the frame at this zoom are panned (the window), not fitted */
-    double unit;           /* pixels per unit of text size (1 at 1280×720); 0: from the frame. The window
-                            * gives its own, so its bars do not shrink the text */
     int pan_x, pan_y;      /* the pan, in pixels from the matrices' top-left (clamped when drawn) */
     int highlight_row;     /* row (query/token) to outline in every panel, -1: none */
     int highlight_col;     /* column (key) to outline, -1: none */

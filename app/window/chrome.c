@@ -115,8 +115,10 @@ ChromeSizes view_chrome_sizes(const View *v, int w, int h)
     double u = fmin(w / 1280.0, h / 800.0);
     if (u < 0.6) u = 0.6;
     if (u > 6) u = 6;
-    double zoom = fmin(fmax(v->s.opts.text_zoom, 0.8), 1.6);
-    double s = u * zoom;
+    /* the bars keep their size under zoom (24 px text at 1080p already): the
+     * matrices get the room, and the frame's scale does not change */
+    double s = u;
+    (void)v;
     z.u = u;
     z.px = (int)lround(19 * s);
     z.small = (int)lround(18 * s); /* 24 px at 1920×1080, like the frame's smallest text */

@@ -774,8 +774,6 @@ bool view_render(View *v)
     if (SDL_GetRendererOutputSize(v->r, &w, &h) != 0 || w <= 0 || h <= 0) return false;
     v->cz = view_chrome_sizes(v, w, h);
     view_chrome_layout(v, w, h);
-    /* the frame's text is sized by the whole window, as an export of this size would be */
-    v->s.opts.unit = fmax(fmin(w / 1280.0, h / 720.0), 0.25);
     const Theme *th = theme_get(v->s.opts.theme);
     SDL_SetRenderDrawColor(v->r, th->bg.r, th->bg.g, th->bg.b, 255);
     SDL_RenderClear(v->r);

@@ -337,10 +337,11 @@ async function looks(tap, app) {
   tap.ok(count(dark, DARK_BG) > dark.width * dark.height / 3, 'T switches to the dark theme');
   await app.key('KeyT');
   tap.equal(diff(light, await app.capture()).pixels, 0, 'T again: the light theme, the same frame');
-  const tab = (await controls(app)).tab;
+  const side = (img) => Math.max(0, ...maskedCells(img).map((b) => b.x1 - b.x0));
+  const cell = side(light);
   await app.key('Equal');
-  const big = (await controls(app)).tab;
-  tap.ok(tab && big && big.y1 - big.y0 > tab.y1 - tab.y0, '+ makes the bars bigger', { tab, big });
+  const big = side(await app.capture());
+  tap.ok(cell > 0 && big > cell, '+ makes the cells bigger', { cell, big });
   await app.key('Digit0');
   tap.equal(diff(light, await app.capture()).pixels, 0, '0: normal size again, the same frame');
 }
@@ -348,8 +349,9 @@ async function looks(tap, app) {
 // S: a download of the step as a PNG, drawn by the same export code as `maskscope export`
 // (SDL's software renderer), so the desktop's export of the same size is the reference.
 // Not byte for byte: SDL 2.26 blends antialiased glyph edges with MMX on x86-64 and with
-// plain C in wasm, which round differently, so a few pixels differ by one level
-// (measured: 0.02-0.2 % of them, never more than 1). The check allows exactly that.
+// plain C in wasm, which round differently, so a few pixels differ by a level or two
+// (measured: 0.02-0.2 % of them, by 1; since the dotted padding texture, 0.13 % by at most 2).
+// The check allows that.
 // It is also what is on screen: the canvas (WebGL) around the step matches it within 2
 // levels, below the step's first row, where the bar's border line is drawn over it.
 async function save(tap, app) {
@@ -394,8 +396,8 @@ async function save(tap, app) {
     const want = decodePng(readFileSync(out));
     const d = diff(png, want);
     tap.comment(`S vs maskscope export: ${d.pixels} of ${png.width * png.height} pixels differ, by at most ${d.max}`);
-    tap.ok(want.width === png.width && want.height === png.height && d.max <= 1 && d.pixels * 100 < png.width * png.height,
-      `the download is maskscope ${args.slice(0, -2).join(' ')}, within one level on under 1 % of the pixels`,
+    tap.ok(want.width === png.width && want.height === png.height && d.max <= 2 && d.pixels * 100 < png.width * png.height,
+      `the download is maskscope ${args.slice(0, -2).join(' ')}, within two levels on under 1 % of the pixels`,
       { differingPixels: d.pixels, maxChannelDifference: d.max });
   } finally {
     rmSync(dir, { recursive: true, force: true });
