@@ -4,6 +4,7 @@
 #include <criterion/criterion.h>
 #include <criterion/redirect.h>
 #include <dirent.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -308,4 +309,47 @@ Test(export, a_png_is_replaced_atomically)
     cr_assert(n > 8 && memcmp(buf, "\x89PNG", 4) == 0, "a failed export touched the old file");
     free(buf);
     cr_assert_eq(entries(dir), 1);
+}
+
+/* S saves into the user's pictures folder (maskscope/ in it, made when
+ * missing), else the current directory */
+Test(export, the_pictures_folder_follows_xdg_and_falls_back_to_the_current_directory)
+{
+    char home[] = "/tmp/ms-home-XXXXXX", buf[PATH_MAX], want[PATH_MAX + 64], cwd[PATH_MAX];
+    cr_assert_not_null(mkdtemp(home));
+    setenv("HOME", home, 1);
+    unsetenv("XDG_PICTURES_DIR");
+    unsetenv("XDG_CONFIG_HOME");
+    /* no Pictures folder: the current directory */
+    export_pictures_dir(buf, sizeof buf);
+    cr_assert_str_eq(buf, getcwd(cwd, sizeof cwd));
+    /* ~/Pictures exists: ~/Pictures/maskscope, created */
+    snprintf(want, sizeof want, "%s/Pictures", home);
+    cr_assert_eq(mkdir(want, 0755), 0);
+    export_pictures_dir(buf, sizeof buf);
+    snprintf(want, sizeof want, "%s/Pictures/maskscope", home);
+    cr_assert_str_eq(buf, want);
+    struct stat sb;
+    cr_assert(stat(want, &sb) == 0 && S_ISDIR(sb.st_mode), "the folder is made");
+    /* user-dirs.dirs names another folder, relative to $HOME */
+    char path[PATH_MAX + 64];
+    snprintf(path, sizeof path, "%s/.config", home);
+    cr_assert_eq(mkdir(path, 0755), 0);
+    snprintf(path, sizeof path, "%s/Bilder", home);
+    cr_assert_eq(mkdir(path, 0755), 0);
+    snprintf(path, sizeof path, "%s/.config/user-dirs.dirs", home);
+    FILE *f = fopen(path, "w");
+    fputs("# written by xdg-user-dirs-update\nXDG_DESKTOP_DIR=\"$HOME/Desktop\"\nXDG_PICTURES_DIR=\"$HOME/Bilder\"\n", f);
+    fclose(f);
+    export_pictures_dir(buf, sizeof buf);
+    snprintf(want, sizeof want, "%s/Bilder/maskscope", home);
+    cr_assert_str_eq(buf, want);
+    /* the variable itself wins */
+    setenv("XDG_PICTURES_DIR", home, 1);
+    export_pictures_dir(buf, sizeof buf);
+    snprintf(want, sizeof want, "%s/maskscope", home);
+    cr_assert_str_eq(buf, want);
+    char cmd[PATH_MAX + 16];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", home);
+    cr_assert_eq(system(cmd), 0);
 }

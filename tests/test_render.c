@@ -264,7 +264,14 @@ Test(render, nothing_overlaps_or_leaves_the_frame)
                     DrawOptions o = draw_options_default();
                     cr_assert(export_draw(ex, st, step, &o, &layout));
                     const char *what = steps_at(st, step)->slug;
-                    cr_assert_eq(layout.npanels, steps_at(st, step)->npanels);
+                    /* every panel of the sentences on the page (the batch view may page) */
+                    int want = 0;
+                    for (int i = 0; i < steps_at(st, step)->npanels; i++) {
+                        int row = steps_at(st, step)->panels[i].grid_row;
+                        want += row >= layout.first_sentence && row < layout.first_sentence + layout.sentences;
+                    }
+                    cr_assert_eq(layout.npanels, want);
+                    cr_assert(layout.pages == 1 || view, "only the batch view pages");
                     SDL_Rect fixed[] = { layout.title, layout.formula, layout.axes, layout.legend,
                                          layout.caption, layout.note, layout.result };
                     for (int i = 0; i < layout.npanels; i++) {
@@ -454,5 +461,48 @@ Test(render, text_is_never_smaller_than_the_minimum_at_1080p_and_720p, .timeout 
             }
         export_free(ex);
     }
+    scenario_free(sc);
+}
+
+/* The whole batch: when twelve sentences do not fit at a readable size
+ * they go on pages, each page's cells at least a label's line high; every
+ * panel keeps its own row labels; together the pages show every sentence
+ * once. Column labels too wide for their cells are turned, never set on
+ * two zig-zagging lines: the label band is one line, or as tall as the
+ * longest label. */
+Test(render, a_batch_too_big_for_the_frame_goes_on_readable_pages)
+{
+    const char *sentences[12];
+    for (int i = 0; i < 12; i++) sentences[i] = i % 2 ? "The cat ate fish pie" : "The cat ate";
+    char err[256];
+    Scenario *sc = scenario_from_sentences(sentences, 12, err, sizeof err);
+    cr_assert(sc, "%s", err);
+    Steps *st = shown(sc, "combined", -1);
+    int step = steps_find(st, "weights");
+    Exporter *ex = exporter(1280, 720);
+    DrawOptions o = draw_options_default();
+    int seen[12] = {0}, pages = -1;
+    for (o.page = 0; o.page < 12; o.page++) {
+        cr_assert(export_draw(ex, st, step, &o, &layout));
+        if (pages < 0) pages = layout.pages;
+        cr_assert_eq(layout.pages, pages);
+        if (o.page >= pages) {
+            cr_assert_eq(layout.page, pages - 1, "a page past the end shows the last");
+            break;
+        }
+        cr_assert_eq(layout.page, o.page);
+        cr_assert_geq(layout.cell_px, 16, "page %d: cells of %d px", o.page, layout.cell_px);
+        for (int s = layout.first_sentence; s < layout.first_sentence + layout.sentences; s++) seen[s]++;
+        for (int b = 0; b < layout.npanels; b++) {
+            cr_assert_gt(layout.panels[b].row_labels.w, 0, "page %d panel %d has its row labels", o.page, b);
+            int band = layout.panels[b].col_labels.h;
+            cr_assert(band <= 30 || band >= 40, "page %d panel %d: a label band of %d px is neither one line nor "
+                      "turned labels", o.page, b, band);
+        }
+    }
+    cr_assert_gt(pages, 1, "twelve sentences do not fit one 720p frame");
+    for (int s = 0; s < 12; s++) cr_assert_eq(seen[s], 1, "sentence %d is shown once", s);
+    export_free(ex);
+    shown_free(st);
     scenario_free(sc);
 }

@@ -246,6 +246,9 @@ int cmd_window(int argc, char **argv)
     } else {
         ViewConfig cfg = view_config_default();
         cfg.state = f.state;
+        char pictures[PATH_MAX];
+        export_pictures_dir(pictures, sizeof pictures);
+        cfg.export_dir = pictures;
 #ifdef __EMSCRIPTEN__
         /* emscripten's umask starts as 0777: the PNG S writes (0666 less
          * the umask, as fopen would) could not be read back for the download */

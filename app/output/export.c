@@ -433,3 +433,53 @@ void export_free_name(const Steps *st, int step, bool with_sentence, const char 
     }
     if (base) *base = path + prefix;
 }
+
+/* ---- where S saves ---- */
+
+static bool is_dir(const char *path)
+{
+    struct stat sb;
+    return path && *path && stat(path, &sb) == 0 && S_ISDIR(sb.st_mode);
+}
+
+/* XDG_PICTURES_DIR="$HOME/Pictures" from user-dirs.dirs, $HOME expanded */
+static bool user_dirs_pictures(const char *home, char *out, size_t n)
+{
+    const char *config = getenv("XDG_CONFIG_HOME");
+    char path[PATH_MAX];
+    if (config && *config) snprintf(path, sizeof path, "%s/user-dirs.dirs", config);
+    else if (home) snprintf(path, sizeof path, "%s/.config/user-dirs.dirs", home);
+    else return false;
+    FILE *f = fopen(path, "r");
+    if (!f) return false;
+    char line[PATH_MAX + 64];
+    bool found = false;
+    while (!found && fgets(line, sizeof line, f)) {
+        const char *key = "XDG_PICTURES_DIR=\"";
+        if (strncmp(line, key, strlen(key)) != 0) continue;
+        char *v = line + strlen(key), *end = strchr(v, '"');
+        if (!end) continue;
+        *end = '\0';
+        if (strncmp(v, "$HOME", 5) == 0 && home) found = snprintf(out, n, "%s%s", home, v + 5) < (int)n;
+        else if (v[0] == '/') found = snprintf(out, n, "%s", v) < (int)n;
+    }
+    fclose(f);
+    return found;
+}
+
+void export_pictures_dir(char *buf, size_t n)
+{
+    const char *home = getenv("HOME");
+    char base[PATH_MAX] = "";
+    const char *env = getenv("XDG_PICTURES_DIR");
+    if (env && env[0] == '/') snprintf(base, sizeof base, "%s", env);
+    else if (!user_dirs_pictures(home, base, sizeof base) && home && *home)
+        snprintf(base, sizeof base, "%s/Pictures", home);
+    char dir[PATH_MAX + 16];
+    if (is_dir(base) && snprintf(dir, sizeof dir, "%s/maskscope", base) < (int)sizeof dir &&
+        (is_dir(dir) || mkdir(dir, 0755) == 0) && strlen(dir) < n) {
+        snprintf(buf, n, "%s", dir);
+        return;
+    }
+    if (!getcwd(buf, n)) snprintf(buf, n, ".");
+}

@@ -69,6 +69,13 @@ bool export_png(const Steps *st, int step, const DrawOptions *o, int w, int h,
  * to path atomically (temporary file, then rename). */
 bool export_save_surface(SDL_Surface *s, const char *path, char *err, size_t errlen);
 
+/* The folder the window's S saves into, as an absolute path in buf:
+ * $XDG_PICTURES_DIR, else the XDG_PICTURES_DIR of the user's
+ * user-dirs.dirs ($XDG_CONFIG_HOME or ~/.config), else ~/Pictures when it
+ * exists — each with "/maskscope" added and created — else the current
+ * directory. Never fails: the current directory is the last resort. */
+void export_pictures_dir(char *buf, size_t n);
+
 /* export_all's sentence: each mode's own default. */
 #define EXPORT_DEFAULT_SENTENCE (-2)
 

@@ -58,8 +58,7 @@ typedef struct Geo {
     int op_w;            /* operator before it, 0 if none */
     int label_px;        /* row labels */
     int col_px;          /* column labels */
-    bool share_rows;     /* same row labels as the panel before: not repeated */
-    bool stagger;        /* column labels on two alternating lines */
+    bool rotate;         /* column labels turned to read upwards (too wide to stand side by side) */
     int row_tick, col_tick; /* label every n-th row/column */
     int x, y;            /* grid top-left, once placed */
 } Geo;
@@ -289,17 +288,6 @@ static int max_label_w(Draw *d, int px, const char *const *labels, int n, int ca
     return m;
 }
 
-static bool labels_equal(const Panel *a, const Panel *b)
-{
-    int ra = a->view.ndim == 2 ? a->view.shape[0] : 1, rb = b->view.ndim == 2 ? b->view.shape[0] : 1;
-    if (ra != rb || !a->row_labels || !b->row_labels) return false;
-    for (int i = 0; i < ra; i++) {
-        const char *x = a->row_labels[i], *y = b->row_labels[i];
-        if (x != y && (!x || !y || strcmp(x, y) != 0)) return false;
-    }
-    return true;
-}
-
 /* every n-th label so that labels `need` pixels apart fit in `pitch` each */
 static int tick_step(double pitch, int need)
 {
@@ -351,34 +339,35 @@ static void geo_measure(Draw *d, const Step *sp, Geo *g, int q)
         g->row_tick = tick_step(pitch_y, plh);
         g->rl_w = num_w;
     }
-    /* columns: every label on one line, else on two alternating lines,
-     * shrinking the font to the minimum first; heatmaps get ticks */
-    g->stagger = false;
+    /* columns: every label side by side on one line, shrinking the font
+     * to the minimum first; else turned to read upwards (never zig-zagging
+     * over two lines); heatmaps get ticks */
+    g->rotate = false;
     g->col_tick = 1;
     g->col_px = z->label;
+    int cap = (int)lround(9.4 * z->label);
     if (g->heat) {
         g->col_px = px;
         g->col_tick = tick_step(pitch_x, num_w + 2 * z->pad);
     } else {
-        int cap = (int)lround(9.4 * z->label);
         bool fits = false;
         for (int cp = z->label; cp >= z->label_min && !fits; cp--) {
             g->col_px = cp;
             fits = max_label_w(d, cp, p->col_labels, g->cols, cap) <= pitch_x - z->pad;
         }
-        for (int cp = z->label; cp >= z->label_min && !fits && g->cols > 1; cp--) {
-            g->col_px = cp;
-            g->stagger = true;
-            fits = max_label_w(d, cp, p->col_labels, g->cols, cap) <= 2 * pitch_x - z->pad;
+        if (!fits) {
+            /* turned: a label needs a line's height of the cell's width */
+            g->rotate = true;
+            g->col_px = z->label;
+            while (g->col_px > z->label_min && lh(d, FONT_SANS, g->col_px) > pitch_x) g->col_px--;
+            if (lh(d, FONT_SANS, g->col_px) > pitch_x) g->col_tick = tick_step(pitch_x, lh(d, FONT_SANS, g->col_px));
         }
-        /* still too wide: staggered at the minimum size, cut with "…" */
     }
-    g->cl_h = lh(d, FONT_SANS, g->col_px) * (g->stagger ? 2 : 1) + z->pad;
+    g->cl_h = (g->rotate ? max_label_w(d, g->col_px, p->col_labels, g->cols, cap) : lh(d, FONT_SANS, g->col_px)) + z->pad;
     int ptl = lh(d, FONT_MONO_BOLD, z->ptitle);
     int axl = d->compact ? 0 : lh(d, FONT_SANS, z->axis);
     g->head_h = ptl + axl;
-    if (g->share_rows) g->rl_w = 0;
-    g->rl_w += g->share_rows ? z->pad : z->pad * 2;
+    g->rl_w += z->pad * 2; /* every panel has its row labels, the batch view's too */
     int title_w = tw(d, FONT_MONO_BOLD, z->ptitle, p->title);
     g->w = g->rl_w + g->gw;
     if (title_w > g->w) g->w = title_w;
@@ -396,14 +385,19 @@ static void geo_measure(Draw *d, const Step *sp, Geo *g, int q)
  * false if they do not fit in area with nc strip columns */
 static bool layout_try(Draw *d, const Step *sp, int s, int nc, SDL_Rect area, int nstrips)
 {
+    /* a strip's grids share their top (below its tallest header), so it is
+     * that header plus its tallest grid high */
+    int head[MS_MAX_SENTENCES] = {0}, grid[MS_MAX_SENTENCES] = {0};
     for (int i = 0; i < nstrips; i++) d->strip_w[i] = d->strip_h[i] = 0;
     for (int i = 0; i < d->ngeo; i++) {
         Geo *g = &d->geo[i];
         geo_measure(d, sp, g, s);
         bool first = d->strip_w[g->strip] == 0;
         d->strip_w[g->strip] += g->w + (first ? 0 : g->op_w);
-        if (g->h > d->strip_h[g->strip]) d->strip_h[g->strip] = g->h;
+        if (g->head_h + g->cl_h > head[g->strip]) head[g->strip] = g->head_h + g->cl_h;
+        if (g->gh > grid[g->strip]) grid[g->strip] = g->gh;
     }
+    for (int i = 0; i < nstrips; i++) d->strip_h[i] = head[i] + grid[i];
     int nr = (nstrips + nc - 1) / nc;
     int sw = 0, sh = 0;
     for (int i = 0; i < nstrips; i++) {
@@ -796,7 +790,7 @@ static void draw_labels(Draw *d, const Panel *p, const Geo *g, DrawPanelBox *box
     char buf[24];
     /* rows, right-aligned against the grid */
     box->row_labels = (SDL_Rect){ g->x - g->rl_w, g->y, g->rl_w - z->pad, g->gh };
-    for (int r = 0; r < g->rows && !g->share_rows; r += g->row_tick) {
+    for (int r = 0; r < g->rows; r += g->row_tick) {
         SDL_Rect rc = cell_rect(g->x, g->y, g->gw, g->gh, g->rows, g->cols, r, 0);
         const char *s = g->row_tick == 1 && p->row_labels && p->row_labels[r] ? p->row_labels[r] : NULL;
         if (!s) { snprintf(buf, sizeof buf, "%d", r); s = buf; }
@@ -811,24 +805,28 @@ static void draw_labels(Draw *d, const Panel *p, const Geo *g, DrawPanelBox *box
         if (ty + plh > g->y + g->gh + plh / 2) continue;
         text_fit(d, face, px, g->x - z->pad - w, ty, s, maxw, c);
     }
-    /* columns, centred above their cell (alternating lines when staggered) */
+    /* columns, centred above their cell, or turned to read upwards from just above it */
     px = g->col_px;
     plh = lh(d, FONT_SANS, px);
     box->col_labels = (SDL_Rect){ g->x, g->y - g->cl_h, g->gw, g->cl_h - z->pad };
     for (int c = 0; c < g->cols; c += g->col_tick) {
         SDL_Rect rc = cell_rect(g->x, g->y, g->gw, g->gh, g->rows, g->cols, 0, c);
-        const char *s = g->col_tick == 1 && p->col_labels && p->col_labels[c] ? p->col_labels[c] : NULL;
+        const char *s = p->col_labels && p->col_labels[c] && (g->col_tick == 1 || g->rotate) ? p->col_labels[c] : NULL;
         if (!s) { snprintf(buf, sizeof buf, "%d", c); s = buf; }
         bool hl = c == hc;
         Rgba col = hl ? th->highlight : (p->col_dim && p->col_dim[c] ? th->muted : th->fg);
-        int maxw = g->stagger ? 2 * rc.w - z->pad : rc.w - z->pad;
+        if (g->rotate) {
+            int len = g->cl_h - z->pad;
+            FontFace face = hl && tw(d, FONT_SANS_BOLD, px, s) <= len ? FONT_SANS_BOLD : FONT_SANS;
+            paint_text_up(d->p, face, px, rc.x + (rc.w - plh) / 2, g->y - z->pad, s, len, col, th->bg);
+            continue;
+        }
+        int maxw = rc.w - z->pad;
         if (g->col_tick > 1) maxw = rc.w * g->col_tick;
         /* bold for the highlighted key, unless bold would not fit */
         FontFace face = hl && tw(d, FONT_SANS_BOLD, px, s) <= maxw ? FONT_SANS_BOLD : FONT_SANS;
         int w = fit_width(d, face, px, s, maxw);
-        int line = g->stagger && (c % 2 == 0) ? 0 : 1;
-        if (!g->stagger) line = 0;
-        int ty = g->y - g->cl_h + line * plh;
+        int ty = g->y - g->cl_h;
         int tx = g->col_tick > 1 ? rc.x : rc.x + (rc.w - w) / 2;
         if (tx + w > g->x + g->gw + rc.w) continue;
         text_fit(d, face, px, tx, ty, s, maxw, col);
@@ -1010,20 +1008,23 @@ static void frame_geo(Draw *d, const Steps *st, const Step *sp, SDL_Rect fr, Fra
 }
 
 /* the panels of sp as geometries, with their strips; returns the strips */
-static int geo_setup(Draw *d, const Step *sp)
+static int geo_setup(Draw *d, const Step *sp, int first, int count)
 {
     int nstrips = sp->grid_rows > 0 ? sp->grid_rows : 1;
     if (nstrips > MS_MAX_SENTENCES) nstrips = MS_MAX_SENTENCES;
+    d->compact = nstrips > 1;
+    if (count <= 0 || first + count > nstrips) count = nstrips - first;
     d->ngeo = 0;
     for (int i = 0; i < sp->npanels && d->ngeo < DRAW_MAX_PANELS; i++) {
+        int s = sp->panels[i].grid_row;
+        s = s < 0 ? 0 : s >= nstrips ? nstrips - 1 : s;
+        if (s < first || s >= first + count) continue;
         Geo *g = &d->geo[d->ngeo++];
         memset(g, 0, sizeof *g);
         g->panel = i;
-        int s = sp->panels[i].grid_row;
-        g->strip = s < 0 ? 0 : s >= nstrips ? nstrips - 1 : s;
+        g->strip = s - first;
     }
-    d->compact = nstrips > 1;
-    return nstrips;
+    return count;
 }
 
 /* the largest cell side (in 1/Q px) that fits area, over the ways to
@@ -1075,21 +1076,30 @@ static bool draw_step_at(Draw *d, const Steps *st, int step, const DrawOptions *
      * zoom 1 times the zoom, and text the same. Matrices that no longer
      * fit are panned (o->pan) or, for a fixed picture, fitted. */
     double zoom = o->text_zoom > 0 ? fmin(fmax(o->text_zoom, 0.5), 3.0) : 1.0;
-    int nstrips = geo_setup(d, sp), nc = 1, cell = 0;
-    for (int i = 1; i < d->ngeo && d->compact; i++) {
-        Geo *g = &d->geo[i], *prev = &d->geo[i - 1];
-        if (prev->strip != g->strip) continue;
-        g->share_rows = labels_equal(&sp->panels[prev->panel], &sp->panels[g->panel]);
-    }
+    int all = geo_setup(d, sp, 0, 0), nstrips = all, nc = 1, cell = 0, cell1;
     FrameGeo fg;
+    d->sz = sizes_for(u, 1.0);
+    frame_geo(d, st, sp, fr, &fg);
+    cell1 = best_fit(d, sp, fg.area, nstrips, &nc);
+    /* the batch view: as many sentences as keep a cell a label's line high (so
+     * labels need not be thinned), the rest on further pages */
+    int least = (lh(d, FONT_SANS, d->sz.label_min) + d->sz.pad) * Q, per = all;
+    while (per > 1 && cell1 < least) {
+        per--;
+        geo_setup(d, sp, 0, per);
+        cell1 = best_fit(d, sp, fg.area, per, &nc);
+    }
+    int pages = (all + per - 1) / per, page = o->page < 0 ? 0 : o->page >= pages ? pages - 1 : o->page;
+    nstrips = geo_setup(d, sp, page * per, per);
+    if (out) {
+        out->page = page;
+        out->pages = pages;
+        out->first_sentence = page * per;
+        out->sentences = nstrips;
+    }
     if (zoom == 1.0) {
-        d->sz = sizes_for(u, 1.0);
-        frame_geo(d, st, sp, fr, &fg);
         cell = best_fit(d, sp, fg.area, nstrips, &nc);
     } else {
-        d->sz = sizes_for(u, 1.0);
-        frame_geo(d, st, sp, fr, &fg);
-        int cell1 = best_fit(d, sp, fg.area, nstrips, &nc);
         d->sz = sizes_for(u, zoom);
         frame_geo(d, st, sp, fr, &fg);
         cell = (int)lround(cell1 * zoom);
@@ -1121,6 +1131,9 @@ static bool draw_step_at(Draw *d, const Steps *st, int step, const DrawOptions *
     /* header: title and where we are */
     char where[256], pos[64];
     where_text(st, where, sizeof where);
+    if (pages > 1)
+        snprintf(where, sizeof where, "whole batch: sentences %d\u2013%d of %d (page %d / %d)", page * per,
+                 page * per + nstrips - 1, all, page + 1, pages);
     snprintf(pos, sizeof pos, "step %d / %d", step + 1, steps_count(st));
     int tl = lh(d, FONT_SANS_BOLD, z->title);
     char mode_where[320];

@@ -42,6 +42,7 @@ typedef struct DrawOptions {
     double text_zoom;      /* zoom, 0.5..3 (default 1): cells and text are this times their size at 1 */
     bool pan;              /* matrices too big for the frame at this zoom are panned (the window), not fitted */
     int pan_x, pan_y;      /* the pan, in pixels from the matrices' top-left (clamped when drawn) */
+    int page;              /* the whole batch's page of sentences, when they do not all fit (clamped) */
     int highlight_row;     /* row (query/token) to outline in every panel, -1: none */
     int highlight_col;     /* column (key) to outline, -1: none */
 } DrawOptions;
@@ -67,6 +68,8 @@ typedef struct DrawLayout {
     SDL_Rect view;         /* where the matrices are shown (they are clipped to it) */
     int content_w, content_h; /* the matrices' whole size: larger than view when panned */
     int pan_x, pan_y;      /* the pan used */
+    int page, pages;       /* the whole batch: the page shown and how many there are (1: all fit) */
+    int first_sentence, sentences; /* the sentences on the page */
 } DrawLayout;
 
 typedef struct Draw Draw;

@@ -11,6 +11,8 @@
 struct Painter {
     SDL_Renderer *r;
     Fonts *fonts;
+    SDL_Texture *turn;       /* where paint_text_up draws before turning it; grows as needed */
+    int turn_w, turn_h;
     PaintKind kind;          /* what text drawn now is */
     int smallest[PAINT_KINDS]; /* the tally: smallest px drawn of each kind, 0 if none */
 };
@@ -40,6 +42,8 @@ void paint_free(Painter *p)
 {
     if (!p)
         return;
+    if (p->turn)
+        SDL_DestroyTexture(p->turn);
     font_close(p->fonts);
     free(p);
 }
@@ -87,6 +91,38 @@ int paint_text(Painter *p, FontFace f, int px, int x, int y, const char *s, int 
 int paint_fit(Painter *p, FontFace f, int px, const char *s, int len, int max_w)
 {
     return font_fit(p->fonts, f, px, s, len, max_w);
+}
+
+int paint_text_up(Painter *p, FontFace f, int px, int x, int y_bottom, const char *s, int max_len, Rgba c, Rgba bg)
+{
+    int w = paint_fit_width(p, f, px, s, max_len), h = paint_line(p, f, px);
+    if (w <= 0 || h <= 0)
+        return 0;
+    if (!p->turn || p->turn_w < w || p->turn_h < h) {
+        if (p->turn)
+            SDL_DestroyTexture(p->turn);
+        p->turn_w = w > p->turn_w ? w : p->turn_w;
+        p->turn_h = h > p->turn_h ? h : p->turn_h;
+        p->turn = SDL_CreateTexture(p->r, SDL_PIXELFORMAT_ARGB8888, SDL_TEXTUREACCESS_TARGET, p->turn_w, p->turn_h);
+        if (!p->turn) {
+            p->turn_w = p->turn_h = 0;
+            return 0;
+        }
+    }
+    /* the text, upright on an opaque background, into the texture; then
+     * turned onto the frame (no blending twice at the glyphs' edges) */
+    SDL_Texture *was = SDL_GetRenderTarget(p->r);
+    if (SDL_SetRenderTarget(p->r, p->turn) != 0)
+        return 0;
+    paint_fill(p, (SDL_Rect){0, 0, w, h}, (Rgba){bg.r, bg.g, bg.b, 255});
+    paint_text_fit(p, f, px, 0, 0, s, max_len, c);
+    SDL_SetRenderTarget(p->r, was);
+    SDL_Rect src = {0, 0, w, h};
+    /* turned about the middle of dst, the text lands in [x, x + h) × [y_bottom − w, y_bottom) */
+    SDL_Rect dst = {x + h / 2 - w / 2, y_bottom - w / 2 - h / 2, w, h};
+    SDL_SetTextureBlendMode(p->turn, SDL_BLENDMODE_NONE);
+    SDL_RenderCopyEx(p->r, p->turn, &src, &dst, -90.0, NULL, SDL_FLIP_NONE);
+    return w;
 }
 
 int paint_text_fit(Painter *p, FontFace f, int px, int x, int y, const char *s, int max_w, Rgba c)

@@ -29,7 +29,7 @@ static const char *const help_keys[][2] = {
     { "\u2192  PageDown  Space", "next step" },
     { "\u2190  PageUp  Backspace", "previous step" },
     { "Home  End", "first, last step" },
-    { "Tab  Shift+Tab", "next, previous sentence" },
+    { "Tab  Shift+Tab", "next, previous sentence (or page of the batch)" },
     { "A", "whole batch on / off" },
     { "M", "every masking scheme (a picker)" },
     { "[  ]", "the scheme's W, P, S or pack_length" },

@@ -196,9 +196,18 @@ static void export_shown(View *v)
         show_error(v, "Not saved", err);
         return;
     }
-    char msg[320];
-    snprintf(msg, sizeof msg, "Saved %s (%d×%d)", base, f.w, f.h);
+    /* the whole path, so it can be found again */
+    char full[2 * PATH_MAX + 160], cwd[PATH_MAX];
+    if (path[0] != '/' && getcwd(cwd, sizeof cwd) && strncmp(path, "./", 2) == 0)
+        snprintf(full, sizeof full, "%s/%s", cwd, path + 2);
+    else if (path[0] != '/' && getcwd(cwd, sizeof cwd))
+        snprintf(full, sizeof full, "%s/%s", cwd, path);
+    else
+        snprintf(full, sizeof full, "%s", path);
+    char msg[sizeof v->notice];
+    snprintf(msg, sizeof msg, "Saved %.240s (%d\u00d7%d)", full, f.w, f.h);
     set_notice(v, msg);
+    (void)base;
 }
 
 /* ---- hover and clicks -------------------------------------------------- */
@@ -561,6 +570,13 @@ static void next_sentence(View *v, int dir)
 {
     int n = sentence_count(v);
     if (n <= 0) return;
+    /* the whole batch on pages: Tab turns them, past the last to the first sentence */
+    const DrawLayout *l = v->layout;
+    if (v->s.sentence < 0 && l->pages > 1 && l->page + dir >= 0 && l->page + dir < l->pages) {
+        v->s.opts.page = l->page + dir;
+        forget_hover(v);
+        return;
+    }
     int s = v->s.sentence < 0 ? (dir > 0 ? 0 : n - 1) : ((v->s.sentence + dir) % n + n) % n;
     go_sentence(v, s);
 }
@@ -639,7 +655,7 @@ static bool key(View *v, const SDL_KeyboardEvent *k)
     case SDLK_HOME: go_step(v, 0); break;
     case SDLK_END: go_step(v, steps_count(v->st) - 1); break;
     case SDLK_TAB: next_sentence(v, shift ? -1 : 1); break;
-    case SDLK_a: toggle_batch(v); break;
+    case SDLK_a: v->s.opts.page = 0; toggle_batch(v); break;
     case SDLK_v: v->s.opts.show_values = !v->s.opts.show_values; v->dirty = true; break;
     case SDLK_d:
         /* 2 decimals, or 4 as the notebook prints tensors */
