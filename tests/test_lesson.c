@@ -179,7 +179,7 @@ Test(lesson, broken_lessons_say_where_and_what)
     expect_error("{\"title\": 5, \"steps\": []}", "l.json:1:11: title: must be a string");
     expect_error("{\"title\": \"t\", \"steps\": []}", "l.json:1:25: steps: must be an array of 1 to 200 steps");
     expect_error("{\"title\": \"t\", \"stepz\": []}",
-                 "l.json:1:16: stepz: unknown key; allowed keys are title, scenario, steps");
+                 "l.json:1:16: stepz: unknown key; allowed keys are title, scenario, scenario_file, steps");
     expect_error("{\"title\": \"t\", \"steps\": [{\"title\": \"t\", \"text\": \"x\", \"mode\": \"padding\", \"step\": 9}]}",
                  "l.json:1:81: steps[0].step: must be one of tokens, qkv, scores, mask, masked, weights, output, loss, "
                  "or a number from 1 to 8");
@@ -188,7 +188,7 @@ Test(lesson, broken_lessons_say_where_and_what)
     expect_error("{\"title\": \"t\", \"steps\": [{\"title\": \"t\", \"text\": \"x\", \"mode\": \"padding\", \"step\": 1, "
                  "\"colour\": 1}]}",
                  "l.json:1:84: steps[0].colour: unknown key; allowed keys are title, text, code, question, answer, "
-                 "mode, step, sentence, highlight, edits, options");
+                 "mode, step, sentence, highlight, edits, options, show, hide_result, hide_caption, hide_note, reveal");
     expect_error("{\"title\": \"t\", \"steps\": [{\"title\": \"t\", \"mode\": \"padding\", \"step\": 1}]}",
                  "l.json:1:26: steps[0].text: is missing; every step needs title, text, mode and step");
     expect_error("{\"title\": \"t\", \"steps\": [{\"title\": \"t\", \"text\": \"x\", \"mode\": \"padding\", \"step\": 1, "
@@ -196,7 +196,7 @@ Test(lesson, broken_lessons_say_where_and_what)
                  "l.json:1:96: steps[0].sentence: must be a whole number from 0 to 2");
     expect_error("{\"title\": \"t\", \"steps\": [{\"title\": \"t\", \"text\": \"x\", \"mode\": \"mlm\", \"step\": 1, "
                  "\"edits\": [[0, 5]]}]}",
-                 "l.json:1:94: steps[0].edits[0]: must be a whole number from 0 to 4");
+                 "l.json:1:94: steps[0].edits[0][1]: must be a whole number from 0 to 4");
     expect_error("{\"title\": \"t\", \"steps\": [{\"title\": \"t\", \"text\": \"x\", \"mode\": \"padding\", \"step\": 1, "
                  "\"question\": \"q?\"}]}",
                  "l.json:1:96: steps[0].question: a question needs an answer and an answer needs a question");
@@ -211,7 +211,8 @@ Test(lesson, messages_escape_keys_and_file_names)
     expect_error("{\"title\": \"t\", \"steps\": [{\"title\": \"t\", \"text\": \"x\", \"mode\": \"padding\", \"step\": 1, "
                  "\"\\u202eevil\": 1}]}",
                  "l.json:1:84: steps[0].\\u202eevil: unknown key; allowed keys are title, text, code, question, "
-                 "answer, mode, step, sentence, highlight, edits, options");
+                 "answer, mode, step, sentence, highlight, edits, options, show, hide_result, hide_caption, hide_note, "
+                 "reveal");
     char err[256];
     const char *json = "[]";
     cr_assert_null(lesson_parse(json, strlen(json), "a\x1b]0;PWNED\a\nb.json", err, sizeof err));
