@@ -516,7 +516,7 @@ static bool load(Ctx *c, const cJSON *root)
     return true;
 }
 
-static Lesson *parse(const char *text, size_t len, const char *name, bool *io_error, char *err, size_t errlen)
+Lesson *lesson_parse(const char *text, size_t len, const char *name, bool *io_error, char *err, size_t errlen)
 {
     Doc *doc = doc_parse(text, len, name, err, errlen);
     if (!doc)
@@ -527,16 +527,11 @@ static Lesson *parse(const char *text, size_t len, const char *name, bool *io_er
     if (!load(&c, doc_root(doc))) {
         lesson_free(l);
         l = NULL;
-        *io_error = c.io_error;
+        if (io_error)
+            *io_error = c.io_error;
     }
     doc_free(doc);
     return l;
-}
-
-Lesson *lesson_parse(const char *text, size_t len, const char *name, char *err, size_t errlen)
-{
-    bool io;
-    return parse(text, len, name, &io, err, errlen);
 }
 
 Lesson *lesson_load(const char *path, bool *io_error, char *err, size_t errlen)
@@ -545,7 +540,7 @@ Lesson *lesson_load(const char *path, bool *io_error, char *err, size_t errlen)
     char *text = doc_read_file(path, &len, io_error, err, errlen);
     if (!text)
         return NULL;
-    Lesson *l = parse(text, len, path, io_error, err, errlen);
+    Lesson *l = lesson_parse(text, len, path, io_error, err, errlen);
     free(text);
     return l;
 }

@@ -83,8 +83,9 @@ typedef struct Lesson {
  * own file, line and column); *io_error tells an unreadable file, the
  * lesson's or its scenario's, (exit 1) from an invalid one (exit 2). */
 Lesson *lesson_load(const char *path, bool *io_error, char *err, size_t errlen);
-/* The same from text in memory; a "scenario_file" is found next to name. */
-Lesson *lesson_parse(const char *text, size_t len, const char *name, char *err, size_t errlen);
+/* The same from text in memory; a "scenario_file" is found next to name.
+ * io_error may be NULL. */
+Lesson *lesson_parse(const char *text, size_t len, const char *name, bool *io_error, char *err, size_t errlen);
 /* Frees; lesson_free(NULL) is a no-op. */
 void lesson_free(Lesson *l);
 

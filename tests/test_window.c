@@ -1265,7 +1265,7 @@ Test(window_fuzz, random_scenarios_in_every_mode, .fini = teardown, .timeout = 3
         }
         if (rand() % 3 == 0) {
             char *ltext = random_lesson(text);
-            Lesson *l = lesson_parse(ltext, strlen(ltext), "random-lesson.json", err, sizeof err);
+            Lesson *l = lesson_parse(ltext, strlen(ltext), "random-lesson.json", NULL, err, sizeof err);
             /* a random step may be out of range for a small batch's highlight: only valid lessons play */
             if (l) {
                 cr_assert(player_play(pl, l, err, sizeof err), "%s", err);

@@ -19,7 +19,7 @@ enum { ENGINE_MAX_CELLS = 4096 };
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     char err[512] = "";
-    Lesson *l = lesson_parse((const char *)data, size, "fuzz.json", err, sizeof err);
+    Lesson *l = lesson_parse((const char *)data, size, "fuzz.json", NULL, err, sizeof err);
     if (!l) {
         if ((strncmp(err, "fuzz.json:", 10) != 0 && !strstr(err, ":")) || strchr(err, '\n') || strlen(err) < 16)
             abort();
