@@ -569,3 +569,26 @@ Test(lesson, shipped_questions_hide_what_answers_them)
     cr_assert_null(strstr(s->text, "last row"));
     lesson_free(l);
 }
+
+/* the schema's own example (lessons/README.md) is a lesson the loader accepts, as it says */
+Test(lesson, the_schema_example_loads)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/lessons/README.md", getenv("MASKSCOPE_SOURCE_ROOT"));
+    FILE *f = fopen(path, "r");
+    cr_assert_not_null(f, "%s", path);
+    static char text[1 << 16];
+    text[fread(text, 1, sizeof text - 1, f)] = '\0';
+    fclose(f);
+    char *start = strstr(text, "```json\n"), *end = start ? strstr(start + 8, "```") : NULL;
+    cr_assert(start && end, "lessons/README.md has a ```json example");
+    start += 8;
+    char err[512];
+    Lesson *l = lesson_parse(start, (size_t)(end - start), "lessons/README.md", NULL, err, sizeof err);
+    cr_assert_not_null(l, "%s", err);
+    cr_assert_eq(l->nsteps, 2);
+    cr_assert_eq(l->steps[1].view.show.nshow, 1);
+    cr_assert_eq(l->steps[1].view.highlight_row, -1);
+    cr_assert(l->steps[1].reveal.highlight_cell, "the answer outlines cell [0][0]");
+    lesson_free(l);
+}
