@@ -277,11 +277,13 @@ static bool load_views(Ctx *c, const cJSON *node, const cJSON *rv, const char *f
                        LessonStep *ls)
 {
     static const char *const rk[] = {"show", "hide_result", "hide_caption", "hide_note", "highlight", NULL};
-    static const char *const laid[] = {"show", "hide_result", "hide_caption", "hide_note", "highlight"};
     ls->view = (LessonView){.highlight_row = -1, .highlight_col = -1, .highlight_sentence = -1};
-    bool needs_steps = rv != NULL;
-    for (int k = 0; k < 5; k++)
-        needs_steps |= doc_member(node, laid[k]) != NULL;
+    /* panel names and highlights are checked against the step as laid out */
+    bool needs_steps = false;
+    for (int k = 0; k < 2; k++) {
+        const cJSON *n = k ? rv : node;
+        needs_steps |= cJSON_IsObject(n) && (doc_member(n, "show") || doc_member(n, "highlight"));
+    }
     Engine *e = NULL;
     Steps *st = NULL;
     char why[256];
@@ -290,7 +292,7 @@ static bool load_views(Ctx *c, const cJSON *node, const cJSON *rv, const char *f
         st = e ? steps_build(e, ls->sentence, why, sizeof why) : NULL;
         EXPECT(st); /* mode, sentence and step were checked above */
     }
-    bool ok = !needs_steps || load_view(c, node, f, st, ls->step, &ls->view);
+    bool ok = load_view(c, node, f, st, ls->step, &ls->view);
     ls->reveal = (LessonView){.highlight_row = ls->view.highlight_row, .highlight_col = ls->view.highlight_col,
                               .highlight_sentence = ls->view.highlight_sentence,
                               .highlight_cell = ls->view.highlight_cell};
