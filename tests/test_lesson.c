@@ -381,37 +381,37 @@ Test(lesson, a_highlight_on_a_loss_step_names_a_sentence_and_a_position)
 
 Test(lesson, what_a_step_shows_is_checked_against_its_panels)
 {
-    const char *j;
-    j = LOSS_STEP("\"show\": [\"batch_losses\", \"batch_loss\"]");
-    expect_at(j, "\"batch_loss\"]", "steps[0].show[1]: \"batch_loss\" is not a panel of the loss step; it has "
-                                    "batch_losses, padding_loss_mask, masked losses");
-    j = LOSS_STEP("\"show\": [\"batch_losses\", \"batch_losses\"]");
-    expect_at(j, "\"batch_losses\"]", "steps[0].show[1]: \"batch_losses\" is named twice");
-    j = LOSS_STEP("\"show\": \"batch_losses\"");
-    expect_at(j, "\"batch_losses\"", "steps[0].show: must be an array of the step's panel names, e.g. "
-                                     "[\"batch_losses\", \"padding_loss_mask\"]");
-    j = LOSS_STEP("\"show\": [3]");
-    expect_at(j, "3]", "steps[0].show[0]: this value is not a panel of the loss step; it has batch_losses, "
-                       "padding_loss_mask, masked losses");
-    j = LOSS_STEP("\"hide_result\": 1");
-    expect_at(j, "1}", "steps[0].hide_result: must be true or false");
-    j = LOSS_STEP("\"reveal\": {}");
-    expect_at(j, "{}", "steps[0].reveal: only a step with a question has an answer to reveal");
-    j = LOSS_STEP(QUESTION "\"reveal\": []");
-    expect_at(j, "[]", "steps[0].reveal: must be an object with show, hide_result, hide_caption, hide_note or "
-                       "highlight");
-    j = LOSS_STEP(QUESTION "\"reveal\": {\"text\": \"x\"}");
-    expect_at(j, "\"text\": \"x\"}", "steps[0].reveal.text: unknown key; allowed keys are show, hide_result, "
-                                      "hide_caption, hide_note, highlight");
-    j = LOSS_STEP(QUESTION "\"reveal\": {\"show\": [\"A_weights\"]}");
-    expect_at(j, "\"A_weights\"", "steps[0].reveal.show[0]: \"A_weights\" is not a panel of the loss step; it has "
-                                  "batch_losses, padding_loss_mask, masked losses");
-    /* the loss step has 3 sentences (rows) and 5 positions */
-    j = LOSS_STEP("\"highlight\": {\"row\": 3, \"col\": 0}");
-    expect_at(j, "3, \"col", "steps[0].highlight.row: must be a sentence from 0 to 2: the rows of the loss step are "
-                             "sentences");
-    j = LOSS_STEP("\"highlight\": {\"row\": 0, \"col\": 5}");
-    expect_at(j, "5}", "steps[0].highlight.col: must be a whole number from 0 to 4");
+    /* each case: the lesson, where in it the mistake stands, what the loader must say */
+    static const struct {
+        const char *json, *at, *message;
+    } cases[] = {
+        {LOSS_STEP("\"show\": [\"batch_losses\", \"batch_loss\"]"), "\"batch_loss\"]",
+         "steps[0].show[1]: \"batch_loss\" is not a panel of the loss step; it has batch_losses, padding_loss_mask, "
+         "masked losses"},
+        {LOSS_STEP("\"show\": [\"batch_losses\", \"batch_losses\"]"), "\"batch_losses\"]",
+         "steps[0].show[1]: \"batch_losses\" is named twice"},
+        {LOSS_STEP("\"show\": \"batch_losses\""), "\"batch_losses\"",
+         "steps[0].show: must be an array of the step's panel names, e.g. [\"batch_losses\", \"padding_loss_mask\"]"},
+        {LOSS_STEP("\"show\": [3]"), "3]",
+         "steps[0].show[0]: this value is not a panel of the loss step; it has batch_losses, padding_loss_mask, "
+         "masked losses"},
+        {LOSS_STEP("\"hide_result\": 1"), "1}", "steps[0].hide_result: must be true or false"},
+        {LOSS_STEP("\"reveal\": {}"), "{}", "steps[0].reveal: only a step with a question has an answer to reveal"},
+        {LOSS_STEP(QUESTION "\"reveal\": []"), "[]",
+         "steps[0].reveal: must be an object with show, hide_result, hide_caption, hide_note or highlight"},
+        {LOSS_STEP(QUESTION "\"reveal\": {\"text\": \"x\"}"), "\"text\": \"x\"}",
+         "steps[0].reveal.text: unknown key; allowed keys are show, hide_result, hide_caption, hide_note, highlight"},
+        {LOSS_STEP(QUESTION "\"reveal\": {\"show\": [\"A_weights\"]}"), "\"A_weights\"",
+         "steps[0].reveal.show[0]: \"A_weights\" is not a panel of the loss step; it has batch_losses, "
+         "padding_loss_mask, masked losses"},
+        /* the loss step has 3 sentences (rows) and 5 positions */
+        {LOSS_STEP("\"highlight\": {\"row\": 3, \"col\": 0}"), "3, \"col",
+         "steps[0].highlight.row: must be a sentence from 0 to 2: the rows of the loss step are sentences"},
+        {LOSS_STEP("\"highlight\": {\"row\": 0, \"col\": 5}"), "5}",
+         "steps[0].highlight.col: must be a whole number from 0 to 4"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
+        expect_at(cases[i].json, cases[i].at, cases[i].message);
 }
 
 Test(lesson, edits_need_the_mlm_batch_and_name_the_number_that_is_wrong)
