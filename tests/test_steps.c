@@ -337,6 +337,8 @@ Test(steps, a_tooltip_says_when_rounded_weights_do_not_add_up)
     cr_assert(steps_explain(st, w, 1, 2, 0, buf, sizeof buf));
     cr_assert_null(strstr(buf, "add up to"), "%s", buf);
     done(st);
+    scenario_free(sc);
+}
 
 /* ---- steps_show: slides that build up, questions that hide their answer ---- */
 
