@@ -42,8 +42,18 @@ struct Steps {
     bool *built;             /* [count]: a step is laid out when first asked for */
     char **loss_words;       /* [B*Lq] the word of each loss position ("[MASK]→cat" where a [MASK] hides one) */
     bool *loss_off;          /* [B*Lq] positions the loss mask multiplies by 0 */
+    struct Shown *shown;     /* [count]: what steps_show asked for each step */
     int B, L, Lq, d;
     int decimals;            /* how cells print values (for the tooltips' rounding note) */
+};
+
+/* steps_show's choice for one step, with its own copy of the names */
+struct Shown {
+    bool set;                /* false: all of the step */
+    bool all_panels;         /* no list of panels: every one */
+    char **names;
+    int nnames;
+    bool hide_result, hide_caption, hide_note;
 };
 
 /* whether a tensor's rows are query positions (the decoder's in
@@ -661,7 +671,66 @@ Steps *steps_build(const Engine *e, int sentence, char *err, size_t errlen)
     st->count = STEP_COUNT;
     st->steps = xcalloc(STEP_COUNT, sizeof *st->steps);
     st->built = xcalloc(STEP_COUNT, sizeof *st->built);
+    st->shown = xcalloc(STEP_COUNT, sizeof *st->shown);
     return st;
+}
+
+/* ---- showing part of a step ---- */
+
+static bool shown_name(const struct Shown *sh, const char *name)
+{
+    if (sh->all_panels)
+        return true;
+    for (int k = 0; k < sh->nnames; k++)
+        if (strcmp(sh->names[k], name) == 0)
+            return true;
+    return false;
+}
+
+/* keeps the panels sh names, in order; an operator stays only between
+ * two panels that were neighbours, so "A × B = C" without B reads "A  C" */
+static void keep_shown(Step *step, const struct Shown *sh)
+{
+    int kept = 0;
+    bool prev_kept = false;
+    int prev_row = -1;
+    for (int i = 0; i < step->npanels; i++) {
+        Panel p = step->panels[i];
+        bool keep = shown_name(sh, p.name);
+        if (keep) {
+            if (!(prev_kept && prev_row == p.grid_row))
+                p.join = "";
+            step->panels[kept++] = p;
+        }
+        prev_kept = keep;
+        prev_row = p.grid_row;
+    }
+    step->npanels = kept;
+    /* the grid counts what is left; colour ranges stay the whole step's,
+     * so a revealed panel keeps the colours it would have had */
+    int rows = 0, cols = 0;
+    for (int i = 0; i < step->npanels; i++) {
+        if (step->panels[i].grid_row + 1 > rows)
+            rows = step->panels[i].grid_row + 1;
+        if (step->panels[i].grid_row == step->panels[0].grid_row)
+            cols++;
+    }
+    step->grid_rows = rows;
+    step->grid_cols = cols;
+    if (sh->hide_result)
+        step->result[0] = '\0';
+    if (sh->hide_caption)
+        step->caption[0] = '\0';
+    if (sh->hide_note)
+        step->note[0] = '\0';
+}
+
+static void shown_clear(struct Shown *sh)
+{
+    for (int k = 0; k < sh->nnames; k++)
+        free(sh->names[k]);
+    free(sh->names);
+    *sh = (struct Shown){0};
 }
 
 /* lays out step i: only now does the engine compute what it shows */
@@ -672,7 +741,51 @@ static void build_step(Steps *st, int i)
     };
     Builder b = {.st = st};
     builders[i](&b);
+    if (st->shown[i].set)
+        keep_shown(&st->steps[i], &st->shown[i]);
     st->built[i] = true;
+}
+
+void steps_show(Steps *st, int i, const StepsShow *show)
+{
+    EXPECT(i >= 0 && i < st->count);
+    struct Shown *sh = &st->shown[i];
+    shown_clear(sh);
+    if (show) {
+        *sh = (struct Shown){.set = true, .all_panels = !show->show, .hide_result = show->hide_result,
+                             .hide_caption = show->hide_caption, .hide_note = show->hide_note};
+        if (show->show && show->nshow > 0) {
+            sh->names = xcalloc((size_t)show->nshow, sizeof *sh->names);
+            for (int k = 0; k < show->nshow; k++)
+                sh->names[k] = xstrdup(show->show[k]);
+            sh->nnames = show->nshow;
+        }
+    }
+    /* laid out already: again on next use, with the new choice */
+    if (st->built[i]) {
+        free(st->steps[i].panels);
+        memset(&st->steps[i], 0, sizeof st->steps[i]);
+        st->built[i] = false;
+    }
+}
+
+bool steps_has_panel(const Steps *st, int i, const char *name, char *names, size_t n)
+{
+    const Step *step = steps_at(st, i);
+    for (int k = 0; k < step->npanels; k++)
+        if (strcmp(step->panels[k].name, name) == 0)
+            return true;
+    size_t used = 0;
+    if (names && n)
+        names[0] = '\0';
+    for (int k = 0; names && k < step->npanels && used < n; k++) {
+        bool seen = false;
+        for (int j = 0; j < k && !seen; j++)
+            seen = strcmp(step->panels[j].name, step->panels[k].name) == 0;
+        if (!seen)
+            used += (size_t)snprintf(names + used, n - used, "%s%s", used ? ", " : "", step->panels[k].name);
+    }
+    return false;
 }
 
 void steps_free(Steps *st)
@@ -683,6 +796,9 @@ void steps_free(Steps *st)
         free(st->steps[i].panels);
     free(st->steps);
     free(st->built);
+    for (int i = 0; i < st->count; i++)
+        shown_clear(&st->shown[i]);
+    free(st->shown);
     free_labels(st->dim_labels, st->d);
     free_labels(st->pos_labels, st->L);
     free_labels(st->qpos_labels, st->Lq);

@@ -91,6 +91,27 @@ const char *steps_slug(const Steps *st, int i);
 /* The index of the step with this slug, or -1. */
 int steps_find(const Steps *st, const char *slug);
 
+/* What of a step to show, for slides that build up and questions that
+ * hide their answer: only the panels whose notebook name (Panel.name, e.g.
+ * "batch_losses") is in show, and the step's caption, note and headline
+ * number unless hidden. show NULL: every panel; nshow 0 with show set:
+ * none. */
+typedef struct StepsShow {
+    const char *const *show;
+    int nshow;
+    bool hide_result, hide_caption, hide_note;
+} StepsShow;
+
+/* From now on step i is laid out as show says (NULL: all of it). The
+ * names are copied. A panel keeps the operator before it only when the
+ * panel it joins is shown too. A step already laid out is laid out again
+ * on next use, so Step pointers and panel indices taken before are stale. */
+void steps_show(Steps *st, int i, const StepsShow *show);
+/* Whether name is the name of a panel step i shows; when it is not,
+ * names (if not NULL) receives the step's distinct panel names,
+ * comma-separated, for a message. */
+bool steps_has_panel(const Steps *st, int i, const char *name, char *names, size_t n);
+
 /* Writes the arithmetic behind one cell, e.g.
  * "A_masked⁽⁰⁾[2][3] = A_scores[2][3] + A_pad[2][3] = 0.41 + (−∞) = −∞",
  * into buf (UTF-8), from the panel's recipe. False if the indices are

@@ -7,9 +7,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "mode.h"
 #include "run.h"
 
 static void expect_print(const char *args, const char *want)
@@ -341,4 +343,71 @@ Test(cli, control_characters_in_arguments_are_spelled_out)
                   r.err);
         done(&r);
     }
+}
+
+/* export names each file it wrote on stdout, one a line, escaped like any untrusted text; --quiet names none */
+Test(cli, export_prints_the_path_of_each_file_it_wrote)
+{
+    char dir[] = "/tmp/ms-cli-export-XXXXXX", args[1024], want[1024];
+    cr_assert_not_null(mkdtemp(dir));
+    snprintf(args, sizeof args, "export --mode causal --size 320x200 -o %s/one.png", dir);
+    Run r = run(args);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    snprintf(want, sizeof want, "%s/one.png\n", dir);
+    cr_assert_str_eq(r.out, want);
+    want[strlen(want) - 1] = '\0';
+    cr_assert_eq(access(want, F_OK), 0, "%s was written", want);
+    done(&r);
+    /* a name with an escape code in it is spelled out, so the terminal is never told anything */
+    snprintf(args, sizeof args, "export --mode causal --size 320x200 -o \"%s/$(printf 'a\\033]0;x\\007b').png\"", dir);
+    r = run(args);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    snprintf(want, sizeof want, "%s/a\\x1b]0;x\\x07b.png\n", dir);
+    cr_assert_str_eq(r.out, want);
+    done(&r);
+    /* every frame of --all, in order, each a file that is there */
+    snprintf(args, sizeof args, "export --all --out-dir %s/all --size 320x200", dir);
+    r = run(args);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    int lines = 0;
+    for (char *save = NULL, *line = strtok_r(r.out, "\n", &save); line; line = strtok_r(NULL, "\n", &save), lines++) {
+        cr_assert(strncmp(line, dir, strlen(dir)) == 0 && strstr(line, "/all/"), "%s", line);
+        cr_assert_eq(access(line, F_OK), 0, "%s was written", line);
+    }
+    cr_assert_eq(lines, mode_count() * 8, "one line per frame");
+    done(&r);
+    snprintf(args, sizeof args, "export --quiet --all --out-dir %s/all --size 320x200", dir);
+    r = run(args);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert_str_eq(r.out, "");
+    done(&r);
+    snprintf(args, sizeof args, "export -q --mode mlm --size 320x200 -o %s/one.png", dir);
+    r = run(args);
+    cr_assert_str_eq(r.out, "");
+    done(&r);
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    cr_assert_eq(system(cmd), 0);
+}
+
+/* -o /dev/stdout: the PNG is the output, and no path line follows its last chunk (stdout is a FIFO
+ * here, which export writes directly, so a line printed after the PNG would land in the same stream) */
+Test(cli, export_to_stdout_is_the_png_alone)
+{
+    char dir[] = "/tmp/ms-cli-stdout-XXXXXX", args[1024];
+    cr_assert_not_null(mkdtemp(dir));
+    /* (run() redirects the last command only, its stdin from /dev/null: od reads a file) */
+    snprintf(args, sizeof args, "export --mode padding --size 320x200 -o /dev/stdout >%s/fifo & cat %s/fifo >%s/png; "
+             "wait; tail -c 8 %s/png >%s/end; od -An -tx1 %s/end", dir, dir, dir, dir, dir, dir);
+    char fifo[64];
+    snprintf(fifo, sizeof fifo, "%s/fifo", dir);
+    cr_assert_eq(mkfifo(fifo, 0600), 0);
+    Run r = run(args);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert_str_eq(r.out, " 49 45 4e 44 ae 42 60 82\n", "the stream ends with IEND and its CRC: %s", r.out);
+    cr_assert_str_eq(r.err, "");
+    done(&r);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    cr_assert_eq(system(cmd), 0);
 }

@@ -21,7 +21,7 @@
 enum { CASE_TIMEOUT_S = 120 };
 
 typedef struct Case {
-    char file[128]; /* name in tests/hostile, "gen:NAME" or "-" */
+    char file[128]; /* name in tests/hostile, "gen:NAME" or "-"; "a.json+b.json" puts both in the directory */
     int status;
     char args[256];
     char err[640];
@@ -93,17 +93,50 @@ static Case *read_manifest(size_t *n, void *(*alloc)(size_t))
     return cases;
 }
 
-/* the name the case's file has in its working directory */
+/* the name the case's (first) file has in its working directory */
 static const char *local_name(const Case *c)
 {
-    return strncmp(c->file, "gen:", 4) == 0 ? c->file + 4 : c->file;
+    static char first[128];
+    snprintf(first, sizeof first, "%s", strncmp(c->file, "gen:", 4) == 0 ? c->file + 4 : c->file);
+    char *plus = strchr(first, '+');
+    if (plus)
+        *plus = '\0';
+    return first;
 }
+
+/* whether name is one of the case's files ("a.json+b.json") */
+static bool names_file(const Case *c, const char *name)
+{
+    size_t n = strlen(name);
+    for (const char *p = c->file; p; p = strchr(p, '+'), p = p ? p + 1 : NULL)
+        if (strncmp(p, name, n) == 0 && (p[n] == '\0' || p[n] == '+'))
+            return true;
+    return false;
+}
+
+static bool prepare_one(const Case *c, const char *dir, char *why, size_t n);
 
 /* puts the case's input into dir; false with a reason on failure */
 static bool prepare(const Case *c, const char *dir, char *why, size_t n)
 {
     if (strcmp(c->file, "-") == 0)
         return true;
+    if (!strchr(c->file, '+'))
+        return prepare_one(c, dir, why, n);
+    /* several catalogue files: each under its own name */
+    char list[sizeof c->file];
+    snprintf(list, sizeof list, "%s", c->file);
+    bool ok = true;
+    for (char *save = NULL, *f = strtok_r(list, "+", &save); f && ok; f = strtok_r(NULL, "+", &save)) {
+        Case one = *c;
+        snprintf(one.file, sizeof one.file, "%s", f);
+        ok = prepare_one(&one, dir, why, n);
+    }
+    return ok;
+}
+
+static bool prepare_one(const Case *c, const char *dir, char *why, size_t n)
+{
     char dst[4096];
     snprintf(dst, sizeof dst, "%s/%s", dir, local_name(c));
     if (strcmp(c->file, "gen:fifo.json") == 0) {
@@ -149,8 +182,8 @@ static bool prepare(const Case *c, const char *dir, char *why, size_t n)
     return ok;
 }
 
-/* the names in dir other than keep1 and keep2, space-separated, into buf */
-static void extra_files(const char *dir, const char *keep1, const char *keep2, char *buf, size_t n)
+/* the names in dir other than the case's files and keep, space-separated, into buf */
+static void extra_files(const char *dir, const Case *c, const char *keep, char *buf, size_t n)
 {
     buf[0] = '\0';
     DIR *d = opendir(dir);
@@ -161,8 +194,8 @@ static void extra_files(const char *dir, const char *keep1, const char *keep2, c
     size_t used = 0;
     for (struct dirent *e; (e = readdir(d));) {
         const char *nm = e->d_name;
-        if (!strcmp(nm, ".") || !strcmp(nm, "..") || (keep1 && !strcmp(nm, keep1)) ||
-            (keep2 && !strcmp(nm, keep2)))
+        if (!strcmp(nm, ".") || !strcmp(nm, "..") || (strcmp(c->file, "-") && names_file(c, nm)) ||
+            (strncmp(c->file, "gen:", 4) == 0 && !strcmp(nm, local_name(c))) || (keep && !strcmp(nm, keep)))
             continue;
         int w = snprintf(buf + used, n - used, "%s%s", used ? " " : "", nm);
         if (w < 0 || (size_t)w >= n - used)
@@ -253,8 +286,7 @@ static bool check_case(const Case *c, char *why, size_t n)
         snprintf(want, sizeof want, "%s%s", c->err, c->status == 0 ? "" : "\n");
         bool wants_out = c->status == 0 && strstr(c->args, "{out}");
         char extra[512];
-        extra_files(dir, strcmp(c->file, "-") ? local_name(c) : NULL, wants_out ? "out.json" : NULL,
-                    extra, sizeof extra);
+        extra_files(dir, c, wants_out ? "out.json" : NULL, extra, sizeof extra);
         char outpath[4200];
         snprintf(outpath, sizeof outpath, "%s/out.json", dir);
         struct stat sb;
@@ -331,7 +363,7 @@ Test(hostile, catalogue_covers_every_file_and_enough_cases)
             continue;
         bool listed = false;
         for (size_t i = 0; i < n && !listed; i++)
-            listed = !strcmp(cases[i].file, e->d_name);
+            listed = names_file(&cases[i], e->d_name);
         cr_assert(listed, "tests/hostile/%s has no row in expected.tsv", e->d_name);
     }
     closedir(d);

@@ -7,8 +7,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "lesson.h"
+#include "strbuf.h"
 #include "support.h"
 
 static Lesson *shipped(const char *name)
@@ -164,7 +166,7 @@ Test(lesson, padding_lesson_shows_nan_then_the_safe_policy)
 static void expect_error(const char *json, const char *want)
 {
     char err[512];
-    Lesson *l = lesson_parse(json, strlen(json), "l.json", err, sizeof err);
+    Lesson *l = lesson_parse(json, strlen(json), "l.json", NULL, err, sizeof err);
     cr_assert_null(l, "accepted: %s", json);
     cr_assert_str_eq(err, want);
 }
@@ -179,7 +181,7 @@ Test(lesson, broken_lessons_say_where_and_what)
     expect_error("{\"title\": 5, \"steps\": []}", "l.json:1:11: title: must be a string");
     expect_error("{\"title\": \"t\", \"steps\": []}", "l.json:1:25: steps: must be an array of 1 to 200 steps");
     expect_error("{\"title\": \"t\", \"stepz\": []}",
-                 "l.json:1:16: stepz: unknown key; allowed keys are title, scenario, steps");
+                 "l.json:1:16: stepz: unknown key; allowed keys are title, scenario, scenario_file, steps");
     expect_error("{\"title\": \"t\", \"steps\": [{\"title\": \"t\", \"text\": \"x\", \"mode\": \"padding\", \"step\": 9}]}",
                  "l.json:1:81: steps[0].step: must be one of tokens, qkv, scores, mask, masked, weights, output, loss, "
                  "or a number from 1 to 8");
@@ -188,7 +190,7 @@ Test(lesson, broken_lessons_say_where_and_what)
     expect_error("{\"title\": \"t\", \"steps\": [{\"title\": \"t\", \"text\": \"x\", \"mode\": \"padding\", \"step\": 1, "
                  "\"colour\": 1}]}",
                  "l.json:1:84: steps[0].colour: unknown key; allowed keys are title, text, code, question, answer, "
-                 "mode, step, sentence, highlight, edits, options");
+                 "mode, step, sentence, highlight, edits, options, show, hide_result, hide_caption, hide_note, reveal");
     expect_error("{\"title\": \"t\", \"steps\": [{\"title\": \"t\", \"mode\": \"padding\", \"step\": 1}]}",
                  "l.json:1:26: steps[0].text: is missing; every step needs title, text, mode and step");
     expect_error("{\"title\": \"t\", \"steps\": [{\"title\": \"t\", \"text\": \"x\", \"mode\": \"padding\", \"step\": 1, "
@@ -196,7 +198,7 @@ Test(lesson, broken_lessons_say_where_and_what)
                  "l.json:1:96: steps[0].sentence: must be a whole number from 0 to 2");
     expect_error("{\"title\": \"t\", \"steps\": [{\"title\": \"t\", \"text\": \"x\", \"mode\": \"mlm\", \"step\": 1, "
                  "\"edits\": [[0, 5]]}]}",
-                 "l.json:1:94: steps[0].edits[0]: must be a whole number from 0 to 4");
+                 "l.json:1:94: steps[0].edits[0][1]: must be a whole number from 0 to 4");
     expect_error("{\"title\": \"t\", \"steps\": [{\"title\": \"t\", \"text\": \"x\", \"mode\": \"padding\", \"step\": 1, "
                  "\"question\": \"q?\"}]}",
                  "l.json:1:96: steps[0].question: a question needs an answer and an answer needs a question");
@@ -211,10 +213,11 @@ Test(lesson, messages_escape_keys_and_file_names)
     expect_error("{\"title\": \"t\", \"steps\": [{\"title\": \"t\", \"text\": \"x\", \"mode\": \"padding\", \"step\": 1, "
                  "\"\\u202eevil\": 1}]}",
                  "l.json:1:84: steps[0].\\u202eevil: unknown key; allowed keys are title, text, code, question, "
-                 "answer, mode, step, sentence, highlight, edits, options");
+                 "answer, mode, step, sentence, highlight, edits, options, show, hide_result, hide_caption, hide_note, "
+                 "reveal");
     char err[256];
     const char *json = "[]";
-    cr_assert_null(lesson_parse(json, strlen(json), "a\x1b]0;PWNED\a\nb.json", err, sizeof err));
+    cr_assert_null(lesson_parse(json, strlen(json), "a\x1b]0;PWNED\a\nb.json", NULL, err, sizeof err));
     cr_assert_str_eq(err, "a\\x1b]0;PWNED\\x07\\nb.json:1:1: lesson: must be a JSON object with title and steps");
 }
 
@@ -237,8 +240,8 @@ Test(lesson, a_byte_order_mark_is_skipped_and_every_check_still_holds)
     size_t n = fread(text + 3, 1, sizeof text - 4, f);
     fclose(f);
     char err[512];
-    Lesson *plain = lesson_parse(text + 3, n, "l.json", err, sizeof err);
-    Lesson *bom = lesson_parse(text, n + 3, "l.json", err, sizeof err);
+    Lesson *plain = lesson_parse(text + 3, n, "l.json", NULL, err, sizeof err);
+    Lesson *bom = lesson_parse(text, n + 3, "l.json", NULL, err, sizeof err);
     cr_assert(plain && bom, "%s", err);
     cr_assert_eq(bom->nsteps, plain->nsteps);
     cr_assert_str_eq(bom->title, plain->title);
@@ -277,4 +280,315 @@ Test(lesson, slugs_are_file_name_safe)
     cr_assert_str_eq(b, "softmax-pad-keys-get-exactly-0");
     lesson_slug("\u00e9\u00e9", b, sizeof b);
     cr_assert_str_eq(b, "step");
+}
+
+/* ---- what a step shows: show, hide_*, reveal, highlight ---- */
+
+/* "l.json:1:C: " where C is the 1-based column of needle in a one-line json: where the value stands */
+static void expect_at(const char *json, const char *needle, const char *message)
+{
+    const char *at = strstr(json, needle);
+    cr_assert_not_null(at, "%s not in %s", needle, json);
+    char want[600];
+    snprintf(want, sizeof want, "l.json:1:%d: %s", (int)(at - json) + 1, message);
+    expect_error(json, want);
+}
+
+static Lesson *parse_ok(const char *json)
+{
+    char err[512];
+    Lesson *l = lesson_parse(json, strlen(json), "l.json", NULL, err, sizeof err);
+    cr_assert_not_null(l, "%s", err);
+    return l;
+}
+
+#define LOSS_STEP(extra) \
+    "{\"title\": \"t\", \"steps\": [{\"title\": \"t\", \"text\": \"x\", \"mode\": \"padding\", \"step\": \"loss\", " \
+    "\"sentence\": \"all\", " extra "}]}"
+#define QUESTION "\"question\": \"q?\", \"answer\": \"a.\", "
+
+Test(lesson, a_step_shows_the_panels_it_names_and_hides_what_it_says)
+{
+    Lesson *l = parse_ok(LOSS_STEP("\"show\": [\"batch_losses\", \"padding_loss_mask\"], \"hide_result\": true, "
+                                   "\"hide_note\": true"));
+    const LessonView *v = &l->steps[0].view;
+    cr_assert_eq(v->show.nshow, 2);
+    cr_assert_str_eq(v->show.show[0], "batch_losses");
+    cr_assert_str_eq(v->show.show[1], "padding_loss_mask");
+    cr_assert(v->show.hide_result && v->show.hide_note && !v->show.hide_caption);
+    /* without a question, there is nothing to reveal: the same view */
+    cr_assert_eq(l->steps[0].reveal.show.show, v->show.show);
+    cr_assert(l->steps[0].reveal.show.hide_result);
+    lesson_free(l);
+    /* "show": [] is no panel at all, which is not the same as no "show" */
+    l = parse_ok(LOSS_STEP("\"show\": []"));
+    cr_assert_not_null(l->steps[0].view.show.show);
+    cr_assert_eq(l->steps[0].view.show.nshow, 0);
+    lesson_free(l);
+    l = parse_ok(LOSS_STEP("\"hide_caption\": true"));
+    cr_assert_null(l->steps[0].view.show.show);
+    lesson_free(l);
+}
+
+Test(lesson, a_question_reveals_everything_unless_reveal_says_otherwise)
+{
+    Lesson *l = parse_ok(LOSS_STEP(QUESTION "\"show\": [\"batch_losses\"], \"hide_result\": true, "
+                                   "\"highlight\": {\"row\": 1, \"col\": 3}"));
+    const LessonStep *s = &l->steps[0];
+    cr_assert_eq(s->view.show.nshow, 1);
+    cr_assert_null(s->reveal.show.show, "the answer shows every panel");
+    cr_assert_not(s->reveal.show.hide_result, "and the headline number");
+    cr_assert_eq(s->reveal.highlight_sentence, 1, "the highlight stays");
+    cr_assert_eq(s->reveal.highlight_col, 3);
+    LessonFrame f;
+    lesson_frame(l, 0, &f);
+    cr_assert_eq(f.view, &s->view);
+    cr_assert_eq(f.reveal, &s->reveal);
+    lesson_frame_free(&f);
+    lesson_free(l);
+    /* reveal: what the answer shows instead */
+    l = parse_ok("{\"title\": \"t\", \"steps\": [{\"title\": \"t\", \"text\": \"x\", \"mode\": \"causal\", \"step\": "
+                 "\"weights\", \"sentence\": 1, " QUESTION "\"show\": [], \"reveal\": {\"show\": [\"A_weights\"], "
+                 "\"hide_caption\": true, \"highlight\": {\"row\": 4}}}]}");
+    s = &l->steps[0];
+    cr_assert_eq(s->view.highlight_row, -1, "no highlight before the answer");
+    cr_assert_eq(s->reveal.highlight_row, 4);
+    cr_assert_eq(s->reveal.show.nshow, 1);
+    cr_assert_str_eq(s->reveal.show.show[0], "A_weights");
+    cr_assert(s->reveal.show.hide_caption);
+    lesson_free(l);
+}
+
+Test(lesson, a_highlight_on_a_loss_step_names_a_sentence_and_a_position)
+{
+    /* the loss step's matrices are [B, L]: row 2 is the third sentence, one cell with a column */
+    Lesson *l = parse_ok(LOSS_STEP("\"highlight\": {\"row\": 2, \"col\": 0}"));
+    const LessonView *v = &l->steps[0].view;
+    cr_assert_eq(v->highlight_sentence, 2);
+    cr_assert_eq(v->highlight_row, -1);
+    cr_assert_eq(v->highlight_col, 0);
+    cr_assert(v->highlight_cell);
+    lesson_free(l);
+    /* an attention step's rows are queries; a row alone is a row, not a cell */
+    l = parse_ok("{\"title\": \"t\", \"steps\": [{\"title\": \"t\", \"text\": \"x\", \"mode\": \"causal\", \"step\": "
+                 "\"weights\", \"sentence\": 1, \"highlight\": {\"row\": 4}}]}");
+    v = &l->steps[0].view;
+    cr_assert_eq(v->highlight_row, 4);
+    cr_assert_eq(v->highlight_sentence, -1);
+    cr_assert_not(v->highlight_cell);
+    lesson_free(l);
+}
+
+Test(lesson, what_a_step_shows_is_checked_against_its_panels)
+{
+    /* each case: the lesson, where in it the mistake stands, what the loader must say */
+    static const struct {
+        const char *json, *at, *message;
+    } cases[] = {
+        {LOSS_STEP("\"show\": [\"batch_losses\", \"batch_loss\"]"), "\"batch_loss\"]",
+         "steps[0].show[1]: \"batch_loss\" is not a panel of the loss step; it has batch_losses, padding_loss_mask, "
+         "masked losses"},
+        {LOSS_STEP("\"show\": [\"batch_losses\", \"batch_losses\"]"), "\"batch_losses\"]",
+         "steps[0].show[1]: \"batch_losses\" is named twice"},
+        {LOSS_STEP("\"show\": \"batch_losses\""), "\"batch_losses\"",
+         "steps[0].show: must be an array of the step's panel names, e.g. [\"batch_losses\", \"padding_loss_mask\"]"},
+        {LOSS_STEP("\"show\": [3]"), "3]",
+         "steps[0].show[0]: this value is not a panel of the loss step; it has batch_losses, padding_loss_mask, "
+         "masked losses"},
+        {LOSS_STEP("\"hide_result\": 1"), "1}", "steps[0].hide_result: must be true or false"},
+        {LOSS_STEP("\"reveal\": {}"), "{}", "steps[0].reveal: only a step with a question has an answer to reveal"},
+        {LOSS_STEP(QUESTION "\"reveal\": []"), "[]",
+         "steps[0].reveal: must be an object with show, hide_result, hide_caption, hide_note or highlight"},
+        {LOSS_STEP(QUESTION "\"reveal\": {\"text\": \"x\"}"), "\"text\": \"x\"}",
+         "steps[0].reveal.text: unknown key; allowed keys are show, hide_result, hide_caption, hide_note, highlight"},
+        {LOSS_STEP(QUESTION "\"reveal\": {\"show\": [\"A_weights\"]}"), "\"A_weights\"",
+         "steps[0].reveal.show[0]: \"A_weights\" is not a panel of the loss step; it has batch_losses, "
+         "padding_loss_mask, masked losses"},
+        /* the loss step has 3 sentences (rows) and 5 positions */
+        {LOSS_STEP("\"highlight\": {\"row\": 3, \"col\": 0}"), "3, \"col",
+         "steps[0].highlight.row: must be a sentence from 0 to 2: the rows of the loss step are sentences"},
+        {LOSS_STEP("\"highlight\": {\"row\": 0, \"col\": 5}"), "5}",
+         "steps[0].highlight.col: must be a whole number from 0 to 4"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
+        expect_at(cases[i].json, cases[i].at, cases[i].message);
+}
+
+Test(lesson, edits_need_the_mlm_batch_and_name_the_number_that_is_wrong)
+{
+    const char *j = "{\"title\": \"t\", \"steps\": [{\"title\": \"t\", \"text\": \"x\", \"mode\": \"padding\", "
+                    "\"step\": 1, \"edits\": [[0, 1]]}]}";
+    expect_at(j, "[[0, 1]]", "steps[0].edits: toggles [MASK] in the MLM batch, which mode padding does not show; "
+                             "use mode mlm");
+    j = "{\"title\": \"t\", \"steps\": [{\"title\": \"t\", \"text\": \"x\", \"mode\": \"mlm\", \"step\": 1, "
+        "\"edits\": [[0, 1], [3, 0]]}]}";
+    expect_at(j, "3, 0]", "steps[0].edits[1][0]: must be a whole number from 0 to 2");
+    j = "{\"title\": \"t\", \"steps\": [{\"title\": \"t\", \"text\": \"x\", \"mode\": \"mlm\", \"step\": 1, "
+        "\"edits\": [[0, 7]]}]}";
+    expect_at(j, "7]", "steps[0].edits[0][1]: must be a whole number from 0 to 4");
+}
+
+/* ---- a scenario in a file next to the lesson ---- */
+
+static char sdir[] = "/tmp/ms-lesson-sf-XXXXXX";
+
+static void write_file(const char *name, const char *text)
+{
+    char path[256];
+    snprintf(path, sizeof path, "%s/%s", sdir, name);
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f, "%s", path);
+    fputs(text, f);
+    fclose(f);
+}
+
+/* loads sdir/name; NULL and err when it fails */
+static Lesson *load_in_dir(const char *name, bool *io, char *err, size_t n)
+{
+    char path[256];
+    snprintf(path, sizeof path, "%s/%s", sdir, name);
+    return lesson_load(path, io, err, n);
+}
+
+static void make_dir(void)
+{
+    cr_assert_not_null(mkdtemp(sdir));
+}
+
+static void remove_dir(void)
+{
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", sdir);
+    cr_assert_eq(system(cmd), 0);
+}
+
+#define FILE_LESSON(file) "{\"title\": \"t\", \"scenario_file\": " file ", \"steps\": [" STEP "]}"
+
+Test(lesson, scenario_file_is_read_next_to_the_lesson_by_the_scenario_loader, .init = make_dir, .fini = remove_dir)
+{
+    const char *scenario = "{\"sentences\": [\"a b c\", \"d e\"], \"seed\": 7}";
+    cr_assert_eq(mkdir(strcat(strcpy((char[256]){0}, sdir), "/sub"), 0700), 0);
+    write_file("sub/batch.json", scenario);
+    write_file("l.json", FILE_LESSON("\"sub/batch.json\""));
+    char err[512];
+    bool io = true;
+    Lesson *l = load_in_dir("l.json", &io, err, sizeof err);
+    cr_assert_not_null(l, "%s", err);
+    /* the same scenario the loader makes of the file itself */
+    Scenario *want = scenario_parse(scenario, strlen(scenario), "x", err, sizeof err);
+    cr_assert_not_null(want);
+    cr_assert_eq(l->scenario->sentences.count, 2);
+    cr_assert_eq(l->scenario->seed, want->seed);
+    for (int s = 0; s < 2; s++) {
+        cr_assert_eq(l->scenario->sentences.lengths[s], want->sentences.lengths[s]);
+        for (int p = 0; p < want->sentences.lengths[s]; p++)
+            cr_assert_eq(l->scenario->sentences.ids[s][p], want->sentences.ids[s][p]);
+    }
+    scenario_free(want);
+    lesson_free(l);
+}
+
+Test(lesson, scenario_file_errors_name_their_own_file_or_the_lesson, .init = make_dir, .fini = remove_dir)
+{
+    char err[512], want[512];
+    bool io;
+    /* the scenario file's own mistake: its path, line and column */
+    write_file("bad.json", "{\n  \"sentences\": [\"a\"],\n  \"d_model\": 0\n}\n");
+    write_file("l.json", FILE_LESSON("\"bad.json\""));
+    cr_assert_null(load_in_dir("l.json", &io, err, sizeof err));
+    snprintf(want, sizeof want, "%s/bad.json:3:14: d_model: must be a whole number from 1 to 64", sdir);
+    cr_assert_str_eq(err, want);
+    cr_assert_not(io);
+    /* a missing file: the lesson's place, and an I/O error */
+    const char *j = FILE_LESSON("\"gone.json\"");
+    write_file("l.json", j);
+    cr_assert_null(load_in_dir("l.json", &io, err, sizeof err));
+    snprintf(want, sizeof want, "%s/l.json:1:%d: scenario_file: %s/gone.json: cannot open: No such file or directory",
+             sdir, (int)(strstr(j, "\"gone") - j) + 1, sdir);
+    cr_assert_str_eq(err, want);
+    cr_assert(io, "an unreadable scenario file is an I/O error (exit 1)");
+    /* the lesson's limit holds for a file too */
+    Strbuf big = {0};
+    strbuf_puts(&big, "{\"sentences\": [\"");
+    for (int i = 0; i < 300; i++) strbuf_puts(&big, i ? " w" : "w");
+    strbuf_puts(&big, "\"]}");
+    write_file("big.json", big.data);
+    strbuf_free(&big);
+    j = FILE_LESSON("\"big.json\"");
+    write_file("l.json", j);
+    cr_assert_null(load_in_dir("l.json", &io, err, sizeof err));
+    snprintf(want, sizeof want, "%s/l.json:1:%d: scenario_file: 1 sentences of up to 300 tokens make 90000 attention "
+             "cells; a lesson's scenario may have at most 65536", sdir, (int)(strstr(j, "\"big") - j) + 1);
+    cr_assert_str_eq(err, want);
+    cr_assert_not(io);
+}
+
+Test(lesson, scenario_file_stays_beside_the_lesson)
+{
+    const char *why = "scenario_file: must be a scenario file's path relative to the lesson, without \"..\", e.g. "
+                      "\"my-batch.json\"";
+    const char *bad[] = {"\"/etc/passwd\"", "\"../x.json\"", "\"a/../../x.json\"", "\"\"", "7", "\"a\\nb.json\""};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        char j[256];
+        snprintf(j, sizeof j, FILE_LESSON("%s"), bad[i]);
+        expect_at(j, bad[i], why);
+    }
+    const char *j = "{\"title\": \"t\", \"scenario\": null, \"scenario_file\": \"x.json\", \"steps\": [" STEP "]}";
+    expect_at(j, "\"x.json\"", "scenario_file: the lesson has an inline \"scenario\" too; give one or the other");
+}
+
+/* the issue's findings, each a shipped question that gave its answer away */
+Test(lesson, shipped_questions_hide_what_answers_them)
+{
+    Lesson *l = shipped("01-padding-and-loss-masking.json");
+    /* "What shape will batch have?": no 3×5 batch on screen, nor the caption saying L = 5 */
+    cr_assert_not_null(l->steps[0].question);
+    cr_assert_not_null(l->steps[0].view.show.show);
+    cr_assert_eq(l->steps[0].view.show.nshow, 0);
+    cr_assert(l->steps[0].view.show.hide_caption);
+    cr_assert_null(l->steps[0].reveal.show.show, "the answer shows the batch");
+    lesson_free(l);
+    l = shipped("02-masked-language-modelling.json");
+    /* "Will the mean go up or down?": the new mean waits for the answer */
+    const LessonStep *s = &l->steps[5];
+    cr_assert(strstr(s->question, "up or down"));
+    cr_assert(s->view.show.hide_result && !s->reveal.show.hide_result);
+    lesson_free(l);
+    l = shipped("04-attention-padding-mask.json");
+    /* "Why are the [PAD] rows left open?": the step's own caption says why */
+    s = &l->steps[2];
+    cr_assert(strstr(s->question, "left open"));
+    cr_assert(s->view.show.hide_caption && !s->reveal.show.hide_caption);
+    lesson_free(l);
+    l = shipped("05-causal-masking.json");
+    /* "Which row …?": no highlight on the answer row before the answer, and no words giving it */
+    s = &l->steps[6];
+    cr_assert(strstr(s->question, "Which row"));
+    cr_assert_eq(s->view.highlight_row, -1);
+    cr_assert_eq(s->reveal.highlight_row, 4);
+    cr_assert_null(strstr(s->text, "last row"));
+    lesson_free(l);
+}
+
+/* the schema's own example (lessons/README.md) is a lesson the loader accepts, as it says */
+Test(lesson, the_schema_example_loads)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/lessons/README.md", getenv("MASKSCOPE_SOURCE_ROOT"));
+    FILE *f = fopen(path, "r");
+    cr_assert_not_null(f, "%s", path);
+    static char text[1 << 16];
+    text[fread(text, 1, sizeof text - 1, f)] = '\0';
+    fclose(f);
+    char *start = strstr(text, "```json\n"), *end = start ? strstr(start + 8, "```") : NULL;
+    cr_assert(start && end, "lessons/README.md has a ```json example");
+    start += 8;
+    char err[512];
+    Lesson *l = lesson_parse(start, (size_t)(end - start), "lessons/README.md", NULL, err, sizeof err);
+    cr_assert_not_null(l, "%s", err);
+    cr_assert_eq(l->nsteps, 2);
+    cr_assert_eq(l->steps[1].view.show.nshow, 1);
+    cr_assert_eq(l->steps[1].view.highlight_row, -1);
+    cr_assert(l->steps[1].reveal.highlight_cell, "the answer outlines cell [0][0]");
+    lesson_free(l);
 }

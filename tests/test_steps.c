@@ -339,3 +339,108 @@ Test(steps, a_tooltip_says_when_rounded_weights_do_not_add_up)
     done(st);
     scenario_free(sc);
 }
+
+/* ---- steps_show: slides that build up, questions that hide their answer ---- */
+
+/* the loss step of the padding mode, whole batch, as a second, untouched storyboard sees it */
+static const Step *full_loss(const Scenario *sc, Steps **keep)
+{
+    *keep = shown(sc, "padding", -1);
+    return steps_at(*keep, steps_find(*keep, "loss"));
+}
+
+Test(steps, show_keeps_the_named_panels_in_order_and_the_operator_between_neighbours)
+{
+    Scenario *sc = scenario_default();
+    Steps *ref;
+    const Step *full = full_loss(sc, &ref);
+    cr_assert_eq(full->npanels, 3, "batch_losses × padding_loss_mask = masked losses");
+    Steps *st = shown(sc, "padding", -1);
+    int loss = steps_find(st, "loss");
+    const char *names[] = {"padding_loss_mask", "batch_losses"}; /* the order of the list does not matter */
+    steps_show(st, loss, &(StepsShow){.show = names, .nshow = 2, .hide_result = true});
+    const Step *sp = steps_at(st, loss);
+    cr_assert_eq(sp->npanels, 2);
+    for (int i = 0; i < 2; i++) {
+        cr_assert_str_eq(sp->panels[i].name, full->panels[i].name);
+        cr_assert_eq(sp->panels[i].tensor, full->panels[i].tensor);
+        cr_assert_eq(sp->panels[i].view.size, full->panels[i].view.size);
+        for (size_t k = 0; k < sp->panels[i].view.size; k++)
+            cr_assert_eq(sp->panels[i].view.data[k], full->panels[i].view.data[k]);
+        /* the colours stay the whole step's, so a revealed panel does not recolour the others */
+        cr_assert_eq(sp->panels[i].vmax, full->panels[i].vmax);
+    }
+    cr_assert_str_eq(sp->panels[0].join, "");
+    cr_assert_str_eq(sp->panels[1].join, "\u00d7", "batch_losses × padding_loss_mask keeps its operator");
+    cr_assert_eq(sp->grid_cols, 2);
+    cr_assert_str_eq(sp->result, "", "the headline number is hidden");
+    cr_assert_str_eq(sp->caption, full->caption, "the caption was not asked to go");
+    cr_assert_gt(strlen(full->result), 0);
+    /* without the middle panel the last one loses its "=": it no longer follows what it equals */
+    const char *ends[] = {"batch_losses", "masked losses"};
+    steps_show(st, loss, &(StepsShow){.show = ends, .nshow = 2});
+    sp = steps_at(st, loss);
+    cr_assert_eq(sp->npanels, 2);
+    cr_assert_str_eq(sp->panels[1].name, "masked losses");
+    cr_assert_str_eq(sp->panels[1].join, "");
+    cr_assert_str_eq(sp->result, full->result, "shown again once the choice changes");
+    shown_free(st);
+    shown_free(ref);
+    scenario_free(sc);
+}
+
+Test(steps, show_none_hides_every_panel_and_texts_on_request)
+{
+    Scenario *sc = scenario_default();
+    Steps *st = shown(sc, "causal", 1);
+    int mask = steps_find(st, "mask");
+    cr_assert_gt(steps_at(st, mask)->npanels, 0);
+    cr_assert_gt(strlen(steps_at(st, mask)->note), 0);
+    const char *none[1] = {NULL};
+    steps_show(st, mask, &(StepsShow){.show = none, .nshow = 0, .hide_caption = true, .hide_note = true});
+    const Step *sp = steps_at(st, mask);
+    cr_assert_eq(sp->npanels, 0);
+    cr_assert_str_eq(sp->caption, "");
+    cr_assert_str_eq(sp->note, "");
+    cr_assert_gt(strlen(sp->formula), 0, "the formula stays");
+    /* NULL: all of it again; the other steps never changed */
+    steps_show(st, mask, NULL);
+    cr_assert_gt(steps_at(st, mask)->npanels, 0);
+    cr_assert_gt(strlen(steps_at(st, mask)->note), 0);
+    shown_free(st);
+    scenario_free(sc);
+}
+
+Test(steps, show_in_the_batch_view_keeps_the_panel_of_every_sentence)
+{
+    Scenario *sc = scenario_default();
+    Steps *st = shown(sc, "combined", -1);
+    int w = steps_find(st, "weights");
+    const char *names[] = {"A_weights"};
+    steps_show(st, w, &(StepsShow){.show = names, .nshow = 1});
+    const Step *sp = steps_at(st, w);
+    cr_assert_eq(sp->npanels, 3, "one A_weights per sentence");
+    for (int i = 0; i < 3; i++) {
+        cr_assert_eq(sp->panels[i].tensor, T_WEIGHTS);
+        cr_assert_eq(sp->panels[i].grid_row, i);
+        cr_assert_str_eq(sp->panels[i].join, "", "softmax → had nothing to follow");
+    }
+    cr_assert_eq(sp->grid_rows, 3);
+    cr_assert_eq(sp->grid_cols, 1);
+    shown_free(st);
+    scenario_free(sc);
+}
+
+Test(steps, has_panel_names_what_a_step_has)
+{
+    Scenario *sc = scenario_default();
+    Steps *st = shown(sc, "padding", 0);
+    char names[200];
+    int masked = steps_find(st, "masked");
+    cr_assert(steps_has_panel(st, masked, "A_pad", names, sizeof names));
+    cr_assert_not(steps_has_panel(st, masked, "A_causal", names, sizeof names));
+    cr_assert_str_eq(names, "A_scores, A_pad, A_masked");
+    cr_assert_not(steps_has_panel(st, masked, "a_pad", NULL, 0), "names are exact");
+    shown_free(st);
+    scenario_free(sc);
+}

@@ -94,14 +94,14 @@ Test(table, every_mode_is_valid_in_a_lesson)
         snprintf(text, sizeof text,
                  "{\"title\": \"t\", \"steps\": [{\"title\": \"a\", \"text\": \"b\", \"mode\": \"%s\", \"step\": 1}]}",
                  mode_at(i)->name);
-        Lesson *l = lesson_parse(text, strlen(text), "l.json", err, sizeof err);
+        Lesson *l = lesson_parse(text, strlen(text), "l.json", NULL, err, sizeof err);
         cr_assert_not_null(l, "%s", err);
         cr_assert_eq(l->steps[0].mode, mode_at(i));
         lesson_free(l);
     }
     const char *bad = "{\"title\": \"t\", \"steps\": [{\"title\": \"a\", \"text\": \"b\", \"mode\": \"x\", \"step\": 1}]}";
     char err[512];
-    cr_assert_null(lesson_parse(bad, strlen(bad), "l.json", err, sizeof err));
+    cr_assert_null(lesson_parse(bad, strlen(bad), "l.json", NULL, err, sizeof err));
     for (int i = 0; i < mode_count(); i++) cr_assert(strstr(err, mode_at(i)->name), "%s", err);
 }
 

@@ -1267,7 +1267,7 @@ Test(window_fuzz, random_scenarios_in_every_mode, .fini = teardown, .timeout = 3
         }
         if (rand() % 3 == 0) {
             char *ltext = random_lesson(text);
-            Lesson *l = lesson_parse(ltext, strlen(ltext), "random-lesson.json", err, sizeof err);
+            Lesson *l = lesson_parse(ltext, strlen(ltext), "random-lesson.json", NULL, err, sizeof err);
             /* a random step may be out of range for a small batch's highlight: only valid lessons play */
             if (l) {
                 cr_assert(player_play(pl, l, err, sizeof err), "%s", err);
@@ -1409,4 +1409,150 @@ Test(window_big, zoom_enlarges_everything_and_pans_what_no_longer_fits, .fini = 
     cell_and_value(&cell, &value);
     cr_assert_eq(cell, cell0);
     cr_assert_eq(view_layout(v)->content_w <= view_layout(v)->view.w, true, "normal size fits again");
+}
+
+/* ---- lessons that build up, hide their answers, outline one cell; leaving and coming back ---- */
+
+/* whether the lesson's outline runs just left of cell (r, c) of box b */
+static bool outlined_left_of(SDL_Surface *s, int b, int r, int c)
+{
+    SDL_Rect cell = draw_cell_rect(view_layout(v), b, r, c);
+    cr_assert_gt(cell.w, 0, "cell %d,%d of box %d", r, c, b);
+    Rgba h = theme_get(view_state(v)->opts.theme)->highlight;
+    return px_at(s, cell.x - 1, cell.y + cell.h / 2) == ((Uint32)h.r << 16 | (Uint32)h.g << 8 | h.b);
+}
+
+Test(window, a_question_hides_its_panels_and_number_until_the_answer)
+{
+    open_lesson("01-padding-and-loss-masking.json");
+    /* "What shape will batch have?": no 3×5 matrix, no result line */
+    cr_assert_not_null(player_lesson(pl)->steps[0].question);
+    cr_assert_eq(view_layout(v)->npanels, 0, "the question shows no matrix");
+    cr_assert_eq(view_layout(v)->result.h, 0);
+    /* exploring another sentence keeps the answer hidden */
+    key(SDLK_TAB);
+    cr_assert_eq(view_state(v)->sentence, 0);
+    cr_assert_eq(view_layout(v)->npanels, 0, "a new storyboard of the lesson's step still hides it");
+    key_mod(SDLK_TAB, KMOD_SHIFT);
+    key(SDLK_a);
+    cr_assert_eq(view_state(v)->sentence, -1);
+    SDL_Surface *before = shot();
+    key(SDLK_RIGHT);
+    cr_assert(player_answer_shown(pl));
+    cr_assert_eq(view_layout(v)->npanels, 2, "the answer shows batch and padding_mask");
+    cr_assert_str_eq(panel_of(box_named("batch"))->name, "batch");
+    cr_assert_eq(panel_of(box_named("batch"))->view.shape[0], 3);
+    cr_assert_eq(panel_of(box_named("batch"))->view.shape[1], 5);
+    cr_assert_gt(view_layout(v)->result.h, 0, "and the result line");
+    SDL_Surface *after = shot();
+    cr_assert_gt(differing(before, after, view_layout(v)->panels[box_named("batch")].grid), 1000);
+    SDL_FreeSurface(before);
+    SDL_FreeSurface(after);
+    /* a build-up slide: step 4 shows batch_losses alone, without the mean */
+    key(SDLK_RIGHT);
+    key(SDLK_RIGHT);
+    key(SDLK_RIGHT);
+    cr_assert_eq(player_step(pl), 3);
+    cr_assert_eq(view_layout(v)->npanels, 1);
+    cr_assert_str_eq(panel_of(0)->name, "batch_losses");
+    cr_assert_eq(view_layout(v)->result.h, 0);
+    /* the last step shows everything, the mean 0.650 included */
+    key(SDLK_END);
+    cr_assert_eq(view_layout(v)->npanels, 3);
+    cr_assert(strstr(step_now()->result, "0.650"), "%s", step_now()->result);
+}
+
+Test(window, a_lesson_highlight_of_row_and_column_outlines_one_cell_of_a_loss_screen)
+{
+    open_lesson("02-masked-language-modelling.json");
+    key(SDLK_END);
+    key(SDLK_LEFT);
+    cr_assert_eq(player_step(pl), 5, "step 6: mask one more word, highlight row 2 col 0");
+    cr_assert_str_eq(step_now()->slug, "loss");
+    cr_assert_eq(view_layout(v)->result.h, 0, "the new mean waits for the answer");
+    SDL_Surface *s = shot();
+    for (int b = 0; b < view_layout(v)->npanels; b++) {
+        cr_assert(outlined_left_of(s, b, 2, 0), "box %d: the cell of sentence 2, position 0", b);
+        cr_assert_not(outlined_left_of(s, b, 0, 0), "box %d: not the whole column", b);
+        cr_assert_not(outlined_left_of(s, b, 2, 2), "box %d: not the whole row", b);
+    }
+    SDL_FreeSurface(s);
+    key(SDLK_RIGHT);
+    cr_assert_gt(view_layout(v)->result.h, 0, "the answer shows the mean");
+    cr_assert(strstr(step_now()->result, "0.468"), "(2.5238 + 0.2851) / 6: %s", step_now()->result);
+}
+
+Test(window, hovering_a_loss_cell_outlines_that_cell)
+{
+    key(SDLK_END);
+    cr_assert_str_eq(step_now()->slug, "loss");
+    int b = box_named("batch_losses");
+    SDL_Point c = centre(draw_cell_rect(view_layout(v), b, 1, 2));
+    move_to(c.x, c.y);
+    cr_assert(view_state(v)->opts.highlight_cell);
+    cr_assert_eq(view_state(v)->opts.highlight_sentence, 1);
+    cr_assert_eq(view_state(v)->opts.highlight_col, 2);
+    SDL_Surface *s = shot();
+    int m = box_named("masked losses");
+    cr_assert(outlined_left_of(s, m, 1, 2), "the same cell in the other matrices");
+    cr_assert_not(outlined_left_of(s, m, 0, 2), "not the column");
+    cr_assert_not(outlined_left_of(s, b, 1, 1), "not the row");
+    SDL_FreeSurface(s);
+}
+
+Test(window, a_mode_key_leaves_the_lesson_and_l_goes_back_to_the_same_step)
+{
+    open_lesson("05-causal-masking.json");
+    key(SDLK_RIGHT);
+    key(SDLK_RIGHT);
+    key(SDLK_RIGHT);
+    cr_assert_eq(player_step(pl), 2);
+    cr_assert(player_answer_shown(pl), "step 3's question answered");
+    cr_assert_gt(view_regions(v)->caption.h, 0);
+    key(SDLK_3);
+    cr_assert(player_left(pl));
+    cr_assert_eq(view_state(v)->mode, mode_find("combined"), "the key still does what it says");
+    cr_assert(strstr(view_notice(v), "Left the lesson \u201cCausal masking\u201d at step 3 / 8; L goes back to it."),
+              "%s", view_notice(v));
+    cr_assert_eq(view_regions(v)->caption.h, 0, "no lesson caption over another mode");
+    /* the arrows are the view's again */
+    int step = view_state(v)->step;
+    key(SDLK_RIGHT);
+    cr_assert_eq(view_state(v)->step, step + 1);
+    cr_assert_eq(player_step(pl), 2);
+    /* L: back at step 3, as it was */
+    key(SDLK_l);
+    cr_assert_not(player_left(pl));
+    cr_assert_not(player_picker_open(pl), "L goes back rather than opening the picker");
+    cr_assert_eq(player_step(pl), 2);
+    cr_assert(player_answer_shown(pl));
+    cr_assert_eq(view_state(v)->mode, mode_find("causal"));
+    cr_assert_str_eq(step_now()->slug, "mask");
+    cr_assert_gt(view_regions(v)->caption.h, 0);
+    cr_assert(strstr(view_notice(v), "Back to"), "%s", view_notice(v));
+    /* in the lesson, L opens the picker as before */
+    key(SDLK_l);
+    cr_assert(player_picker_open(pl));
+    key(SDLK_ESCAPE);
+    /* the mode picker and a tab leave it too */
+    key(SDLK_m);
+    key(SDLK_DOWN);
+    key(SDLK_RETURN);
+    cr_assert(player_left(pl));
+}
+
+Test(window, a_revealed_answer_may_add_a_highlight)
+{
+    open_lesson("05-causal-masking.json");
+    key(SDLK_END);
+    key(SDLK_LEFT);
+    cr_assert_eq(player_step(pl), 6, "step 7: which row is a decode step?");
+    cr_assert_eq(view_layout(v)->npanels, 0);
+    key(SDLK_RIGHT);
+    cr_assert(player_answer_shown(pl));
+    SDL_Surface *s = shot();
+    int b = box_named("A_weights");
+    cr_assert(outlined_left_of(s, b, 4, 0), "the answer's row 4");
+    cr_assert_not(outlined_left_of(s, b, 3, 0), "row 4 alone");
+    SDL_FreeSurface(s);
 }

@@ -48,7 +48,7 @@ int cmd_check(int argc, char **argv)
                 continue;
             }
         } else if (text) {
-            Lesson *l = lesson_parse(text, len, path, err, sizeof err);
+            Lesson *l = lesson_parse(text, len, path, &io, err, sizeof err);
             free(text);
             if (l) {
                 cmd_line(stdout, "%s: ok: lesson \"%s\", %d steps", path, l->title, l->nsteps);

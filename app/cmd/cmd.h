@@ -44,6 +44,7 @@ typedef enum OptFlag {
     OPT_HELP = 1u << 14,     /* -h, --help: every command takes it */
     OPT_TERMS = 1u << 15,    /* --terms LIST: the mask builder's mode */
     OPT_DECIMALS = 1u << 16, /* --decimals N: digits after the point in cells */
+    OPT_QUIET = 1u << 17,    /* -q, --quiet: export names no file it wrote */
 } OptFlag;
 
 #define CMD_MAX_ARGS 64

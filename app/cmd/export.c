@@ -1,10 +1,13 @@
 /* `maskscope export`: one frame, every mode × step, or a lesson as a
  * slide deck. Options are checked before anything is drawn or created;
- * the drawing and writing are output/'s. */
+ * the drawing and writing are output/'s. Once the files are in place it
+ * names each on a line of its own (--quiet: none), so a script can pick
+ * them up. */
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <SDL.h>
@@ -20,10 +23,11 @@
 static const char usage[] =
     "usage: maskscope export [--scenario FILE] --mode MODE|--terms LIST [--step STEP] [--sentence N|all]\n"
     "                        [--size WxH] [--theme light|dark] [--palette viridis|cividis]\n"
-    "                        [--zoom Z] [--no-values] [--decimals N] -o FILE.png\n"
+    "                        [--zoom Z] [--no-values] [--decimals N] [--quiet] -o FILE.png\n"
     "       maskscope export --all --out-dir DIR [--scenario FILE] [--sentence N|all]\n"
-    "                        [--size WxH] [--theme light|dark] [--palette ...]\n"
-    "       maskscope export --lesson FILE --out-dir DIR [--size WxH] [--theme ...] [--palette ...]\n";
+    "                        [--size WxH] [--theme light|dark] [--palette ...] [--quiet]\n"
+    "       maskscope export --lesson FILE --out-dir DIR [--size WxH] [--theme ...] [--palette ...] [--quiet]\n"
+    "Prints the path of each file written, one a line; --quiet prints none.\n";
 
 /* the step by number (1-based) or name; -1 if neither */
 static int find_step(const Steps *st, const char *s)
@@ -34,11 +38,30 @@ static int find_step(const Steps *st, const char *s)
     return steps_find(st, s);
 }
 
-static void progress(int done, int total, const char *path, void *ctx)
+/* one line per file written, its name escaped */
+static void say_wrote(const char *path, void *ctx)
 {
     (void)ctx;
-    cmd_line(stdout, "[%d/%d] %s", done, total, path);
-    fflush(stdout);
+    cmd_line(stdout, "%s", path);
+}
+
+/* -o /dev/stdout (or any name of the same file): the PNG is the output, and a line after it would spoil it */
+static bool is_stdout(const char *path)
+{
+    struct stat a, b;
+    return stat(path, &a) == 0 && fstat(STDOUT_FILENO, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
+/* what export says once its files are in place: their paths, unless --quiet */
+static ExportWrote teller(const Options *o)
+{
+    return (o->given & OPT_QUIET) ? NULL : say_wrote;
+}
+
+/* a successful export's status: a failed write of the list of files is exit 1 */
+static int wrote_ok(const Options *o)
+{
+    return (o->given & OPT_QUIET) ? CMD_OK : cmd_flush_stdout("export");
 }
 
 /* SDL without a display and without its signal handlers: Ctrl-C and
@@ -72,9 +95,9 @@ static int export_lesson(const Options *o)
         return io ? CMD_IO : CMD_USAGE;
     }
     headless_sdl();
-    bool ok = deck_export(l, o->out_dir, o->w, o->h, &o->draw, &io, err, sizeof err);
+    bool ok = deck_export(l, o->out_dir, o->w, o->h, &o->draw, teller(o), NULL, &io, err, sizeof err);
     lesson_free(l);
-    return ok ? CMD_OK : io ? write_failed(err) : cmd_fail("export", CMD_USAGE, "%s", err);
+    return ok ? wrote_ok(o) : io ? write_failed(err) : cmd_fail("export", CMD_USAGE, "%s", err);
 }
 
 static int export_one(const Options *o, const Scenario *sc)
@@ -100,7 +123,12 @@ static int export_one(const Options *o, const Scenario *sc)
                           o->mode->name, steps_count(st), names);
     } else {
         headless_sdl();
-        if (!export_png(st, step, &o->draw, o->w, o->h, o->out, err, sizeof err)) status = write_failed(err);
+        if (!export_png(st, step, &o->draw, o->w, o->h, o->out, err, sizeof err)) {
+            status = write_failed(err);
+        } else if (!(o->given & OPT_QUIET) && !is_stdout(o->out)) {
+            say_wrote(o->out, NULL);
+            status = wrote_ok(o);
+        }
     }
     steps_free(st);
     engine_free(e);
@@ -112,7 +140,7 @@ int cmd_export(int argc, char **argv)
     Options o;
     unsigned accepted = OPT_SCENARIO | OPT_MODE | OPT_SENTENCE | OPT_STEP | OPT_THEME | OPT_PALETTE | OPT_SIZE |
                         OPT_ZOOM | OPT_NO_VALUES | OPT_OUT | OPT_OUT_DIR | OPT_LESSON | OPT_ALL | OPT_TERMS |
-                        OPT_DECIMALS;
+                        OPT_DECIMALS | OPT_QUIET;
     if (!cmd_options("export", argc, argv, accepted, 0, &o)) return CMD_USAGE;
     if (o.given & OPT_HELP) {
         fputs(usage, stdout);
@@ -147,9 +175,10 @@ int cmd_export(int argc, char **argv)
         bool io = false;
         int sentence = (o.given & OPT_SENTENCE) ? o.sentence : EXPORT_DEFAULT_SENTENCE;
         headless_sdl();
-        if (!export_all(sc, sentence, o.out_dir, o.w, o.h, &o.draw, isatty(STDOUT_FILENO) ? progress : NULL, NULL,
-                        &io, err, sizeof err))
+        if (!export_all(sc, sentence, o.out_dir, o.w, o.h, &o.draw, teller(&o), NULL, &io, err, sizeof err))
             status = io ? write_failed(err) : cmd_fail("export", CMD_USAGE, "%s", err);
+        else
+            status = wrote_ok(&o);
     } else {
         status = export_one(&o, sc);
     }

@@ -157,6 +157,7 @@ static const struct {
     {"--all", NULL, OPT_ALL, false},          {"--list", NULL, OPT_LIST, false},
     {"--terms", NULL, OPT_TERMS, true},       {"--decimals", NULL, OPT_DECIMALS, true},
     {"--help", "-h", OPT_HELP, false},
+    {"--quiet", "-q", OPT_QUIET, false},
 };
 
 bool cmd_options(const char *cmd, int argc, char **argv, unsigned accepted, int max_args, Options *o)

@@ -90,12 +90,10 @@ static int headless(const First *f, const char *why)
     if (st) {
         export_free_name(st, f->state.step, f->state.sentence_chosen && !f->lesson, ".", path, sizeof path, &base);
         if (f->lesson) {
-            DrawCaption cap = deck_caption(&f->frame, false, NULL);
-            DrawOptions o = f->state.opts;
-            o.highlight_row = f->frame.highlight_row;
-            o.highlight_col = f->frame.highlight_col;
+            /* the first step as the window and the deck show it, its answer hidden */
             Exporter *ex = export_new(WINDOW_HEADLESS_W, WINDOW_HEADLESS_H, err, sizeof err);
-            ok = ex && export_draw_lesson(ex, st, f->state.step, &cap, &o) && export_save(ex, path, err, sizeof err);
+            ok = ex && deck_draw(ex, &f->frame, false, &f->state.opts, err, sizeof err) &&
+                 export_save(ex, path, err, sizeof err);
             export_free(ex);
         } else {
             ok = export_png(st, f->state.step, &f->state.opts, WINDOW_HEADLESS_W, WINDOW_HEADLESS_H, path, err,

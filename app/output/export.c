@@ -314,7 +314,7 @@ bool export_check_sentence(const Scenario *sc, int sentence, char *err, size_t e
 }
 
 bool export_all(const Scenario *sc, int sentence, const char *dir, int w, int h, const DrawOptions *o,
-                ExportProgress progress, void *ctx, bool *io_error, char *err, size_t errlen)
+                ExportWrote wrote, void *ctx, bool *io_error, char *err, size_t errlen)
 {
     *io_error = false;
     if (!export_check_sentence(sc, sentence, err, errlen)) return false;
@@ -371,10 +371,6 @@ bool export_all(const Scenario *sc, int sentence, const char *dir, int w, int h,
             if (!pool_put(pool, export_surface(ex), stage_path(stage, list[done], path, sizeof path)))
                 goto fail; /* pool_finish says why */
             done++;
-            if (progress) {
-                snprintf(path, sizeof path, "%s/%s", dir, list[done - 1]);
-                progress(done, total, path, ctx);
-            }
         }
         steps_free(st);
         st = NULL;
@@ -396,6 +392,7 @@ fail:
         ok = stage_commit(stage, list, done, err, errlen);
         stage = NULL;
     }
+    if (ok) export_tell_wrote(dir, list, done, wrote, ctx);
     stage_abort(stage);
     free(list);
     free(names);
@@ -403,6 +400,16 @@ fail:
     engine_free(e);
     export_free(ex);
     return ok;
+}
+
+void export_tell_wrote(const char *dir, const char *const *names, int n, ExportWrote wrote, void *ctx)
+{
+    char path[PATH_MAX];
+    size_t len = strlen(dir);
+    for (int i = 0; wrote && i < n; i++) {
+        snprintf(path, sizeof path, "%s%s%s", dir, len && dir[len - 1] == '/' ? "" : "/", names[i]);
+        wrote(path, ctx);
+    }
 }
 
 /* ---- a free file name ------------------------------------------------- */

@@ -79,8 +79,9 @@ void export_pictures_dir(char *buf, size_t n);
 /* export_all's sentence: each mode's own default. */
 #define EXPORT_DEFAULT_SENTENCE (-2)
 
-/* Called after each frame export_all queues: done of total, its path. */
-typedef void (*ExportProgress)(int done, int total, const char *path, void *ctx);
+/* Called with the path of each file an export wrote, once every file is
+ * in place (a set of files lands whole or not at all). */
+typedef void (*ExportWrote)(const char *path, void *ctx);
 
 /* "NN-mode-NN-step.png" for step (0-based) of mode m; false if it does not fit in n. */
 bool export_frame_name(const Mode *m, int step, const char *slug, char *name, size_t n);
@@ -92,12 +93,14 @@ bool export_check_sentence(const Scenario *sc, int sentence, char *err, size_t e
 
 /* Every step of every mode of the table as w×h PNGs in dir (created if
  * missing), encoded on one worker per core. The frames land together or
- * not at all (stage.h). sentence is a batch row, -1 for the whole batch,
- * or EXPORT_DEFAULT_SENTENCE; it is checked before anything is written.
- * False and err on failure; *io_error tells a write failure from bad
- * input. */
+ * not at all (stage.h), then wrote (may be NULL) hears of each. sentence
+ * is a batch row, -1 for the whole batch, or EXPORT_DEFAULT_SENTENCE; it
+ * is checked before anything is written. False and err on failure;
+ * *io_error tells a write failure from bad input. */
 bool export_all(const Scenario *sc, int sentence, const char *dir, int w, int h, const DrawOptions *o,
-                ExportProgress progress, void *ctx, bool *io_error, char *err, size_t errlen);
+                ExportWrote wrote, void *ctx, bool *io_error, char *err, size_t errlen);
+/* Calls wrote(dir/names[i], ctx) for the n names, in order (nothing when wrote is NULL). */
+void export_tell_wrote(const char *dir, const char *const *names, int n, ExportWrote wrote, void *ctx);
 
 /* DIR/maskscope-<mode>[-s<N>|-all]-NN-<step>[-K].png: the first name no
  * file has yet (what the window's S and the no-display frame write);

@@ -103,6 +103,7 @@ DrawOptions draw_options_default(void)
     return (DrawOptions){
         .theme = THEME_LIGHT, .palette = THEME_VIRIDIS, .show_values = true,
         .decimals = 2, .text_zoom = 1.0, .highlight_row = -1, .highlight_col = -1,
+        .highlight_sentence = -1,
     };
 }
 
@@ -771,19 +772,26 @@ static void draw_heatmap(Draw *d, const Steps *st, const Panel *p, const Geo *g)
 }
 
 /* The highlight follows tokens: a query (or token) axis takes the row
- * index, a key axis the column index; sentence and dim axes take none. */
-static int axis_highlight(const DrawOptions *o, const char *axis, bool rows)
+ * index, a key axis the column index, a sentence axis the highlighted
+ * sentence (row r of a [B, L] panel is sentence r, of a [1, L] panel its
+ * own sentence); dim axes take none. */
+static int axis_highlight(const DrawOptions *o, const Panel *p, bool rows)
 {
+    const char *axis = rows ? p->row_axis : p->col_axis;
     if (!axis) return -1;
     if (strcmp(axis, "query") == 0) return o->highlight_row;
     if (strcmp(axis, "key") == 0 || strcmp(axis, "position") == 0) return o->highlight_col;
     if (strcmp(axis, "token") == 0) return rows ? o->highlight_row : o->highlight_col;
+    if (strcmp(axis, "sentence") == 0 && rows && o->highlight_sentence >= 0) {
+        int r = o->highlight_sentence - (p->sentence >= 0 ? p->sentence : 0);
+        return r >= 0 ? r : -1;
+    }
     return -1;
 }
 
 static void draw_labels(Draw *d, const Panel *p, const Geo *g, DrawPanelBox *box)
 {
-    int hr = axis_highlight(d->o, p->row_axis, true), hc = axis_highlight(d->o, p->col_axis, false);
+    int hr = axis_highlight(d->o, p, true), hc = axis_highlight(d->o, p, false);
     const Sizes *z = &d->sz;
     const Theme *th = d->th;
     int px = g->label_px, plh = lh(d, FONT_SANS, px);
@@ -836,7 +844,12 @@ static void draw_labels(Draw *d, const Panel *p, const Geo *g, DrawPanelBox *box
 static void draw_highlight(Draw *d, const Panel *p, const Geo *g)
 {
     int t = (int)fmax(2, lround(3 * d->sz.u));
-    int hr = axis_highlight(d->o, p->row_axis, true), hc = axis_highlight(d->o, p->col_axis, false);
+    int hr = axis_highlight(d->o, p, true), hc = axis_highlight(d->o, p, false);
+    if (d->o->highlight_cell && hr >= 0 && hr < g->rows && hc >= 0 && hc < g->cols) {
+        SDL_Rect a = cell_rect(g->x, g->y, g->gw, g->gh, g->rows, g->cols, hr, hc);
+        outline(d, (SDL_Rect){ a.x - t, a.y - t, a.w + 2 * t, a.h + 2 * t }, t, d->th->highlight);
+        return;
+    }
     if (hr >= 0 && hr < g->rows) {
         SDL_Rect a = cell_rect(g->x, g->y, g->gw, g->gh, g->rows, g->cols, hr, 0);
         outline(d, (SDL_Rect){ g->x - t, a.y - t, g->gw + 2 * t, a.h + 2 * t }, t, d->th->highlight);

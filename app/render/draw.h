@@ -44,7 +44,9 @@ typedef struct DrawOptions {
     int pan_x, pan_y;      /* the pan, in pixels from the matrices' top-left (clamped when drawn) */
     int page;              /* the whole batch's page of sentences, when they do not all fit (clamped) */
     int highlight_row;     /* row (query/token) to outline in every panel, -1: none */
-    int highlight_col;     /* column (key) to outline, -1: none */
+    int highlight_col;     /* column (key, or position of a [B, L] panel) to outline, -1: none */
+    int highlight_sentence; /* sentence whose row of a [B, L] panel (tokens, losses) to outline, -1: none */
+    bool highlight_cell;   /* outline only the cell where the row (or sentence) meets the column */
 } DrawOptions;
 
 /* Where one panel went. Cell (r, c) covers draw_cell_rect(). */

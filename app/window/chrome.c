@@ -49,7 +49,7 @@ static const char *const help_keys[][2] = {
     { "Shift+arrows, drag", "move zoomed matrices that do not fit" },
     { "F11", "fullscreen on / off" },
     { NULL, "Lessons" },
-    { "L", "pick a lesson (maskscope --lesson FILE)" },
+    { "L", "pick a lesson; back to one a mode key left" },
     { "\u2192 in a lesson", "show the answer, then the next step" },
     { "K", "fold the lesson's caption away, and back" },
     { NULL, "Save and quit" },

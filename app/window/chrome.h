@@ -71,11 +71,12 @@ struct View {
     ViewSaved saved;
     void *saved_ctx;
     SDL_Cursor *hand, *arrow;
-    /* a lesson's caption (the player sets it) */
+    /* a lesson's caption, and what it shows of its step (the player sets them) */
     bool has_caption;
     bool caption_hidden;     /* K: the caption panel folded away, the matrices get its room */
     DrawCaption caption;
-    int caption_row, caption_col;
+    int lesson_step;
+    const LessonView *lesson_view;
     int modes_sel;           /* the mode picker's selected row */
     const Mode *built_from;  /* the mode B left for the builder, and returns to */
     ViewOverlay overlay;

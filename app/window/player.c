@@ -1,7 +1,9 @@
 /* Lessons in the window, built only on view.h: a lesson step becomes a
- * scenario, a view state and a caption (lesson_frame says which), and
- * the player's own keys walk the lesson. L opens a picker of the shipped
- * lessons, drawn over the view through its overlay hook. */
+ * scenario, a view state, a caption and what of the step shows (lesson_frame
+ * says which), and the player's own keys walk the lesson. Choosing another
+ * mode (1–4, a tab, M, B) leaves the lesson where it was, with a notice;
+ * L goes back to it, and otherwise opens a picker of the shipped lessons,
+ * drawn over the view through its overlay hook. */
 #include "player.h"
 
 #include <glob.h>
@@ -19,6 +21,7 @@ struct Player {
     Lesson *lesson;          /* the lesson being played, or NULL */
     int step;
     bool answer_shown;
+    bool left;               /* the student chose another mode: L returns to the lesson */
     LessonFrame frame;       /* the step shown: the caption points into it */
     bool picker;             /* the lesson picker is open */
     int picker_sel, npicks;
@@ -41,17 +44,17 @@ void player_free(Player *p)
 {
     if (!p) return;
     view_set_overlay(p->v, NULL, NULL);
-    view_set_caption(p->v, NULL, -1, -1);
+    view_set_caption(p->v, NULL, -1, NULL);
     lesson_frame_free(&p->frame);
     lesson_free(p->lesson);
     free(p);
 }
 
-/* the caption of the step shown, with or without its answer */
+/* the caption of the step shown, and what of the step shows, before or with its answer */
 static void caption(Player *p)
 {
     DrawCaption cap = deck_caption(&p->frame, p->answer_shown, "\u2192 reveals the answer");
-    view_set_caption(p->v, &cap, p->frame.highlight_row, p->frame.highlight_col);
+    view_set_caption(p->v, &cap, p->frame.step, p->answer_shown ? p->frame.reveal : p->frame.view);
 }
 
 /* shows lesson step i: its scenario replaces the view's */
@@ -73,6 +76,7 @@ static bool apply(Player *p, int i, char *err, size_t errlen)
     p->frame = f;
     p->step = i;
     p->answer_shown = false;
+    p->left = false;
     caption(p);
     return true;
 }
@@ -109,7 +113,34 @@ bool player_play(Player *p, Lesson *l, char *err, size_t errlen)
     return true;
 }
 
+void player_leave(Player *p)
+{
+    if (!p->lesson || p->left) return;
+    p->left = true;
+    view_set_caption(p->v, NULL, -1, NULL);
+    char msg[300];
+    snprintf(msg, sizeof msg, "Left the lesson \u201c%.120s\u201d at step %s; L goes back to it.", p->lesson->title,
+             p->frame.progress);
+    view_notice_show(p->v, msg);
+}
+
+/* L after leaving: the lesson again, at the step it was on, its answer as it was */
+static void go_back(Player *p)
+{
+    char err[256], msg[300];
+    bool shown = p->answer_shown;
+    if (!apply(p, p->step, err, sizeof err)) {
+        view_notice_show(p->v, err);
+        return;
+    }
+    p->answer_shown = shown;
+    caption(p);
+    snprintf(msg, sizeof msg, "Back to \u201c%.120s\u201d, step %s.", p->lesson->title, p->frame.progress);
+    view_notice_show(p->v, msg);
+}
+
 const Lesson *player_lesson(const Player *p) { return p->lesson; }
+bool player_left(const Player *p) { return p->left; }
 int player_step(const Player *p) { return p->step; }
 bool player_answer_shown(const Player *p) { return p->answer_shown; }
 bool player_picker_open(const Player *p) { return p->picker; }
@@ -245,10 +276,11 @@ static bool lesson_key(Player *p, SDL_Keycode sym, bool *quit)
         return true;
     }
     if (sym == SDLK_l) {
-        toggle_picker(p);
+        if (p->lesson && p->left) go_back(p);
+        else toggle_picker(p);
         return true;
     }
-    if (!p->lesson || view_state(p->v)->help) return false;
+    if (!p->lesson || p->left || view_state(p->v)->help) return false;
     const LessonStep *ls = &p->lesson->steps[p->step];
     switch (sym) {
     case SDLK_RIGHT: case SDLK_PAGEDOWN: case SDLK_SPACE:
@@ -283,5 +315,8 @@ bool player_handle_event(Player *p, const SDL_Event *e)
     } else if (e->type == SDL_MOUSEMOTION && p->picker) {
         return true; /* the picker covers the view: no hover underneath */
     }
-    return view_handle_event(p->v, e);
+    bool running = view_handle_event(p->v, e);
+    /* another mode (a key, a tab, the picker, the builder) is not the lesson's step any more */
+    if (p->lesson && !p->left && view_state(p->v)->mode != p->frame.mode) player_leave(p);
+    return running;
 }

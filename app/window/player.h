@@ -4,7 +4,9 @@
  * sentence and highlight and a caption panel, and it owns the keys that
  * walk the lesson (→ reveals a question's answer first, then moves on)
  * and the L lesson picker. Every other key goes to the view, so the
- * student can still explore from where the lesson stands.
+ * student can still explore from where the lesson stands; choosing
+ * another mode leaves the lesson (a notice says so), and L goes back to
+ * it at the same step.
  * Ownership: player_new returns a Player the caller frees with
  * player_free before closing the view. */
 #include <stdbool.h>
@@ -38,9 +40,14 @@ bool player_play(Player *p, Lesson *l, char *err, size_t errlen);
  * False when the user asked to quit. */
 bool player_handle_event(Player *p, const SDL_Event *e);
 
-/* The lesson playing (NULL if none), the index of its step, and whether
- * the step's answer is shown. */
+/* Leaves the lesson where it stands: the caption goes, a notice says L
+ * goes back to it. Nothing happens without a lesson or when already left. */
+void player_leave(Player *p);
+
+/* The lesson playing or left (NULL if none), whether it was left, the
+ * index of its step, and whether the step's answer is shown. */
 const Lesson *player_lesson(const Player *p);
+bool player_left(const Player *p);
 int player_step(const Player *p);
 bool player_answer_shown(const Player *p);
 /* Whether the lesson picker is open. */

@@ -25,6 +25,7 @@
 
 
 #include "chrome.h"
+#include "deck.h"
 #include "export.h"
 #include "xmalloc.h"
 
@@ -57,6 +58,18 @@ ViewConfig view_config_default(void)
 
 static void forget_hover(View *v);
 
+/* a lesson's step shows what its lesson view says (a new storyboard shows everything) */
+static void lesson_show(const View *v, Steps *st)
+{
+    if (v->has_caption && v->lesson_view) steps_show(st, v->lesson_step, &v->lesson_view->show);
+}
+
+static bool same_highlight(const DrawOptions *a, const DrawOptions *b)
+{
+    return a->highlight_row == b->highlight_row && a->highlight_col == b->highlight_col &&
+           a->highlight_sentence == b->highlight_sentence && a->highlight_cell == b->highlight_cell;
+}
+
 /* the sentences of the batch the view computes on (the MLM batch in MLM mode) */
 static int sentence_count(const View *v)
 {
@@ -82,6 +95,7 @@ static bool rebuild(View *v, const Mode *mode, int sentence, int step, bool reco
         if (e != v->engine) engine_free(e);
         return false;
     }
+    lesson_show(v, st);
     if (v->st && step >= 0 && step < steps_count(v->st)) {
         int k = steps_find(st, steps_at(v->st, step)->slug);
         if (k >= 0) step = k;
@@ -309,7 +323,8 @@ static void apply_hover(View *v)
 {
     const Hover *h = &v->hover;
     DrawOptions *o = &v->s.opts;
-    o->highlight_row = o->highlight_col = -1;
+    o->highlight_row = o->highlight_col = o->highlight_sentence = -1;
+    o->highlight_cell = false;
     v->tip[0] = '\0';
     const Steps *st = v->st;
     if (h->kind == HOVER_CELL) {
@@ -319,6 +334,10 @@ static void apply_hover(View *v)
         steps_explain(st, v->s.step, v->layout->panels[h->box].panel, h->row, h->col, v->tip, sizeof v->tip);
     } else if (h->kind == HOVER_TOKEN) {
         o->highlight_row = o->highlight_col = h->pos;
+        if (h->on_cell) { /* a cell of a [B, L] matrix: that one cell */
+            o->highlight_sentence = h->sentence;
+            o->highlight_cell = true;
+        }
         const Engine *e = v->engine;
         const char *w = engine_label(e, h->sentence, h->pos);
         int used = 0;
@@ -769,15 +788,14 @@ bool view_handle_event(View *v, const SDL_Event *e)
 static void draw_frame(View *v)
 {
     v->reg.caption = (SDL_Rect){ 0, 0, 0, 0 };
-    if (!v->has_caption || v->caption_hidden) {
-        draw_step(v->draw, v->st, v->s.step, &v->s.opts, v->reg.frame, v->layout);
-        return;
-    }
-    /* the lesson's highlight, unless the mouse is pointing at a token */
+    /* the lesson's highlight on its step, unless the mouse is pointing at something */
     DrawOptions o = v->s.opts;
-    if (o.highlight_row < 0 && o.highlight_col < 0) {
-        o.highlight_row = v->caption_row;
-        o.highlight_col = v->caption_col;
+    if (o.highlight_row < 0 && o.highlight_col < 0 && o.highlight_sentence < 0 && v->has_caption &&
+        v->lesson_view && v->s.step == v->lesson_step)
+        deck_highlight(v->lesson_view, &o);
+    if (!v->has_caption || v->caption_hidden) {
+        draw_step(v->draw, v->st, v->s.step, &o, v->reg.frame, v->layout);
+        return;
     }
     draw_lesson_frame(v->draw, v->st, v->s.step, &v->caption, &o, v->reg.frame, v->layout);
     v->reg.caption = v->layout->caption;
@@ -800,8 +818,7 @@ bool view_render(View *v)
          * the step if the highlighted token changed (layout does not depend on it) */
         DrawOptions before = v->s.opts;
         update_hover(v);
-        if (before.highlight_row != v->s.opts.highlight_row || before.highlight_col != v->s.opts.highlight_col)
-            draw_frame(v);
+        if (!same_highlight(&before, &v->s.opts)) draw_frame(v);
     }
     view_chrome_draw_bars(v);
     view_chrome_draw_overlays(v);
@@ -851,6 +868,7 @@ bool view_set_state(View *v, const ViewState *s, char *err, size_t errlen)
     if (e != v->engine || !st || steps_sentence(st) != sentence) {
         st = steps_build(e, sentence, err, errlen);
         if (!st) goto fail;
+        lesson_show(v, st);
     }
     steps_set_decimals(st, s->opts.decimals);
     if (s->step < 0 || s->step >= steps_count(st)) {
@@ -869,6 +887,8 @@ bool view_set_state(View *v, const ViewState *s, char *err, size_t errlen)
     v->s.opts.pan = true; /* the window pans what zoom makes too big; it never shrinks it back */
     v->s.opts.pan_x = keep.pan_x;
     v->s.opts.pan_y = keep.pan_y;
+    v->s.opts.highlight_sentence = keep.highlight_sentence;
+    v->s.opts.highlight_cell = keep.highlight_cell;
     if (v->s.opts.text_zoom < ZOOM_MIN || v->s.opts.text_zoom > ZOOM_MAX) v->s.opts.text_zoom = 1.0;
     if (sentence >= 0) v->batch_return = sentence;
     update_warning(v);
@@ -918,12 +938,14 @@ void view_to_pixels(View *v, int x, int y, int *px, int *py)
     to_pixels(v, x, y, px, py);
 }
 
-void view_set_caption(View *v, const DrawCaption *cap, int highlight_row, int highlight_col)
+void view_set_caption(View *v, const DrawCaption *cap, int step, const LessonView *lv)
 {
+    if (v->has_caption && v->lesson_view) steps_show(v->st, v->lesson_step, NULL);
     v->has_caption = cap != NULL;
     if (cap) v->caption = *cap;
-    v->caption_row = highlight_row;
-    v->caption_col = highlight_col;
+    v->lesson_step = cap && step >= 0 && step < steps_count(v->st) ? step : -1;
+    v->lesson_view = v->lesson_step >= 0 ? lv : NULL;
+    lesson_show(v, v->st);
     forget_hover(v);
 }
 

@@ -20,6 +20,7 @@
 
 #include "draw.h"
 #include "engine.h"
+#include "lesson.h"
 #include "mode.h"
 #include "scenario.h"
 #include "steps.h"
@@ -112,10 +113,12 @@ bool view_set_state(View *v, const ViewState *s, char *err, size_t errlen);
  * state s (NULL: the current state). False and err if s is out of range
  * for it; the view is unchanged. */
 bool view_set_scenario(View *v, const Scenario *sc, const ViewState *s, char *err, size_t errlen);
-/* Draws a caption panel under the step (a lesson's) with its highlight
- * (-1: none) while the mouse points at no token; NULL removes it. The
- * strings must live until the next call. */
-void view_set_caption(View *v, const DrawCaption *cap, int highlight_row, int highlight_col);
+/* Draws a caption panel under the step (a lesson's); on storyboard step
+ * `step` it shows what lv says (which panels and texts, steps_show) and
+ * outlines its highlight while the mouse points at nothing, across
+ * sentence changes. NULL cap removes all of it. The strings and lv must
+ * live until the next call. */
+void view_set_caption(View *v, const DrawCaption *cap, int step, const LessonView *lv);
 /* Something to draw over the frame before it is presented (the lesson
  * picker): draw(ctx, painter, w, h), or NULL. */
 typedef void (*ViewOverlay)(void *ctx, Painter *p, const Theme *th, int w, int h);
