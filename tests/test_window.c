@@ -658,7 +658,7 @@ Test(window, v_t_c_and_zoom_change_the_picture)
     SDL_FreeSurface(a);
 }
 
-Test(window, help_opens_and_esc_closes_it_before_quitting)
+Test(window, help_opens_and_esc_closes_it_and_only_a_double_esc_quits)
 {
     SDL_Surface *a = shot();
     cr_assert(key(SDLK_h));
@@ -673,7 +673,12 @@ Test(window, help_opens_and_esc_closes_it_before_quitting)
     cr_assert(view_state(v)->help);
     cr_assert(key(SDLK_F1));
     cr_assert_not(view_state(v)->help);
-    cr_assert_not(key(SDLK_ESCAPE), "then Esc quits");
+    /* with nothing open, one Esc only warns; a second within a second quits */
+    cr_assert(key(SDLK_ESCAPE), "a single Esc never quits");
+    cr_assert(strstr(view_notice(v), "Esc again"), "%s", view_notice(v));
+    cr_assert(key(SDLK_RIGHT), "another key in between");
+    cr_assert(key(SDLK_ESCAPE), "the count starts again after another key");
+    cr_assert_not(key(SDLK_ESCAPE), "Esc twice quits");
     cr_assert_not(key(SDLK_q), "and so does Q");
     SDL_Event quit = { .type = SDL_QUIT };
     cr_assert_not(send(&quit));
@@ -1530,6 +1535,12 @@ Test(window, a_mode_key_leaves_the_lesson_and_l_goes_back_to_the_same_step)
     cr_assert_str_eq(step_now()->slug, "mask");
     cr_assert_gt(view_regions(v)->caption.h, 0);
     cr_assert(strstr(view_notice(v), "Back to"), "%s", view_notice(v));
+    /* Esc leaves the lesson too (it does not quit), and L comes back to it */
+    cr_assert(key(SDLK_ESCAPE), "Esc in a lesson does not quit");
+    cr_assert(player_left(pl), "Esc leaves the lesson");
+    key(SDLK_l);
+    cr_assert_not(player_left(pl), "L returns");
+    cr_assert_str_eq(step_now()->slug, "mask");
     /* in the lesson, L opens the picker as before */
     key(SDLK_l);
     cr_assert(player_picker_open(pl));

@@ -55,7 +55,7 @@ static const char *const help_keys[][2] = {
     { NULL, "Save and quit" },
     { "S  Ctrl+S", "save the step as a PNG" },
     { "H  F1", "this help on / off" },
-    { "Esc", "close this help, or quit" },
+    { "Esc", "close, leave fullscreen or the lesson; twice: quit" },
     { "Q", "quit" },
 };
 

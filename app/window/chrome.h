@@ -62,6 +62,7 @@ struct View {
     bool dirty, laid_out, fullscreen;
     int mouse_x, mouse_y;    /* drawable pixels; -1 when outside */
     bool dragging;           /* the left button went down on zoomed matrices: motion pans them */
+    Uint32 esc_at;           /* when Esc was last pressed with nothing to close (0: not just now) */
     Hover hover;
     char tip[VIEW_TIP_BYTES];
     char notice[320];

@@ -307,6 +307,11 @@ bool player_handle_event(Player *p, const SDL_Event *e)
         bool pan = (e->key.keysym.mod & KMOD_SHIFT) &&
                    (sym == SDLK_LEFT || sym == SDLK_RIGHT || sym == SDLK_UP || sym == SDLK_DOWN);
         if (!pan && lesson_key(p, sym, &quit)) return !quit;
+        /* Esc in a lesson, with nothing of the view's to close: leave the lesson (L returns) */
+        if (sym == SDLK_ESCAPE && p->lesson && !p->left && !view_escape_closes(p->v)) {
+            player_leave(p);
+            return true;
+        }
     } else if (e->type == SDL_MOUSEBUTTONDOWN && p->picker && e->button.button == SDL_BUTTON_LEFT) {
         int x, y;
         view_to_pixels(p->v, e->button.x, e->button.y, &x, &y);

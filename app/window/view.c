@@ -645,11 +645,26 @@ static bool key(View *v, const SDL_KeyboardEvent *k)
         return true;
     }
     if (sym == SDLK_ESCAPE) {
-        if (!v->s.help) return false;
-        v->s.help = false;
-        v->dirty = true;
+        /* Esc closes what is open, else leaves fullscreen; it quits only
+         * when pressed twice within a second with nothing else to close */
+        if (v->s.help) {
+            v->s.help = false;
+            v->dirty = true;
+            return true;
+        }
+        if (v->fullscreen) {
+            v->fullscreen = false;
+            SDL_SetWindowFullscreen(v->win, 0);
+            forget_hover(v);
+            return true;
+        }
+        Uint32 now = SDL_GetTicks();
+        if (v->esc_at && now - v->esc_at <= VIEW_ESC_TWICE_MS) return false;
+        v->esc_at = now ? now : 1;
+        set_notice(v, "Press Esc again to quit (or Q).");
         return true;
     }
+    v->esc_at = 0;
     if (sym == SDLK_h || sym == SDLK_F1) {
         v->s.help = !v->s.help;
         forget_hover(v);
@@ -722,6 +737,11 @@ static void to_pixels(View *v, int x, int y, int *px, int *py)
     SDL_GetRendererOutputSize(v->r, &dw, &dh);
     *px = ww > 0 ? (int)((long long)x * dw / ww) : x;
     *py = wh > 0 ? (int)((long long)y * dh / wh) : y;
+}
+
+bool view_escape_closes(const View *v)
+{
+    return v->s.help || v->s.modes || v->fullscreen;
 }
 
 bool view_handle_event(View *v, const SDL_Event *e)

@@ -97,6 +97,13 @@ void view_close(View *v);
 
 /* Handles one event. False when the user asked to quit. */
 bool view_handle_event(View *v, const SDL_Event *e);
+/* Whether Esc would close something of the view's own (help, the mode
+ * picker) or leave fullscreen, rather than lead towards quitting. */
+bool view_escape_closes(const View *v);
+/* Esc quits when pressed a second time within this many milliseconds. */
+#ifndef VIEW_ESC_TWICE_MS
+#define VIEW_ESC_TWICE_MS 1000
+#endif
 /* Draws and presents a frame if anything changed since the last one;
  * true if it drew. */
 bool view_render(View *v);
