@@ -238,6 +238,7 @@ static Step *begin(Builder *b, int index, const char *title)
     b->cap = 0;
     b->step->slug = attention_story[index];
     b->step->title = title;
+    b->step->strips_per_sentence = 1;
     return b->step;
 }
 
@@ -406,17 +407,20 @@ static void build_qkv(Builder *b)
     Step *step = begin(b, 1, "Queries, keys and values");
     bool cross = engine_is_cross(st->e);
     /* X -> Q, K, V; in cross-attention the decoder's X makes Q, the encoder's K and V */
+    /* three branches from X, one strip each: X·W_q → Q, X·W_k → K, X·W_v → V
+     * (not a chain that reads as K = Q·W_k) */
     static const struct {
-        TensorId id;
+        TensorId out;
         const char *join;
-    } self[] = {{T_EMBEDDINGS, ""}, {T_Q, "\u00b7W_q \u2192"}, {T_K, "\u00b7W_k \u2192"}, {T_V, "\u00b7W_v \u2192"}},
-      both[] = {{T_QUERY_EMBEDDINGS, ""}, {T_Q, "\u00b7W_q \u2192"}, {T_EMBEDDINGS, ""}, {T_K, "\u00b7W_k \u2192"},
-                {T_V, "\u00b7W_v \u2192"}};
-    int n = cross ? 5 : 4;
+    } branch[] = {{T_Q, "\u00b7W_q \u2192"}, {T_K, "\u00b7W_k \u2192"}, {T_V, "\u00b7W_v \u2192"}};
+    step->strips_per_sentence = 3;
     for (int s = first_s(st); s <= last_s(st); s++)
-        for (int i = 0; i < n; i++)
-            add_tok(b, cross ? both[i].id : self[i].id, s, PANEL_VALUES, cross ? both[i].join : self[i].join, false,
-                    "token", "dim");
+        for (int k = 0; k < 3; k++) {
+            int row = (st->sentence < 0 ? s : 0) * 3 + k;
+            TensorId x = cross && k == 0 ? T_QUERY_EMBEDDINGS : T_EMBEDDINGS;
+            add_tok(b, x, s, PANEL_VALUES, "", false, "token", "dim")->grid_row = row;
+            add_tok(b, branch[k].out, s, PANEL_VALUES, branch[k].join, false, "token", "dim")->grid_row = row;
+        }
     if (cross)
         fmt(step->formula, sizeof step->formula,
             "Q = X_dec\u00b7W_q    K = X_enc\u00b7W_k    V = X_enc\u00b7W_v    (d_model = %d)", st->d);

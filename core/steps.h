@@ -61,7 +61,8 @@ typedef struct Step {
     char result[160];        /* a headline number, e.g. "mean loss = 0.650", may be empty */
     int npanels;
     Panel *panels;
-    int grid_rows;           /* 1, or B in the batch view */
+    int grid_rows;           /* strips: 1, or B in the batch view (times strips_per_sentence) */
+    int strips_per_sentence; /* grid rows each sentence takes: 1, or 3 for Q, K and V's branches */
     int grid_cols;           /* panels per grid row */
 } Step;
 

@@ -267,7 +267,7 @@ Test(render, nothing_overlaps_or_leaves_the_frame)
                     /* every panel of the sentences on the page (the batch view may page) */
                     int want = 0;
                     for (int i = 0; i < steps_at(st, step)->npanels; i++) {
-                        int row = steps_at(st, step)->panels[i].grid_row;
+                        int row = steps_at(st, step)->panels[i].grid_row / steps_at(st, step)->strips_per_sentence;
                         want += row >= layout.first_sentence && row < layout.first_sentence + layout.sentences;
                     }
                     cr_assert_eq(layout.npanels, want);

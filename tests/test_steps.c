@@ -444,3 +444,29 @@ Test(steps, has_panel_names_what_a_step_has)
     shown_free(st);
     scenario_free(sc);
 }
+
+Test(steps, q_k_and_v_are_three_branches_from_x_not_a_chain)
+{
+    Scenario *sc = scenario_default();
+    Steps *st = build(sc, "combined", 0);
+    const Step *qkv = steps_at(st, steps_find(st, "qkv"));
+    cr_assert_eq(qkv->strips_per_sentence, 3);
+    cr_assert_eq(qkv->npanels, 6);
+    const TensorId out[3] = {T_Q, T_K, T_V};
+    const char *const by[3] = {"W_q", "W_k", "W_v"};
+    for (int k = 0; k < 3; k++) {
+        const Panel *x = &qkv->panels[2 * k], *y = &qkv->panels[2 * k + 1];
+        cr_assert_eq(x->grid_row, k);
+        cr_assert_eq(y->grid_row, k);
+        cr_assert_eq(x->tensor, T_EMBEDDINGS, "branch %d starts from X", k);
+        cr_assert_eq(y->tensor, out[k]);
+        cr_assert(strstr(y->join, by[k]), "%s", y->join);
+    }
+    done(st);
+    /* the batch: three strips per sentence */
+    st = build(sc, "combined", -1);
+    qkv = steps_at(st, steps_find(st, "qkv"));
+    cr_assert_eq(qkv->grid_rows, 9);
+    done(st);
+    scenario_free(sc);
+}

@@ -1097,8 +1097,9 @@ static bool draw_step_at(Draw *d, const Steps *st, int step, const DrawOptions *
     /* the batch view: as many sentences as keep a cell a label's line high (so
      * labels need not be thinned), the rest on further pages */
     int least = (lh(d, FONT_SANS, d->sz.label_min) + d->sz.pad) * Q, per = all;
-    while (per > 1 && cell1 < least) {
-        per--;
+    int rps = sp->strips_per_sentence > 0 ? sp->strips_per_sentence : 1; /* a sentence's strips stay together */
+    while (per > rps && cell1 < least) {
+        per -= rps;
         geo_setup(d, sp, 0, per);
         cell1 = best_fit(d, sp, fg.area, per, &nc);
     }
@@ -1107,8 +1108,8 @@ static bool draw_step_at(Draw *d, const Steps *st, int step, const DrawOptions *
     if (out) {
         out->page = page;
         out->pages = pages;
-        out->first_sentence = page * per;
-        out->sentences = nstrips;
+        out->first_sentence = page * per / rps;
+        out->sentences = (nstrips + rps - 1) / rps;
     }
     if (zoom == 1.0) {
         cell = best_fit(d, sp, fg.area, nstrips, &nc);
@@ -1145,8 +1146,8 @@ static bool draw_step_at(Draw *d, const Steps *st, int step, const DrawOptions *
     char where[256], pos[64];
     where_text(st, where, sizeof where);
     if (pages > 1)
-        snprintf(where, sizeof where, "whole batch: sentences %d\u2013%d of %d (page %d / %d)", page * per,
-                 page * per + nstrips - 1, all, page + 1, pages);
+        snprintf(where, sizeof where, "whole batch: sentences %d\u2013%d of %d (page %d / %d)", page * per / rps,
+                 (page * per + nstrips) / rps - 1, all / rps, page + 1, pages);
     snprintf(pos, sizeof pos, "step %d / %d", step + 1, steps_count(st));
     int tl = lh(d, FONT_SANS_BOLD, z->title);
     char mode_where[320];
