@@ -128,6 +128,19 @@ static void compute_losses(Engine *e)
                 if (engine_is_real(e, s, p) && seen++ < P) mask->data[(size_t)s * L + p] = 0;
         }
     }
+    /* the targets: the token each position is scored on (-100, PyTorch's
+     * ignore_index, where none is); a decoder's are the next tokens */
+    Tensor *targets = tensor_new2(TENSOR_INT, B, L);
+    const Tensor *ids = bt->ids;
+    for (int s = 0; s < B; s++)
+        for (int p = 0; p < L; p++) {
+            size_t i = (size_t)s * L + p;
+            bool next = e->mode->loss == MODE_LOSS_NEXT_TOKEN;
+            if (next && !(p + 1 < L && batch_is_real(bt, s, p) && batch_is_real(bt, s, p + 1)))
+                mask->data[i] = 0; /* the last real token has no next one to predict */
+            targets->data[i] = mask->data[i] == 0 ? -100 : ids->data[next ? i + 1 : i];
+        }
+    put(e, T_TARGETS, targets);
     put(e, T_LOSS_MASK, mask);
     put(e, T_MASKED_LOSSES, loss_apply_mask(losses, mask));
     e->unscored = xcalloc((size_t)B, sizeof *e->unscored);
@@ -418,12 +431,14 @@ const char *engine_name(const Engine *e, TensorId id)
     case T_OUTPUT: return "output";
     case T_LOSSES: return "batch_losses";
     case T_LOSS_MASK:
-        return e->mode->loss == MODE_LOSS_MLM      ? "mlm_loss_mask"
-               : e->mode->loss == MODE_LOSS_PREFIX ? "target_loss_mask"
+        return e->mode->loss == MODE_LOSS_MLM        ? "mlm_loss_mask"
+               : e->mode->loss == MODE_LOSS_PREFIX   ? "target_loss_mask"
+               : e->mode->loss == MODE_LOSS_NEXT_TOKEN ? "next_token_mask"
                : e->sc->loss_weights && !mlm      ? "loss_weights"
                                               : "padding_loss_mask";
     case T_MASKED_LOSSES: return "masked losses";
     case T_DECODER_CAUSAL: return "A_causal_dec";
+    case T_TARGETS: return "targets";
     default: break;
     }
     EXPECT(!"a tensor without a name");

@@ -41,6 +41,8 @@ typedef enum TensorId {
     T_LOSS_MASK,         /* [B,L]: the mode's loss mask (weights included) */
     T_MASKED_LOSSES,     /* [B,L]: losses * loss_mask */
     T_DECODER_CAUSAL,    /* [B,Lq,Lq]: cross-attention: the decoder's own causal self-attention mask */
+    T_TARGETS,           /* [B,L] int: what each position is scored on: its own token, or (next-token
+                          * loss) the next one, -100 where nothing is */
     T_TERM,              /* [B,L,L]: mask term 0; T_TERM + i is term i of the mode */
     T_COUNT = T_TERM + MODE_MAX_TERMS
 } TensorId;

@@ -38,7 +38,7 @@ static const Mode builtin[] = {
         .summary = "A_causal alone, shown on the longest sentence as in the notebook",
         .batch = MODE_BATCH_MAIN,
         .terms = {&mask_term_causal},
-        .loss = MODE_LOSS_PADDING,
+        .loss = MODE_LOSS_NEXT_TOKEN,
         .sentence = MODE_SENTENCE_LONGEST,
         .output_caption = "Each output row mixes the value rows of its own and earlier tokens only: changing a "
                           "later word cannot change it.",
@@ -51,7 +51,7 @@ static const Mode builtin[] = {
         .summary = "padding + causal: a decoder's training mask",
         .batch = MODE_BATCH_MAIN,
         .terms = {&mask_term_padding, &mask_term_causal},
-        .loss = MODE_LOSS_PADDING,
+        .loss = MODE_LOSS_NEXT_TOKEN,
         .sentence = MODE_SENTENCE_FIRST,
         .mask_caption = "The decoder's training mask: no [PAD] keys and no future keys. Adding the two masks "
                         "blocks a cell if either blocks it.",

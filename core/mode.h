@@ -35,6 +35,8 @@ typedef enum ModeLoss {
     MODE_LOSS_PADDING, /* real tokens: (batch != PAD).float(), times loss_weights */
     MODE_LOSS_MLM,     /* [MASK] positions: (batch == MASK).float() */
     MODE_LOSS_PREFIX,  /* real tokens after the prefix: a prefix-LM's targets (the prefix is context) */
+    MODE_LOSS_NEXT_TOKEN, /* a decoder's: position t is scored on token t + 1 (targets = batch[:, 1:]); the
+                           * last real token has no target */
 } ModeLoss;
 
 /* The sentence a mode opens on. */

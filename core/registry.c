@@ -57,6 +57,8 @@ static const RegEntry fixed[] = {
     TENSOR("output", "A_weights @ V [L,d]", T_OUTPUT, NULL, true, true, NULL),
     TENSOR("losses", "the mode's per-token losses [B,L]", T_LOSSES, NULL, false, true, NULL),
     TENSOR("loss_mask", "the mode's loss mask (loss_weights included) [B,L]", T_LOSS_MASK, NULL, false, true, NULL),
+    TENSOR("targets", "the token each position is scored on (a decoder's: the next one), -100 where none [B,L]",
+           T_TARGETS, NULL, false, true, NULL),
     TENSOR("masked_losses", "losses * loss_mask [B,L]", T_MASKED_LOSSES, NULL, false, true, NULL),
     SCALAR("loss", "the mode's masked mean loss", REG_LOSS, NULL, true),
     SCALAR("loss_all_positions", "the mean over every position, padding included (the wrong one)", REG_LOSS_ALL,

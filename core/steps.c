@@ -42,6 +42,7 @@ struct Steps {
     bool *built;             /* [count]: a step is laid out when first asked for */
     char **loss_words;       /* [B*Lq] the word of each loss position ("[MASK]→cat" where a [MASK] hides one) */
     bool *loss_off;          /* [B*Lq] positions the loss mask multiplies by 0 */
+    char **own_words;        /* [B*Lq] the word at each position (next-token loss: beside its target) */
     struct Shown *shown;     /* [count]: what steps_show asked for each step */
     int B, L, Lq, d;
     int decimals;            /* how cells print values (for the tooltips' rounding note) */
@@ -587,12 +588,28 @@ static void build_loss(Builder *b)
     bool mlm = engine_mode(e)->loss == MODE_LOSS_MLM;
     Step *step = begin(b, 7, mlm ? "MLM loss masking" : "Loss masking");
     const char *mask = engine_name(e, T_LOSS_MASK);
+    /* a decoder's loss: each position is scored on the next token */
+    bool next = engine_mode(e)->loss == MODE_LOSS_NEXT_TOKEN;
+    /* (first its own strip: the tokens and what each position is scored on) */
+    if (next) {
+        add_batch_row(b, T_QUERY_BATCH, -1, PANEL_TOKENS, "")->cell_labels = (const char *const *)st->own_words;
+        Panel *t = add_batch_row(b, T_TARGETS, -1, PANEL_TOKENS, "\u2192");
+        t->cell_labels = (const char *const *)st->loss_words;
+        t->cell_off = st->loss_off;
+        step->strips_per_sentence = 2;
+    }
+    int row = next ? 1 : 0;
     /* each cell says whose loss it is; masked-out positions are drawn as such */
-    add_batch_row(b, T_LOSSES, -1, PANEL_LOSS, "")->cell_labels = (const char *const *)st->loss_words;
-    add_batch_row(b, T_LOSS_MASK, -1, PANEL_UNIT, "\u00d7")->cell_labels = (const char *const *)st->loss_words;
+    Panel *in = add_batch_row(b, T_LOSSES, -1, PANEL_LOSS, "");
+    in->cell_labels = (const char *const *)st->loss_words;
+    in->grid_row = row;
+    Panel *m = add_batch_row(b, T_LOSS_MASK, -1, PANEL_UNIT, "\u00d7");
+    m->cell_labels = (const char *const *)st->loss_words;
+    m->grid_row = row;
     Panel *out = add_batch_row(b, T_MASKED_LOSSES, -1, PANEL_LOSS, "=");
     out->cell_labels = (const char *const *)st->loss_words;
     out->cell_off = st->loss_off;
+    out->grid_row = row;
     const Tensor *lm = engine_tensor(e, T_LOSS_MASK), *ml = engine_tensor(e, T_MASKED_LOSSES);
     double msum = 0, lsum = 0;
     for (size_t i = 0; i < lm->size; i++) {
@@ -600,8 +617,12 @@ static void build_loss(Builder *b)
         lsum += ml->data[i];
     }
     double loss = engine_loss(e);
-    fmt(step->formula, sizeof step->formula, "%s = (batch_losses * %s).sum() / %s.sum()",
-        mlm ? "mlm_batch_loss" : "batch_loss", mask, mask);
+    if (next)
+        fmt(step->formula, sizeof step->formula, "targets = batch[:, 1:];  loss = (losses * %s).sum() / %s.sum()",
+            mask, mask);
+    else
+        fmt(step->formula, sizeof step->formula, "%s = (batch_losses * %s).sum() / %s.sum()",
+            mlm ? "mlm_batch_loss" : "batch_loss", mask, mask);
     if (isnan(loss))
         fmt(step->result, sizeof step->result, "no position is selected: %.4f / 0 = NaN", lsum);
     else
@@ -614,6 +635,9 @@ static void build_loss(Builder *b)
         : engine_mode(e)->loss == MODE_LOSS_PREFIX
             ? "A prefix-LM reads its prefix as context and is graded only on what follows: the loss mask is 0 "
               "on the prefix and on [PAD], and the mean divides by the targets alone."
+        : next
+            ? "A decoder learns to predict the next token: position t is scored on token t + 1 (the causal mask "
+              "keeps t from seeing it). The last real token has no next token, so it is not scored; nor is [PAD]."
             : "Padded positions must not teach the model: multiply by the loss mask, then divide by "
               "its sum, not by the number of cells.");
     if (isnan(loss))
@@ -659,17 +683,29 @@ Steps *steps_build(const Engine *e, int sentence, char *err, size_t errlen)
     /* the words of the loss positions (the queries' batch: the decoder's in cross-attention) */
     st->loss_words = xcalloc((size_t)B * (size_t)Lq, sizeof *st->loss_words);
     st->loss_off = xcalloc((size_t)B * (size_t)Lq, sizeof *st->loss_off);
+    st->own_words = xcalloc((size_t)B * (size_t)Lq, sizeof *st->own_words);
     const Tensor *lmask = engine_tensor(e, T_LOSS_MASK);
+    bool next = engine_mode(e)->loss == MODE_LOSS_NEXT_TOKEN;
     for (int s = 0; s < B; s++)
         for (int p = 0; p < Lq; p++) {
             size_t i = (size_t)s * Lq + p;
             const char *w = engine_query_labels(e, s)[p];
             const char *hidden = Lq == L && !engine_is_cross(e) ? engine_hidden_word(e, s, p) : NULL;
             size_t n = strlen(w) + (hidden ? strlen(hidden) + 4 : 0) + 1;
+            st->own_words[i] = xmalloc(strlen(w) + 1);
+            memcpy(st->own_words[i], w, strlen(w) + 1);
+            st->loss_off[i] = lmask->data[i] == 0;
+            if (next) {
+                /* scored on the next word: "→cat"; nothing after the last real token */
+                const char *t = st->loss_off[i] || p + 1 >= Lq ? "\u2014" : engine_query_labels(e, s)[p + 1];
+                n = strlen(t) + 4;
+                st->loss_words[i] = xmalloc(n);
+                snprintf(st->loss_words[i], n, "%s%s", st->loss_off[i] ? "" : "\u2192", t);
+                continue;
+            }
             st->loss_words[i] = xmalloc(n);
             if (hidden) snprintf(st->loss_words[i], n, "%s\u2192%s", w, hidden);
             else snprintf(st->loss_words[i], n, "%s", w);
-            st->loss_off[i] = lmask->data[i] == 0;
         }
     st->decimals = 2;
     st->count = STEP_COUNT;
@@ -810,6 +846,7 @@ void steps_free(Steps *st)
     free_labels(st->sent_labels, st->B);
     free(st->pad);
     free_labels(st->loss_words, st->B * st->Lq);
+    free_labels(st->own_words, st->B * st->Lq);
     free(st->loss_off);
     free(st);
 }

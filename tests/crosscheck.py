@@ -99,9 +99,21 @@ def check(scenario, mode):
         loss_mask = (batch == 999).double()
     else:
         loss_mask = (batch != pad_id).double()
+        if mode in ("causal", "combined"):
+            # a decoder's next-token loss: position t is scored on token t + 1, so both must be real
+            nxt = torch.zeros_like(loss_mask)
+            nxt[:, :-1] = (batch[:, 1:] != pad_id).double()
+            loss_mask = loss_mask * nxt
         if "loss_weights" in scen:
             loss_mask = loss_mask * torch.tensor(scen["loss_weights"], dtype=torch.float64)
     ok(close(tensor(d["loss_mask"]), loss_mask, 0), f"{label}: loss_mask")
+    if mode in ("causal", "combined"):
+        # the targets are the next tokens, -100 (ignore_index) where a position is not scored; cross-entropy
+        # with ignore_index over any logits counts exactly the positions the mask keeps
+        want = torch.full_like(batch, -100)
+        want[:, :-1] = batch[:, 1:]
+        want[loss_mask[:, :] == 0] = -100
+        ok(torch.equal(tensor(d["targets"], torch.int64), want), f"{label}: targets = batch[:, 1:]")
     loss = (losses * loss_mask).sum() / loss_mask.sum()
     ok(abs(float(d["loss"]) - float(loss)) <= 1e-9, f"{label}: loss {d['loss']} vs {float(loss)}")
 

@@ -684,7 +684,7 @@ static void draw_cells(Draw *d, const Steps *st, const Panel *p, const Geo *g, i
             }
             if (vpx) {
                 char buf[32];
-                if (off) snprintf(buf, sizeof buf, "\u00d70");
+                if (off && p->scale != PANEL_TOKENS) snprintf(buf, sizeof buf, "\u00d70"); /* a token keeps its id (-100) */
                 else steps_format_value(v, is_int, d->o->decimals, buf, sizeof buf);
                 int w = tw(d, FONT_SANS, vpx, buf), h = lh(d, FONT_SANS, vpx);
                 Rgba tc = off ? d->th->masked_text : theme_text_on(col);
