@@ -48,6 +48,11 @@ void attn_free(Attention *a);
 /* The pieces, for the engine, which computes the L×L tensors only when asked: */
 /* X [B,L,d]: the embedding of each token id of b. */
 Tensor *attn_embed(const Batch *b, int d_model, uint64_t seed);
+/* Adds the sinusoidal positional encoding of "Attention Is All You Need"
+ * to x [B,L,d]: PE(pos, 2i) = sin(pos / 10000^(2i/d)), PE(pos, 2i+1) =
+ * cos(pos / 10000^(2i/d)), pos the token's position in its sentence (its
+ * document when packed; a padding cell's own index in the row). */
+void attn_add_positions(Tensor *x, const Batch *b);
 /* W_q, W_k or W_v [d,d] from the seed's stream. */
 Tensor *attn_matrix(uint64_t seed, uint64_t stream, int d);
 /* x [B,L,d] @ w [d,e] -> [B,L,e]. */

@@ -195,10 +195,14 @@ Engine *engine_new(const Scenario *sc, const Mode *m, char *err, size_t errlen)
     put(e, T_PADDING_LOSS_MASK, batch_padding_loss_mask(e->qbatch));
     put(e, T_DOCUMENT_IDS, int_cells(bt, bt->doc));
     put(e, T_POSITION_IDS, int_cells(bt, bt->position));
-    put(e, T_EMBEDDINGS, attn_embed(bt, d, sc->seed));
+    Tensor *x = attn_embed(bt, d, sc->seed);
+    if (sc->positions) attn_add_positions(x, bt);
+    put(e, T_EMBEDDINGS, x);
     if (e->qbatch != e->batch) {
         e->t[T_QUERY_BATCH] = e->qbatch->ids;
-        put(e, T_QUERY_EMBEDDINGS, attn_embed(e->qbatch, d, sc->seed));
+        Tensor *xq = attn_embed(e->qbatch, d, sc->seed);
+        if (sc->positions) attn_add_positions(xq, e->qbatch);
+        put(e, T_QUERY_EMBEDDINGS, xq);
     } else {
         e->t[T_QUERY_BATCH] = bt->ids;
         e->t[T_QUERY_EMBEDDINGS] = e->t[T_EMBEDDINGS];

@@ -845,7 +845,8 @@ static bool load(Loader *ld, const cJSON *root)
     static const char *const keys[] = {"name", "sentences", "vocab", "pad_id", "mask_id", "padding",
                                        "d_model", "seed", "losses", "loss_weights",
                                        "fully_masked_rows", "mask_query_rows", "mlm",
-                                       "window", "prefix", "sinks", "global", "pack_length", "decoder", NULL};
+                                       "window", "prefix", "sinks", "global", "pack_length", "decoder",
+                                       "positions", NULL};
     if (!cJSON_IsObject(root))
         return doc_fail(ld->doc, root, ld->err, ld->errlen, "scenario",
                         "must be a JSON object with at least \"sentences\"");
@@ -893,6 +894,11 @@ static bool load(Loader *ld, const cJSON *root)
         if (!get_choice(ld, n, "padding", (const char *const[]){"right", "left", NULL}, &choice))
             return false;
         sc->padding = (ScenarioPadding)choice;
+    }
+    if ((n = doc_member(root, "positions"))) {
+        if (!get_choice(ld, n, "positions", (const char *const[]){"none", "sinusoidal", NULL}, &choice))
+            return false;
+        sc->positions = choice == 1;
     }
     if ((n = doc_member(root, "fully_masked_rows"))) {
         if (!get_choice(ld, n, "fully_masked_rows", (const char *const[]){"zero", "nan", NULL}, &choice))

@@ -83,6 +83,7 @@ typedef struct Scenario {
     int d_model;
     uint64_t seed;
     ScenarioNanPolicy nan_policy;
+    bool positions;       /* add sinusoidal positional encodings to the embeddings ("positions": "sinusoidal") */
     bool mask_query_rows; /* also mask padded query rows (rows and columns) */
     Sentences sentences;  /* the batch, before padding */
     double *losses;       /* [B*L] per-token losses in [0, MS_MAX_LOSS], or NULL: draw from seed */

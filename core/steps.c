@@ -402,6 +402,35 @@ static void build_tokens(Builder *b)
     finish(b);
 }
 
+/* Without positional encodings a token's embedding is the same wherever it
+ * stands: two equal rows of X (two [MASK]s, two [PAD]s) give equal rows of
+ * Q, K, V and the output. Writes a note naming the first such pair of the
+ * sentences shown, if any and if the scenario adds no positions. */
+static void note_identical_rows(const Steps *st, Step *step, TensorId id)
+{
+    const Engine *e = st->e;
+    if (engine_scenario(e)->positions || engine_is_cross(e)) return;
+    const Tensor *x = engine_tensor(e, id);
+    int L = st->L, d = st->d;
+    for (int s = first_s(st); s <= last_s(st); s++)
+        for (int a = 0; a < L; a++)
+            for (int c = a + 1; c < L; c++) {
+                const double *ra = x->data + ((size_t)s * L + a) * d, *rc = x->data + ((size_t)s * L + c) * d;
+                if (memcmp(ra, rc, (size_t)d * sizeof *ra) != 0) continue;
+                const char *w = engine_labels(e, s)[a];
+                if (id == T_EMBEDDINGS)
+                    fmt(step->note, sizeof step->note,
+                        "Sentence %d's rows %d and %d (%s twice) are the same: without positional encodings a "
+                        "token's embedding ignores where it stands. \"positions\": \"sinusoidal\" adds them.",
+                        s, a, c, w);
+                else
+                    fmt(step->note, sizeof step->note,
+                        "Sentence %d's output rows %d and %d (%s twice) are the same: same embedding, same keys "
+                        "in view, so nothing tells them apart. \"positions\": \"sinusoidal\" would.", s, a, c, w);
+                return;
+            }
+}
+
 static void build_qkv(Builder *b)
 {
     Steps *st = b->st;
@@ -434,6 +463,7 @@ static void build_qkv(Builder *b)
     fmt(step->note, sizeof step->note,
         "Embeddings and W_q, W_k, W_v are drawn from seed %llu (see README); dump them to recompute in PyTorch.",
         (unsigned long long)engine_scenario(st->e)->seed);
+    note_identical_rows(st, step, T_EMBEDDINGS);
     finish(b);
 }
 
@@ -578,6 +608,7 @@ static void build_output(Builder *b)
         m->output_caption ? m->output_caption
                           : "Each output row is a weighted sum of value rows; [PAD] rows of V get weight 0, so "
                             "padding never leaks into real tokens.");
+    if (!step->note[0]) note_identical_rows(st, step, T_OUTPUT);
     finish(b);
 }
 

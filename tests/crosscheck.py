@@ -303,6 +303,46 @@ def modes_of_the_table():
     return [ln.split()[0] for ln in lines if ln.startswith("  ")]
 
 
+def check_positions(scenario):
+    """sinusoidal positions: the embeddings are the same scenario's without them plus PE, written here from
+    Attention Is All You Need; a padding cell takes its own index in the row"""
+    scen = scen_json(scenario)
+    if scen.get("positions") != "sinusoidal":
+        return
+    label = f"{os.path.basename(scenario)}: positions"
+    plain = dict(scen)
+    del plain["positions"]
+    import tempfile
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
+        json.dump(plain, f)
+    try:
+        for mode in ("padding", "mlm", "packed"):
+            a = json.loads(run("dump", "--mode", mode, "--scenario", scenario))
+            b = json.loads(run("dump", "--mode", mode, "--scenario", f.name))
+            X, X0 = tensor(a["embeddings"]), tensor(b["embeddings"])
+            B, L, d = X.shape
+            pos = tensor(a["position_ids"], torch.int64).double()
+            docs = tensor(a["document_ids"], torch.int64)
+            pos = torch.where(docs >= 0, pos, torch.arange(L, dtype=torch.float64).expand(B, L))
+            i = torch.arange(d)
+            rate = torch.pow(10000.0, (i - i % 2).double() / d)
+            angle = pos[:, :, None] / rate
+            pe = torch.where(i % 2 == 0, torch.sin(angle), torch.cos(angle))
+            ok(close(X, X0 + pe, 1e-12), f"{label} / {mode}: X = embedding + PE(position)")
+            Q = X @ tensor(a["W_q"])
+            ok(close(tensor(a["Q"]), Q), f"{label} / {mode}: Q from the positioned X")
+            if mode == "mlm":
+                # two [MASK]s of one sentence are no longer the same row
+                batch = tensor(a["batch"], torch.int64)
+                for s in range(B):
+                    where = (batch[s] == scen.get("mask_id", 999)).nonzero().flatten().tolist()
+                    if len(where) >= 2:
+                        ok(not torch.equal(X[s, where[0]], X[s, where[1]]),
+                           f"{label}: sentence {s}'s [MASK] rows differ")
+    finally:
+        os.unlink(f.name)
+
+
 check_notebook_prints()
 table = modes_of_the_table()
 ok(set(table) == set(MODES) | set(FAMILY), f"every mode of the table is cross-checked here: {table}")
@@ -311,6 +351,8 @@ for sc in SCEN:
         check(sc, m)
     for m in FAMILY:
         check_family(sc, m)
+    if sc:
+        check_positions(sc)
 
 print(f"1..{len(results)}")
 for i, (good, what) in enumerate(results, 1):

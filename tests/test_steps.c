@@ -470,3 +470,35 @@ Test(steps, q_k_and_v_are_three_branches_from_x_not_a_chain)
     done(st);
     scenario_free(sc);
 }
+
+Test(steps, equal_rows_without_positions_are_pointed_out)
+{
+    /* mlm_batch sentence 0 is [The, [MASK], ate, fish, [MASK]]: rows 1 and 4 of X are equal */
+    Scenario *sc = scenario_default();
+    Steps *st = build(sc, "mlm", 0);
+    const Step *qkv = steps_at(st, steps_find(st, "qkv"));
+    cr_assert(strstr(qkv->note, "rows 1 and 4 ([MASK] twice)"), "%s", qkv->note);
+    /* and, attention being bidirectional with the same keys in view, so are their outputs */
+    const Step *out = steps_at(st, steps_find(st, "output"));
+    cr_assert(strstr(out->note, "output rows 1 and 4"), "%s", out->note);
+    done(st);
+    /* with sinusoidal positions they differ, and nothing is said */
+    sc->positions = true;
+    st = build(sc, "mlm", 0);
+    const Tensor *x = engine_tensor(steps_engine(st), T_EMBEDDINGS);
+    cr_assert(memcmp(x->data + 1 * 4, x->data + 4 * 4, 4 * sizeof(double)) != 0);
+    cr_assert_null(strstr(steps_at(st, steps_find(st, "qkv"))->note, "are the same"));
+    /* PE(0) = [sin 0, cos 0, sin 0, cos 0] = [0, 1, 0, 1] is added to the first token */
+    Scenario *plain = scenario_default();
+    Engine *e0 = compute(plain, "mlm");
+    const Tensor *x0 = engine_tensor(e0, T_EMBEDDINGS);
+    const double pe0[4] = {0, 1, 0, 1};
+    for (int j = 0; j < 4; j++) cr_assert_float_eq(x->data[j], x0->data[j] + pe0[j], 1e-12, "d%d", j);
+    /* PE(1) = [sin 1, cos 1, sin 0.01, cos 0.01] (10000^(2/4) = 100) */
+    const double pe1[4] = {sin(1.0), cos(1.0), sin(0.01), cos(0.01)};
+    for (int j = 0; j < 4; j++) cr_assert_float_eq(x->data[4 + j], x0->data[4 + j] + pe1[j], 1e-12, "d%d", j);
+    engine_free(e0);
+    scenario_free(plain);
+    done(st);
+    scenario_free(sc);
+}
