@@ -323,9 +323,35 @@ static Scenario *scenario_blank(void)
     sc->sinks = 1;
     sc->nglobal = 1;
     sc->global[0] = 0;
+    sc->bert = (ScenarioBert){.probability = 0.15, .selection = SCENARIO_BERT_BERNOULLI, .max_predictions = 20};
+    sc->t5 = (ScenarioT5){.noise_density = 0.15, .mean_span_length = 3};
     for (int i = 0; i < 5; i++)
         vocab_add(&sc->vocab, notebook_words[i], i + 1);
     return sc;
+}
+
+long long scenario_free_id(const Scenario *sc)
+{
+    return next_free_id(sc);
+}
+
+uint64_t scenario_draw_seed(const Scenario *sc, ScenarioDraw what)
+{
+    switch (what) {
+    case SCENARIO_DRAW_BERT: return sc->bert.seed;
+    case SCENARIO_DRAW_T5: return sc->t5.seed;
+    default: return 0;
+    }
+}
+
+bool scenario_redraw(Scenario *sc, ScenarioDraw what)
+{
+    uint64_t *seed = what == SCENARIO_DRAW_BERT ? &sc->bert.seed : what == SCENARIO_DRAW_T5 ? &sc->t5.seed : NULL;
+    if (!seed)
+        return false;
+    /* seeds are whole numbers a JSON file can hold exactly: 0 … 2^53 - 1 */
+    *seed = *seed >= (uint64_t)SCENARIO_MAX_SEED ? 0 : *seed + 1;
+    return true;
 }
 
 int scenario_prefix(const Scenario *sc, int s)
@@ -751,7 +777,7 @@ static bool load_mlm(Loader *ld, const cJSON *node)
         long long sd = (long long)sc->seed + 1;
         if (prob && !get_real(ld, prob, "mlm.probability", 0, 1, &p))
             return false;
-        if (seed && !get_int(ld, seed, "mlm.seed", 0, 9007199254740991LL, &sd))
+        if (seed && !get_int(ld, seed, "mlm.seed", 0, SCENARIO_MAX_SEED, &sd))
             return false;
         mlm_draw(sc, p, (unsigned long long)sd);
     }
@@ -759,6 +785,72 @@ static bool load_mlm(Loader *ld, const cJSON *node)
         int L = scenario_longest(&sc->mlm_source);
         if (!load_matrix(ld, losses, "mlm.losses", sc->mlm_source.count, L, 0, MS_MAX_LOSS, &sc->mlm_losses))
             return false;
+    }
+    return true;
+}
+
+/* "bert": BERT's masked-LM corruption of the sentences */
+static bool load_bert(Loader *ld, const cJSON *node)
+{
+    ScenarioBert *b = &ld->sc->bert;
+    static const char *const keys[] = {"probability", "seed", "selection", "max_predictions", "whole_word", NULL};
+    if (!cJSON_IsObject(node))
+        return doc_fail(ld->doc, node, ld->err, ld->errlen, "bert",
+                        "must be an object with probability, seed, selection, max_predictions, whole_word");
+    if (!doc_check_keys(ld->doc, node, "bert", keys, ld->err, ld->errlen))
+        return false;
+    const cJSON *n;
+    long long v;
+    int choice;
+    if ((n = doc_member(node, "probability")) && !get_real(ld, n, "bert.probability", 0, 1, &b->probability))
+        return false;
+    if ((n = doc_member(node, "seed"))) {
+        if (!get_int(ld, n, "bert.seed", 0, SCENARIO_MAX_SEED, &v))
+            return false;
+        b->seed = (uint64_t)v;
+    }
+    if ((n = doc_member(node, "selection"))) {
+        if (!get_choice(ld, n, "bert.selection", (const char *const[]){"bernoulli", "count", "span", NULL}, &choice))
+            return false;
+        b->selection = (ScenarioBertSelection)choice;
+    }
+    if ((n = doc_member(node, "max_predictions"))) {
+        if (b->selection != SCENARIO_BERT_COUNT)
+            return doc_fail(ld->doc, n, ld->err, ld->errlen, "bert.max_predictions",
+                            "caps only the \"count\" selection; add \"selection\": \"count\" or leave it out");
+        if (!get_int(ld, n, "bert.max_predictions", 1, MS_MAX_SEQ_LEN, &v))
+            return false;
+        b->max_predictions = (int)v;
+    }
+    if ((n = doc_member(node, "whole_word"))) {
+        if (!cJSON_IsBool(n))
+            return doc_fail(ld->doc, n, ld->err, ld->errlen, "bert.whole_word", "must be true or false");
+        b->whole_word = cJSON_IsTrue(n);
+    }
+    return true;
+}
+
+/* "t5": T5's span corruption of the sentences */
+static bool load_t5(Loader *ld, const cJSON *node)
+{
+    ScenarioT5 *t = &ld->sc->t5;
+    static const char *const keys[] = {"noise_density", "mean_span_length", "seed", NULL};
+    if (!cJSON_IsObject(node))
+        return doc_fail(ld->doc, node, ld->err, ld->errlen, "t5",
+                        "must be an object with noise_density, mean_span_length, seed");
+    if (!doc_check_keys(ld->doc, node, "t5", keys, ld->err, ld->errlen))
+        return false;
+    const cJSON *n;
+    long long v;
+    if ((n = doc_member(node, "noise_density")) && !get_real(ld, n, "t5.noise_density", 0, 1, &t->noise_density))
+        return false;
+    if ((n = doc_member(node, "mean_span_length")) &&
+        !get_real(ld, n, "t5.mean_span_length", 1, MS_MAX_SEQ_LEN, &t->mean_span_length))
+        return false;
+    if ((n = doc_member(node, "seed"))) {
+        if (!get_int(ld, n, "t5.seed", 0, SCENARIO_MAX_SEED, &v))
+            return false;
+        t->seed = (uint64_t)v;
     }
     return true;
 }
@@ -836,6 +928,10 @@ static bool load_families(Loader *ld, const cJSON *root)
     } else {
         decoder_default(sc);
     }
+    if ((n = doc_member(root, "bert")) && !load_bert(ld, n))
+        return false;
+    if ((n = doc_member(root, "t5")) && !load_t5(ld, n))
+        return false;
     return true;
 }
 
@@ -845,7 +941,8 @@ static bool load(Loader *ld, const cJSON *root)
     static const char *const keys[] = {"name", "sentences", "vocab", "pad_id", "mask_id", "padding",
                                        "d_model", "seed", "losses", "loss_weights",
                                        "fully_masked_rows", "mask_query_rows", "mlm",
-                                       "window", "prefix", "sinks", "global", "pack_length", "decoder", NULL};
+                                       "window", "prefix", "sinks", "global", "pack_length", "decoder", "bert", "t5",
+                                       NULL};
     if (!cJSON_IsObject(root))
         return doc_fail(ld->doc, root, ld->err, ld->errlen, "scenario",
                         "must be a JSON object with at least \"sentences\"");
@@ -910,10 +1007,11 @@ static bool load(Loader *ld, const cJSON *root)
         sc->d_model = (int)v;
     }
     if ((n = doc_member(root, "seed"))) {
-        if (!get_int(ld, n, "seed", 0, 9007199254740991LL, &v))
+        if (!get_int(ld, n, "seed", 0, SCENARIO_MAX_SEED, &v))
             return false;
         sc->seed = (uint64_t)v;
     }
+    sc->bert.seed = sc->t5.seed = sc->seed; /* unless "bert" or "t5" name their own */
     const cJSON *sent = doc_member(root, "sentences");
     if (!sent)
         return doc_fail(ld->doc, root, ld->err, ld->errlen, "sentences",
