@@ -929,7 +929,8 @@ static void build_loss_mask(Builder *b)
     Step *step = begin(b, "Loss mask: labels != \u2212100");
     tint(b, add_seq(b, T_LABELS, st->sentence, PANEL_TOKENS, 0, true), tint_labels);
     add_seq(b, T_LOSS_MASK, st->sentence, PANEL_UNIT, 1, true);
-    tint(b, add_seq(b, T_MASK_POSITIONS, st->sentence, PANEL_UNIT, 2, true), tint_missed);
+    /* the notebook's rule beside the right one in the batch view, below it for one sentence */
+    tint(b, add_seq(b, T_MASK_POSITIONS, st->sentence, PANEL_UNIT, st->sentence < 0 ? 1 : 2, true), tint_missed);
     Tally t = bert_tally(st, false);
     fmt(step->formula, sizeof step->formula,
         "loss_mask = (labels != \u2212100).float()      not (bert_input == MASK).float()");
@@ -1076,8 +1077,8 @@ static void build_decoder(Builder *b)
         p->col_labels = engine_query_labels(e, s);
         p->col_dim = st->qpad + (size_t)s * st->Lq;
         add_mask(b, 0, s, "");
-        /* the labels: below the masks, or beside them in the batch view */
-        tint(b, add_seq(b, T_LABELS, s, PANEL_TOKENS, st->sentence < 0 ? s : 1, false), tint_labels);
+        /* the labels beside the masks, with the target's padding: −100 */
+        tint(b, add_seq(b, T_LABELS, s, PANEL_TOKENS, st->sentence < 0 ? s : 0, false), tint_labels);
     }
     int scored = 0;
     const Tensor *lm = engine_tensor(e, T_LOSS_MASK);
@@ -1157,9 +1158,9 @@ static void build_loss(Builder *b)
                 "and %d unchanged position%s BERT scores.", t.random, t.kept, t.random + t.kept == 1 ? "" : "s");
         else
             fmt(step->note, sizeof step->note,
-                "The notebook's bert_input == MASK would average %d position%s: %.3f instead of %.3f, leaving out "
-                "the %d random and %d unchanged one%s.", masks, masks == 1 ? "" : "s", engine_loss_mask_only(e),
-                loss, t.random, t.kept, t.random + t.kept == 1 ? "" : "s");
+                "The notebook's bert_input == MASK would average %d position%s: %.3f instead of %.3f, because it "
+                "leaves out %d random and %d unchanged position%s.", masks, masks == 1 ? "" : "s",
+                engine_loss_mask_only(e), loss, t.random, t.kept, t.kept == 1 ? "" : "s");
     } else if (isnan(loss))
         fmt(step->note, sizeof step->note, "Warning: the loss mask selects nothing, so the mean is 0/0.");
     else if (mlm) {
