@@ -407,10 +407,13 @@ static void open_modes(View *v, bool open)
 static void redraw(View *v)
 {
     const Mode *m = v->s.mode;
+    uint64_t before = scenario_draw_seed(v->sc, m->redraw);
     if (!scenario_redraw(v->sc, m->redraw)) {
         set_notice(v, "N draws the corruption anew in modes that draw one (bert, t5).");
         return;
     }
+    if (scenario_draw_seed(v->original, m->redraw) == before)
+        scenario_redraw(v->original, m->redraw); /* R keeps it, as it keeps W */
     char err[256], msg[320];
     if (!rebuild(v, m, v->s.sentence, v->s.step, true, err, sizeof err)) {
         show_error(v, "cannot show this", err);
