@@ -776,7 +776,7 @@ static void build_original(Builder *b)
 {
     Steps *st = b->st;
     const Scenario *sc = engine_scenario(st->e);
-    Step *step = begin(b, "The sentences before corruption");
+    Step *step = begin(b, "Before corruption");
     add_seq(b, T_SOURCE, st->sentence, PANEL_TOKENS, 0, true);
     if (engine_bert(st->e)) {
         const ScenarioBert *c = &sc->bert;
@@ -831,7 +831,7 @@ static void build_chosen(Builder *b)
     Steps *st = b->st;
     const ScenarioBert *c = &engine_scenario(st->e)->bert;
     const BertDraw *d = engine_bert(st->e);
-    Step *step = begin(b, "Choosing the positions to predict");
+    Step *step = begin(b, "Which positions to predict");
     tint(b, add_seq(b, T_SOURCE, st->sentence, PANEL_TOKENS, 0, true), tint_chosen);
     add_seq(b, T_BERT_SELECTED, st->sentence, PANEL_UNIT, 1, true);
     Tally t = bert_tally(st, false);
@@ -883,7 +883,7 @@ static void build_corrupted(Builder *b)
 {
     Steps *st = b->st;
     const ScenarioBert *c = &engine_scenario(st->e)->bert;
-    Step *step = begin(b, "80% [MASK], 10% random, 10% unchanged");
+    Step *step = begin(b, "The 80/10/10 rule");
     tint(b, add_seq(b, T_SOURCE, st->sentence, PANEL_TOKENS, 0, true), tint_action);
     tint(b, add_seq(b, T_BATCH, st->sentence, PANEL_TOKENS, 1, true), tint_action);
     Tally t = bert_tally(st, false);
@@ -908,7 +908,7 @@ static void build_corrupted(Builder *b)
 static void build_labels(Builder *b)
 {
     Steps *st = b->st;
-    Step *step = begin(b, "Labels: the original id, or \u2212100");
+    Step *step = begin(b, "Labels: original id or \u2212100");
     tint(b, add_seq(b, T_SOURCE, st->sentence, PANEL_TOKENS, 0, true), tint_action);
     tint(b, add_seq(b, T_BATCH, st->sentence, PANEL_TOKENS, 1, true), tint_action);
     tint(b, add_seq(b, T_LABELS, st->sentence, PANEL_TOKENS, 2, true), tint_labels);
@@ -949,7 +949,7 @@ static void build_noise(Builder *b)
     Steps *st = b->st;
     const Scenario *sc = engine_scenario(st->e);
     const T5Draw *d = engine_t5(st->e);
-    Step *step = begin(b, "The noise mask: random spans");
+    Step *step = begin(b, "Noise: random spans");
     tint(b, add_seq(b, T_SOURCE, st->sentence, PANEL_TOKENS, 0, true), tint_noise);
     add_seq(b, T_T5_NOISE, st->sentence, PANEL_UNIT, 1, true);
     fmt(step->formula, sizeof step->formula,
@@ -1071,7 +1071,7 @@ static void build_decoder(Builder *b)
 {
     Steps *st = b->st;
     const Engine *e = st->e;
-    Step *step = begin(b, "The decoder: causal over the target");
+    Step *step = begin(b, "Decoder: causal over target");
     for (int s = first_s(st); s <= last_s(st); s++) {
         Panel *p = add_tok(b, T_DECODER_CAUSAL, s, PANEL_MASK, "", true, "query", "key");
         p->col_labels = engine_query_labels(e, s);
@@ -1100,7 +1100,7 @@ static void build_loss(Builder *b)
     const Engine *e = st->e;
     const Mode *m = engine_mode(e);
     bool mlm = m->loss == MODE_LOSS_MLM, labels = m->loss == MODE_LOSS_LABELS, bert = engine_bert(e) != NULL;
-    Step *step = begin(b, mlm ? "MLM loss masking" : bert ? "The loss: every chosen position"
+    Step *step = begin(b, mlm ? "MLM loss masking" : bert ? "Loss: every chosen position"
                           : labels ? "The loss over the target" : "Loss masking");
     const char *mask = engine_name(e, T_LOSS_MASK);
     add_batch_row(b, T_LOSSES, -1, PANEL_LOSS, "");
