@@ -49,6 +49,9 @@
 #include "rng.h"
 #include "xmalloc.h"
 
+/* one zeroed entry (or row pointer) per sentence */
+#define PER_SENTENCE(field, B) ((field) = xcalloc((size_t)(B), sizeof *(field)))
+
 static double draw(uint64_t seed, uint64_t stream, int s, int k)
 {
     return rng_uniform(seed, stream, (uint64_t)s << 32 | (uint32_t)k);
@@ -225,14 +228,8 @@ BertDraw *corrupt_bert(const Scenario *sc)
     const Sentences *ss = &sc->sentences;
     BertDraw *d = xcalloc(1, sizeof *d);
     int B = d->count = ss->count;
-    d->lengths = xcalloc((size_t)B, sizeof *d->lengths);
-    d->action = xcalloc((size_t)B, sizeof *d->action);
-    d->first = xcalloc((size_t)B, sizeof *d->first);
-    d->last = xcalloc((size_t)B, sizeof *d->last);
-    d->input = xcalloc((size_t)B, sizeof *d->input);
-    d->candidates = xcalloc((size_t)B, sizeof *d->candidates);
-    d->draws = xcalloc((size_t)B, sizeof *d->draws);
-    d->budget = xcalloc((size_t)B, sizeof *d->budget);
+    PER_SENTENCE(d->lengths, B), PER_SENTENCE(d->action, B), PER_SENTENCE(d->first, B), PER_SENTENCE(d->last, B);
+    PER_SENTENCE(d->input, B), PER_SENTENCE(d->candidates, B), PER_SENTENCE(d->draws, B), PER_SENTENCE(d->budget, B);
     int npool;
     int *pool = random_pool(sc, &npool);
     for (int s = 0; s < B; s++) {
@@ -420,14 +417,9 @@ T5Draw *corrupt_t5(const Scenario *sc)
     const ScenarioT5 *cfg = &sc->t5;
     T5Draw *d = xcalloc(1, sizeof *d);
     int B = d->count = ss->count;
-    d->lengths = xcalloc((size_t)B, sizeof *d->lengths);
-    d->noise = xcalloc((size_t)B, sizeof *d->noise);
-    d->noise_tokens = xcalloc((size_t)B, sizeof *d->noise_tokens);
-    d->spans = xcalloc((size_t)B, sizeof *d->spans);
-    d->input = xcalloc((size_t)B, sizeof *d->input);
-    d->target = xcalloc((size_t)B, sizeof *d->target);
-    d->input_lengths = xcalloc((size_t)B, sizeof *d->input_lengths);
-    d->target_lengths = xcalloc((size_t)B, sizeof *d->target_lengths);
+    PER_SENTENCE(d->lengths, B), PER_SENTENCE(d->noise, B), PER_SENTENCE(d->noise_tokens, B), PER_SENTENCE(d->spans, B);
+    PER_SENTENCE(d->input, B), PER_SENTENCE(d->target, B), PER_SENTENCE(d->input_lengths, B);
+    PER_SENTENCE(d->target_lengths, B);
     /* the sentinels: ids after every id in use, <extra_id_0> the largest
      * of them, as T5's vocabulary puts it last and counts down */
     for (int s = 0; s < B; s++) {

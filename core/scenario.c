@@ -558,6 +558,32 @@ static bool get_choice(Loader *ld, const cJSON *node, const char *field, const c
     return doc_fail(ld->doc, node, ld->err, ld->errlen, field, "must be one of %s", list);
 }
 
+/* a seed: a whole number JSON holds exactly */
+static bool get_seed(Loader *ld, const cJSON *node, const char *field, uint64_t *out)
+{
+    long long v;
+    if (!get_int(ld, node, field, 0, SCENARIO_MAX_SEED, &v))
+        return false;
+    *out = (uint64_t)v;
+    return true;
+}
+
+static bool get_bool(Loader *ld, const cJSON *node, const char *field, bool *out)
+{
+    if (!cJSON_IsBool(node))
+        return doc_fail(ld->doc, node, ld->err, ld->errlen, field, "must be true or false");
+    *out = cJSON_IsTrue(node);
+    return true;
+}
+
+/* an object holding only the keys given; `what` says which, for the message */
+static bool get_object(Loader *ld, const cJSON *node, const char *field, const char *const *keys, const char *what)
+{
+    if (!cJSON_IsObject(node))
+        return doc_fail(ld->doc, node, ld->err, ld->errlen, field, "must be an object with %s", what);
+    return doc_check_keys(ld->doc, node, field, keys, ld->err, ld->errlen);
+}
+
 static bool load_vocab(Loader *ld, const cJSON *node)
 {
     Scenario *sc = ld->sc;
@@ -733,10 +759,7 @@ static bool load_mlm(Loader *ld, const cJSON *node)
 {
     Scenario *sc = ld->sc;
     static const char *const keys[] = {"sentences", "masked", "probability", "seed", "losses", NULL};
-    if (!cJSON_IsObject(node))
-        return doc_fail(ld->doc, node, ld->err, ld->errlen, "mlm",
-                        "must be an object with sentences, masked or probability, seed, losses");
-    if (!doc_check_keys(ld->doc, node, "mlm", keys, ld->err, ld->errlen))
+    if (!get_object(ld, node, "mlm", keys, "sentences, masked or probability, seed, losses"))
         return false;
     const cJSON *sent = doc_member(node, "sentences"), *masked = doc_member(node, "masked"),
                 *prob = doc_member(node, "probability"), *seed = doc_member(node, "seed"),
@@ -774,12 +797,12 @@ static bool load_mlm(Loader *ld, const cJSON *node)
         }
     } else {
         double p = 0.15;
-        long long sd = (long long)sc->seed + 1;
+        uint64_t sd = sc->seed + 1;
         if (prob && !get_real(ld, prob, "mlm.probability", 0, 1, &p))
             return false;
-        if (seed && !get_int(ld, seed, "mlm.seed", 0, SCENARIO_MAX_SEED, &sd))
+        if (seed && !get_seed(ld, seed, "mlm.seed", &sd))
             return false;
-        mlm_draw(sc, p, (unsigned long long)sd);
+        mlm_draw(sc, p, sd);
     }
     if (losses) {
         int L = scenario_longest(&sc->mlm_source);
@@ -794,21 +817,15 @@ static bool load_bert(Loader *ld, const cJSON *node)
 {
     ScenarioBert *b = &ld->sc->bert;
     static const char *const keys[] = {"probability", "seed", "selection", "max_predictions", "whole_word", NULL};
-    if (!cJSON_IsObject(node))
-        return doc_fail(ld->doc, node, ld->err, ld->errlen, "bert",
-                        "must be an object with probability, seed, selection, max_predictions, whole_word");
-    if (!doc_check_keys(ld->doc, node, "bert", keys, ld->err, ld->errlen))
+    if (!get_object(ld, node, "bert", keys, "probability, seed, selection, max_predictions, whole_word"))
         return false;
     const cJSON *n;
     long long v;
     int choice;
     if ((n = doc_member(node, "probability")) && !get_real(ld, n, "bert.probability", 0, 1, &b->probability))
         return false;
-    if ((n = doc_member(node, "seed"))) {
-        if (!get_int(ld, n, "bert.seed", 0, SCENARIO_MAX_SEED, &v))
-            return false;
-        b->seed = (uint64_t)v;
-    }
+    if ((n = doc_member(node, "seed")) && !get_seed(ld, n, "bert.seed", &b->seed))
+        return false;
     if ((n = doc_member(node, "selection"))) {
         if (!get_choice(ld, n, "bert.selection", (const char *const[]){"bernoulli", "count", "span", NULL}, &choice))
             return false;
@@ -822,11 +839,8 @@ static bool load_bert(Loader *ld, const cJSON *node)
             return false;
         b->max_predictions = (int)v;
     }
-    if ((n = doc_member(node, "whole_word"))) {
-        if (!cJSON_IsBool(n))
-            return doc_fail(ld->doc, n, ld->err, ld->errlen, "bert.whole_word", "must be true or false");
-        b->whole_word = cJSON_IsTrue(n);
-    }
+    if ((n = doc_member(node, "whole_word")) && !get_bool(ld, n, "bert.whole_word", &b->whole_word))
+        return false;
     return true;
 }
 
@@ -835,23 +849,16 @@ static bool load_t5(Loader *ld, const cJSON *node)
 {
     ScenarioT5 *t = &ld->sc->t5;
     static const char *const keys[] = {"noise_density", "mean_span_length", "seed", NULL};
-    if (!cJSON_IsObject(node))
-        return doc_fail(ld->doc, node, ld->err, ld->errlen, "t5",
-                        "must be an object with noise_density, mean_span_length, seed");
-    if (!doc_check_keys(ld->doc, node, "t5", keys, ld->err, ld->errlen))
+    if (!get_object(ld, node, "t5", keys, "noise_density, mean_span_length, seed"))
         return false;
     const cJSON *n;
-    long long v;
     if ((n = doc_member(node, "noise_density")) && !get_real(ld, n, "t5.noise_density", 0, 1, &t->noise_density))
         return false;
     if ((n = doc_member(node, "mean_span_length")) &&
         !get_real(ld, n, "t5.mean_span_length", 1, MS_MAX_SEQ_LEN, &t->mean_span_length))
         return false;
-    if ((n = doc_member(node, "seed"))) {
-        if (!get_int(ld, n, "t5.seed", 0, SCENARIO_MAX_SEED, &v))
-            return false;
-        t->seed = (uint64_t)v;
-    }
+    if ((n = doc_member(node, "seed")) && !get_seed(ld, n, "t5.seed", &t->seed))
+        return false;
     return true;
 }
 
@@ -996,21 +1003,15 @@ static bool load(Loader *ld, const cJSON *root)
             return false;
         sc->nan_policy = (ScenarioNanPolicy)choice;
     }
-    if ((n = doc_member(root, "mask_query_rows"))) {
-        if (!cJSON_IsBool(n))
-            return doc_fail(ld->doc, n, ld->err, ld->errlen, "mask_query_rows", "must be true or false");
-        sc->mask_query_rows = cJSON_IsTrue(n);
-    }
+    if ((n = doc_member(root, "mask_query_rows")) && !get_bool(ld, n, "mask_query_rows", &sc->mask_query_rows))
+        return false;
     if ((n = doc_member(root, "d_model"))) {
         if (!get_int(ld, n, "d_model", 1, MS_MAX_D_MODEL, &v))
             return false;
         sc->d_model = (int)v;
     }
-    if ((n = doc_member(root, "seed"))) {
-        if (!get_int(ld, n, "seed", 0, SCENARIO_MAX_SEED, &v))
-            return false;
-        sc->seed = (uint64_t)v;
-    }
+    if ((n = doc_member(root, "seed")) && !get_seed(ld, n, "seed", &sc->seed))
+        return false;
     sc->bert.seed = sc->t5.seed = sc->seed; /* unless "bert" or "t5" name their own */
     const cJSON *sent = doc_member(root, "sentences");
     if (!sent)

@@ -772,6 +772,14 @@ static void per_sentence(const int *v, int n, char *buf, size_t len)
         snprintf(buf + k, len - k, "]");
 }
 
+/* the batch view's result: "t5_input_lengths = [13, 10, 6]" */
+static void result_list(Step *step, const char *name, const int *v, int n)
+{
+    char l[96];
+    per_sentence(v, n, l, sizeof l);
+    fmt(step->result, sizeof step->result, "%s = %s", name, l);
+}
+
 static void build_original(Builder *b)
 {
     Steps *st = b->st;
@@ -1025,18 +1033,15 @@ static void build_input(Builder *b)
         fmt(step->result, sizeof step->result, "t5_input_lengths[%d] = %d \u2212 %d + %d = %d", s, d->lengths[s],
             d->noise_tokens[s], d->spans[s], d->input_lengths[s]);
     } else {
-        char l[96];
-        per_sentence(d->input_lengths, d->count, l, sizeof l);
-        fmt(step->result, sizeof step->result, "t5_input_lengths = %s", l);
+        result_list(step, "t5_input_lengths", d->input_lengths, d->count);
     }
+    char ids[64];
+    int k = snprintf(ids, sizeof ids, "<extra_id_0> = %d", d->sentinel_ids[0]);
     if (d->nsentinels >= 2)
-        fmt(step->note, sizeof step->note,
-            "Sentinel ids follow T5's vocabulary, where <extra_id_0> is the last id and the others count down: here "
-            "<extra_id_0> = %d, <extra_id_1> = %d.", d->sentinel_ids[0], d->sentinel_ids[1]);
-    else
-        fmt(step->note, sizeof step->note,
-            "Sentinel ids follow T5's vocabulary, where <extra_id_0> is the last id and the others count down: here "
-            "<extra_id_0> = %d.", d->sentinel_ids[0]);
+        snprintf(ids + k, sizeof ids - (size_t)k, ", <extra_id_1> = %d", d->sentinel_ids[1]);
+    fmt(step->note, sizeof step->note,
+        "Sentinel ids follow T5's vocabulary, where <extra_id_0> is the last id and the others count down: here %s.",
+        ids);
     finish(b);
 }
 
@@ -1057,9 +1062,7 @@ static void build_target(Builder *b)
         fmt(step->result, sizeof step->result, "t5_target_lengths[%d] = %d + %d + 1 = %d", s, d->noise_tokens[s],
             d->spans[s], d->target_lengths[s]);
     } else {
-        char l[96];
-        per_sentence(d->target_lengths, d->count, l, sizeof l);
-        fmt(step->result, sizeof step->result, "t5_target_lengths = %s", l);
+        result_list(step, "t5_target_lengths", d->target_lengths, d->count);
     }
     fmt(step->note, sizeof step->note,
         "T5's code ends both sequences with </s> instead; the final sentinel is how the T5 paper writes the target "
