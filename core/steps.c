@@ -13,7 +13,17 @@
  * The mask steps loop over the mode's mask terms, so a new mask family
  * appears here without a line of this file changing. In the batch view
  * (sentence -1) the per-sentence steps repeat one grid row per sentence;
- * the token and loss steps show the [B,L] tensors. */
+ * the token and loss steps show the [B,L] tensors.
+ *
+ * A mode may tell a story of its own instead (its row's `story` names the
+ * steps, from the catalogue at the end of this file). bert and t5 tell
+ * what pretraining does to a sentence:
+ *
+ *     bert: original -> chosen -> corrupted -> labels -> loss_mask -> loss
+ *     t5:   original -> noise -> input -> target -> decoder -> loss
+ *
+ * stacking a sentence's rows stage by stage, each cell tinted by what
+ * happened to its token. */
 #include "steps.h"
 
 #include <math.h>
