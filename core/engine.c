@@ -30,6 +30,10 @@ struct Engine {
     int nterms;
     Batch *batch;               /* the keys' (and, but for cross-attention, the queries') */
     Batch *qbatch;              /* the queries': batch, or the decoder's own */
+    Batch *source;              /* bert, t5: the sentences before corruption; else the batch */
+    BertDraw *bert;             /* bert: the corruption drawn */
+    T5Draw *t5;                 /* t5: the corruption drawn */
+    double loss_mask_only;      /* bert: the mean under (bert_input == MASK) */
     Tensor *own[T_COUNT];       /* the tensors the engine made */
     const Tensor *t[T_COUNT];   /* every tensor, by id; NULL: not computed yet */
     bool *row_blocked;          /* [B*L], with the weights */
@@ -94,7 +98,10 @@ static void compute_losses(Engine *e)
     } else {
         /* the notebook reuses batch_losses for the MLM batch, so an MLM batch
          * of the batch's shape gets the batch's losses, given or drawn */
-        const double *src = kind == MODE_BATCH_MLM ? sc->mlm_losses : kind == MODE_BATCH_MAIN ? sc->losses : NULL;
+        /* bert's input has the sentences' shape: the losses are theirs */
+        const double *src = kind == MODE_BATCH_MLM                                 ? sc->mlm_losses
+                             : kind == MODE_BATCH_MAIN || kind == MODE_BATCH_BERT ? sc->losses
+                                                                                  : NULL;
         if (kind == MODE_BATCH_MLM && !src && sc->losses && sc->sentences.count == B &&
             scenario_longest(&sc->sentences) == L)
             src = sc->losses;
@@ -106,9 +113,18 @@ static void compute_losses(Engine *e)
         }
     }
     put(e, T_LOSSES, losses);
-    Tensor *mask = e->mode->loss == MODE_LOSS_MLM ? batch_mlm_loss_mask(bt) : batch_padding_loss_mask(bt);
+    Tensor *mask;
+    if (e->mode->loss == MODE_LOSS_LABELS) {
+        /* (labels != -100).float(): what cross-entropy's ignore_index leaves in */
+        const Tensor *labels = e->t[T_LABELS];
+        mask = tensor_new2(TENSOR_FLOAT, B, L);
+        for (size_t i = 0; i < mask->size; i++)
+            mask->data[i] = labels->data[i] != CORRUPT_IGNORE_INDEX;
+    } else {
+        mask = e->mode->loss == MODE_LOSS_MLM ? batch_mlm_loss_mask(bt) : batch_padding_loss_mask(bt);
+    }
     /* loss_weights belong to the scenario's own sentences */
-    if (e->mode->loss != MODE_LOSS_MLM && sc->loss_weights) {
+    if (e->mode->loss != MODE_LOSS_MLM && e->mode->loss != MODE_LOSS_LABELS && sc->loss_weights) {
         if (kind == MODE_BATCH_MAIN) {
             for (size_t i = 0; i < mask->size; i++)
                 mask->data[i] *= sc->loss_weights[i];
@@ -152,6 +168,61 @@ static void compute_losses(Engine *e)
     }
     e->loss = loss_masked_mean(losses, mask);
     e->loss_all = loss_mean(losses);
+    e->loss_mask_only = e->t[T_MASK_POSITIONS] ? loss_masked_mean(losses, e->t[T_MASK_POSITIONS]) : NAN;
+}
+
+/* T5's sentinels are no words of the scenario: their cells are labelled "<extra_id_N>" */
+static void label_sentinels(Batch *b, const T5Draw *d)
+{
+    for (size_t i = 0; i < b->ids->size; i++) {
+        int k = corrupt_t5_sentinel(d, (int)b->ids->data[i]);
+        if (k >= 0)
+            b->labels[i] = d->sentinel_words[k];
+    }
+}
+
+/* the corruption as [B,L] tensors: bert's choice, actions and labels
+ * over the original sentences; t5's noise, and labels over the targets */
+static void corruption_tensors(Engine *e)
+{
+    const Batch *src = e->source;
+    int B = src->B, Ls = src->L;
+    if (e->bert) {
+        const BertDraw *d = e->bert;
+        Tensor *sel = tensor_new2(TENSOR_INT, B, Ls), *act = tensor_new2(TENSOR_INT, B, Ls);
+        Tensor *labels = tensor_new2(TENSOR_INT, B, Ls);
+        for (size_t i = 0; i < labels->size; i++)
+            labels->data[i] = CORRUPT_IGNORE_INDEX;
+        for (int s = 0; s < B; s++)
+            for (int i = 0; i < d->lengths[s]; i++) {
+                size_t at = (size_t)s * Ls + (size_t)(src->first[s] + i);
+                CorruptAction a = d->action[s][i];
+                sel->data[at] = a != CORRUPT_NONE;
+                act->data[at] = a;
+                if (a != CORRUPT_NONE)
+                    labels->data[at] = src->ids->data[at];
+            }
+        put(e, T_BERT_SELECTED, sel);
+        put(e, T_BERT_ACTION, act);
+        put(e, T_LABELS, labels);
+        put(e, T_MASK_POSITIONS, batch_mlm_loss_mask(e->batch));
+    }
+    if (e->t5) {
+        const T5Draw *d = e->t5;
+        Tensor *noise = tensor_new2(TENSOR_INT, B, Ls);
+        for (int s = 0; s < B; s++)
+            for (int i = 0; i < d->lengths[s]; i++)
+                noise->data[(size_t)s * Ls + (size_t)(src->first[s] + i)] = d->noise[s][i];
+        put(e, T_T5_NOISE, noise);
+        /* the decoder is scored on every real target token */
+        const Batch *q = e->qbatch;
+        Tensor *labels = tensor_new2(TENSOR_INT, q->B, q->L);
+        for (int s = 0; s < q->B; s++)
+            for (int p = 0; p < q->L; p++)
+                labels->data[(size_t)s * q->L + p] =
+                    batch_is_real(q, s, p) ? q->ids->data[(size_t)s * q->L + p] : CORRUPT_IGNORE_INDEX;
+        put(e, T_LABELS, labels);
+    }
 }
 
 static Tensor *int_cells(const Batch *b, const int *v)
@@ -179,9 +250,28 @@ Engine *engine_new(const Scenario *sc, const Mode *m, char *err, size_t errlen)
     switch (m->batch) {
     case MODE_BATCH_PACKED: e->batch = batch_packed(sc); break;
     case MODE_BATCH_MLM: e->batch = batch_new(sc, &sc->mlm_source, sc->mlm_masked); break;
+    case MODE_BATCH_BERT: {
+        e->bert = corrupt_bert(sc);
+        Sentences in = {.count = e->bert->count, .lengths = e->bert->lengths, .ids = e->bert->input};
+        e->batch = batch_new(sc, &in, NULL);
+        break;
+    }
+    case MODE_BATCH_T5: {
+        /* the encoder reads t5_input; the decoder asks with t5_target */
+        e->t5 = corrupt_t5(sc);
+        Sentences in = {.count = e->t5->count, .lengths = e->t5->input_lengths, .ids = e->t5->input};
+        Sentences out = {.count = e->t5->count, .lengths = e->t5->target_lengths, .ids = e->t5->target};
+        e->batch = batch_new(sc, &in, NULL);
+        e->qbatch = batch_new(sc, &out, NULL);
+        label_sentinels(e->batch, e->t5);
+        label_sentinels(e->qbatch, e->t5);
+        break;
+    }
     default: e->batch = batch_new(sc, &sc->sentences, NULL); break;
     }
-    e->qbatch = m->batch == MODE_BATCH_CROSS ? batch_new(sc, &sc->decoder, NULL) : e->batch;
+    if (!e->qbatch)
+        e->qbatch = m->batch == MODE_BATCH_CROSS ? batch_new(sc, &sc->decoder, NULL) : e->batch;
+    e->source = e->bert || e->t5 ? batch_new(sc, &sc->sentences, NULL) : e->batch;
     const Batch *bt = e->batch;
     int B = bt->B, L = bt->L, d = sc->d_model;
     e->row = xcalloc(3 * (size_t)L + 1, sizeof *e->row);
@@ -190,6 +280,11 @@ Engine *engine_new(const Scenario *sc, const Mode *m, char *err, size_t errlen)
      * the embeddings and projections; the L×L tensors wait until asked for */
     e->t[T_BATCH] = bt->ids;
     put(e, T_LENGTHS, int_vector(B, bt->lengths, 0));
+    put(e, T_QUERY_LENGTHS, int_vector(e->qbatch->B, e->qbatch->lengths, 0));
+    if (e->source != e->batch) {
+        e->t[T_SOURCE] = e->source->ids;
+        corruption_tensors(e);
+    }
     put(e, T_LAST_INDEX, batch_last_indices(bt));
     put(e, T_PADDING_MASK, mask_padding(bt));
     put(e, T_PADDING_LOSS_MASK, batch_padding_loss_mask(e->qbatch));
@@ -349,7 +444,11 @@ void engine_free(Engine *e)
         tensor_free(e->own[i]);
     if (e->qbatch != e->batch)
         batch_free(e->qbatch);
+    if (e->source != e->batch)
+        batch_free(e->source);
     batch_free(e->batch);
+    corrupt_bert_free(e->bert);
+    corrupt_t5_free(e->t5);
     free(e->row_blocked);
     free(e->row);
     free(e->unscored);
@@ -359,6 +458,11 @@ void engine_free(Engine *e)
 const Mode *engine_mode(const Engine *e) { return e->mode; }
 const Scenario *engine_scenario(const Engine *e) { return e->sc; }
 const Batch *engine_batch(const Engine *e) { return e->batch; }
+const Batch *engine_query_batch(const Engine *e) { return e->qbatch; }
+const Batch *engine_source(const Engine *e) { return e->source; }
+const BertDraw *engine_bert(const Engine *e) { return e->bert; }
+const T5Draw *engine_t5(const Engine *e) { return e->t5; }
+double engine_loss_mask_only(const Engine *e) { return e->loss_mask_only; }
 int engine_sentences(const Engine *e) { return e->batch->B; }
 int engine_length(const Engine *e) { return e->batch->L; }
 int engine_query_length(const Engine *e) { return e->qbatch->L; }
@@ -392,6 +496,20 @@ bool engine_batched(TensorId id)
     return id != T_W_Q && id != T_W_K && id != T_W_V;
 }
 
+bool engine_computes(const Mode *m, TensorId id)
+{
+    bool bert = m->batch == MODE_BATCH_BERT, t5 = m->batch == MODE_BATCH_T5;
+    switch (id) {
+    case T_SOURCE: case T_LABELS: return bert || t5;
+    case T_BERT_SELECTED: case T_BERT_ACTION: case T_MASK_POSITIONS: return bert;
+    case T_T5_NOISE: return t5;
+    /* a decoder of their own */
+    case T_QUERY_BATCH: case T_QUERY_EMBEDDINGS: case T_QUERY_LENGTHS: case T_DECODER_CAUSAL:
+        return m->batch == MODE_BATCH_CROSS || t5;
+    default: return id < T_TERM || (int)id - T_TERM < mode_nterms(m);
+    }
+}
+
 Tensor engine_view(const Engine *e, TensorId id, int s)
 {
     const Tensor *t = engine_tensor(e, id);
@@ -405,17 +523,25 @@ Tensor engine_view(const Engine *e, TensorId id, int s)
 const char *engine_name(const Engine *e, TensorId id)
 {
     bool mlm = e->mode->batch == MODE_BATCH_MLM, cross = engine_is_cross(e);
+    bool bert = e->mode->batch == MODE_BATCH_BERT, t5 = e->mode->batch == MODE_BATCH_T5;
     if (id >= T_TERM) {
         EXPECT((int)id - T_TERM < e->nterms);
         return e->mode->terms[id - T_TERM]->name;
     }
     switch (id) {
-    case T_BATCH: return mlm ? "mlm_batch" : cross ? "encoder_batch" : "batch";
-    case T_QUERY_BATCH: return cross ? "decoder_batch" : engine_name(e, T_BATCH);
+    case T_BATCH: return mlm ? "mlm_batch" : bert ? "bert_input" : t5 ? "t5_input" : cross ? "encoder_batch" : "batch";
+    case T_QUERY_BATCH: return t5 ? "t5_target" : cross ? "decoder_batch" : engine_name(e, T_BATCH);
+    case T_QUERY_LENGTHS: return t5 ? "t5_target_lengths" : cross ? "decoder_lengths" : "lengths";
+    case T_SOURCE: return "original";
+    case T_LABELS: return "labels";
+    case T_BERT_SELECTED: return "bert_selected";
+    case T_BERT_ACTION: return "bert_action";
+    case T_MASK_POSITIONS: return "bert_mask_positions";
+    case T_T5_NOISE: return "t5_noise";
     case T_QUERY_EMBEDDINGS: return cross ? "X_dec" : "X";
     case T_DOCUMENT_IDS: return "document_ids";
     case T_POSITION_IDS: return "position_ids";
-    case T_LENGTHS: return "lengths";
+    case T_LENGTHS: return t5 ? "t5_input_lengths" : "lengths";
     case T_LAST_INDEX: return "batch_nonzero_indicies";
     case T_PADDING_MASK: return "padding_mask";
     case T_PADDING_LOSS_MASK: return "padding_loss_mask";
@@ -435,9 +561,10 @@ const char *engine_name(const Engine *e, TensorId id)
     case T_OUTPUT: return "output";
     case T_LOSSES: return "batch_losses";
     case T_LOSS_MASK:
-        return e->mode->loss == MODE_LOSS_MLM        ? "mlm_loss_mask"
-               : e->mode->loss == MODE_LOSS_PREFIX   ? "target_loss_mask"
+        return e->mode->loss == MODE_LOSS_MLM          ? "mlm_loss_mask"
+               : e->mode->loss == MODE_LOSS_PREFIX     ? "target_loss_mask"
                : e->mode->loss == MODE_LOSS_NEXT_TOKEN ? "next_token_mask"
+               : e->mode->loss == MODE_LOSS_LABELS     ? "loss_mask"
                : e->sc->loss_weights && !mlm      ? "loss_weights"
                                               : "padding_loss_mask";
     case T_MASKED_LOSSES: return "masked losses";
@@ -548,10 +675,11 @@ void engine_sentence_text(const Engine *e, int s, char *buf, size_t n)
     EXPECT(n > 0);
     buf[0] = '\0';
     size_t k = 0;
-    for (int p = 0; p < e->batch->L && k + 1 < n; p++) {
-        if (!engine_is_real(e, s, p))
+    const Batch *b = e->source; /* bert and t5: the sentence before corruption */
+    for (int p = 0; p < b->L && k + 1 < n; p++) {
+        if (!batch_is_real(b, s, p))
             continue;
-        int w = snprintf(buf + k, n - k, "%s%s", k ? " " : "", engine_label(e, s, p));
+        int w = snprintf(buf + k, n - k, "%s%s", k ? " " : "", b->labels[(size_t)s * b->L + p]);
         if (w < 0)
             break;
         k += (size_t)w;
@@ -561,6 +689,35 @@ void engine_sentence_text(const Engine *e, int s, char *buf, size_t n)
 int engine_word_index(const Engine *e, int s, int pos)
 {
     return engine_is_real(e, s, pos) ? pos - e->batch->first[s] : -1;
+}
+
+void engine_draw_summary(const Engine *e, char *buf, size_t n)
+{
+    EXPECT(n > 0);
+    buf[0] = '\0';
+    if (e->bert) {
+        int cand = 0, count[4] = {0};
+        for (int s = 0; s < e->bert->count; s++) {
+            cand += e->bert->candidates[s];
+            for (int i = 0; i < e->bert->lengths[s]; i++)
+                count[e->bert->action[s][i]]++;
+        }
+        snprintf(buf, n, "BERT, seed %llu: %d of %d candidates chosen: %d [MASK], %d random, %d unchanged",
+                 (unsigned long long)e->sc->bert.seed, count[1] + count[2] + count[3], cand, count[CORRUPT_MASK],
+                 count[CORRUPT_RANDOM], count[CORRUPT_KEEP]);
+    } else if (e->t5) {
+        int spans = 0, movable = 0;
+        for (int s = 0; s < e->t5->count; s++) {
+            spans += e->t5->spans[s];
+            movable += e->t5->spans[s] >= 2;
+        }
+        if (movable)
+            snprintf(buf, n, "T5, seed %llu: %d spans, placed anew in %d sentence%s", (unsigned long long)e->sc->t5.seed,
+                     spans, movable, movable == 1 ? "" : "s");
+        else
+            snprintf(buf, n, "T5, seed %llu: no sentence has two spans, so no draw can move them (see the noise step)",
+                     (unsigned long long)e->sc->t5.seed);
+    }
 }
 
 int engine_pad_id(const Engine *e) { return e->batch->pad_id; }

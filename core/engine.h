@@ -12,6 +12,7 @@
 #include <stddef.h>
 
 #include "batch.h"
+#include "corrupt.h"
 #include "mode.h"
 #include "scenario.h"
 #include "tensor.h"
@@ -40,7 +41,15 @@ typedef enum TensorId {
     T_LOSSES,            /* [B,L]: per-token losses */
     T_LOSS_MASK,         /* [B,L]: the mode's loss mask (weights included) */
     T_MASKED_LOSSES,     /* [B,L]: losses * loss_mask */
-    T_DECODER_CAUSAL,    /* [B,Lq,Lq]: cross-attention: the decoder's own causal self-attention mask */
+    T_DECODER_CAUSAL,    /* [B,Lq,Lq]: cross-attention and t5: the decoder's own causal self-attention mask */
+    T_QUERY_LENGTHS,     /* [B] int: real tokens per query sentence (the decoder's, t5's targets) */
+    /* pretraining corruption (bert, t5; engine_computes says which) */
+    T_SOURCE,            /* [B,Ls] int: the sentences before corruption, padded */
+    T_LABELS,            /* [B,Lq] int: the id the loss scores, -100 where it scores nothing */
+    T_BERT_SELECTED,     /* [B,Ls] int: 1 where BERT chose the position */
+    T_BERT_ACTION,       /* [B,Ls] int: CorruptAction: 0 none, 1 [MASK], 2 random, 3 kept */
+    T_MASK_POSITIONS,    /* [B,L]: (bert_input == MASK).float(), the notebook's MLM loss mask */
+    T_T5_NOISE,          /* [B,Ls] int: 1 on T5's noise spans */
     T_TARGETS,           /* [B,L] int: what each position is scored on: its own token, or (next-token
                           * loss) the next one, -100 where nothing is */
     T_TERM,              /* [B,L,L]: mask term 0; T_TERM + i is term i of the mode */
@@ -79,6 +88,14 @@ const Mode *engine_mode(const Engine *e);
 const Scenario *engine_scenario(const Engine *e);
 /* The mode's batch (ids, lengths, labels). */
 const Batch *engine_batch(const Engine *e);
+/* The queries' batch: the batch, or the decoder's (cross, t5's targets). */
+const Batch *engine_query_batch(const Engine *e);
+/* The sentences before corruption (bert, t5): T_SOURCE's batch; the
+ * batch itself in other modes. */
+const Batch *engine_source(const Engine *e);
+/* The corruption drawn (NULL outside bert, and outside t5). */
+const BertDraw *engine_bert(const Engine *e);
+const T5Draw *engine_t5(const Engine *e);
 /* B, L (keys), Lq (queries: L but for cross-attention) and d_model. */
 int engine_sentences(const Engine *e);
 int engine_length(const Engine *e);
@@ -92,6 +109,9 @@ bool engine_is_cross(const Engine *e);
 const Tensor *engine_tensor(const Engine *e, TensorId id);
 /* True when dimension 0 of the tensor is the batch (W_q, W_k, W_v are not). */
 bool engine_batched(TensorId id);
+/* Whether an engine of mode m has tensor id (the corruption's tensors
+ * belong to bert and t5, the decoder's to cross and t5). */
+bool engine_computes(const Mode *m, TensorId id);
 /* Sentence s's [rows, cols] matrix of a 3-D batched tensor, or the whole
  * of a 2-D shared one (W_q); a view into the engine's data. */
 Tensor engine_view(const Engine *e, TensorId id, int s);
@@ -112,7 +132,8 @@ MaskInput engine_mask_input(const Engine *e);
 const char *engine_label(const Engine *e, int s, int pos);
 int engine_id(const Engine *e, int s, int pos);
 bool engine_is_real(const Engine *e, int s, int pos);
-/* Sentence s as words, padding left out ("The [MASK] ate fish"), into buf. */
+/* Sentence s as words, padding left out ("The [MASK] ate fish"; in bert
+ * and t5 the sentence before corruption), into buf. */
 void engine_sentence_text(const Engine *e, int s, char *buf, size_t n);
 /* The index in sentence s's own words of batch position pos, or -1 for padding. */
 int engine_word_index(const Engine *e, int s, int pos);
@@ -127,9 +148,18 @@ const char *const *engine_query_labels(const Engine *e, int s);
 /* Whether query position pos of sentence s is a real token. */
 bool engine_query_is_real(const Engine *e, int s, int pos);
 
+/* One line on the random draw the mode shows, e.g. "BERT, seed 3: 2 of
+ * 12 candidates chosen: 1 [MASK], 0 random, 1 unchanged"; "" in modes
+ * without one. */
+void engine_draw_summary(const Engine *e, char *buf, size_t n);
+
 /* The masked mean loss, and the mean over every position (the wrong one). */
 double engine_loss(const Engine *e);
 double engine_loss_all(const Engine *e);
+/* bert: the mean the notebook's `batch == MASK` loss mask would give
+ * (T_MASK_POSITIONS), which leaves out the random and kept positions;
+ * NaN when nothing is [MASK], and NaN in other modes. */
+double engine_loss_mask_only(const Engine *e);
 /* True when sentence s's loss mask is all 0: it teaches nothing. */
 bool engine_unscored(const Engine *e, int s);
 /* True when every key of query row q of sentence s is masked; and how many such rows. */

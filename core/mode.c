@@ -16,7 +16,12 @@
 #include <string.h>
 
 #include "batch.h"
+#include "corrupt.h"
 #include "xmalloc.h"
+
+/* the pretraining stories: what corruption does to a sentence, step by step */
+static const char *const bert_story[] = {"original", "chosen", "corrupted", "labels", "loss_mask", "loss", NULL};
+static const char *const t5_story[] = {"original", "noise", "input", "target", "decoder", "loss", NULL};
 
 static const Mode builtin[] = {
     {
@@ -171,6 +176,35 @@ static const Mode builtin[] = {
         .pitfall = "In nn.Transformer the encoder's padding goes in memory_key_padding_mask (True = blocked), "
                    "not in the decoder's own tgt_key_padding_mask; the decoder's self-attention stays causal.",
     },
+    /* pretraining corruption: how the batch becomes a training example */
+    {
+        .name = "bert",
+        .title = "BERT's masked-LM corruption",
+        .tab = "BERT 80/10/10",
+        .summary = "BERT's pretraining corruption: chosen positions become 80% [MASK], 10% a random word, 10% "
+                   "unchanged; labels hold -100 where not scored; \"bert\": {probability, seed, selection, "
+                   "max_predictions, whole_word}",
+        .batch = MODE_BATCH_BERT,
+        .terms = {&mask_term_padding},
+        .loss = MODE_LOSS_LABELS,
+        .sentence = MODE_SENTENCE_FIRST,
+        .story = bert_story,
+        .redraw = SCENARIO_DRAW_BERT,
+    },
+    {
+        .name = "t5",
+        .title = "T5 span corruption",
+        .tab = "T5 spans",
+        .summary = "T5's span corruption: noise spans become sentinels <extra_id_N> in the input, the target "
+                   "is the spans, scored under the decoder's causal mask; \"t5\": {noise_density, mean_span_length, "
+                   "seed}",
+        .batch = MODE_BATCH_T5,
+        .terms = {&mask_term_cross},
+        .loss = MODE_LOSS_LABELS,
+        .sentence = MODE_SENTENCE_LONGEST,
+        .story = t5_story,
+        .redraw = SCENARIO_DRAW_T5,
+    },
 };
 
 enum { BUILTIN = sizeof builtin / sizeof builtin[0] };
@@ -283,6 +317,10 @@ void mode_shape(const Mode *m, const Scenario *sc, int *B, int *Lq, int *Lk)
         *Lq = scenario_longest(&sc->decoder);
         *Lk = scenario_longest(&sc->sentences);
         return;
+    case MODE_BATCH_T5:
+        *B = sc->sentences.count;
+        corrupt_t5_shape(sc, Lk, Lq); /* the encoder reads t5_input, the decoder asks with t5_target */
+        return;
     default:
         *B = sc->sentences.count;
         *Lq = *Lk = scenario_longest(&sc->sentences);
@@ -297,9 +335,14 @@ size_t mode_cells(const Mode *m, const Scenario *sc)
     return (size_t)B * (size_t)Lq * (size_t)Lk;
 }
 
+bool mode_rows_are_sentences(const Mode *m)
+{
+    return m->batch == MODE_BATCH_MAIN || m->batch == MODE_BATCH_BERT || m->batch == MODE_BATCH_T5;
+}
+
 int mode_default_sentence(const Mode *m, const Scenario *sc)
 {
-    if (m->sentence != MODE_SENTENCE_LONGEST || m->batch != MODE_BATCH_MAIN)
+    if (m->sentence != MODE_SENTENCE_LONGEST || !mode_rows_are_sentences(m))
         return 0;
     const Sentences *ss = &sc->sentences;
     int best = 0;

@@ -28,6 +28,8 @@ typedef enum ModeBatch {
     MODE_BATCH_MLM,    /* `mlm_batch`: the MLM sentences with [MASK] tokens */
     MODE_BATCH_PACKED, /* the sentences packed end to end into rows (batch_packed) */
     MODE_BATCH_CROSS,  /* decoder queries (the scenario's decoder) against the batch's keys */
+    MODE_BATCH_BERT,   /* `bert_input`: the sentences after BERT's corruption (corrupt.h) */
+    MODE_BATCH_T5,     /* `t5_target` queries against `t5_input` keys: T5's span corruption (corrupt.h) */
 } ModeBatch;
 
 /* Which positions the loss counts. */
@@ -37,6 +39,7 @@ typedef enum ModeLoss {
     MODE_LOSS_PREFIX,  /* real tokens after the prefix: a prefix-LM's targets (the prefix is context) */
     MODE_LOSS_NEXT_TOKEN, /* a decoder's: position t is scored on token t + 1 (targets = batch[:, 1:]); the
                            * last real token has no target */
+    MODE_LOSS_LABELS,  /* where `labels` is not -100 (bert: the chosen positions; t5: the real target tokens) */
 } ModeLoss;
 
 /* The sentence a mode opens on. */
@@ -60,6 +63,8 @@ typedef struct Mode {
     const char *pitfall;        /* the conventions that cause bugs, for the mask step's note, or NULL */
     ScenarioSetting setting;    /* what [ and ] change in the window (SETTING_NONE: nothing) */
     const char *setting_label;  /* its letter on screen, e.g. "W" */
+    const char *const *story;   /* the storyboard's step names, NULL-terminated; NULL: the attention story */
+    ScenarioDraw redraw;        /* the random draw the window's N redraws (SCENARIO_DRAW_NONE: none) */
 } Mode;
 
 /* Rows in the table, and row i (0 <= i < mode_count()). */

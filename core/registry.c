@@ -14,6 +14,8 @@
 
 #define TENSOR(n, d, i, m, per, dump, alias) \
     {.name = n, .doc = d, .kind = REG_TENSOR, .id = i, .mode = m, .per_sentence = per, .dumped = dump, .dump_alias = alias}
+#define WORDS(n, d, i, m) \
+    {.name = n, .doc = d, .kind = REG_TENSOR, .id = i, .mode = m, .dumped = true, .words = true}
 #define SCALAR(n, d, s, m, dump) {.name = n, .doc = d, .kind = REG_SCALAR, .scalar = s, .mode = m, .dumped = dump}
 
 static const RegEntry fixed[] = {
@@ -37,9 +39,27 @@ static const RegEntry fixed[] = {
     TENSOR("position_ids", "each token's position in its document (restarting at 0 when packed) [B,L]",
            T_POSITION_IDS, NULL, false, true, NULL),
     TENSOR("decoder_batch", "cross-attention: the decoder's padded tokens, the queries [B,L_dec]", T_QUERY_BATCH,
-           "cross", false, true, NULL),
+           NULL, false, true, NULL),
     TENSOR("decoder_embeddings", "cross-attention: the decoder's X, which makes Q [L_dec,d]", T_QUERY_EMBEDDINGS,
-           "cross", true, true, NULL),
+           NULL, true, true, NULL),
+    /* pretraining corruption */
+    WORDS("original", "bert, t5: the sentences before corruption, padded [B,L]", T_SOURCE, NULL),
+    TENSOR("bert_selected", "1 where BERT chose the position to predict [B,L]", T_BERT_SELECTED, "bert", false, true,
+           NULL),
+    TENSOR("bert_action", "what happened there: 0 not chosen, 1 [MASK], 2 random word, 3 kept [B,L]", T_BERT_ACTION,
+           "bert", false, true, NULL),
+    WORDS("bert_input", "the corrupted batch BERT reads [B,L]", T_BATCH, "bert"),
+    TENSOR("bert_mask_positions", "(bert_input == MASK).float(): the notebook's MLM loss mask, blind to the random "
+           "and kept positions [B,L]", T_MASK_POSITIONS, "bert", false, true, NULL),
+    TENSOR("labels", "bert, t5: the id each position is scored on, -100 where nothing is scored [B,L]", T_LABELS, NULL,
+           false, true, NULL),
+    TENSOR("t5_noise", "1 on T5's noise spans [B,L]", T_T5_NOISE, "t5", false, true, NULL),
+    WORDS("t5_input", "the encoder's input: each noise span replaced by a sentinel <extra_id_N> [B,L_in]", T_BATCH,
+          "t5"),
+    WORDS("t5_target", "the decoder's target: each sentinel followed by its span, then a final sentinel [B,L_tgt]",
+          T_QUERY_BATCH, "t5"),
+    TENSOR("t5_input_lengths", "real tokens of each t5_input [B]", T_LENGTHS, "t5", false, true, NULL),
+    TENSOR("t5_target_lengths", "real tokens of each t5_target [B]", T_QUERY_LENGTHS, "t5", false, true, NULL),
     TENSOR("embeddings", "token embeddings X [L,d]", T_EMBEDDINGS, NULL, true, true, NULL),
     TENSOR("W_q", "query projection [d,d]", T_W_Q, NULL, false, true, NULL),
     TENSOR("W_k", "key projection [d,d]", T_W_K, NULL, false, true, NULL),
@@ -116,6 +136,12 @@ static int term_index(const Mode *m, const MaskTerm *t)
     return -1;
 }
 
+/* whether mode m computes entry r (a term: has it) */
+static bool computed_in(const RegEntry *r, const Mode *m)
+{
+    return r->kind == REG_TERM ? term_index(m, r->term) >= 0 : r->kind != REG_TENSOR || engine_computes(m, r->id);
+}
+
 const Mode *registry_mode(const RegEntry *r, const Mode *asked, char *err, size_t errlen)
 {
     if (r->mode) {
@@ -127,23 +153,24 @@ const Mode *registry_mode(const RegEntry *r, const Mode *asked, char *err, size_
         }
         return m;
     }
-    if (r->kind != REG_TERM)
-        return asked ? asked : mode_default();
     if (asked) {
-        if (term_index(asked, r->term) >= 0)
+        if (computed_in(r, asked))
             return asked;
         char with[256] = "";
         size_t k = 0;
         for (int i = 0; i < mode_count() && k < sizeof with; i++)
-            if (term_index(mode_at(i), r->term) >= 0)
+            if (computed_in(r, mode_at(i)))
                 k += (size_t)snprintf(with + k, sizeof with - k, "%s%s", k ? ", " : "", mode_at(i)->name);
-        snprintf(err, errlen, "%s is not a mask of mode %s; the modes with it: %s", r->name, asked->name, with);
+        snprintf(err, errlen, "%s is not %s mode %s; the modes with it: %s", r->name,
+                 r->kind == REG_TERM ? "a mask of" : "computed in", asked->name, with);
         return NULL;
     }
+    if (computed_in(r, mode_default()))
+        return mode_default();
     for (int i = 0; i < mode_count(); i++)
-        if (term_index(mode_at(i), r->term) >= 0)
+        if (computed_in(r, mode_at(i)))
             return mode_at(i);
-    EXPECT(!"a term in no mode");
+    EXPECT(!"an entry no mode computes");
     return NULL;
 }
 
@@ -157,6 +184,17 @@ const Tensor *registry_tensor(const RegEntry *r, const Engine *e)
         return engine_tensor(e, (TensorId)(T_TERM + i));
     }
     default: return NULL;
+    }
+}
+
+const char *const *registry_words(const RegEntry *r, const Engine *e, int s)
+{
+    EXPECT(r->words && r->kind == REG_TENSOR);
+    switch (r->id) {
+    case T_SOURCE: return engine_source(e)->labels + (size_t)s * engine_source(e)->L;
+    case T_QUERY_BATCH: return engine_query_labels(e, s);
+    case T_BATCH: return engine_labels(e, s);
+    default: EXPECT(!"words of a tensor that holds no token ids"); return NULL;
     }
 }
 

@@ -32,6 +32,7 @@ typedef struct RegEntry {
     bool per_sentence;    /* [B,…] sliced by --sentence (all: the whole batch) */
     bool dumped;          /* dump writes it */
     const char *dump_alias; /* an older dump key also written, for one release, or NULL */
+    bool words;           /* token ids: dump also writes their words, as NAME_tokens */
 } RegEntry;
 
 /* Entries, the notebook's first, then every mask term of the table. */
@@ -40,9 +41,10 @@ const RegEntry *registry_at(int i);
 /* The entry named name, or NULL. */
 const RegEntry *registry_find(const char *name);
 
-/* The mode an entry is computed in: its fixed mode, else asked (or the
- * default mode when asked is NULL); for a mask term, a mode that has it.
- * NULL and err when the entry cannot be computed in the asked mode. */
+/* The mode an entry is computed in: its fixed mode, else asked (or,
+ * when asked is NULL, the default mode or the first that computes it);
+ * for a mask term, a mode that has it. NULL and err when the entry
+ * cannot be computed in the asked mode (err names the modes that can). */
 const Mode *registry_mode(const RegEntry *r, const Mode *asked, char *err, size_t errlen);
 
 /* The text print() gives for r in engine e: tensors as PyTorch prints
@@ -52,5 +54,8 @@ char *registry_format(const RegEntry *r, const Engine *e, int s);
 
 /* The [B,…] tensor dump writes for r (NULL for scalars and A0_pad). */
 const Tensor *registry_tensor(const RegEntry *r, const Engine *e);
+/* For an entry with words: the word of each cell of sentence s (L of
+ * them, "[PAD]" for padding), from the batch the tensor belongs to. */
+const char *const *registry_words(const RegEntry *r, const Engine *e, int s);
 /* The number for a REG_SCALAR entry. */
 double registry_scalar(const RegEntry *r, const Engine *e);

@@ -323,9 +323,35 @@ static Scenario *scenario_blank(void)
     sc->sinks = 1;
     sc->nglobal = 1;
     sc->global[0] = 0;
+    sc->bert = (ScenarioBert){.probability = 0.15, .selection = SCENARIO_BERT_BERNOULLI, .max_predictions = 20};
+    sc->t5 = (ScenarioT5){.noise_density = 0.15, .mean_span_length = 3};
     for (int i = 0; i < 5; i++)
         vocab_add(&sc->vocab, notebook_words[i], i + 1);
     return sc;
+}
+
+long long scenario_free_id(const Scenario *sc)
+{
+    return next_free_id(sc);
+}
+
+uint64_t scenario_draw_seed(const Scenario *sc, ScenarioDraw what)
+{
+    switch (what) {
+    case SCENARIO_DRAW_BERT: return sc->bert.seed;
+    case SCENARIO_DRAW_T5: return sc->t5.seed;
+    default: return 0;
+    }
+}
+
+bool scenario_redraw(Scenario *sc, ScenarioDraw what)
+{
+    uint64_t *seed = what == SCENARIO_DRAW_BERT ? &sc->bert.seed : what == SCENARIO_DRAW_T5 ? &sc->t5.seed : NULL;
+    if (!seed)
+        return false;
+    /* seeds are whole numbers a JSON file can hold exactly: 0 … 2^53 - 1 */
+    *seed = *seed >= (uint64_t)SCENARIO_MAX_SEED ? 0 : *seed + 1;
+    return true;
 }
 
 int scenario_prefix(const Scenario *sc, int s)
@@ -532,6 +558,32 @@ static bool get_choice(Loader *ld, const cJSON *node, const char *field, const c
     return doc_fail(ld->doc, node, ld->err, ld->errlen, field, "must be one of %s", list);
 }
 
+/* a seed: a whole number JSON holds exactly */
+static bool get_seed(Loader *ld, const cJSON *node, const char *field, uint64_t *out)
+{
+    long long v;
+    if (!get_int(ld, node, field, 0, SCENARIO_MAX_SEED, &v))
+        return false;
+    *out = (uint64_t)v;
+    return true;
+}
+
+static bool get_bool(Loader *ld, const cJSON *node, const char *field, bool *out)
+{
+    if (!cJSON_IsBool(node))
+        return doc_fail(ld->doc, node, ld->err, ld->errlen, field, "must be true or false");
+    *out = cJSON_IsTrue(node);
+    return true;
+}
+
+/* an object holding only the keys given; `what` says which, for the message */
+static bool get_object(Loader *ld, const cJSON *node, const char *field, const char *const *keys, const char *what)
+{
+    if (!cJSON_IsObject(node))
+        return doc_fail(ld->doc, node, ld->err, ld->errlen, field, "must be an object with %s", what);
+    return doc_check_keys(ld->doc, node, field, keys, ld->err, ld->errlen);
+}
+
 static bool load_vocab(Loader *ld, const cJSON *node)
 {
     Scenario *sc = ld->sc;
@@ -707,10 +759,7 @@ static bool load_mlm(Loader *ld, const cJSON *node)
 {
     Scenario *sc = ld->sc;
     static const char *const keys[] = {"sentences", "masked", "probability", "seed", "losses", NULL};
-    if (!cJSON_IsObject(node))
-        return doc_fail(ld->doc, node, ld->err, ld->errlen, "mlm",
-                        "must be an object with sentences, masked or probability, seed, losses");
-    if (!doc_check_keys(ld->doc, node, "mlm", keys, ld->err, ld->errlen))
+    if (!get_object(ld, node, "mlm", keys, "sentences, masked or probability, seed, losses"))
         return false;
     const cJSON *sent = doc_member(node, "sentences"), *masked = doc_member(node, "masked"),
                 *prob = doc_member(node, "probability"), *seed = doc_member(node, "seed"),
@@ -748,18 +797,68 @@ static bool load_mlm(Loader *ld, const cJSON *node)
         }
     } else {
         double p = 0.15;
-        long long sd = (long long)sc->seed + 1;
+        uint64_t sd = sc->seed + 1;
         if (prob && !get_real(ld, prob, "mlm.probability", 0, 1, &p))
             return false;
-        if (seed && !get_int(ld, seed, "mlm.seed", 0, 9007199254740991LL, &sd))
+        if (seed && !get_seed(ld, seed, "mlm.seed", &sd))
             return false;
-        mlm_draw(sc, p, (unsigned long long)sd);
+        mlm_draw(sc, p, sd);
     }
     if (losses) {
         int L = scenario_longest(&sc->mlm_source);
         if (!load_matrix(ld, losses, "mlm.losses", sc->mlm_source.count, L, 0, MS_MAX_LOSS, &sc->mlm_losses))
             return false;
     }
+    return true;
+}
+
+/* "bert": BERT's masked-LM corruption of the sentences */
+static bool load_bert(Loader *ld, const cJSON *node)
+{
+    ScenarioBert *b = &ld->sc->bert;
+    static const char *const keys[] = {"probability", "seed", "selection", "max_predictions", "whole_word", NULL};
+    if (!get_object(ld, node, "bert", keys, "probability, seed, selection, max_predictions, whole_word"))
+        return false;
+    const cJSON *n;
+    long long v;
+    int choice;
+    if ((n = doc_member(node, "probability")) && !get_real(ld, n, "bert.probability", 0, 1, &b->probability))
+        return false;
+    if ((n = doc_member(node, "seed")) && !get_seed(ld, n, "bert.seed", &b->seed))
+        return false;
+    if ((n = doc_member(node, "selection"))) {
+        if (!get_choice(ld, n, "bert.selection", (const char *const[]){"bernoulli", "count", "span", NULL}, &choice))
+            return false;
+        b->selection = (ScenarioBertSelection)choice;
+    }
+    if ((n = doc_member(node, "max_predictions"))) {
+        if (b->selection != SCENARIO_BERT_COUNT)
+            return doc_fail(ld->doc, n, ld->err, ld->errlen, "bert.max_predictions",
+                            "caps only the \"count\" selection; add \"selection\": \"count\" or leave it out");
+        if (!get_int(ld, n, "bert.max_predictions", 1, MS_MAX_SEQ_LEN, &v))
+            return false;
+        b->max_predictions = (int)v;
+    }
+    if ((n = doc_member(node, "whole_word")) && !get_bool(ld, n, "bert.whole_word", &b->whole_word))
+        return false;
+    return true;
+}
+
+/* "t5": T5's span corruption of the sentences */
+static bool load_t5(Loader *ld, const cJSON *node)
+{
+    ScenarioT5 *t = &ld->sc->t5;
+    static const char *const keys[] = {"noise_density", "mean_span_length", "seed", NULL};
+    if (!get_object(ld, node, "t5", keys, "noise_density, mean_span_length, seed"))
+        return false;
+    const cJSON *n;
+    if ((n = doc_member(node, "noise_density")) && !get_real(ld, n, "t5.noise_density", 0, 1, &t->noise_density))
+        return false;
+    if ((n = doc_member(node, "mean_span_length")) &&
+        !get_real(ld, n, "t5.mean_span_length", 1, MS_MAX_SEQ_LEN, &t->mean_span_length))
+        return false;
+    if ((n = doc_member(node, "seed")) && !get_seed(ld, n, "t5.seed", &t->seed))
+        return false;
     return true;
 }
 
@@ -836,6 +935,10 @@ static bool load_families(Loader *ld, const cJSON *root)
     } else {
         decoder_default(sc);
     }
+    if ((n = doc_member(root, "bert")) && !load_bert(ld, n))
+        return false;
+    if ((n = doc_member(root, "t5")) && !load_t5(ld, n))
+        return false;
     return true;
 }
 
@@ -846,7 +949,7 @@ static bool load(Loader *ld, const cJSON *root)
                                        "d_model", "seed", "losses", "loss_weights",
                                        "fully_masked_rows", "mask_query_rows", "mlm",
                                        "window", "prefix", "sinks", "global", "pack_length", "decoder",
-                                       "positions", NULL};
+                                       "positions", "bert", "t5", NULL};
     if (!cJSON_IsObject(root))
         return doc_fail(ld->doc, root, ld->err, ld->errlen, "scenario",
                         "must be a JSON object with at least \"sentences\"");
@@ -905,21 +1008,16 @@ static bool load(Loader *ld, const cJSON *root)
             return false;
         sc->nan_policy = (ScenarioNanPolicy)choice;
     }
-    if ((n = doc_member(root, "mask_query_rows"))) {
-        if (!cJSON_IsBool(n))
-            return doc_fail(ld->doc, n, ld->err, ld->errlen, "mask_query_rows", "must be true or false");
-        sc->mask_query_rows = cJSON_IsTrue(n);
-    }
+    if ((n = doc_member(root, "mask_query_rows")) && !get_bool(ld, n, "mask_query_rows", &sc->mask_query_rows))
+        return false;
     if ((n = doc_member(root, "d_model"))) {
         if (!get_int(ld, n, "d_model", 1, MS_MAX_D_MODEL, &v))
             return false;
         sc->d_model = (int)v;
     }
-    if ((n = doc_member(root, "seed"))) {
-        if (!get_int(ld, n, "seed", 0, 9007199254740991LL, &v))
-            return false;
-        sc->seed = (uint64_t)v;
-    }
+    if ((n = doc_member(root, "seed")) && !get_seed(ld, n, "seed", &sc->seed))
+        return false;
+    sc->bert.seed = sc->t5.seed = sc->seed; /* unless "bert" or "t5" name their own */
     const cJSON *sent = doc_member(root, "sentences");
     if (!sent)
         return doc_fail(ld->doc, root, ld->err, ld->errlen, "sentences",

@@ -50,6 +50,9 @@
 #define MS_MAX_WINDOW MS_MAX_SEQ_LEN
 #endif
 
+/* seeds are whole numbers JSON holds exactly: 0 … 2^53 - 1 */
+#define SCENARIO_MAX_SEED 9007199254740991LL
+
 #define SCENARIO_PAD_WORD "[PAD]"
 #define SCENARIO_MASK_WORD "[MASK]"
 
@@ -60,6 +63,29 @@ typedef enum ScenarioNanPolicy {
     SCENARIO_ROWS_ZERO, /* weights 0, row flagged (default) */
     SCENARIO_ROWS_NAN,  /* NaN, exactly as torch.softmax gives */
 } ScenarioNanPolicy;
+
+/* How BERT chooses the positions to predict (scenario key bert.selection). */
+typedef enum ScenarioBertSelection {
+    SCENARIO_BERT_BERNOULLI, /* each position (or word) with probability p: Hugging Face's collator */
+    SCENARIO_BERT_COUNT,     /* exactly min(max_predictions, max(1, round(p·n))): the original BERT code */
+    SCENARIO_BERT_SPAN,      /* SpanBERT: spans of Geo(0.2) words (at most 10) until ceil(p·n) are covered */
+} ScenarioBertSelection;
+
+/* BERT's masked-LM corruption (mode bert; corrupt.h draws it). */
+typedef struct ScenarioBert {
+    double probability;             /* p: 0.15 */
+    uint64_t seed;                  /* the draw's seed: the scenario's seed unless given */
+    ScenarioBertSelection selection;
+    int max_predictions;            /* the count selection's cap: 20, as BERT's max_predictions_per_seq */
+    bool whole_word;                /* a word's "##" pieces are chosen together */
+} ScenarioBert;
+
+/* T5's span corruption (mode t5; corrupt.h draws it). */
+typedef struct ScenarioT5 {
+    double noise_density;           /* 0.15 */
+    double mean_span_length;        /* 3 */
+    uint64_t seed;                  /* the draw's seed: the scenario's seed unless given */
+} ScenarioT5;
 
 /* One list of token ids per sentence. */
 typedef struct Sentences {
@@ -99,6 +125,9 @@ typedef struct Scenario {
     int global[MS_MAX_GLOBAL];
     int pack_length;      /* tokens per packed row; 0: all in one row when that fits MS_MAX_ATTN_CELLS */
     Sentences decoder;    /* cross-attention: the decoder's sentences, one per sentence */
+    /* pretraining corruption of the sentences (corrupt.h) */
+    ScenarioBert bert;
+    ScenarioT5 t5;
 } Scenario;
 
 /* The prefix P of sentence s (the scenario's, or half the sentence rounded up). */
@@ -117,6 +146,23 @@ typedef enum ScenarioSetting {
 int scenario_setting(const Scenario *sc, ScenarioSetting what, int s);
 /* Sets it to value, kept within its valid range; false if that changes nothing. */
 bool scenario_set(Scenario *sc, ScenarioSetting what, int value);
+
+/* A random draw a mode shows, which the window's N draws anew. */
+typedef enum ScenarioDraw {
+    SCENARIO_DRAW_NONE,
+    SCENARIO_DRAW_BERT, /* bert.seed */
+    SCENARIO_DRAW_T5,   /* t5.seed */
+} ScenarioDraw;
+
+/* The draw's seed (0 for SCENARIO_DRAW_NONE). */
+uint64_t scenario_draw_seed(const Scenario *sc, ScenarioDraw what);
+/* Moves the draw to the next seed (after 2^53 - 1 comes 0); false for
+ * SCENARIO_DRAW_NONE. */
+bool scenario_redraw(Scenario *sc, ScenarioDraw what);
+
+/* The first id no word, id or [PAD]/[MASK] uses: where ids made up
+ * later (T5's sentinels) start. May exceed MS_MAX_TOKEN_ID. */
+long long scenario_free_id(const Scenario *sc);
 
 /* The notebook's running example: "The cat ate" / "The cat ate fish pie" /
  * "The cat ate fish", its batch_losses and its three masked sentences. */

@@ -13,7 +13,17 @@
  * The mask steps loop over the mode's mask terms, so a new mask family
  * appears here without a line of this file changing. In the batch view
  * (sentence -1) the per-sentence steps repeat one grid row per sentence;
- * the token and loss steps show the [B,L] tensors. */
+ * the token and loss steps show the [B,L] tensors.
+ *
+ * A mode may tell a story of its own instead (its row's `story` names the
+ * steps, from the catalogue at the end of this file). bert and t5 tell
+ * what pretraining does to a sentence:
+ *
+ *     bert: original -> chosen -> corrupted -> labels -> loss_mask -> loss
+ *     t5:   original -> noise -> input -> target -> decoder -> loss
+ *
+ * stacking a sentence's rows stage by stage, each cell tinted by what
+ * happened to its token. */
 #include "steps.h"
 
 #include <math.h>
@@ -25,12 +35,13 @@
 #include "strbuf.h"
 #include "xmalloc.h"
 
-static const char *const attention_story[] = {"tokens", "qkv", "scores", "mask", "masked", "weights", "output", "loss"};
-enum { STEP_COUNT = sizeof attention_story / sizeof attention_story[0] };
+static const char *const attention_story[] = {"tokens", "qkv", "scores", "mask", "masked", "weights", "output", "loss",
+                                             NULL};
 
 struct Steps {
     const Engine *e;
     int sentence;            /* -1: the whole batch */
+    const char *const *slugs; /* the mode's story */
     int count;
     Step *steps;
     char **dim_labels;       /* d entries: "d0".. */
@@ -39,12 +50,16 @@ struct Steps {
     bool *pad;               /* [B*L] true where the keys' batch holds padding */
     bool *qpad;              /* [B*Lq] the same for the queries' batch (pad, but for cross-attention) */
     char **qpos_labels;      /* Lq entries: "0".. */
+    bool *spad;              /* [B*Ls] the same for the sentences before corruption (bert, t5) */
+    char **spos_labels;      /* Ls entries: "0".. */
     bool *built;             /* [count]: a step is laid out when first asked for */
     char **loss_words;       /* [B*Lq] the word of each loss position ("[MASK]→cat" where a [MASK] hides one) */
     bool *loss_off;          /* [B*Lq] positions the loss mask multiplies by 0 */
     char **own_words;        /* [B*Lq] the word at each position (next-token loss: beside its target) */
     struct Shown *shown;     /* [count]: what steps_show asked for each step */
-    int B, L, Lq, d;
+    unsigned char **tints;   /* the panels' tints, owned here */
+    int ntints, tints_cap;
+    int B, L, Lq, Ls, d;
     int decimals;            /* how cells print values (for the tooltips' rounding note) */
 };
 
@@ -64,7 +79,7 @@ static bool query_rows(TensorId id)
     switch (id) {
     case T_QUERY_BATCH: case T_QUERY_EMBEDDINGS: case T_Q: case T_SCORES: case T_MASK: case T_MASKED:
     case T_WEIGHTS: case T_OUTPUT: case T_LOSSES: case T_LOSS_MASK: case T_MASKED_LOSSES: case T_BLOCKED_ROWS:
-    case T_PADDING_LOSS_MASK: case T_DECODER_CAUSAL:
+    case T_PADDING_LOSS_MASK: case T_DECODER_CAUSAL: case T_LABELS:
         return true;
     default:
         return id >= T_TERM;
@@ -73,9 +88,11 @@ static bool query_rows(TensorId id)
 
 int steps_story(const Mode *m, const char *const **slugs)
 {
-    (void)m; /* every mode of the table tells the attention story */
-    *slugs = attention_story;
-    return STEP_COUNT;
+    *slugs = m->story ? m->story : attention_story;
+    int n = 0;
+    while ((*slugs)[n])
+        n++;
+    return n;
 }
 
 void steps_format_value(double v, bool is_int, int decimals, char *buf, size_t n)
@@ -148,6 +165,7 @@ static Tensor row_view(const Tensor *t2, int r)
 
 typedef struct Builder {
     Steps *st;
+    int index;   /* the step's place in the story */
     Step *step;
     int cap;
 } Builder;
@@ -233,11 +251,11 @@ static Panel *add_batch_row(Builder *b, TensorId id, int s, PanelScale scale, co
     return p;
 }
 
-static Step *begin(Builder *b, int index, const char *title)
+static Step *begin(Builder *b, const char *title)
 {
-    b->step = &b->st->steps[index];
+    b->step = &b->st->steps[b->index];
     b->cap = 0;
-    b->step->slug = attention_story[index];
+    b->step->slug = b->st->slugs[b->index];
     b->step->title = title;
     b->step->strips_per_sentence = 1;
     return b->step;
@@ -321,7 +339,7 @@ static void build_tokens(Builder *b)
     const Batch *bt = engine_batch(st->e);
     bool mlm = mlm_batch(st);
     ModeBatch kind = engine_mode(st->e)->batch;
-    Step *step = begin(b, 0, mlm ? "The masked batch" : kind == MODE_BATCH_PACKED ? "Packed documents"
+    Step *step = begin(b, mlm ? "The masked batch" : kind == MODE_BATCH_PACKED ? "Packed documents"
                              : kind == MODE_BATCH_CROSS ? "Encoder and decoder tokens" : "Tokens and padding");
     add_batch_row(b, T_BATCH, st->sentence, PANEL_TOKENS, "");
     if (kind == MODE_BATCH_PACKED) {
@@ -434,7 +452,7 @@ static void note_identical_rows(const Steps *st, Step *step, TensorId id)
 static void build_qkv(Builder *b)
 {
     Steps *st = b->st;
-    Step *step = begin(b, 1, "Queries, keys and values");
+    Step *step = begin(b, "Queries, keys and values");
     bool cross = engine_is_cross(st->e);
     /* X -> Q, K, V; in cross-attention the decoder's X makes Q, the encoder's K and V */
     /* three branches from X, one strip each: X·W_q → Q, X·W_k → K, X·W_v → V
@@ -470,7 +488,7 @@ static void build_qkv(Builder *b)
 static void build_scores(Builder *b)
 {
     Steps *st = b->st;
-    Step *step = begin(b, 2, "Attention scores");
+    Step *step = begin(b, "Attention scores");
     for (int s = first_s(st); s <= last_s(st); s++) {
         add_tok(b, T_Q, s, PANEL_VALUES, "", false, "query", "dim");
         /* K transposed: dims down, key tokens across */
@@ -494,7 +512,7 @@ static void build_mask(Builder *b)
     const Engine *e = st->e;
     const Mode *m = engine_mode(e);
     int n = engine_nterms(e);
-    Step *step = begin(b, 3, "The attention mask");
+    Step *step = begin(b, "The attention mask");
     MaskInput in = engine_mask_input(e);
     if (n == 1 && engine_term(e, 0)->shared) {
         /* one shared mask for every sentence: drawn once, labelled with the shown (or default) sentence */
@@ -546,7 +564,7 @@ static void build_masked(Builder *b)
 {
     Steps *st = b->st;
     const Engine *e = st->e;
-    Step *step = begin(b, 4, "Masked scores");
+    Step *step = begin(b, "Masked scores");
     for (int s = first_s(st); s <= last_s(st); s++) {
         add_tok(b, T_SCORES, s, PANEL_VALUES, "", true, "query", "key");
         for (int i = 0; i < engine_nterms(e); i++)
@@ -564,7 +582,7 @@ static void build_masked(Builder *b)
 static void build_weights(Builder *b)
 {
     Steps *st = b->st;
-    Step *step = begin(b, 5, "Softmax weights");
+    Step *step = begin(b, "Softmax weights");
     for (int s = first_s(st); s <= last_s(st); s++) {
         add_tok(b, T_MASKED, s, PANEL_VALUES, "", true, "query", "key");
         add_tok(b, T_WEIGHTS, s, PANEL_UNIT, "softmax \u2192", true, "query", "key");
@@ -596,7 +614,7 @@ static void build_weights(Builder *b)
 static void build_output(Builder *b)
 {
     Steps *st = b->st;
-    Step *step = begin(b, 6, "Weighted values");
+    Step *step = begin(b, "Weighted values");
     for (int s = first_s(st); s <= last_s(st); s++) {
         add_tok(b, T_WEIGHTS, s, PANEL_UNIT, "", true, "query", "key");
         add_tok(b, T_V, s, PANEL_VALUES, "\u00d7", false, "key", "dim");
@@ -612,12 +630,560 @@ static void build_output(Builder *b)
     finish(b);
 }
 
+/* ---- the pretraining stories (bert, t5) ----
+ * A corruption step stacks one [1,L] row per stage of one sentence (or
+ * the stage's whole [B,L] tensor), one grid row each, so that a position
+ * lines up across the stages: original, chosen, corrupted, labels. Cells
+ * are coloured by what happened to the token (a tint), so the picture
+ * reads without the numbers. */
+
+/* the batch whose positions a [B,…] tensor's columns are, with its padding and position labels */
+typedef struct Positions {
+    const Batch *b;
+    const bool *pad;
+    const char *const *numbers;
+} Positions;
+
+static bool on_source(TensorId id)
+{
+    return id == T_SOURCE || id == T_BERT_SELECTED || id == T_BERT_ACTION || id == T_T5_NOISE;
+}
+
+static Positions positions_of(const Steps *st, TensorId id)
+{
+    /* bert's labels are ids of the original words, which line up with its input */
+    if (id == T_LABELS && engine_bert(st->e))
+        id = T_SOURCE;
+    if (on_source(id) && st->spad)
+        return (Positions){engine_source(st->e), st->spad, (const char *const *)st->spos_labels};
+    if (on_source(id) || !query_rows(id))
+        return (Positions){engine_batch(st->e), st->pad, (const char *const *)st->pos_labels};
+    return (Positions){engine_query_batch(st->e), st->qpad, (const char *const *)st->qpos_labels};
+}
+
+/* sentence s's row of a [B,L] tensor (s = -1: the whole tensor) on grid
+ * row `row`; trimmed, the row holds the sentence's tokens without its padding */
+static Panel *add_seq(Builder *b, TensorId id, int s, PanelScale scale, int row, bool trim)
+{
+    Steps *st = b->st;
+    Positions at = positions_of(st, id);
+    const Tensor *t = engine_tensor(st->e, id);
+    Panel *p;
+    if (s < 0) {
+        p = add(b, id, -1, *t, scale, "");
+        p->row_labels = (const char *const *)st->sent_labels;
+        p->col_labels = at.numbers;
+        p->row_axis = "sentence";
+        p->col_axis = "position";
+    } else {
+        Tensor v = row_view(t, s);
+        int first = trim ? at.b->first[s] : 0;
+        if (trim) {
+            v.data += first;
+            v.shape[1] = at.b->lengths[s];
+            v.size = (size_t)v.shape[1];
+        }
+        p = add(b, id, s, v, scale, "");
+        snprintf(p->title, sizeof p->title, "%s[%d]", p->name, s);
+        p->first_col = first;
+        p->row_labels = (const char *const *)st->sent_labels + s;
+        p->col_labels = at.b->labels + (size_t)s * at.b->L + first;
+        p->col_dim = trim ? NULL : at.pad + (size_t)s * at.b->L;
+        p->row_axis = "sentence";
+        p->col_axis = "token";
+    }
+    p->grid_row = row;
+    return p;
+}
+
+/* what a cell's token went through: a tint from (sentence, position in the panel's batch, value) */
+typedef PanelTint (*TintRule)(const Steps *st, int s, int pos, double v);
+
+static void tint(Builder *b, Panel *p, TintRule rule)
+{
+    Steps *st = b->st;
+    int rows = p->view.shape[0], cols = p->view.shape[1];
+    unsigned char *t = xcalloc((size_t)rows * (size_t)cols + 1, 1);
+    for (int r = 0; r < rows; r++)
+        for (int c = 0; c < cols; c++)
+            t[(size_t)r * cols + c] =
+                (unsigned char)rule(st, p->sentence >= 0 ? p->sentence : r, p->first_col + c,
+                                    p->view.data[(size_t)r * cols + c]);
+    if (st->ntints == st->tints_cap) {
+        st->tints_cap = st->tints_cap ? 2 * st->tints_cap : 16;
+        st->tints = xrealloc(st->tints, (size_t)st->tints_cap * sizeof *st->tints);
+    }
+    st->tints[st->ntints++] = t;
+    p->tint = t;
+}
+
+static double cell(const Steps *st, TensorId id, int s, int pos)
+{
+    const Tensor *t = engine_tensor(st->e, id);
+    return t->data[(size_t)s * t->shape[1] + pos];
+}
+
+/* bert: the action at a position (the input and labels line up with the original) */
+static PanelTint tint_action(const Steps *st, int s, int pos, double v)
+{
+    (void)v;
+    switch ((int)cell(st, T_BERT_ACTION, s, pos)) {
+    case CORRUPT_MASK: return PANEL_TINT_MASK;
+    case CORRUPT_RANDOM: return PANEL_TINT_RANDOM;
+    case CORRUPT_KEEP: return PANEL_TINT_KEPT;
+    default: return PANEL_TINT_NONE;
+    }
+}
+
+static PanelTint tint_chosen(const Steps *st, int s, int pos, double v)
+{
+    (void)v;
+    return cell(st, T_BERT_SELECTED, s, pos) ? PANEL_TINT_CHOSEN : PANEL_TINT_NONE;
+}
+
+static PanelTint tint_noise(const Steps *st, int s, int pos, double v)
+{
+    (void)v;
+    return cell(st, T_T5_NOISE, s, pos) ? PANEL_TINT_NOISE : PANEL_TINT_NONE;
+}
+
+/* t5: sentinels in the input and the target; the target's other tokens are the hidden spans */
+static PanelTint tint_t5(const Steps *st, int s, int pos, double v, const Batch *bt, bool target)
+{
+    if (corrupt_t5_sentinel(engine_t5(st->e), (int)v) >= 0)
+        return PANEL_TINT_SENTINEL;
+    return target && batch_is_real(bt, s, pos) ? PANEL_TINT_NOISE : PANEL_TINT_NONE;
+}
+
+static PanelTint tint_input(const Steps *st, int s, int pos, double v)
+{
+    return tint_t5(st, s, pos, v, engine_batch(st->e), false);
+}
+
+static PanelTint tint_target(const Steps *st, int s, int pos, double v)
+{
+    return tint_t5(st, s, pos, v, engine_query_batch(st->e), true);
+}
+
+/* labels: −100 is ignored; the rest say where the label came from */
+static PanelTint tint_labels(const Steps *st, int s, int pos, double v)
+{
+    if (v == CORRUPT_IGNORE_INDEX)
+        return PANEL_TINT_IGNORED;
+    return engine_bert(st->e) ? tint_action(st, s, pos, v) : tint_target(st, s, pos, v);
+}
+
+/* a loss mask's scored cells, by what they score */
+static PanelTint tint_scored(const Steps *st, int s, int pos, double v)
+{
+    if (v == 0)
+        return PANEL_TINT_NONE;
+    return tint_labels(st, s, pos, cell(st, T_LABELS, s, pos));
+}
+
+/* bert_input == MASK: the chosen positions it misses */
+static PanelTint tint_missed(const Steps *st, int s, int pos, double v)
+{
+    PanelTint t = tint_action(st, s, pos, v);
+    return v == 0 && (t == PANEL_TINT_RANDOM || t == PANEL_TINT_KEPT) ? t : PANEL_TINT_NONE;
+}
+
+const char *steps_tint_label(PanelTint t)
+{
+    switch (t) {
+    case PANEL_TINT_CHOSEN: return "chosen";
+    case PANEL_TINT_MASK: return "\u2192 [MASK] (80%)";
+    case PANEL_TINT_RANDOM: return "\u2192 random word (10%)";
+    case PANEL_TINT_KEPT: return "unchanged, still scored (10%)";
+    case PANEL_TINT_NOISE: return "noise span";
+    case PANEL_TINT_SENTINEL: return "sentinel <extra_id_N>";
+    case PANEL_TINT_IGNORED: return "\u2212100: not scored";
+    default: return "";
+    }
+}
+
+/* counts over the sentences shown (whole: the batch) */
+typedef struct Tally {
+    int tokens, candidates, chosen, mask, random, kept, same, bare;
+} Tally;
+
+static Tally bert_tally(const Steps *st, bool whole)
+{
+    const BertDraw *d = engine_bert(st->e);
+    Tally t = {0};
+    int lo = whole ? 0 : first_s(st), hi = whole ? st->B - 1 : last_s(st);
+    for (int s = lo; s <= hi; s++) {
+        int chosen = 0;
+        t.tokens += d->lengths[s];
+        t.candidates += d->candidates[s];
+        for (int i = 0; i < d->lengths[s]; i++) {
+            CorruptAction a = d->action[s][i];
+            chosen += a != CORRUPT_NONE;
+            t.mask += a == CORRUPT_MASK;
+            t.random += a == CORRUPT_RANDOM;
+            t.kept += a == CORRUPT_KEEP;
+            t.same += a == CORRUPT_RANDOM && d->input[s][i] == engine_scenario(st->e)->sentences.ids[s][i];
+        }
+        t.chosen += chosen;
+        t.bare += chosen == 0;
+    }
+    return t;
+}
+
+static const char *selection_name(ScenarioBertSelection sel)
+{
+    return sel == SCENARIO_BERT_COUNT ? "count (BERT's code)" : sel == SCENARIO_BERT_SPAN ? "span (SpanBERT)"
+                                                                                           : "bernoulli (Hugging Face)";
+}
+
+/* "[1, 1, 2]": one number per sentence, cut with "…" when it does not fit */
+static void per_sentence(const int *v, int n, char *buf, size_t len)
+{
+    size_t k = (size_t)snprintf(buf, len, "[");
+    for (int i = 0; i < n && k < len; i++) {
+        if (k + 16 >= len) {
+            snprintf(buf + k, len - k, ", \u2026");
+            return;
+        }
+        k += (size_t)snprintf(buf + k, len - k, "%s%d", i ? ", " : "", v[i]);
+    }
+    if (k < len)
+        snprintf(buf + k, len - k, "]");
+}
+
+/* the batch view's result: "t5_input_lengths = [13, 10, 6]" */
+static void result_list(Step *step, const char *name, const int *v, int n)
+{
+    char l[96];
+    per_sentence(v, n, l, sizeof l);
+    fmt(step->result, sizeof step->result, "%s = %s", name, l);
+}
+
+static void build_original(Builder *b)
+{
+    Steps *st = b->st;
+    const Scenario *sc = engine_scenario(st->e);
+    Step *step = begin(b, "Before corruption");
+    add_seq(b, T_SOURCE, st->sentence, PANEL_TOKENS, 0, true);
+    if (engine_bert(st->e)) {
+        const ScenarioBert *c = &sc->bert;
+        Tally t = bert_tally(st, false);
+        fmt(step->formula, sizeof step->formula, "bert: probability = %g, selection = %s%s, seed = %llu",
+            c->probability, selection_name(c->selection), c->whole_word ? ", whole words" : "",
+            (unsigned long long)c->seed);
+        fmt(step->caption, sizeof step->caption,
+            "BERT pretrains on plain text: it hides some tokens and asks the model for them. Special tokens ([CLS], "
+            "[SEP], [MASK]) and [PAD] are never chosen; every other token is a candidate.");
+        if (c->selection == SCENARIO_BERT_BERNOULLI)
+            fmt(step->note, sizeof step->note,
+                "Hugging Face's DataCollatorForLanguageModeling: each candidate%s is chosen on its own with "
+                "probability %g, so how many are chosen varies from draw to draw.",
+                c->whole_word ? " word (its ## pieces with it)" : "", c->probability);
+        else if (c->selection == SCENARIO_BERT_COUNT)
+            fmt(step->note, sizeof step->note,
+                "The original create_pretraining_data.py: exactly min(max_predictions = %d, max(1, round(%g \u00b7 n))) "
+                "tokens per sentence, %s taken from a shuffle while they fit.",
+                c->max_predictions, c->probability, c->whole_word ? "whole words" : "positions");
+        else
+            fmt(step->note, sizeof step->note,
+                "SpanBERT: spans of whole words, their lengths drawn from Geo(0.2) cut at 10 words (mean 3.8), until "
+                "ceil(%g \u00b7 n) tokens are covered; all tokens of a span share one action.", c->probability);
+        fmt(step->result, sizeof step->result, "%d token%s, %d candidate%s", t.tokens, t.tokens == 1 ? "" : "s",
+            t.candidates, t.candidates == 1 ? "" : "s");
+    } else {
+        const T5Draw *d = engine_t5(st->e);
+        fmt(step->formula, sizeof step->formula, "t5: noise_density = %g, mean_span_length = %g, seed = %llu",
+            sc->t5.noise_density, sc->t5.mean_span_length, (unsigned long long)sc->t5.seed);
+        fmt(step->caption, sizeof step->caption,
+            "T5 pretrains by hiding spans of consecutive tokens and asking the decoder to write them out. How many "
+            "tokens and how many spans depends only on a sentence's length; where they fall is random.");
+        if (st->sentence >= 0) {
+            int s = st->sentence;
+            fmt(step->result, sizeof step->result,
+                "n = %d \u2192 %d noise token%s in %d span%s (round(n \u00b7 %g), at least 1; round(noise / %g), at "
+                "least 1)", d->lengths[s], d->noise_tokens[s], d->noise_tokens[s] == 1 ? "" : "s", d->spans[s],
+                d->spans[s] == 1 ? "" : "s", sc->t5.noise_density, sc->t5.mean_span_length);
+        } else {
+            char k[64], m[64];
+            per_sentence(d->noise_tokens, d->count, k, sizeof k);
+            per_sentence(d->spans, d->count, m, sizeof m);
+            fmt(step->result, sizeof step->result, "noise tokens %s, spans %s", k, m);
+        }
+    }
+    finish(b);
+}
+
+static void build_chosen(Builder *b)
+{
+    Steps *st = b->st;
+    const ScenarioBert *c = &engine_scenario(st->e)->bert;
+    const BertDraw *d = engine_bert(st->e);
+    Step *step = begin(b, "Which positions to predict");
+    tint(b, add_seq(b, T_SOURCE, st->sentence, PANEL_TOKENS, 0, true), tint_chosen);
+    add_seq(b, T_BERT_SELECTED, st->sentence, PANEL_UNIT, 1, true);
+    Tally t = bert_tally(st, false);
+    switch (c->selection) {
+    case SCENARIO_BERT_BERNOULLI:
+        fmt(step->formula, sizeof step->formula,
+            "bert_selected = torch.bernoulli(full(p = %g)), with special tokens and [PAD] set to 0", c->probability);
+        fmt(step->caption, sizeof step->caption,
+            "Every candidate%s draws its own u and is chosen when u < p. Nothing guarantees a sentence any "
+            "prediction, or exactly %g%% of its tokens.", c->whole_word ? " word" : "", 100 * c->probability);
+        break;
+    case SCENARIO_BERT_COUNT:
+        fmt(step->formula, sizeof step->formula,
+            "num_to_predict = min(%d, max(1, round(%g \u00b7 n))); shuffled %s taken while they fit",
+            c->max_predictions, c->probability, c->whole_word ? "words" : "positions");
+        fmt(step->caption, sizeof step->caption,
+            "BERT's own data code fixes the count: %g%% of the tokens, rounded, at least one%s.", 100 * c->probability,
+            c->whole_word ? "; a word that would overshoot the count is skipped" : "");
+        break;
+    case SCENARIO_BERT_SPAN:
+        fmt(step->formula, sizeof step->formula,
+            "spans of Geo(0.2) words (at most 10) from random anchors until ceil(%g \u00b7 n) tokens are chosen",
+            c->probability);
+        fmt(step->caption, sizeof step->caption,
+            "SpanBERT hides contiguous spans of whole words, so a token cannot be guessed from the rest of its "
+            "word or span.");
+        break;
+    }
+    if (st->sentence >= 0 && d->budget[st->sentence] >= 0)
+        fmt(step->result, sizeof step->result, "%s %d (n = %d): chosen %d of %d candidates",
+            c->selection == SCENARIO_BERT_COUNT ? "num_to_predict =" : "tokens to cover =",
+            d->budget[st->sentence], d->lengths[st->sentence], t.chosen, t.candidates);
+    else
+        fmt(step->result, sizeof step->result, "chosen: %d of %d candidates (%.1f%%)", t.chosen, t.candidates,
+            t.candidates ? 100.0 * t.chosen / t.candidates : 0.0);
+    if (st->sentence >= 0 && t.chosen == 0 && c->selection == SCENARIO_BERT_BERNOULLI)
+        fmt(step->note, sizeof step->note,
+            "Nothing is chosen in this sentence, so it adds nothing to the loss; with %d independent draw%s that "
+            "happens with probability (1 \u2212 %g)^%d = %.2f.", d->draws[st->sentence],
+            d->draws[st->sentence] == 1 ? "" : "s", c->probability, d->draws[st->sentence],
+            pow(1 - c->probability, d->draws[st->sentence]));
+    else if (st->sentence < 0 && t.bare)
+        fmt(step->note, sizeof step->note, "%d sentence%s ha%s nothing chosen, so %s nothing to the loss.", t.bare,
+            t.bare == 1 ? "" : "s", t.bare == 1 ? "s" : "ve", t.bare == 1 ? "it adds" : "they add");
+    finish(b);
+}
+
+static void build_corrupted(Builder *b)
+{
+    Steps *st = b->st;
+    const ScenarioBert *c = &engine_scenario(st->e)->bert;
+    Step *step = begin(b, "The 80/10/10 rule");
+    tint(b, add_seq(b, T_SOURCE, st->sentence, PANEL_TOKENS, 0, true), tint_action);
+    tint(b, add_seq(b, T_BATCH, st->sentence, PANEL_TOKENS, 1, true), tint_action);
+    Tally t = bert_tally(st, false);
+    fmt(step->formula, sizeof step->formula,
+        "one u per %s:  u < 0.8 \u2192 [MASK];  u < 0.9 \u2192 random word;  else unchanged",
+        c->selection == SCENARIO_BERT_SPAN ? "span" : "position");
+    fmt(step->caption, sizeof step->caption,
+        "Why not always [MASK]? Fine-tuning never shows [MASK], so BERT also puts random and unchanged words where "
+        "it asks for a prediction: the model cannot tell which tokens were tampered with and must represent every "
+        "token well.");
+    fmt(step->result, sizeof step->result, "%d chosen: %d \u2192 [MASK], %d \u2192 random word, %d unchanged",
+        t.chosen, t.mask, t.random, t.kept);
+    if (t.same)
+        fmt(step->note, sizeof step->note,
+            "%d random word%s happen%s to be the original word: BERT's draw may pick it too, and it still counts as "
+            "the random case.", t.same, t.same == 1 ? "" : "s", t.same == 1 ? "s" : "");
+    else if (t.chosen == 0)
+        fmt(step->note, sizeof step->note, "Nothing is chosen here, so nothing is corrupted.");
+    finish(b);
+}
+
+static void build_labels(Builder *b)
+{
+    Steps *st = b->st;
+    Step *step = begin(b, "Labels: original id or \u2212100");
+    tint(b, add_seq(b, T_SOURCE, st->sentence, PANEL_TOKENS, 0, true), tint_action);
+    tint(b, add_seq(b, T_BATCH, st->sentence, PANEL_TOKENS, 1, true), tint_action);
+    tint(b, add_seq(b, T_LABELS, st->sentence, PANEL_TOKENS, 2, true), tint_labels);
+    Tally t = bert_tally(st, false);
+    fmt(step->formula, sizeof step->formula, "labels = original.clone();  labels[~bert_selected] = \u2212100");
+    fmt(step->caption, sizeof step->caption,
+        "The label is the original id at every chosen position \u2014 [MASK], random or unchanged alike \u2014 and "
+        "\u2212100 everywhere else, padding included. \u2212100 is nn.CrossEntropyLoss's ignore_index: the loss "
+        "leaves those positions out.");
+    fmt(step->result, sizeof step->result, "%d of %d tokens carry a label; the other %d, and every [PAD], are \u2212100",
+        t.chosen, t.tokens, t.tokens - t.chosen);
+    finish(b);
+}
+
+static void build_loss_mask(Builder *b)
+{
+    Steps *st = b->st;
+    Step *step = begin(b, "Loss mask: labels != \u2212100");
+    tint(b, add_seq(b, T_LABELS, st->sentence, PANEL_TOKENS, 0, true), tint_labels);
+    add_seq(b, T_LOSS_MASK, st->sentence, PANEL_UNIT, 1, true);
+    /* the notebook's rule beside the right one in the batch view, below it for one sentence */
+    tint(b, add_seq(b, T_MASK_POSITIONS, st->sentence, PANEL_UNIT, st->sentence < 0 ? 1 : 2, true), tint_missed);
+    Tally t = bert_tally(st, false);
+    fmt(step->formula, sizeof step->formula,
+        "loss_mask = (labels != \u2212100).float()      not (bert_input == MASK).float()");
+    fmt(step->caption, sizeof step->caption,
+        "The loss mask is read from the labels, not from the input. The notebook's rule, batch == MASK, finds only "
+        "the [MASK] tokens: it misses the random and unchanged positions, and the model would never learn to check "
+        "tokens that look normal.");
+    fmt(step->result, sizeof step->result,
+        "labels != \u2212100: %d position%s;  bert_input == MASK: %d (misses %d random + %d unchanged)", t.chosen,
+        t.chosen == 1 ? "" : "s", t.mask, t.random, t.kept);
+    finish(b);
+}
+
+static void build_noise(Builder *b)
+{
+    Steps *st = b->st;
+    const Scenario *sc = engine_scenario(st->e);
+    const T5Draw *d = engine_t5(st->e);
+    Step *step = begin(b, "Noise: random spans");
+    tint(b, add_seq(b, T_SOURCE, st->sentence, PANEL_TOKENS, 0, true), tint_noise);
+    add_seq(b, T_T5_NOISE, st->sentence, PANEL_UNIT, 1, true);
+    fmt(step->formula, sizeof step->formula,
+        "t5_noise = random_spans_noise_mask(n, noise_density = %g, mean_noise_span_length = %g)",
+        sc->t5.noise_density, sc->t5.mean_span_length);
+    fmt(step->caption, sizeof step->caption,
+        "The noise tokens are cut into spans and the other tokens into as many gaps, both at random, and they "
+        "alternate, a gap first: the mask never starts with noise and always ends with a span.");
+    if (st->sentence < 0) {
+        int k = 0, m = 0;
+        for (int s = 0; s < d->count; s++)
+            k += d->noise_tokens[s], m += d->spans[s];
+        fmt(step->result, sizeof step->result, "%d noise token%s in %d span%s over %d sentence%s", k,
+            k == 1 ? "" : "s", m, m == 1 ? "" : "s", d->count, d->count == 1 ? "" : "s");
+        finish(b);
+        return;
+    }
+    int s = st->sentence, n = d->lengths[s];
+    /* the span lengths, read off the mask */
+    char lens[96];
+    size_t k = (size_t)snprintf(lens, sizeof lens, "[");
+    for (int i = 0, run = 0; i < n && k < sizeof lens; i++) {
+        run = d->noise[s][i] ? run + 1 : 0;
+        if (run && (i + 1 == n || !d->noise[s][i + 1]))
+            k += (size_t)snprintf(lens + k, sizeof lens - k, "%s%d", k > 1 ? ", " : "", run);
+    }
+    if (k < sizeof lens)
+        snprintf(lens + k, sizeof lens - k, "]");
+    fmt(step->result, sizeof step->result, "%d noise token%s in %d span%s of lengths %s", d->noise_tokens[s],
+        d->noise_tokens[s] == 1 ? "" : "s", d->spans[s], d->spans[s] == 1 ? "" : "s", lens);
+    if (sc->t5.noise_density == 0) {
+        fmt(step->note, sizeof step->note, "noise_density is 0: nothing is hidden.");
+    } else if (n == 1) {
+        fmt(step->note, sizeof step->note,
+            "A one-token sentence gets no noise: T5 computes the mask for two tokens and cuts it to one.");
+    } else if (d->spans[s] == 1) {
+        /* where a span starts to move: the shortest sentence with two */
+        int from = 0;
+        for (int len = 2; len <= MS_MAX_SEQ_LEN && !from; len++) {
+            int kk, mm;
+            corrupt_t5_counts(len, &sc->t5, &kk, &mm);
+            if (mm >= 2)
+                from = len;
+        }
+        if (from)
+            fmt(step->note, sizeof step->note,
+                "With one span nothing is left to chance: one gap, then the span, so the noise is always the last "
+                "%d token%s. Spans move once a sentence has two, from n = %d tokens at these settings.",
+                d->noise_tokens[s], d->noise_tokens[s] == 1 ? "" : "s", from);
+        else
+            fmt(step->note, sizeof step->note,
+                "With one span nothing is left to chance: one gap, then the span, so the noise is always the last "
+                "%d token%s; at these settings no sentence has two spans.", d->noise_tokens[s],
+                d->noise_tokens[s] == 1 ? "" : "s");
+    }
+    finish(b);
+}
+
+static void build_input(Builder *b)
+{
+    Steps *st = b->st;
+    const T5Draw *d = engine_t5(st->e);
+    Step *step = begin(b, "Input: one sentinel per span");
+    tint(b, add_seq(b, T_SOURCE, st->sentence, PANEL_TOKENS, 0, true), tint_noise);
+    tint(b, add_seq(b, T_BATCH, st->sentence, PANEL_TOKENS, 1, true), tint_input);
+    fmt(step->formula, sizeof step->formula,
+        "t5_input: each noise span \u2192 one sentinel, <extra_id_0>, <extra_id_1>, \u2026 in order");
+    fmt(step->caption, sizeof step->caption,
+        "However long a span is, it becomes a single sentinel, so the input is shorter than the sentence: n \u2212 "
+        "noise + spans tokens. The encoder reads it with only its padding masked.");
+    if (st->sentence >= 0) {
+        int s = st->sentence;
+        fmt(step->result, sizeof step->result, "t5_input_lengths[%d] = %d \u2212 %d + %d = %d", s, d->lengths[s],
+            d->noise_tokens[s], d->spans[s], d->input_lengths[s]);
+    } else {
+        result_list(step, "t5_input_lengths", d->input_lengths, d->count);
+    }
+    char ids[64];
+    int k = snprintf(ids, sizeof ids, "<extra_id_0> = %d", d->sentinel_ids[0]);
+    if (d->nsentinels >= 2)
+        snprintf(ids + k, sizeof ids - (size_t)k, ", <extra_id_1> = %d", d->sentinel_ids[1]);
+    fmt(step->note, sizeof step->note,
+        "Sentinel ids follow T5's vocabulary, where <extra_id_0> is the last id and the others count down: here %s.",
+        ids);
+    finish(b);
+}
+
+static void build_target(Builder *b)
+{
+    Steps *st = b->st;
+    const T5Draw *d = engine_t5(st->e);
+    Step *step = begin(b, "Target: the hidden spans");
+    tint(b, add_seq(b, T_BATCH, st->sentence, PANEL_TOKENS, 0, true), tint_input);
+    tint(b, add_seq(b, T_QUERY_BATCH, st->sentence, PANEL_TOKENS, 1, true), tint_target);
+    fmt(step->formula, sizeof step->formula,
+        "t5_target = <extra_id_0> span\u2080 <extra_id_1> span\u2081 \u2026 <extra_id_k>   (k spans)");
+    fmt(step->caption, sizeof step->caption,
+        "The target names each sentinel, then the tokens it hid, and a final sentinel closes it. Put each span back "
+        "in place of its sentinel in the input and the sentence is whole again.");
+    if (st->sentence >= 0) {
+        int s = st->sentence;
+        fmt(step->result, sizeof step->result, "t5_target_lengths[%d] = %d + %d + 1 = %d", s, d->noise_tokens[s],
+            d->spans[s], d->target_lengths[s]);
+    } else {
+        result_list(step, "t5_target_lengths", d->target_lengths, d->count);
+    }
+    fmt(step->note, sizeof step->note,
+        "T5's code ends both sequences with </s> instead; the final sentinel is how the T5 paper writes the target "
+        "(its Figure 2), and it marks the end here.");
+    finish(b);
+}
+
+static void build_decoder(Builder *b)
+{
+    Steps *st = b->st;
+    const Engine *e = st->e;
+    Step *step = begin(b, "Decoder: causal over target");
+    for (int s = first_s(st); s <= last_s(st); s++) {
+        Panel *p = add_tok(b, T_DECODER_CAUSAL, s, PANEL_MASK, "", true, "query", "key");
+        p->col_labels = engine_query_labels(e, s);
+        p->col_dim = st->qpad + (size_t)s * st->Lq;
+        add_mask(b, 0, s, "");
+        /* the labels beside the masks, with the target's padding: −100 */
+        tint(b, add_seq(b, T_LABELS, s, PANEL_TOKENS, st->sentence < 0 ? s : 0, false), tint_labels);
+    }
+    int scored = 0;
+    const Tensor *lm = engine_tensor(e, T_LOSS_MASK);
+    for (int s = first_s(st); s <= last_s(st); s++)
+        for (int q = 0; q < st->Lq; q++)
+            scored += lm->data[(size_t)s * st->Lq + q] != 0;
+    fmt(step->formula, sizeof step->formula, "A_causal_dec over t5_target;  labels = t5_target with \u2212100 on [PAD]");
+    fmt(step->caption, sizeof step->caption,
+        "The decoder reads the target shifted right by one (from the pad id, T5's decoder_start_token_id) under a "
+        "causal mask, so it predicts each target token from the ones before it and from the whole input.");
+    fmt(step->result, sizeof step->result, "scored: %d target token%s (labels != \u2212100)", scored,
+        scored == 1 ? "" : "s");
+    finish(b);
+}
+
 static void build_loss(Builder *b)
 {
     Steps *st = b->st;
     const Engine *e = st->e;
-    bool mlm = engine_mode(e)->loss == MODE_LOSS_MLM;
-    Step *step = begin(b, 7, mlm ? "MLM loss masking" : "Loss masking");
+    const Mode *m = engine_mode(e);
+    bool mlm = m->loss == MODE_LOSS_MLM, labels = m->loss == MODE_LOSS_LABELS, bert = engine_bert(e) != NULL;
+    Step *step = begin(b, mlm ? "MLM loss masking" : bert ? "Loss: every chosen position"
+                          : labels ? "The loss over the target" : "Loss masking");
     const char *mask = engine_name(e, T_LOSS_MASK);
     /* a decoder's loss: each position is scored on the next token */
     bool next = engine_mode(e)->loss == MODE_LOSS_NEXT_TOKEN;
@@ -634,13 +1200,15 @@ static void build_loss(Builder *b)
     Panel *in = add_batch_row(b, T_LOSSES, -1, PANEL_LOSS, "");
     in->cell_labels = (const char *const *)st->loss_words;
     in->grid_row = row;
-    Panel *m = add_batch_row(b, T_LOSS_MASK, -1, PANEL_UNIT, "\u00d7");
-    m->cell_labels = (const char *const *)st->loss_words;
-    m->grid_row = row;
+    Panel *lmp = add_batch_row(b, T_LOSS_MASK, -1, PANEL_UNIT, "\u00d7");
+    lmp->cell_labels = (const char *const *)st->loss_words;
+    lmp->grid_row = row;
     Panel *out = add_batch_row(b, T_MASKED_LOSSES, -1, PANEL_LOSS, "=");
     out->cell_labels = (const char *const *)st->loss_words;
     out->cell_off = st->loss_off;
     out->grid_row = row;
+    if (labels)
+        tint(b, lmp, tint_scored);
     const Tensor *lm = engine_tensor(e, T_LOSS_MASK), *ml = engine_tensor(e, T_MASKED_LOSSES);
     double msum = 0, lsum = 0;
     for (size_t i = 0; i < lm->size; i++) {
@@ -651,6 +1219,8 @@ static void build_loss(Builder *b)
     if (next)
         fmt(step->formula, sizeof step->formula, "targets = batch[:, 1:];  loss = (losses * %s).sum() / %s.sum()",
             mask, mask);
+    else if (labels)
+        fmt(step->formula, sizeof step->formula, "loss = (batch_losses * loss_mask).sum() / loss_mask.sum()");
     else
         fmt(step->formula, sizeof step->formula, "%s = (batch_losses * %s).sum() / %s.sum()",
             mlm ? "mlm_batch_loss" : "batch_loss", mask, mask);
@@ -663,7 +1233,13 @@ static void build_loss(Builder *b)
     fmt(step->caption, sizeof step->caption, "%s",
         mlm ? "Only the [MASK] positions are scored: the loss mask is 1 where batch == MASK_IDX. "
               "ignore_index does the same inside nn.CrossEntropyLoss."
-        : engine_mode(e)->loss == MODE_LOSS_PREFIX
+        : bert ? "Every chosen position is scored \u2014 [MASK], random and unchanged alike \u2014 and \u2212100 keeps "
+                 "the rest out: multiplying by loss_mask and dividing by its sum is what CrossEntropyLoss(ignore_index"
+                 "=\u2212100) computes."
+        : labels ? "The decoder is scored on every real target token, sentinels and span tokens alike; the "
+                   "target's padding has label \u2212100. No input token is scored: T5 only learns to write out "
+                   "what was hidden."
+        : m->loss == MODE_LOSS_PREFIX
             ? "A prefix-LM reads its prefix as context and is graded only on what follows: the loss mask is 0 "
               "on the prefix and on [PAD], and the mean divides by the targets alone."
         : next
@@ -671,7 +1247,29 @@ static void build_loss(Builder *b)
               "keeps t from seeing it). The last real token has no next token, so it is not scored; nor is [PAD]."
             : "Padded positions must not teach the model: multiply by the loss mask, then divide by "
               "its sum, not by the number of cells.");
-    if (isnan(loss))
+    if (bert) {
+        /* below: what the notebook's batch == MASK rule would score */
+        Panel *p = add_batch_row(b, T_MASK_POSITIONS, -1, PANEL_UNIT, "");
+        p->grid_row = 1;
+        tint(b, p, tint_missed);
+        Tally t = bert_tally(st, true);
+        int masks = t.mask;
+        if (t.chosen == 0)
+            fmt(step->note, sizeof step->note, "Warning: nothing is chosen in the whole batch, so the mean is 0/0.");
+        else if (t.random + t.kept == 0)
+            fmt(step->note, sizeof step->note,
+                "Here every chosen position is [MASK], so the notebook's bert_input == MASK happens to agree; "
+                "another seed will show it miss the random and unchanged ones.");
+        else if (masks == 0)
+            fmt(step->note, sizeof step->note,
+                "The notebook's bert_input == MASK would select nothing here (0/0 = NaN): it misses the %d random "
+                "and %d unchanged position%s BERT scores.", t.random, t.kept, t.random + t.kept == 1 ? "" : "s");
+        else
+            fmt(step->note, sizeof step->note,
+                "The notebook's bert_input == MASK would average %d position%s: %.3f instead of %.3f, because it "
+                "leaves out %d random and %d unchanged position%s.", masks, masks == 1 ? "" : "s",
+                engine_loss_mask_only(e), loss, t.random, t.kept, t.kept == 1 ? "" : "s");
+    } else if (isnan(loss))
         fmt(step->note, sizeof step->note, "Warning: the loss mask selects nothing, so the mean is 0/0.");
     else if (mlm) {
         for (int s = 0; s < st->B; s++)
@@ -685,6 +1283,26 @@ static void build_loss(Builder *b)
 }
 
 /* ---- the storyboard ---- */
+
+/* every step a story may name, and its builder */
+static const struct {
+    const char *slug;
+    void (*build)(Builder *);
+} catalogue[] = {
+    {"tokens", build_tokens}, {"qkv", build_qkv}, {"scores", build_scores}, {"mask", build_mask},
+    {"masked", build_masked}, {"weights", build_weights}, {"output", build_output}, {"loss", build_loss},
+    {"original", build_original}, {"chosen", build_chosen}, {"corrupted", build_corrupted},
+    {"labels", build_labels}, {"loss_mask", build_loss_mask}, {"noise", build_noise}, {"input", build_input},
+    {"target", build_target}, {"decoder", build_decoder},
+};
+
+static int builder_of(const char *slug)
+{
+    for (int k = 0; k < (int)(sizeof catalogue / sizeof catalogue[0]); k++)
+        if (strcmp(catalogue[k].slug, slug) == 0)
+            return k;
+    return -1;
+}
 
 Steps *steps_build(const Engine *e, int sentence, char *err, size_t errlen)
 {
@@ -710,6 +1328,21 @@ Steps *steps_build(const Engine *e, int sentence, char *err, size_t errlen)
         for (int p = 0; p < Lq; p++)
             st->qpad[s * Lq + p] = !engine_query_is_real(e, s, p);
     }
+    const Batch *src = engine_source(e);
+    if (src != engine_batch(e)) {
+        /* the sentences before corruption have their own length */
+        st->Ls = src->L;
+        st->spos_labels = numbered("", src->L);
+        st->spad = xcalloc((size_t)B * (size_t)src->L, sizeof *st->spad);
+        for (int s = 0; s < B; s++)
+            for (int p = 0; p < src->L; p++)
+                st->spad[s * src->L + p] = !batch_is_real(src, s, p);
+    }
+    st->count = steps_story(engine_mode(e), &st->slugs);
+    for (int i = 0; i < st->count; i++)
+        EXPECT(builder_of(st->slugs[i]) >= 0); /* a story names only steps the catalogue has */
+    st->steps = xcalloc((size_t)st->count, sizeof *st->steps);
+    st->built = xcalloc((size_t)st->count, sizeof *st->built);
 
     /* the words of the loss positions (the queries' batch: the decoder's in cross-attention) */
     st->loss_words = xcalloc((size_t)B * (size_t)Lq, sizeof *st->loss_words);
@@ -739,10 +1372,7 @@ Steps *steps_build(const Engine *e, int sentence, char *err, size_t errlen)
             else snprintf(st->loss_words[i], n, "%s", w);
         }
     st->decimals = 2;
-    st->count = STEP_COUNT;
-    st->steps = xcalloc(STEP_COUNT, sizeof *st->steps);
-    st->built = xcalloc(STEP_COUNT, sizeof *st->built);
-    st->shown = xcalloc(STEP_COUNT, sizeof *st->shown);
+    st->shown = xcalloc((size_t)st->count, sizeof *st->shown);
     return st;
 }
 
@@ -807,11 +1437,8 @@ static void shown_clear(struct Shown *sh)
 /* lays out step i: only now does the engine compute what it shows */
 static void build_step(Steps *st, int i)
 {
-    static void (*const builders[STEP_COUNT])(Builder *) = {
-        build_tokens, build_qkv, build_scores, build_mask, build_masked, build_weights, build_output, build_loss,
-    };
-    Builder b = {.st = st};
-    builders[i](&b);
+    Builder b = {.st = st, .index = i};
+    catalogue[builder_of(st->slugs[i])].build(&b);
     if (st->shown[i].set)
         keep_shown(&st->steps[i], &st->shown[i]);
     st->built[i] = true;
@@ -870,10 +1497,15 @@ void steps_free(Steps *st)
     for (int i = 0; i < st->count; i++)
         shown_clear(&st->shown[i]);
     free(st->shown);
+    for (int i = 0; i < st->ntints; i++)
+        free(st->tints[i]);
+    free(st->tints);
     free_labels(st->dim_labels, st->d);
     free_labels(st->pos_labels, st->L);
     free_labels(st->qpos_labels, st->Lq);
+    free_labels(st->spos_labels, st->Ls);
     free(st->qpad);
+    free(st->spad);
     free_labels(st->sent_labels, st->B);
     free(st->pad);
     free_labels(st->loss_words, st->B * st->Lq);
@@ -901,7 +1533,31 @@ const Step *steps_at(const Steps *st, int i)
 const char *steps_slug(const Steps *st, int i)
 {
     EXPECT(i >= 0 && i < st->count);
-    return attention_story[i];
+    return st->slugs[i];
+}
+
+bool steps_token(const Steps *st, int step, int panel, bool rows, int s, int pos, const char **word, int *id)
+{
+    if (step < 0 || step >= st->count || panel < 0 || panel >= steps_at(st, step)->npanels || s < 0 || s >= st->B)
+        return false;
+    const Panel *p = &steps_at(st, step)->panels[panel];
+    const char *axis = rows ? p->row_axis : p->col_axis;
+    if (!axis || (strcmp(axis, "token") != 0 && strcmp(axis, "query") != 0 && strcmp(axis, "key") != 0 &&
+                  strcmp(axis, "position") != 0))
+        return false;
+    /* a [B,L] tensor's columns, else an attention matrix's queries (rows) or keys */
+    const Batch *b = strcmp(axis, "token") == 0 || strcmp(axis, "position") == 0 ? positions_of(st, p->tensor).b
+                     : strcmp(axis, "query") == 0                                 ? engine_query_batch(st->e)
+                                                                                  : engine_batch(st->e);
+    if (rows && strcmp(axis, "token") == 0)
+        b = query_rows(p->tensor) ? engine_query_batch(st->e) : engine_batch(st->e); /* X, V: a token per row */
+    if (!rows)
+        pos += p->first_col;
+    if (pos < 0 || pos >= b->L)
+        return false;
+    *word = b->labels[(size_t)s * b->L + pos];
+    *id = (int)b->ids->data[(size_t)s * b->L + pos];
+    return true;
 }
 
 int steps_find(const Steps *st, const char *slug)

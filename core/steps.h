@@ -27,6 +27,20 @@ typedef enum PanelScale {
     PANEL_INDEX,   /* small whole numbers (document and position ids): categorical, -1 as padding */
 } PanelScale;
 
+/* What happened to a token, for panels whose cells are coloured by it
+ * rather than by their value (the corruption's steps). */
+typedef enum PanelTint {
+    PANEL_TINT_NONE,     /* the scale's colour */
+    PANEL_TINT_CHOSEN,   /* chosen by BERT's draw */
+    PANEL_TINT_MASK,     /* chosen, replaced by [MASK] */
+    PANEL_TINT_RANDOM,   /* chosen, replaced by a random word */
+    PANEL_TINT_KEPT,     /* chosen, left unchanged (and scored) */
+    PANEL_TINT_NOISE,    /* in one of T5's noise spans */
+    PANEL_TINT_SENTINEL, /* a T5 sentinel <extra_id_N> */
+    PANEL_TINT_IGNORED,  /* label -100: the loss skips it */
+    PANEL_TINT_COUNT
+} PanelTint;
+
 typedef struct Panel {
     TensorId tensor;         /* what it shows */
     Recipe recipe;           /* how that tensor was made (operands are tensor ids) */
@@ -47,13 +61,15 @@ typedef struct Panel {
     const bool *col_dim;     /* [cols] */
     const char *const *cell_labels; /* [rows*cols] the word each cell belongs to ("[MASK]→cat"), or NULL */
     const bool *cell_off;    /* [rows*cols] cells a loss mask multiplied by 0 (drawn as masked out), or NULL */
+    const unsigned char *tint; /* [rows*cols] PanelTint of each cell, or NULL */
+    int first_col;           /* the position of column 0 in its batch row: a sentence shown without its padding */
 } Panel;
 
 /* Panels of one sentence's row in a step. */
 #define STEPS_MAX_PANELS (MODE_MAX_TERMS + 4)
 
 typedef struct Step {
-    const char *slug;        /* "tokens", "qkv", "scores", "mask", "masked", "weights", "output", "loss" */
+    const char *slug;        /* "tokens", "qkv", …, "loss"; the mode's story names them (steps_story) */
     const char *title;       /* "Softmax weights" */
     char formula[160];       /* "A_weights = softmax(A_masked)" (UTF-8) */
     char caption[320];       /* one or two plain sentences */
@@ -69,8 +85,10 @@ typedef struct Step {
 typedef struct Steps Steps;
 
 /* The step names a mode's storyboard has, in order, without computing
- * anything (lessons check their steps against this). Returns how many
- * and points *slugs at them. */
+ * anything (lessons check their steps against this): the mode's own
+ * story (bert and t5 tell what corruption does), else the attention
+ * story tokens, qkv, scores, mask, masked, weights, output, loss.
+ * Returns how many and points *slugs at them. */
 int steps_story(const Mode *m, const char *const **slugs);
 
 /* Lays out every step of e for sentence (a batch row) or -1 (the whole
@@ -125,6 +143,14 @@ bool steps_explain(const Steps *st, int step, int panel, int row, int col,
  * ones do. */
 void steps_set_decimals(Steps *st, int decimals);
 int steps_decimals(const Steps *st);
+/* The token at position pos of sentence s on a panel's rows (rows) or
+ * columns: its word and id, from the batch that axis belongs to (the
+ * original sentences, the queries' or the keys'). False when the axis is
+ * not one of tokens or pos is out of range. */
+bool steps_token(const Steps *st, int step, int panel, bool rows, int s, int pos, const char **word, int *id);
+
+/* The legend's words for a tint, e.g. "random word (10%)". */
+const char *steps_tint_label(PanelTint t);
 
 /* Formats a value the way cells show it: 2 decimals, "−∞" for -inf,
  * "NaN", whole numbers for int panels. */

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "corrupt.h"
 #include "steps.h"
 #include "strbuf.h"
 
@@ -98,12 +99,293 @@ static void explain_mask_term(const Engine *e, const Panel *p, int s, int q, int
     strbuf_printf(sb, ": %s", why);
 }
 
+/* ---- the corruption: what happened to one token ---- */
+
+static const char *word_of(const Batch *b, int s, int pos)
+{
+    return b->labels[(size_t)s * b->L + pos];
+}
+
+/* the decimals it takes to tell u from t (rounding keeps the order of numbers it tells apart) */
+static int decimals_apart(double u, double t)
+{
+    int d = 2;
+    while (d < 9 && round(u * pow(10, d)) == round(t * pow(10, d)))
+        d++;
+    return d;
+}
+
+/* u against a threshold: "u = 0.13 < p = 0.15" */
+static void draw_vs(Strbuf *sb, double u, const char *rel, double t)
+{
+    strbuf_printf(sb, "u = %.*f %s %g", decimals_apart(u, t), u, rel, t);
+}
+
+/* u between two thresholds: "0.8 ≤ u = 0.8986 < 0.9" */
+static void draw_between(Strbuf *sb, double lo, double u, double hi)
+{
+    int a = decimals_apart(u, lo), b = decimals_apart(u, hi);
+    strbuf_printf(sb, "%g \u2264 u = %.*f < %g", lo, a > b ? a : b, u, hi);
+}
+
+/* " (position 4)" or " (positions 2–4)" */
+static void places(Strbuf *sb, int first, int last, const char *of)
+{
+    if (first == last)
+        strbuf_printf(sb, " (position %d%s)", first, of);
+    else
+        strbuf_printf(sb, " (positions %d\u2013%d%s)", first, last, of);
+}
+
+/* "“play ##ing”": words first … last of sentence s, cut with "…" when long */
+static void words(Strbuf *sb, const Batch *b, int s, int first, int last)
+{
+    strbuf_puts(sb, "\u201c");
+    for (int p = first; p <= last; p++) {
+        if (p - first == 6) {
+            strbuf_puts(sb, " \u2026");
+            break;
+        }
+        strbuf_printf(sb, "%s%s", p > first ? " " : "", word_of(b, s, p));
+    }
+    strbuf_puts(sb, "\u201d");
+}
+
+/* BERT at batch position pos of sentence s: chosen or not, and what became of it */
+static void bert_fate(const Engine *e, int s, int pos, Strbuf *sb)
+{
+    const Scenario *sc = engine_scenario(e);
+    const BertDraw *d = engine_bert(e);
+    const Batch *src = engine_source(e), *in = engine_batch(e);
+    if (!batch_is_real(src, s, pos)) {
+        strbuf_puts(sb, "[PAD]: padding is never chosen; its label is \u2212100");
+        return;
+    }
+    int i = pos - src->first[s];
+    const char *orig = word_of(src, s, pos);
+    CorruptAction a = d->action[s][i];
+    double cu = corrupt_bert_choice_u(sc, d, s, i);
+    if (a == CORRUPT_NONE) {
+        if (corrupt_is_special(sc, sc->sentences.ids[s][i])) {
+            strbuf_printf(sb, "\u201c%s\u201d is a special token: never chosen, never scored", orig);
+            return;
+        }
+        strbuf_printf(sb, "\u201c%s\u201d was not chosen", orig);
+        if (!isnan(cu)) {
+            strbuf_puts(sb, " (");
+            draw_vs(sb, cu, "\u2265 p =", sc->bert.probability);
+            strbuf_puts(sb, ")");
+        }
+        strbuf_puts(sb, ": unchanged, and not scored (label \u2212100)");
+        return;
+    }
+    strbuf_printf(sb, "token %d (\u201c%s\u201d) was chosen", i, orig);
+    if (!isnan(cu)) {
+        strbuf_puts(sb, " (");
+        draw_vs(sb, cu, "< p =", sc->bert.probability);
+        strbuf_puts(sb, ")");
+    }
+    int f = d->first[s][i], l = d->last[s][i];
+    if (sc->bert.selection == SCENARIO_BERT_SPAN) {
+        strbuf_printf(sb, " in the span ");
+        words(sb, src, s, src->first[s] + f, src->first[s] + l);
+        places(sb, f, l, f < l ? ", one action for all" : "");
+    } else if (l > f) {
+        strbuf_puts(sb, " with its whole word ");
+        words(sb, src, s, src->first[s] + f, src->first[s] + l);
+    }
+    double au = corrupt_bert_action_u(sc, d, s, i);
+    switch (a) {
+    case CORRUPT_MASK:
+        strbuf_puts(sb, " and replaced by [MASK] (the 80% case, ");
+        draw_vs(sb, au, "<", 0.8);
+        strbuf_printf(sb, "): the model must recover \u201c%s\u201d", orig);
+        break;
+    case CORRUPT_RANDOM:
+        strbuf_printf(sb, " and replaced by a random word, \u201c%s\u201d (the 10%% case, ", word_of(in, s, pos));
+        draw_between(sb, 0.8, au, 0.9);
+        strbuf_puts(sb, ")");
+        if (d->input[s][i] == sc->sentences.ids[s][i])
+            strbuf_puts(sb, ", which happens to be the original word");
+        break;
+    default:
+        strbuf_puts(sb, " and left unchanged (the 10% case, ");
+        draw_vs(sb, au, "\u2265", 0.9);
+        strbuf_puts(sb, "): still scored");
+        break;
+    }
+}
+
+/* T5: the run of noise or kept tokens around original word i of sentence s */
+typedef struct T5Place {
+    bool noise;
+    int span;          /* the noise span's number, or the spans before a kept token */
+    int first, last;   /* the span's word positions in the original */
+    int input;         /* the word's (or its span's sentinel's) index in t5_input */
+} T5Place;
+
+static T5Place t5_place(const T5Draw *d, int s, int i)
+{
+    T5Place pl = {.span = -1};
+    int j = -1, span = -1;
+    for (int k = 0; k <= i; k++) {
+        bool starts = d->noise[s][k] && (k == 0 || !d->noise[s][k - 1]);
+        span += starts;
+        if (!d->noise[s][k] || starts)
+            j++;
+    }
+    pl.noise = d->noise[s][i];
+    pl.span = span;
+    pl.input = j;
+    pl.first = pl.last = i;
+    while (pl.noise && pl.first > 0 && d->noise[s][pl.first - 1])
+        pl.first--;
+    while (pl.noise && pl.last + 1 < d->lengths[s] && d->noise[s][pl.last + 1])
+        pl.last++;
+    return pl;
+}
+
+/* word i of the original */
+static void t5_source(const Engine *e, int s, int i, Strbuf *sb)
+{
+    const T5Draw *d = engine_t5(e);
+    const Batch *src = engine_source(e);
+    T5Place pl = t5_place(d, s, i);
+    const char *w = word_of(src, s, src->first[s] + i);
+    if (!pl.noise) {
+        strbuf_printf(sb, "\u201c%s\u201d is kept: t5_input[%d][%d]", w, s, pl.input);
+        return;
+    }
+    strbuf_printf(sb, "\u201c%s\u201d is in noise span %d, ", w, pl.span);
+    words(sb, src, s, src->first[s] + pl.first, src->first[s] + pl.last);
+    places(sb, pl.first, pl.last, "");
+    strbuf_printf(sb, ": t5_input holds %s in its place, and t5_target spells it out", d->sentinel_words[pl.span]);
+}
+
+/* token j of t5_input (target false) or t5_target (target true) of sentence s */
+static void t5_token(const Engine *e, int s, int pos, bool target, Strbuf *sb)
+{
+    const T5Draw *d = engine_t5(e);
+    const Batch *b = target ? engine_query_batch(e) : engine_batch(e), *src = engine_source(e);
+    if (!batch_is_real(b, s, pos)) {
+        strbuf_printf(sb, "[PAD]: padding to the longest %s%s", target ? "target" : "input",
+                      target ? "; its label is \u2212100, so the loss skips it" : "");
+        return;
+    }
+    int j = pos - b->first[s], id = target ? d->target[s][j] : d->input[s][j];
+    int k = corrupt_t5_sentinel(d, id);
+    /* walk the original to the token (or span) at index j */
+    int at = -1, span = -1;
+    for (int i = 0; i < d->lengths[s]; i++) {
+        bool starts = d->noise[s][i] && (i == 0 || !d->noise[s][i - 1]);
+        span += starts;
+        if (target ? (starts || d->noise[s][i]) : (starts || !d->noise[s][i])) {
+            /* a sentinel takes a place of its own in the target, before its span */
+            at += target && starts ? 2 : 1;
+            if (at >= j) {
+                T5Place pl = t5_place(d, s, i);
+                if (k >= 0) {
+                    strbuf_printf(sb, "sentinel %d stands for noise span %d, ", k, k);
+                    words(sb, src, s, src->first[s] + pl.first, src->first[s] + pl.last);
+                    places(sb, pl.first, pl.last, " of the original");
+                    if (target)
+                        strbuf_puts(sb, "; the tokens after it spell the span out");
+                } else {
+                    strbuf_printf(sb, "\u201c%s\u201d: position %d of the original, %s", word_of(b, s, pos), i,
+                                  target ? "hidden in the input by " : "not noise");
+                    if (target)
+                        strbuf_puts(sb, d->sentinel_words[span]);
+                }
+                return;
+            }
+        }
+    }
+    /* past every span: the final sentinel */
+    strbuf_printf(sb, "the final sentinel %s: it closes the target", d->sentinel_words[k >= 0 ? k : 0]);
+}
+
+/* the corruption's tensors; false if p shows none of them */
+static bool explain_corruption(const Steps *st, const Panel *p, int s, int pos, double v, Strbuf *sb)
+{
+    const Engine *e = steps_engine(st);
+    bool bert = engine_bert(e) != NULL, t5 = engine_t5(e) != NULL;
+    if (!bert && !t5)
+        return false;
+    const Batch *src = engine_source(e);
+    char val[48];
+    steps_format_value(v, p->view.dtype == TENSOR_INT, 2, val, sizeof val);
+    switch (p->tensor) {
+    case T_SOURCE: case T_BERT_SELECTED: case T_BERT_ACTION: case T_T5_NOISE:
+        strbuf_printf(sb, "%s[%d][%d] = %s: ", p->name, s, pos, val);
+        if (bert)
+            bert_fate(e, s, pos, sb);
+        else if (!batch_is_real(src, s, pos))
+            strbuf_puts(sb, "[PAD]: padding, never noise");
+        else
+            t5_source(e, s, pos - src->first[s], sb);
+        return true;
+    case T_BATCH:
+    case T_QUERY_BATCH:
+        strbuf_printf(sb, "%s[%d][%d] = %s (\u201c%s\u201d): ", p->name, s, pos, val,
+                      word_of(p->tensor == T_BATCH ? engine_batch(e) : engine_query_batch(e), s, pos));
+        if (bert)
+            bert_fate(e, s, pos, sb);
+        else
+            t5_token(e, s, pos, p->tensor == T_QUERY_BATCH, sb);
+        return true;
+    case T_LABELS:
+        strbuf_printf(sb, "labels[%d][%d] = %s: ", s, pos, val);
+        if (bert)
+            bert_fate(e, s, pos, sb);
+        else
+            t5_token(e, s, pos, true, sb);
+        return true;
+    case T_MASK_POSITIONS: {
+        strbuf_printf(sb, "bert_mask_positions[%d][%d] = %s: ", s, pos, val);
+        double label = tensor_at2(engine_tensor(e, T_LABELS), s, pos);
+        if (v != 0)
+            strbuf_puts(sb, "bert_input holds [MASK] here, and labels scores it too");
+        else if (label != CORRUPT_IGNORE_INDEX)
+            strbuf_printf(sb, "bert_input holds \u201c%s\u201d, not [MASK], yet BERT scores this position (its label is "
+                          "%.0f): this mask misses it", word_of(engine_batch(e), s, pos), label);
+        else
+            strbuf_puts(sb, "not [MASK] and not scored: both masks agree");
+        return true;
+    }
+    case T_LOSS_MASK: {
+        double label = tensor_at2(engine_tensor(e, T_LABELS), s, pos);
+        strbuf_printf(sb, "loss_mask[%d][%d] = %s: ", s, pos, val);
+        if (label == CORRUPT_IGNORE_INDEX)
+            strbuf_puts(sb, "labels is \u2212100 here, so the loss skips it");
+        else
+            strbuf_printf(sb, "labels is %.0f here, so the loss scores it", label);
+        return true;
+    }
+    default:
+        return false;
+    }
+}
+
 static void explain_input(const Steps *st, const Panel *p, int s, int row, int col, double v, Strbuf *sb)
 {
     const Engine *e = steps_engine(st);
     const Batch *bt = engine_batch(e);
     const Mode *m = engine_mode(e);
+    if (explain_corruption(st, p, s, col, v, sb))
+        return;
     switch (p->tensor) {
+    case T_DECODER_CAUSAL: {
+        const char *const *q = engine_query_labels(e, s);
+        strbuf_printf(sb, "%s[%d][%d] = ", p->title, row, col);
+        plain(sb, v);
+        if (isinf(v))
+            strbuf_printf(sb, ": decoder token %d (\u201c%s\u201d) may not look at the later token %d (\u201c%s\u201d)",
+                          row, q[row], col, q[col]);
+        else
+            strbuf_printf(sb, ": decoder token %d (\u201c%s\u201d) may look at token %d (\u201c%s\u201d)", row, q[row],
+                          col, q[col]);
+        return;
+    }
     case T_BATCH:
         strbuf_printf(sb, "%s[%d][%d] = %.0f (\u201c%s\u201d)", p->name, s, col, v, engine_label(e, s, col));
         if (!engine_is_real(e, s, col))
@@ -250,7 +532,8 @@ bool steps_explain(const Steps *st, int step, int panel, int row, int col, char 
     double v = tensor_at2(&p->view, row, col);
     Strbuf sb = {0};
     switch (p->recipe.op) {
-    case OP_INPUT: explain_input(st, p, s, row, col, v, &sb); break;
+    /* a sentence's row shown without its padding: column col is batch position first_col + col */
+    case OP_INPUT: explain_input(st, p, s, row, p->first_col + col, v, &sb); break;
     case OP_ADD: explain_add(e, p, s, row, col, v, &sb); break;
     case OP_MATMUL: explain_matmul(e, p, s, row, col, v, &sb); break;
     case OP_SOFTMAX: explain_softmax(e, p, s, row, col, v, steps_decimals(st), &sb); break;

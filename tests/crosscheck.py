@@ -12,8 +12,11 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 
+import numpy as np
 import torch
+import torch.nn.functional as F
 
 BIN, ROOT = sys.argv[1], sys.argv[2]
 SCEN = [None] + sorted(
@@ -279,7 +282,12 @@ def check_family(scenario, mode):
         losses = tensor(d["losses"])
         want = (losses * loss_mask).sum() / loss_mask.sum()
         ok(abs(float(d["loss"]) - float(want)) <= 1e-9, f"{label}: loss {d['loss']} vs {float(want)}")
-    Xq = tensor(d["decoder_embeddings"]) if mode == "cross" else tensor(d["embeddings"])
+    check_attention(label, d, mask, scen, mode == "cross")
+
+
+def check_attention(label, d, mask, scen, cross):
+    """scores, masked scores, weights and outputs recomputed from the dumped X and W under `mask`"""
+    Xq = tensor(d["decoder_embeddings"]) if cross else tensor(d["embeddings"])
     Xk = tensor(d["embeddings"])
     Wq, Wk, Wv = tensor(d["W_q"]), tensor(d["W_k"]), tensor(d["W_v"])
     Q, K, V = Xq @ Wq, Xk @ Wk, Xk @ Wv
@@ -295,6 +303,196 @@ def check_family(scenario, mode):
     blocked = torch.isinf(mask)
     w = tensor(d["A_weights"])
     ok(bool(torch.all(torch.nan_to_num(w, nan=0.0)[blocked] == 0)), f"{label}: blocked keys get weight exactly 0")
+
+
+
+# ---- pretraining corruption: bert and t5, from their definitions ----
+
+CORRUPT = ["bert", "t5"]
+RUNNING_EXAMPLE = {"sentences": ["The cat ate", "The cat ate fish pie", "The cat ate fish"]}
+
+
+def special(word):
+    """BERT never chooses these: [PAD], [MASK], any [BRACKETED] or <angled> word"""
+    return len(word) >= 2 and ((word[0] == "[" and word[-1] == "]") or (word[0] == "<" and word[-1] == ">"))
+
+
+def with_keys(scenario, **keys):
+    """the scenario's JSON with some keys replaced, written to a temporary file"""
+    scen = dict(scen_json(scenario) or RUNNING_EXAMPLE)
+    scen.update(keys)
+    f = tempfile.NamedTemporaryFile("w", suffix=".json", delete=False)
+    json.dump(scen, f)
+    f.close()
+    return f.name
+
+
+def words_of(d, name):
+    return [[w for w in row if w != "[PAD]"] for row in d[name + "_tokens"]]
+
+
+def check_bert(scenario):
+    args = ["--scenario", scenario] if scenario else []
+    label = f"{os.path.basename(scenario) if scenario else 'running example'} / bert"
+    scen = scen_json(scenario)
+    pad_id, mask_id = scen.get("pad_id", 0), scen.get("mask_id", 999)
+    d = json.loads(run("dump", "--mode", "bert", *args))
+    original, inp = tensor(d["original"], torch.int64), tensor(d["bert_input"], torch.int64)
+    sel, act = tensor(d["bert_selected"], torch.int64), tensor(d["bert_action"], torch.int64)
+    labels = tensor(d["labels"], torch.int64)
+    ok(torch.equal(tensor(d["batch"], torch.int64), inp), f"{label}: batch is bert_input")
+    words = d["original_tokens"]
+    specials = torch.tensor([[special(w) for w in row] for row in words])
+    ok(not bool(torch.any(sel.bool() & specials)), f"{label}: no special token or [PAD] is chosen")
+    ok(torch.equal(sel.bool(), act != 0), f"{label}: bert_action is non-zero exactly where bert_selected")
+    # 1 [MASK], 2 a random word (any known word, special ones excepted), 0 and 3 the original
+    ok(torch.equal(inp[act == 1], torch.full_like(inp[act == 1], mask_id)), f"{label}: action 1 puts [MASK]")
+    ok(torch.equal(inp[(act == 0) | (act == 3)], original[(act == 0) | (act == 3)]), f"{label}: actions 0, 3 keep")
+    randoms = [d["bert_input_tokens"][b][t] for b, t in (act == 2).nonzero().tolist()]
+    ok(all(not special(w) for w in randoms), f"{label}: random words are words: {randoms}")
+    # labels = original where chosen, -100 elsewhere; the loss mask is labels != -100
+    ok(torch.equal(labels, torch.where(sel.bool(), original, torch.full_like(original, -100))), f"{label}: labels")
+    loss_mask = (labels != -100).double()
+    ok(close(tensor(d["loss_mask"]), loss_mask, 0), f"{label}: loss_mask = labels != -100")
+    ok(close(tensor(d["bert_mask_positions"]), (inp == mask_id).double(), 0), f"{label}: bert_mask_positions")
+    losses = tensor(d["losses"])
+    if loss_mask.sum() > 0:
+        want = (losses * loss_mask).sum() / loss_mask.sum()
+        ok(abs(float(d["loss"]) - float(want)) <= 1e-9, f"{label}: loss {d['loss']} vs {float(want)}")
+    # the encoder reads bert_input with the padding mask, both ways
+    batch = inp
+    A_pad = create_padding_mask(batch, pad_id)[:, None, :].repeat(1, batch.shape[1], 1)
+    if scen.get("mask_query_rows"):
+        A_pad = A_pad + create_padding_mask(batch, pad_id)[:, :, None]
+    ok(close(tensor(d["mask"]), A_pad, 0), f"{label}: mask")
+    check_attention(label, d, A_pad, scen, False)
+    # cross-entropy with ignore_index=-100 over random logits equals maskscope's masked mean of the same
+    # per-token losses: the losses go into the scenario, the labels stay the same draw
+    if loss_mask.sum() > 0:
+        classes = sorted(set(labels[labels != -100].tolist()))
+        target = torch.tensor([[classes.index(x) if x != -100 else -100 for x in row] for row in labels.tolist()])
+        gen = torch.Generator().manual_seed(11)
+        logits = torch.randn(*labels.shape, len(classes) + 3, generator=gen, dtype=torch.float64)
+        # per position (a dummy class where ignored, so that those losses are not 0 and must be masked)
+        each = F.cross_entropy(logits.flatten(0, 1), target.clamp(min=0).flatten(), reduction="none")
+        mean = F.cross_entropy(logits.flatten(0, 1), target.flatten(), ignore_index=-100)
+        path = with_keys(scenario, losses=each.view(labels.shape).tolist())
+        got = json.loads(run("dump", "--mode", "bert", "--scenario", path))
+        os.unlink(path)
+        ok(torch.equal(tensor(got["labels"], torch.int64), labels), f"{label}: the losses do not move the draw")
+        ok(abs(float(got["loss"]) - float(mean)) <= 1e-12 * max(1.0, float(mean)),
+           f"{label}: CrossEntropyLoss(ignore_index=-100) {float(mean)} = masked mean {got['loss']}")
+    # the original code's count: min(max_predictions, max(1, round(p * n))), Python's round (half to even)
+    p = scen.get("bert", {}).get("probability", 0.15)
+    path = with_keys(scenario, bert={"selection": "count", "probability": p, "max_predictions": 7})
+    got = json.loads(run("dump", "--mode", "bert", "--scenario", path))
+    os.unlink(path)
+    for b, row in enumerate(got["original_tokens"]):
+        real = [w for w in row if w != "[PAD]"]
+        want = min(7, max(1, round(len(real) * p)), sum(not special(w) for w in real))
+        chosen = int(sum(got["bert_selected"]["data"][b * len(row):(b + 1) * len(row)]))
+        ok(chosen == want, f"{label}: count selection, sentence {b}: {chosen} chosen, want {want}")
+    # print shows labels as PyTorch prints an int64 tensor with -100
+    for name, t in [("labels", labels), ("bert_input", inp), ("bert_action", act)]:
+        want = str(t) + "\n"
+        got = run("print", name, "--mode", "bert", *args) if name == "labels" else run("print", name, *args)
+        ok(got == want, f"{label}: print {name}" + ("" if got == want else f"\n# got:\n{got}# want:\n{want}"))
+
+
+def t5_noise_mask(length, density, mean, rng):
+    """T5's random_spans_noise_mask, rewritten with numpy (float32 counts, numpy's own shuffles)"""
+    if density == 0:
+        return np.zeros(length, dtype=bool)
+    orig, length = length, max(length, 2)
+    num_noise = int(np.round(np.float32(length) * np.float32(density)))
+    num_noise = min(max(num_noise, 1), length - 1)
+    num_spans = max(int(np.round(np.float32(num_noise) / np.float32(mean))), 1)
+    num_nonnoise = length - num_noise
+    num_spans = min(num_spans, num_nonnoise)  # T5's code fails beyond this; maskscope caps it
+
+    def segmentation(items, segments):
+        first = np.pad(rng.permutation((np.arange(items - 1) < segments - 1).astype(np.int64)), [[1, 0]])
+        return np.bincount(np.cumsum(first), minlength=segments)
+
+    spans = np.stack([segmentation(num_nonnoise, num_spans), segmentation(num_noise, num_spans)], axis=1).reshape(-1)
+    start = np.zeros(length, dtype=np.int64)
+    start[np.cumsum(spans)[:-1]] = 1
+    return (np.cumsum(start) % 2 == 1)[:orig]
+
+
+def runs(mask):
+    return sum(1 for i, x in enumerate(mask) if x and (i == 0 or not mask[i - 1]))
+
+
+def check_t5(scenario):
+    args = ["--scenario", scenario] if scenario else []
+    label = f"{os.path.basename(scenario) if scenario else 'running example'} / t5"
+    scen = scen_json(scenario)
+    pad_id = scen.get("pad_id", 0)
+    density = scen.get("t5", {}).get("noise_density", 0.15)
+    mean = scen.get("t5", {}).get("mean_span_length", 3)
+    d = json.loads(run("dump", "--mode", "t5", *args))
+    noise = tensor(d["t5_noise"], torch.int64)
+    original, inputs, targets = words_of(d, "original"), words_of(d, "t5_input"), words_of(d, "t5_target")
+    rng = np.random.default_rng(5)
+    for b, sentence in enumerate(original):
+        n = len(sentence)
+        row = d["original_tokens"][b]
+        mine = [bool(noise[b][t]) for t in range(len(row)) if row[t] != "[PAD]"]
+        theirs = t5_noise_mask(n, density, mean, rng)
+        ok(sum(mine) == int(theirs.sum()) and runs(mine) == runs(theirs),
+           f"{label} sentence {b}: {sum(mine)} noise in {runs(mine)} spans, T5's code: {int(theirs.sum())} in {runs(theirs)}")
+        if n >= 2 and density > 0:
+            ok(not mine[0] and mine[-1], f"{label} sentence {b}: a gap first, a span last")
+        # each sentinel of the input replaced by what follows it in the target: the sentence again
+        rebuilt, sentinels = [], 0
+        for w in inputs[b]:
+            if not re.fullmatch(r"<extra_id_\d+>", w):
+                rebuilt.append(w)
+                continue
+            ok(w == f"<extra_id_{sentinels}>", f"{label} sentence {b}: sentinels in order ({w})")
+            sentinels += 1
+            k = targets[b].index(w) + 1
+            while k < len(targets[b]) and not re.fullmatch(r"<extra_id_\d+>", targets[b][k]):
+                rebuilt.append(targets[b][k])
+                k += 1
+        ok(rebuilt == sentence, f"{label} sentence {b}: rebuilt {' '.join(rebuilt)!r}")
+        ok(targets[b][-1] == f"<extra_id_{sentinels}>", f"{label} sentence {b}: a final sentinel closes the target")
+        ok(d["t5_input_lengths"]["data"][b] == len(inputs[b]) and d["t5_target_lengths"]["data"][b] == len(targets[b]),
+           f"{label} sentence {b}: lengths")
+    # labels: the target where real, -100 on its padding; the loss mask follows
+    tgt = tensor(d["t5_target"], torch.int64)
+    labels = tensor(d["labels"], torch.int64)
+    ok(torch.equal(tgt, tensor(d["decoder_batch"], torch.int64)), f"{label}: the decoder's batch is t5_target")
+    ok(torch.equal(labels, torch.where(tgt != pad_id, tgt, torch.full_like(tgt, -100))), f"{label}: labels")
+    loss_mask = (labels != -100).double()
+    ok(close(tensor(d["loss_mask"]), loss_mask, 0), f"{label}: loss_mask = labels != -100")
+    # cross-entropy with ignore_index over logits that give each target token the dumped loss
+    losses = tensor(d["losses"])
+    classes = sorted(set(labels[labels != -100].tolist()))
+    V = len(classes) + 1
+    target = torch.tensor([[classes.index(x) if x != -100 else -100 for x in row] for row in labels.tolist()])
+    logits = torch.zeros(*labels.shape, V, dtype=torch.float64)
+    a = -torch.log(torch.expm1(losses) / (V - 1))
+    logits.scatter_(2, target.clamp(min=0)[..., None], a[..., None])
+    mean_ce = F.cross_entropy(logits.flatten(0, 1), target.flatten(), ignore_index=-100)
+    ok(abs(float(d["loss"]) - float(mean_ce)) <= 1e-9, f"{label}: CrossEntropyLoss(ignore_index=-100) {float(mean_ce)} = masked mean {d['loss']}")
+    # the decoder's queries against the encoder's keys: every real t5_input token
+    mask = family_mask("cross", scen, d, pad_id)
+    ok(close(tensor(d["mask"]), mask, 0), f"{label}: mask")
+    check_attention(label, d, mask, scen, True)
+    for name in ["t5_input", "t5_target", "t5_noise", "t5_input_lengths", "t5_target_lengths"]:
+        want = str(tensor(d[name], torch.int64)) + "\n"
+        got = run("print", name, *args)
+        ok(got == want, f"{label}: print {name}" + ("" if got == want else f"\n# got:\n{got}# want:\n{want}"))
+    want = str(labels) + "\n"
+    got = run("print", "labels", "--mode", "t5", *args)
+    ok(got == want, f"{label}: print labels" + ("" if got == want else f"\n# got:\n{got}# want:\n{want}"))
+
+
+def create_padding_mask(batch, pad_value):
+    mask = batch == pad_value
+    return mask.double().masked_fill(mask == 1, float("-inf"))
 
 
 def modes_of_the_table():
@@ -345,7 +543,7 @@ def check_positions(scenario):
 
 check_notebook_prints()
 table = modes_of_the_table()
-ok(set(table) == set(MODES) | set(FAMILY), f"every mode of the table is cross-checked here: {table}")
+ok(set(table) == set(MODES) | set(FAMILY) | set(CORRUPT), f"every mode of the table is cross-checked here: {table}")
 for sc in SCEN:
     for m in MODES:
         check(sc, m)
@@ -353,6 +551,8 @@ for sc in SCEN:
         check_family(sc, m)
     if sc:
         check_positions(sc)
+    check_bert(sc)
+    check_t5(sc)
 
 print(f"1..{len(results)}")
 for i, (good, what) in enumerate(results, 1):

@@ -36,7 +36,7 @@ Test(lesson, every_shipped_lesson_loads_and_every_step_builds)
     snprintf(pattern, sizeof pattern, "%s/lessons/*.json", getenv("MASKSCOPE_SOURCE_ROOT"));
     glob_t g;
     cr_assert_eq(glob(pattern, 0, NULL, &g), 0);
-    cr_assert_eq(g.gl_pathc, 7, "seven lessons ship");
+    cr_assert_eq(g.gl_pathc, 8, "eight lessons ship");
     for (size_t k = 0; k < g.gl_pathc; k++) {
         char err[512];
         bool io;
@@ -134,6 +134,56 @@ Test(lesson, mlm_lesson_edits_change_the_mean)
     lesson_free(l);
 }
 
+/* the pretraining lesson's words about its draw hold for that draw */
+Test(lesson, corruption_lesson_says_what_its_draw_did)
+{
+    Lesson *l = shipped("08-how-bert-and-t5-corrupt-their-input.json");
+    int question = -1, target = -1;
+    for (int i = 0; i < l->nsteps; i++) {
+        if (l->steps[i].question && strcmp(l->steps[i].mode->name, "bert") == 0) question = i;
+        if (l->steps[i].question && strcmp(l->steps[i].mode->name, "t5") == 0) target = i;
+    }
+    cr_assert(question >= 0 && target >= 0);
+    Scenario *sc;
+    Engine *e = at(l, question, &sc);
+    /* "BERT scores 4 … batch == MASK selects only the 2 [MASK]s"; 4 of 13 in sentence 0, none in the others */
+    const Tensor *lm = T(e, T_LOSS_MASK), *mp = T(e, T_MASK_POSITIONS), *act = T(e, T_BERT_ACTION);
+    double scored = 0, masks = 0;
+    for (size_t i = 0; i < lm->size; i++) scored += lm->data[i], masks += mp->data[i];
+    cr_assert_eq(scored, 4);
+    cr_assert_eq(masks, 2);
+    const BertDraw *d = engine_bert(e);
+    cr_assert_eq(d->candidates[0], 13);
+    int per[3] = {0};
+    for (int s = 0; s < 3; s++)
+        for (int i = 0; i < d->lengths[s]; i++) per[s] += d->action[s][i] != CORRUPT_NONE;
+    cr_assert(per[0] == 4 && per[1] == 0 && per[2] == 0);
+    /* "\"the\" that became the random word \"party\", and \"ate\", left unchanged" */
+    int L = act->shape[1];
+    for (int p = 0; p < L; p++) {
+        const char *was = engine_source(e)->labels[p], *now = engine_label(e, 0, p);
+        if (act->data[p] == CORRUPT_RANDOM) cr_assert(strcmp(was, "the") == 0 && strcmp(now, "party") == 0);
+        if (act->data[p] == CORRUPT_KEEP) cr_assert(strcmp(was, "ate") == 0 && strcmp(now, "ate") == 0);
+    }
+    engine_free(e);
+    scenario_free(sc);
+    /* "Sentence 0 hides 4 tokens in 2 spans": a target of 7 */
+    e = at(l, target, &sc);
+    cr_assert_eq(l->steps[target].sentence, 0);
+    cr_assert(engine_t5(e)->noise_tokens[0] == 4 && engine_t5(e)->spans[0] == 2);
+    cr_assert_eq(engine_t5(e)->target_lengths[0], 7);
+    engine_free(e);
+    scenario_free(sc);
+    /* "T5 uses 0.15 and 3, which give a sentence under 31 tokens a single span" */
+    ScenarioT5 t5 = {.noise_density = 0.15, .mean_span_length = 3};
+    for (int n = 2; n <= 31; n++) {
+        int k, m;
+        corrupt_t5_counts(n, &t5, &k, &m);
+        cr_assert_eq(m, n < 31 ? 1 : 2, "n = %d", n);
+    }
+    lesson_free(l);
+}
+
 Test(lesson, custom_weights_give_the_weighted_mean)
 {
     Lesson *l = shipped("03-custom-loss-masks.json");
@@ -186,7 +236,7 @@ Test(lesson, broken_lessons_say_where_and_what)
                  "l.json:1:81: steps[0].step: must be one of tokens, qkv, scores, mask, masked, weights, output, loss, "
                  "or a number from 1 to 8");
     expect_error("{\"title\": \"t\", \"steps\": [{\"title\": \"t\", \"text\": \"x\", \"mode\": \"decoder\", \"step\": 1}]}",
-                 "l.json:1:62: steps[0].mode: must be one of padding, causal, combined, mlm, sliding, prefix, packed, global, sink, strided, cross");
+                 "l.json:1:62: steps[0].mode: must be one of padding, causal, combined, mlm, sliding, prefix, packed, global, sink, strided, cross, bert, t5");
     expect_error("{\"title\": \"t\", \"steps\": [{\"title\": \"t\", \"text\": \"x\", \"mode\": \"padding\", \"step\": 1, "
                  "\"colour\": 1}]}",
                  "l.json:1:84: steps[0].colour: unknown key; allowed keys are title, text, code, question, answer, "

@@ -98,7 +98,8 @@ Test(scenario, errors_name_line_column_and_field)
     cr_assert_null(parse("{\"sentences\": [\"a\"], \"sentense\": 1}", err, sizeof err));
     cr_assert_str_eq(err, "t.json:1:22: sentense: unknown key; allowed keys are name, sentences, vocab, pad_id, "
                           "mask_id, padding, d_model, seed, losses, loss_weights, fully_masked_rows, "
-                          "mask_query_rows, mlm, window, prefix, sinks, global, pack_length, decoder, positions");
+                          "mask_query_rows, mlm, window, prefix, sinks, global, pack_length, decoder, positions, "
+                          "bert, t5");
     cr_assert_null(parse("{\"sentences\": [\"a\", \"  \"]}", err, sizeof err));
     cr_assert_str_eq(err, "t.json:1:21: sentences[1]: is empty; every sentence needs at least one word");
     cr_assert_null(parse("{\"sentences\": [\"a\"]", err, sizeof err));
@@ -174,7 +175,8 @@ Test(scenario, messages_escape_what_they_quote)
     cr_assert_null(parse("{\"sentences\": [\"a\"], \"x\\u009b31m\": 1}", err, sizeof err));
     cr_assert_str_eq(err, "t.json:1:22: x\\u009b31m: unknown key; allowed keys are name, sentences, vocab, "
                           "pad_id, mask_id, padding, d_model, seed, losses, loss_weights, fully_masked_rows, "
-                          "mask_query_rows, mlm, window, prefix, sinks, global, pack_length, decoder, positions");
+                          "mask_query_rows, mlm, window, prefix, sinks, global, pack_length, decoder, positions, "
+                          "bert, t5");
     cr_assert_null(parse("{\"sentences\": [\"a\"], \"\\u202eseed\": 1, \"\\u202eseed\": 2}", err, sizeof err));
     cr_assert_str_eq(err, "t.json:1:39: \\u202eseed: duplicate key (first at line 1, column 22); each key may "
                           "appear once");

@@ -764,6 +764,7 @@ static const SDL_Keycode monkey_keys[] = {
     SDLK_BACKSPACE, SDLK_HOME, SDLK_END, SDLK_TAB, SDLK_a, SDLK_v, SDLK_t, SDLK_c, SDLK_PLUS,
     SDLK_MINUS, SDLK_0, SDLK_h, SDLK_F1, SDLK_ESCAPE, SDLK_q, SDLK_r, SDLK_x, SDLK_RETURN,
     SDLK_KP_PLUS, SDLK_EQUALS, SDLK_UP, SDLK_DOWN, SDLK_b, SDLK_5, SDLK_8, SDLK_LEFTBRACKET, SDLK_RIGHTBRACKET,
+    SDLK_n,
 };
 
 /* random keys, mouse moves and clicks, window events and resizes; the
@@ -969,7 +970,7 @@ Test(window, every_shipped_lesson_plays_through_every_step)
     const char *names[] = {"01-padding-and-loss-masking.json", "02-masked-language-modelling.json",
                            "03-custom-loss-masks.json", "04-attention-padding-mask.json",
                            "05-causal-masking.json", "06-combined-padding-and-causal.json",
-                           "07-beyond-padding-and-causal.json"};
+                           "07-beyond-padding-and-causal.json", "08-how-bert-and-t5-corrupt-their-input.json"};
     for (size_t k = 0; k < sizeof names / sizeof *names; k++) {
         open_lesson(names[k]);
         const Lesson *l = player_lesson(pl);
@@ -1183,6 +1184,13 @@ static char *random_scenario(void)
         random_sentences(&sb, mB, mL);
         strbuf_printf(&sb, ", \"probability\": %.2f, \"seed\": %d}", (rand() % 101) / 100.0, rand());
     }
+    if (rand() % 2)
+        strbuf_printf(&sb, ", \"bert\": {\"probability\": %.2f, \"seed\": %d, \"selection\": \"%s\", \"whole_word\": %s}",
+                      (rand() % 101) / 100.0, rand(), (const char *[]){"bernoulli", "count", "span"}[rand() % 3],
+                      rand() % 2 ? "true" : "false");
+    if (rand() % 2)
+        strbuf_printf(&sb, ", \"t5\": {\"noise_density\": %.2f, \"mean_span_length\": %d, \"seed\": %d}",
+                      (rand() % 101) / 100.0, pick(1, 8), rand());
     strbuf_puts(&sb, "}");
     return strbuf_take(&sb);
 }
@@ -1289,6 +1297,68 @@ Test(window_fuzz, random_scenarios_in_every_mode, .fini = teardown, .timeout = 3
 }
 
 /* every scheme of the table from the picker, and [ ] change its setting live */
+/* N draws BERT's corruption again with the next seed: the notice and the
+ * tooltips come from the core, the step is kept, R keeps the draw */
+Test(window, n_draws_the_corruption_anew)
+{
+    key(SDLK_n);
+    cr_assert_str_eq(view_notice(v), "N draws the corruption anew in modes that draw one (bert, t5).");
+    choose_mode(mode_find("bert"));
+    while (strcmp(step_now()->slug, "corrupted") != 0) key(SDLK_RIGHT);
+    cr_assert_eq(view_scenario(v)->bert.seed, 0);
+    Tensor *before = tensor_copy(engine_tensor(view_engine(v), T_LABELS));
+    bool changed = false;
+    for (int k = 1; k <= 10; k++) {
+        key(SDLK_n);
+        cr_assert_eq(view_scenario(v)->bert.seed, (uint64_t)k);
+        char want[320];
+        engine_draw_summary(view_engine(v), want, sizeof want);
+        cr_assert_str_eq(view_notice(v), want);
+        char seed[32];
+        snprintf(seed, sizeof seed, "seed %d:", k);
+        cr_assert(strstr(want, seed), "%s", want);
+        cr_assert_str_eq(step_now()->slug, "corrupted", "the step is kept");
+        changed |= !tensor_equal(before, engine_tensor(view_engine(v), T_LABELS));
+    }
+    cr_assert(changed, "ten new seeds draw something else");
+    tensor_free(before);
+    /* a corrupted cell says what happened to it, from the core */
+    int b = box_named("bert_input");
+    cr_assert_geq(b, 0);
+    SDL_Point c = centre(draw_cell_rect(view_layout(v), b, 0, 1));
+    move_to(c.x, c.y);
+    char want[1024];
+    cr_assert(steps_explain(view_steps(v), view_state(v)->step, view_layout(v)->panels[b].panel, 0, 1, want,
+                            sizeof want));
+    cr_assert(strstr(view_tooltip(v), want) == view_tooltip(v), "%s", view_tooltip(v));
+    cr_assert(strstr(want, "chosen"), "%s", want);
+    /* R undoes [MASK] clicks, not the draw */
+    key(SDLK_r);
+    cr_assert_eq(view_scenario(v)->bert.seed, 10);
+}
+
+/* T5's original sentence is longer than its input: a label past the
+ * input's end still names the original's word */
+Test(window_t5, hovering_the_original_past_the_input_names_its_word, .fini = teardown, .timeout = 120)
+{
+    char err[512];
+    const char *json = "{\"sentences\": [\"a b c d e f g h i j k l m n o p q r s t u v w x y z aa bb cc dd ee ff gg\"]}";
+    Scenario *s5 = scenario_parse(json, strlen(json), "t.json", err, sizeof err);
+    cr_assert_not_null(s5, "%s", err);
+    open_with(s5, 1280, 800);
+    choose_mode(mode_find("t5"));
+    cr_assert_eq(engine_length(view_engine(v)), 30, "33 tokens, 5 noise in 2 spans: 30 in the input");
+    int b = box_named("original");
+    cr_assert_geq(b, 0);
+    const DrawPanelBox *box = &view_layout(v)->panels[b];
+    cr_assert_eq(box->cols, 33);
+    SDL_Rect cell = draw_cell_rect(view_layout(v), b, 0, 32);
+    move_to(cell.x + cell.w / 2, box->col_labels.y + box->col_labels.h / 2);
+    cr_assert(strstr(view_tooltip(v), "\u201cgg\u201d: token 32 of sentence 0"), "%s", view_tooltip(v));
+    move_to(cell.x + cell.w / 2, cell.y + cell.h / 2);
+    cr_assert(strstr(view_tooltip(v), "original[0][32]"), "%s", view_tooltip(v));
+}
+
 Test(window, the_mode_picker_lists_every_scheme_and_brackets_change_w)
 {
     key(SDLK_m);

@@ -80,6 +80,24 @@ static size_t dump_values(const Engine *e)
     return n;
 }
 
+/* the words of a token tensor, [B][L] strings, as "NAME_tokens" */
+static void json_words(FILE *f, const RegEntry *r, const Engine *e)
+{
+    const Tensor *t = registry_tensor(r, e);
+    fputs(",\n  ", f);
+    fprintf(f, "\"%s_tokens\": [", r->name);
+    for (int s = 0; s < t->shape[0]; s++) {
+        const char *const *w = registry_words(r, e, s);
+        fputs(s ? ",\n    [" : "\n    [", f);
+        for (int p = 0; p < t->shape[1]; p++) {
+            if (p) fputs(", ", f);
+            json_string(f, w[p]);
+        }
+        fputc(']', f);
+    }
+    fputc(']', f);
+}
+
 static void dump_write(FILE *f, const Engine *e)
 {
     const Scenario *sc = engine_scenario(e);
@@ -113,6 +131,7 @@ static void dump_write(FILE *f, const Engine *e)
         }
         json_tensor(f, r->name, registry_tensor(r, e));
         if (r->dump_alias) json_tensor(f, r->dump_alias, registry_tensor(r, e));
+        if (r->words) json_words(f, r, e);
     }
     fputs("\n}\n", f);
 }

@@ -27,10 +27,18 @@ static void modes(Strbuf *sb)
 
 static void steps(Strbuf *sb)
 {
-    const char *const *slugs;
-    int n = steps_story(mode_default(), &slugs);
+    const char *const *slugs, *const *first;
+    int n = steps_story(mode_default(), &first);
     for (int i = 0; i < n; i++)
-        strbuf_printf(sb, "%s.BR %s %s", i ? "\n" : "", slugs[i], i + 1 < n ? "," : "");
+        strbuf_printf(sb, "%s.BR %s %s", i ? "\n" : "", first[i], i + 1 < n ? "," : "");
+    /* the modes that tell a story of their own */
+    for (int m = 0; m < mode_count(); m++) {
+        if (steps_story(mode_at(m), &slugs) && slugs == first) continue;
+        int k = steps_story(mode_at(m), &slugs);
+        strbuf_printf(sb, ";\nin %s:", mode_at(m)->name);
+        for (int i = 0; i < k; i++)
+            strbuf_printf(sb, "\n.BR %s %s", slugs[i], i + 1 < k ? "," : "");
+    }
 }
 
 static void mode_keys(Strbuf *sb)

@@ -232,6 +232,14 @@ static Rgba cell_colour(Draw *d, const Steps *st, const Panel *p, double v)
     return theme_cell_colour(d->th, d->o->palette, p->scale, p->vmin, p->vmax, v, pad, mask);
 }
 
+/* the cell's colour: what happened to its token when the panel says, else its value's */
+static Rgba cell_fill(Draw *d, const Steps *st, const Panel *p, int r, int c, int cols, double v)
+{
+    if (p->tint && p->tint[(size_t)r * cols + c] != PANEL_TINT_NONE)
+        return theme_tint(d->th, (PanelTint)p->tint[(size_t)r * cols + c]);
+    return cell_colour(d, st, p, v);
+}
+
 static bool is_dim(const Panel *p, int r, int c)
 {
     return (p->row_dim && p->row_dim[r]) || (p->col_dim && p->col_dim[c]);
@@ -436,7 +444,7 @@ static void legend_build(Draw *d, const Steps *st, const Step *sp)
 {
     d->nlegend = 0;
     bool any_inf = false, any_pad = false, any_mask = false, any_dim = false, any_nan = false;
-    bool any_tokens = false, any_off = false;
+    bool any_tokens = false, any_off = false, tints[PANEL_TINT_COUNT] = {false};
     for (int i = 0; i < sp->npanels; i++) {
         const Panel *p = &sp->panels[i];
         const Tensor *t = &p->view;
@@ -451,6 +459,7 @@ static void legend_build(Draw *d, const Steps *st, const Step *sp)
         }
         int rows = t->ndim == 2 ? t->shape[0] : 1, cols = t->ndim == 2 ? t->shape[1] : (int)t->size;
         for (int k = 0; p->cell_off && k < rows * cols; k++) any_off |= p->cell_off[k];
+        for (int k = 0; p->tint && k < rows * cols; k++) tints[p->tint[k] < PANEL_TINT_COUNT ? p->tint[k] : 0] = true;
         for (int r = 0; p->row_dim && r < rows; r++) any_dim |= p->row_dim[r];
         for (int c = 0; p->col_dim && c < cols; c++) any_dim |= p->col_dim[c];
         if (p->scale == PANEL_TOKENS) { any_tokens = true; continue; }
@@ -485,6 +494,15 @@ static void legend_build(Draw *d, const Steps *st, const Step *sp)
     bool has_mask_panel = false;
     for (int i = 0; i < sp->npanels; i++) has_mask_panel |= sp->panels[i].scale == PANEL_MASK;
     sw[3].on = has_mask_panel;
+    sw[2].on &= !tints[PANEL_TINT_MASK]; /* the tint's swatch says it, with its share */
+    for (int t = PANEL_TINT_NONE + 1; t < PANEL_TINT_COUNT && d->nlegend < LEGEND_MAX; t++) {
+        if (!tints[t]) continue;
+        LegendItem *it = &d->legend[d->nlegend++];
+        memset(it, 0, sizeof *it);
+        it->kind = 1;
+        it->swatch = theme_tint(th, (PanelTint)t);
+        snprintf(it->label, sizeof it->label, "%s", steps_tint_label((PanelTint)t));
+    }
     for (size_t i = 0; i < sizeof sw / sizeof sw[0]; i++) {
         if (!sw[i].on || d->nlegend >= LEGEND_MAX) continue;
         LegendItem *it = &d->legend[d->nlegend++];
@@ -643,7 +661,7 @@ static void draw_cells(Draw *d, const Steps *st, const Panel *p, const Geo *g, i
             rc.h -= gap;
             if (r == 0) { rc.y += gap; rc.h -= gap; }
             if (c == 0) { rc.x += gap; rc.w -= gap; }
-            Rgba col = cell_colour(d, st, p, v);
+            Rgba col = cell_fill(d, st, p, r, c, g->cols, v);
             bool off = p->cell_off && p->cell_off[(size_t)r * g->cols + c];
             bool masked = (isinf(v) && v < 0) || off;
             bool dim = !masked && is_dim(p, r, c);
@@ -755,6 +773,8 @@ static void draw_heatmap(Draw *d, const Steps *st, const Panel *p, const Geo *g)
                 px = nan;
             } else if (k == THEME_CELL_PAD) {
                 px = padc;
+            } else if (p->tint && p->tint[(size_t)r * g->cols + c] != PANEL_TINT_NONE) {
+                px = pack(theme_tint(d->th, (PanelTint)p->tint[(size_t)r * g->cols + c]));
             } else if (k == THEME_CELL_MASK) {
                 px = maskc;
             } else {

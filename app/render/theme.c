@@ -157,6 +157,27 @@ ThemeCellKind theme_cell_kind(PanelScale scale, double v, int pad_id, int mask_i
     return THEME_CELL_VALUE;
 }
 
+/* Tints say what happened to a token. Paul Tol's colour-blind-safe
+ * "vibrant" hues, far apart in lightness where two meet in one step:
+ * [MASK] keeps its own colour, a random word is orange, an unchanged
+ * (but scored) word cyan; T5's noise is sand and its sentinels teal; a
+ * label of -100 is greyed out. */
+Rgba theme_tint(const Theme *th, PanelTint t)
+{
+    static const Rgba chosen = RGB(0xDDAA33), random = RGB(0xEE7733), kept = RGB(0x33BBEE), noise = RGB(0xDDAA33),
+                      sentinel = RGB(0x009988);
+    switch (t) {
+    case PANEL_TINT_CHOSEN: return chosen;
+    case PANEL_TINT_MASK: return th->mask_token;
+    case PANEL_TINT_RANDOM: return random;
+    case PANEL_TINT_KEPT: return kept;
+    case PANEL_TINT_NOISE: return noise;
+    case PANEL_TINT_SENTINEL: return sentinel;
+    case PANEL_TINT_IGNORED: return th->nan;
+    default: return th->token;
+    }
+}
+
 Rgba theme_cell_colour(const Theme *th, ThemePalette p, PanelScale scale,
                        double vmin, double vmax, double v, int pad_id, int mask_id)
 {

@@ -71,6 +71,9 @@ ThemeCellKind theme_cell_kind(PanelScale scale, double v, int pad_id, int mask_i
 Rgba theme_cell_colour(const Theme *th, ThemePalette p, PanelScale scale,
                        double vmin, double vmax, double v, int pad_id, int mask_id);
 
+/* The fill of a cell tinted t (what happened to its token), t != PANEL_TINT_NONE. */
+Rgba theme_tint(const Theme *th, PanelTint t);
+
 /* WCAG 2 relative luminance of c, in [0,1]. */
 double theme_luminance(Rgba c);
 /* WCAG 2 contrast ratio between two colours, in [1,21]. */

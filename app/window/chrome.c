@@ -39,6 +39,7 @@ static const char *const help_keys[][2] = {
     { "mouse on a cell", "its arithmetic, written out" },
     { "mouse on a token", "its row and column everywhere" },
     { "click a token", "MLM: mask / unmask it" },
+    { "N", "BERT, T5: draw the corruption again (next seed)" },
     { "R", "undo the [MASK] clicks" },
     { NULL, "Change the picture" },
     { "V", "numbers in cells on / off" },

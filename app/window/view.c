@@ -304,7 +304,9 @@ static Hover hit(const View *v, int x, int y)
             h.kind = HOVER_TOKEN;
             h.sentence = s;
             h.pos = pos;
+            h.box = i;
             SDL_Rect rl = l->panels[i].row_labels;
+            if (in_rect(rl, x, y)) h.row = pos; else h.col = pos;
             h.anchor = in_rect(rl, x, y) ? (SDL_Rect){ rl.x, y, rl.w, 1 } : (SDL_Rect){ x, l->panels[i].col_labels.y, 1, l->panels[i].col_labels.h };
             return h;
         }
@@ -339,15 +341,18 @@ static void apply_hover(View *v)
             o->highlight_cell = true;
         }
         const Engine *e = v->engine;
-        const char *w = engine_label(e, h->sentence, h->pos);
-        int used = 0;
+        const char *w = "?";
+        int id = -1, used = 0;
+        if (h->box >= 0) /* the word from the batch the panel's axis shows (corruption changes it) */
+            steps_token(st, v->s.step, v->layout->panels[h->box].panel, !h->on_cell && h->row >= 0, h->sentence,
+                        h->pos, &w, &id);
         if (h->on_cell) {
             steps_explain(st, v->s.step, v->layout->panels[h->box].panel, h->row, h->col, v->tip, sizeof v->tip);
             used = (int)strlen(v->tip);
             if (used > 0 && used < (int)sizeof v->tip - 1) v->tip[used++] = '\n', v->tip[used] = '\0';
         }
         used += snprintf(v->tip + used, sizeof v->tip - (size_t)used, "\u201c%s\u201d: token %d of sentence %d (id %d)",
-                         w, h->pos, h->sentence, engine_id(e, h->sentence, h->pos));
+                         w, h->pos, h->sentence, id);
         if (v->s.mode->batch == MODE_BATCH_MLM && used < (int)sizeof v->tip) {
             bool real = engine_is_real(e, h->sentence, h->pos);
             bool masked = engine_id(e, h->sentence, h->pos) == engine_mask_id(e);
@@ -430,6 +435,26 @@ static void open_modes(View *v, bool open)
     v->s.modes = open;
     v->modes_sel = mode_index(v->s.mode);
     forget_hover(v);
+}
+
+/* N: the mode's random draw (BERT's choice, T5's spans) with the next seed */
+static void redraw(View *v)
+{
+    const Mode *m = v->s.mode;
+    uint64_t before = scenario_draw_seed(v->sc, m->redraw);
+    if (!scenario_redraw(v->sc, m->redraw)) {
+        set_notice(v, "N draws the corruption anew in modes that draw one (bert, t5).");
+        return;
+    }
+    if (scenario_draw_seed(v->original, m->redraw) == before)
+        scenario_redraw(v->original, m->redraw); /* R keeps it, as it keeps W */
+    char err[256], msg[320];
+    if (!rebuild(v, m, v->s.sentence, v->s.step, true, err, sizeof err)) {
+        show_error(v, "cannot show this", err);
+        return;
+    }
+    engine_draw_summary(v->engine, msg, sizeof msg);
+    set_notice(v, msg);
 }
 
 /* [ and ]: the shown scheme's setting (W, P, S, pack_length), recomputed at once */
@@ -703,6 +728,7 @@ static bool key(View *v, const SDL_KeyboardEvent *k)
     case SDLK_MINUS: case SDLK_KP_MINUS: zoom(v, 1 / 1.25); break;
     case SDLK_0: case SDLK_KP_0: zoom(v, 0); break;
     case SDLK_r: reset_masks(v); break;
+    case SDLK_n: redraw(v); break;
     case SDLK_F11:
         v->fullscreen = !v->fullscreen;
         SDL_SetWindowFullscreen(v->win, v->fullscreen ? SDL_WINDOW_FULLSCREEN_DESKTOP : 0);
