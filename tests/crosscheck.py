@@ -14,6 +14,7 @@ import subprocess
 import sys
 
 import torch
+import torch.nn.functional as F
 
 BIN, ROOT = sys.argv[1], sys.argv[2]
 SCEN = [None] + sorted(
@@ -285,6 +286,82 @@ def check_family(scenario, mode):
     ok(bool(torch.all(torch.nan_to_num(w, nan=0.0)[blocked] == 0)), f"{label}: blocked keys get weight exactly 0")
 
 
+
+# ---- the convention translator: print --as in each library's own words ----
+
+FINFO_MIN = torch.finfo(torch.float32).min
+
+
+def as_text(out):
+    """maskscope print --as: the comment line, then the tensor's text"""
+    first, _, rest = out.partition("\n")
+    return first, rest
+
+
+def check_conventions(scenario, mode):
+    args = ["--scenario", scenario] if scenario else []
+    label = f"{os.path.basename(scenario) if scenario else 'running example'} / {mode}"
+    scen = scen_json(scenario)
+    pad_id = scen.get("pad_id", 0)
+    d = json.loads(run("dump", "--mode", mode, *args))
+    batch = tensor(d["batch"], torch.int64)
+    B = batch.shape[0]
+    M = tensor(d["mask"]).float()            # [B, Lq, Lk], 0 / -inf, cross-checked above
+    keep = M == 0
+    for s in ["0", str(B - 1), "all"]:
+        m = keep if s == "all" else keep[int(s)]
+        heads = m[:, None] if s == "all" else m[None, None]
+        want = {
+            "additive": str(torch.zeros(m.shape).masked_fill(~m, float("-inf"))),
+            "finfo": str(torch.zeros(heads.shape).masked_fill(~heads, FINFO_MIN)),
+            "sdpa": str(m),
+            "mha": str(~m),
+            "jax": str(heads.numpy()),                      # JAX prints an array as NumPy does
+        }
+        for fmt, text in want.items():
+            comment, got = as_text(run("print", "mask", "--mode", mode, "--sentence", s, "--as", fmt, *args))
+            ok(comment.startswith("# ") and got == text + "\n",
+               f"{label}: print mask --sentence {s} --as {fmt}" + ("" if got == text + "\n" else f"\n# got:\n{got}# want:\n{text}"))
+    # the tokenizer's attention_mask, and nn.MultiheadAttention's key_padding_mask
+    real = batch != pad_id
+    if mode in ("padding", "combined", "mlm") and not scen.get("mask_query_rows"):
+        comment, got = as_text(run("print", "mask", "--mode", mode, "--sentence", "all", "--as", "hf", *args))
+        ok(got == str(real.long()) + "\n", f"{label}: --as hf is the tokenizer's attention_mask" + ("" if got == str(real.long()) + "\n" else f"\n# got:\n{got}"))
+    if mode == "padding":
+        comment, got = as_text(run("print", "padding_mask", "--as", "mha", *args))
+        ok("key_padding_mask" in comment and got == str(~real) + "\n", f"{label}: padding_mask --as mha is key_padding_mask")
+
+    # feeding the sdpa and mha forms to PyTorch's own attention gives maskscope's weights and outputs
+    if mode == "cross":
+        return
+    X = tensor(d["embeddings"]).float()
+    Q, K, V = X @ tensor(d["W_q"]).float(), X @ tensor(d["W_k"]).float(), X @ tensor(d["W_v"]).float()
+    w_ms, out_ms = tensor(d["A_weights"]).float(), tensor(d["output"]).float()
+    zero_policy = scen.get("fully_masked_rows", "zero") == "zero"
+    env = {"tensor": torch.tensor, "inf": math.inf, "nan": math.nan}
+    sdpa_text = as_text(run("print", "mask", "--mode", mode, "--sentence", "all", "--as", "sdpa", *args))[1]
+    mha_text = as_text(run("print", "mask", "--mode", mode, "--sentence", "all", "--as", "mha", *args))[1]
+    if "..." in sdpa_text:  # over 1000 cells print summarised, as PyTorch does: nothing to feed back
+        return
+    sdpa_mask, mha_mask = eval(sdpa_text, env), eval(mha_text, env)
+    out_s, w_s = F._scaled_dot_product_attention(Q, K, V, attn_mask=sdpa_mask, need_attn_weights=True)
+    L, dm = X.shape[1], X.shape[2]
+    mha = torch.nn.MultiheadAttention(dm, 1, bias=False, batch_first=True)
+    with torch.no_grad():
+        mha.in_proj_weight.copy_(torch.cat([torch.eye(dm)] * 3))
+        mha.out_proj.weight.copy_(torch.eye(dm))
+        out_m, w_m = mha(Q, K, V, attn_mask=mha_mask)
+    for what, w, out in [("F._scaled_dot_product_attention(attn_mask=--as sdpa)", w_s, out_s),
+                         ("nn.MultiheadAttention(attn_mask=--as mha)", w_m, out_m)]:
+        if zero_policy:  # maskscope's safe policy; PyTorch's NaN rows are the same rows
+            nan_rows = torch.isnan(w).any(-1)
+            same_rows = torch.equal(nan_rows, tensor(d["fully_masked_rows_flags"], torch.int64).bool())
+            w, out = torch.nan_to_num(w, nan=0.0), torch.nan_to_num(out, nan=0.0)
+        else:
+            same_rows = True
+        ok(same_rows and close(w.double(), w_ms.double()) and close(out.double(), out_ms.double()),
+           f"{label}: {what} gives maskscope's weights and outputs")
+
 def modes_of_the_table():
     text = run("--help")
     lines = text[text.index("MODE is one of:"):].splitlines()[1:]
@@ -299,6 +376,8 @@ for sc in SCEN:
         check(sc, m)
     for m in FAMILY:
         check_family(sc, m)
+    for m in MODES + FAMILY:
+        check_conventions(sc, m)
 
 print(f"1..{len(results)}")
 for i, (good, what) in enumerate(results, 1):
