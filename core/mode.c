@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "batch.h"
+#include "gallery.h"
 #include "xmalloc.h"
 
 static const Mode builtin[] = {
@@ -171,6 +172,19 @@ static const Mode builtin[] = {
         .pitfall = "In nn.Transformer the encoder's padding goes in memory_key_padding_mask (True = blocked), "
                    "not in the decoder's own tgt_key_padding_mask; the decoder's self-attention stays causal.",
     },
+    /* not a scheme: the gallery of classic bugs, a step per bug (gallery.h) */
+    {
+        .name = "bugs",
+        .title = "Classic masking bugs",
+        .tab = "Bugs",
+        .summary = "the gallery of classic masking bugs: a step per bug, its line beside the right one "
+                   "(export --bugs writes it as slides)",
+        .batch = MODE_BATCH_MAIN,
+        .terms = {&mask_term_padding, &mask_term_causal},
+        .loss = MODE_LOSS_PADDING,
+        .sentence = MODE_SENTENCE_FIRST,
+        .story = &gallery_story,
+    },
 };
 
 enum { BUILTIN = sizeof builtin / sizeof builtin[0] };
@@ -295,6 +309,11 @@ size_t mode_cells(const Mode *m, const Scenario *sc)
     int B, Lq, Lk;
     mode_shape(m, sc, &B, &Lq, &Lk);
     return (size_t)B * (size_t)Lq * (size_t)Lk;
+}
+
+bool mode_has_tensors(const Mode *m)
+{
+    return m->story == NULL;
 }
 
 int mode_default_sentence(const Mode *m, const Scenario *sc)

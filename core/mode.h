@@ -13,6 +13,8 @@
 #include "mask.h"
 #include "scenario.h"
 
+struct StepsStory; /* steps.h: a storyboard of the row's own */
+
 /* Mask terms one mode may add. */
 #define MODE_MAX_TERMS 4
 /* Rows the table holds, built-in and registered. */
@@ -58,6 +60,7 @@ typedef struct Mode {
     const char *pitfall;        /* the conventions that cause bugs, for the mask step's note, or NULL */
     ScenarioSetting setting;    /* what [ and ] change in the window (SETTING_NONE: nothing) */
     const char *setting_label;  /* its letter on screen, e.g. "W" */
+    const struct StepsStory *story; /* NULL: the attention story; else the row's own steps (the bug gallery) */
 } Mode;
 
 /* Rows in the table, and row i (0 <= i < mode_count()). */
@@ -115,3 +118,6 @@ void mode_shape(const Mode *m, const Scenario *sc, int *B, int *Lq, int *Lk);
 size_t mode_cells(const Mode *m, const Scenario *sc);
 /* The sentence the mode opens on. */
 int mode_default_sentence(const Mode *m, const Scenario *sc);
+/* Whether the row tells the attention story (its tensors can be printed
+ * and dumped), rather than a storyboard of its own (the bug gallery). */
+bool mode_has_tensors(const Mode *m);

@@ -30,6 +30,9 @@ enum { STEP_COUNT = sizeof attention_story / sizeof attention_story[0] };
 
 struct Steps {
     const Engine *e;
+    const StepsStory *story; /* the mode's own storyboard, or NULL */
+    void *story_data;
+    const char *const *slugs; /* the story's step names */
     int sentence;            /* -1: the whole batch */
     int count;
     Step *steps;
@@ -59,7 +62,8 @@ static bool query_rows(TensorId id)
 
 int steps_story(const Mode *m, const char *const **slugs)
 {
-    (void)m; /* every mode of the table tells the attention story */
+    if (m->story)
+        return m->story->names(slugs);
     *slugs = attention_story;
     return STEP_COUNT;
 }
@@ -228,10 +232,14 @@ static Step *begin(Builder *b, int index, const char *title)
     return b->step;
 }
 
-/* the grid: panels of one sentence form a row; count columns from row 0 */
 static void finish(Builder *b)
 {
-    Step *step = b->step;
+    steps_finish(b->step);
+}
+
+/* the grid: panels of one sentence form a row; count columns from row 0 */
+void steps_finish(Step *step)
+{
     int rows = 0, cols = 0;
     for (int i = 0; i < step->npanels; i++) {
         if (step->panels[i].grid_row + 1 > rows)
@@ -615,9 +623,12 @@ Steps *steps_build(const Engine *e, int sentence, char *err, size_t errlen)
             st->qpad[s * Lq + p] = !engine_query_is_real(e, s, p);
     }
 
-    st->count = STEP_COUNT;
-    st->steps = xcalloc(STEP_COUNT, sizeof *st->steps);
-    st->built = xcalloc(STEP_COUNT, sizeof *st->built);
+    st->story = engine_mode(e)->story;
+    st->count = st->story ? st->story->names(&st->slugs) : STEP_COUNT;
+    if (st->story)
+        st->story_data = st->story->open(e, sentence);
+    st->steps = xcalloc((size_t)st->count, sizeof *st->steps);
+    st->built = xcalloc((size_t)st->count, sizeof *st->built);
     return st;
 }
 
@@ -627,8 +638,14 @@ static void build_step(Steps *st, int i)
     static void (*const builders[STEP_COUNT])(Builder *) = {
         build_tokens, build_qkv, build_scores, build_mask, build_masked, build_weights, build_output, build_loss,
     };
-    Builder b = {.st = st};
-    builders[i](&b);
+    if (st->story) {
+        st->steps[i].slug = st->slugs[i];
+        st->story->layout(st->story_data, i, &st->steps[i]);
+        steps_finish(&st->steps[i]);
+    } else {
+        Builder b = {.st = st};
+        builders[i](&b);
+    }
     st->built[i] = true;
 }
 
@@ -638,6 +655,8 @@ void steps_free(Steps *st)
         return;
     for (int i = 0; i < st->count; i++)
         free(st->steps[i].panels);
+    if (st->story)
+        st->story->close(st->story_data);
     free(st->steps);
     free(st->built);
     free_labels(st->dim_labels, st->d);
@@ -650,6 +669,14 @@ void steps_free(Steps *st)
 }
 
 const Engine *steps_engine(const Steps *st) { return st->e; }
+
+bool steps_story_explain(const Steps *st, int step, int panel, int row, int col, char *buf, size_t n, bool *done)
+{
+    *done = st->story != NULL;
+    if (!st->story || !st->story->explain)
+        return false;
+    return st->story->explain(st->story_data, steps_at(st, step), panel, row, col, buf, n);
+}
 int steps_sentence(const Steps *st) { return st->sentence; }
 int steps_count(const Steps *st) { return st->count; }
 
@@ -666,7 +693,7 @@ const Step *steps_at(const Steps *st, int i)
 const char *steps_slug(const Steps *st, int i)
 {
     EXPECT(i >= 0 && i < st->count);
-    return attention_story[i];
+    return st->story ? st->slugs[i] : attention_story[i];
 }
 
 int steps_find(const Steps *st, const char *slug)

@@ -439,7 +439,7 @@ static void legend_add_name(LegendItem *it, const char *name)
 static void legend_build(Draw *d, const Steps *st, const Step *sp)
 {
     d->nlegend = 0;
-    bool any_inf = false, any_pad = false, any_mask = false, any_dim = false, any_nan = false;
+    bool any_inf = false, any_pad = false, any_mask = false, any_dim = false, any_nan = false, any_min = false;
     bool any_tokens = false;
     for (int i = 0; i < sp->npanels; i++) {
         const Panel *p = &sp->panels[i];
@@ -448,7 +448,8 @@ static void legend_build(Draw *d, const Steps *st, const Step *sp)
     int pad = engine_pad_id(e), mask = engine_mask_id(e);
         for (size_t k = 0; k < t->size; k++) {
             ThemeCellKind kind = theme_cell_kind(p->scale, t->data[k], pad, mask);
-            any_inf |= kind == THEME_CELL_MASKED;
+            any_min |= kind == THEME_CELL_MASKED && !isinf(t->data[k]);
+            any_inf |= kind == THEME_CELL_MASKED && isinf(t->data[k]);
             any_nan |= kind == THEME_CELL_NAN;
             any_pad |= kind == THEME_CELL_PAD;
             any_mask |= kind == THEME_CELL_MASK;
@@ -481,12 +482,13 @@ static void legend_build(Draw *d, const Steps *st, const Step *sp)
         { any_mask, th->mask_token, false, "[MASK]" },
         { true, th->keep, false, "0 = keep" },
         { any_inf, th->masked, true, "−∞ = masked" },
+        { any_min, th->masked, true, "min = finfo.min, masked" },
         { any_nan, th->nan, false, "NaN: every key masked" },
         { any_dim, dimmed(d, th->pad), false, "faded = padding" },
     };
     bool has_mask_panel = false;
     for (int i = 0; i < sp->npanels; i++) has_mask_panel |= sp->panels[i].scale == PANEL_MASK;
-    sw[3].on = has_mask_panel;
+    sw[3].on = has_mask_panel; /* "0 = keep" */
     for (size_t i = 0; i < sizeof sw / sizeof sw[0]; i++) {
         if (!sw[i].on || d->nlegend >= LEGEND_MAX) continue;
         LegendItem *it = &d->legend[d->nlegend++];
@@ -567,6 +569,18 @@ static SDL_Rect cell_rect(int gx, int gy, int gw, int gh, int rows, int cols, in
     return (SDL_Rect){ x0, y0, x1 - x0, y1 - y0 };
 }
 
+/* a blocked cell: -inf anywhere, or a mask's finite minimum (torch.finfo(dtype).min) */
+static bool blocked_cell(const Panel *p, double v)
+{
+    return v < 0 && (isinf(v) || p->scale == PANEL_MASK);
+}
+
+/* the glyph a blocked cell carries: −∞, or "min" for a finite minimum */
+static const char *blocked_glyph(double v)
+{
+    return isinf(v) ? "−∞" : "min";
+}
+
 static double value_at(const Panel *p, int r, int c)
 {
     const Tensor *t = &p->view;
@@ -589,7 +603,7 @@ static int value_px(Draw *d, const Panel *p, const Geo *g)
         for (int r = 0; r < g->rows; r++)
             for (int c = 0; c < g->cols; c++) {
                 double v = value_at(p, r, c);
-                if (isinf(v) && v < 0) continue; /* the −∞ glyph has its own rule */
+                if (blocked_cell(p, v)) continue; /* the −∞ and min glyphs have their own rule */
                 steps_format_value(v, is_int, d->o->decimals, buf, sizeof buf);
                 int w = tw(d, FONT_SANS, px, buf);
                 if (w > wmax) wmax = w;
@@ -607,6 +621,7 @@ static void draw_cells(Draw *d, const Steps *st, const Panel *p, const Geo *g, i
     /* the −∞ glyph: values' size, or its own if values are off */
     int ipx = vpx ? vpx : (int)fmin(z->val_max, lround(g->cw * 0.34));
     bool inf_glyph = ipx >= z->val_min && tw(d, FONT_SANS_BOLD, ipx, "−∞") <= g->cw - 2 * z->pad;
+    bool min_glyph = ipx >= z->val_min && tw(d, FONT_SANS_BOLD, ipx, "min") <= g->cw - 2 * z->pad;
     fill(d, g->x, g->y, g->gw, g->gh, d->th->grid);
     for (int r = 0; r < g->rows; r++) {
         for (int c = 0; c < g->cols; c++) {
@@ -617,17 +632,18 @@ static void draw_cells(Draw *d, const Steps *st, const Panel *p, const Geo *g, i
             if (r == 0) { rc.y += gap; rc.h -= gap; }
             if (c == 0) { rc.x += gap; rc.w -= gap; }
             Rgba col = cell_colour(d, st, p, v);
-            bool masked = isinf(v) && v < 0;
+            bool masked = blocked_cell(p, v);
             bool dim = !masked && is_dim(p, r, c);
             if (dim) col = dimmed(d, col);
             fill(d, rc.x, rc.y, rc.w, rc.h, col);
             if (masked) {
                 hatch(d, rc);
-                if (inf_glyph) {
-                    int w = tw(d, FONT_SANS_BOLD, ipx, "−∞"), h = lh(d, FONT_SANS_BOLD, ipx);
+                const char *glyph = blocked_glyph(v);
+                if (isinf(v) ? inf_glyph : min_glyph) {
+                    int w = tw(d, FONT_SANS_BOLD, ipx, glyph), h = lh(d, FONT_SANS_BOLD, ipx);
                     /* a plate behind the glyph keeps it legible over the stripes */
                     fill(d, rc.x + (rc.w - w) / 2 - z->pad, rc.y + (rc.h - h) / 2, w + 2 * z->pad, h, d->th->masked);
-                    text(d, FONT_SANS_BOLD, ipx, rc.x + (rc.w - w) / 2, rc.y + (rc.h - h) / 2, "−∞", d->th->masked_text);
+                    text(d, FONT_SANS_BOLD, ipx, rc.x + (rc.w - w) / 2, rc.y + (rc.h - h) / 2, glyph, d->th->masked_text);
                 }
                 continue;
             }
