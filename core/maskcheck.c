@@ -376,26 +376,49 @@ static int fully_masked_rows(const MaskCheck *c)
     return n;
 }
 
-/* the first mode of the table, computed on this batch, whose mask blocks exactly these cells */
-static const Mode *mode_matching(MaskCheck *c)
+/* the first mode of the table, computed on this batch, whose mask blocks
+ * exactly these cells, with its padding term (*bare false) or without it */
+static const Mode *mode_matching(MaskCheck *c, bool *bare)
 {
-    for (int i = 0; i < mode_count(); i++) {
-        const Mode *m = mode_at(i);
-        if (!mode_has_tensors(m) || m->batch != MODE_BATCH_MAIN || mode_is_built(m))
-            continue;
-        char err[256];
-        Engine *e = engine_new(c->sc, m, err, sizeof err);
-        if (!e)
-            continue;
-        const Tensor *mask = engine_tensor(e, T_MASK);
-        bool same = true;
-        for (size_t k = 0; k < mask->size && same; k++)
-            same = c->blocked[k] == (isinf(mask->data[k]) != 0);
-        engine_free(e);
-        if (same)
-            return m;
-    }
+    for (int pass = 0; pass < 2; pass++)
+        for (int i = 0; i < mode_count(); i++) {
+            const Mode *m = mode_at(i);
+            if (!mode_has_tensors(m) || m->batch != MODE_BATCH_MAIN || mode_is_built(m))
+                continue;
+            int n = mode_nterms(m);
+            if (pass == 1 && (n < 2 || m->terms[0] != &mask_term_padding))
+                continue;
+            char err[256];
+            Engine *e = engine_new(c->sc, m, err, sizeof err);
+            if (!e)
+                continue;
+            bool same = true;
+            size_t cells = (size_t)engine_sentences(e) * engine_length(e) * engine_length(e);
+            for (size_t k = 0; k < cells && same; k++) {
+                bool blocked = false;
+                for (int t = pass; t < n; t++) /* pass 1 leaves the padding term out */
+                    blocked = blocked || isinf(engine_tensor(e, (TensorId)(T_TERM + t))->data[k]);
+                same = c->blocked[k] == blocked;
+            }
+            engine_free(e);
+            if (same) {
+                *bare = pass == 1;
+                return m;
+            }
+        }
     return NULL;
+}
+
+/* some real token sees a [PAD] */
+static bool reads_padding(const MaskCheck *c)
+{
+    int B = engine_sentences(c->e), L = engine_length(c->e);
+    for (int s = 0; s < B; s++)
+        for (int q = 0; q < L; q++)
+            for (int k = 0; k < L; k++)
+                if (engine_is_real(c->e, s, q) && !engine_is_real(c->e, s, k) && !c->blocked[((size_t)s * L + q) * L + k])
+                    return true;
+    return false;
 }
 
 static void judge_attention(MaskCheck *c)
@@ -405,9 +428,17 @@ static void judge_attention(MaskCheck *c)
         if (b->kind == BUG_ATTENTION && b->blocks && !b->left_padding && bugs_blocks_match(b, c->e, c->blocked))
             c->bug = b;
     }
+    bool bare = false;
     if (!c->bug)
-        c->mode = mode_matching(c);
-    if (c->mode && strcmp(c->mode->name, "causal") == 0 && left_padded(c->e))
+        c->mode = mode_matching(c, &bare);
+    /* a mask without its padding term (causal alone is the causal mode): right only while no real token sees a [PAD] */
+    bool no_padding = c->mode && (bare || strcmp(c->mode->name, "causal") == 0);
+    if (no_padding && reads_padding(c))
+        c->bug = bugs_find("no-padding-left");
+    else if (bare)
+        snprintf(c->correct, sizeof c->correct, "the mask of mode %s without its padding term: no real token sees a "
+                 "[PAD] here (padding on the right), but add A_pad for a batch padded on the left", c->mode->name);
+    if (!c->bug && c->format == CONV_HF && !c->mode && reads_padding(c) && left_padded(c->e))
         c->bug = bugs_find("no-padding-left");
     if (!c->bug && c->inf_in_finfo)
         c->bug = bugs_find("finfo-min-then-add");
@@ -632,10 +663,10 @@ char *maskcheck_report(const MaskCheck *c)
                          "of NaN, and a number below -65504 overflows to -inf in float16.\n");
     switch (c->verdict) {
     case MASK_CORRECT:
-        if (c->mode)
-            strbuf_printf(&sb, "Verdict: correct, the mask of mode %s (%s).\n", c->mode->name, c->mode->title);
-        else
+        if (c->correct[0])
             strbuf_printf(&sb, "Verdict: correct, %s.\n", c->correct);
+        else if (c->mode)
+            strbuf_printf(&sb, "Verdict: correct, the mask of mode %s (%s).\n", c->mode->name, c->mode->title);
         break;
     case MASK_BUG:
         strbuf_printf(&sb, "Verdict: the known bug %s, %s. %s\n", c->bug->slug, c->bug->title, c->bug->why);
