@@ -277,7 +277,7 @@ Test(maskcheck, bad_files_are_one_line_with_their_place)
     expect_error("7", "hf", "m.json:1:1: mask: must be a nested list ([L, L], [B, L, L], [B, 1, L, L] or [B, L]), as "
                             "mask.tolist() writes it");
     expect_error("[[1, 2, 3, -7, 0], [1, 2, 3, 4, 5], [1, 2, 3, 4, 0]]", "labels",
-                 "m.json:1:11: mask[0][3]: -7 is not a label; labels are token ids from 0, or -100 (ignored)");
+                 "m.json:1:12: mask[0][3]: -7 is not a label; labels are token ids from 0, or -100 (ignored)");
     /* a string that merely contains -Infinity stays a string */
     expect_error("[[\"-Infinity!\"]]", "additive", "m.json:1:3: mask[0][0]: must be a number or true/false, as "
                                                   "tensor.tolist() writes a mask");
