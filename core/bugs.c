@@ -118,7 +118,7 @@ static const Bug table[] = {
     {
         .slug = "no-padding-left", .title = "Left padding without a padding mask",
         .wrong_code = "scores = scores + causal  # a left-padded batch, no padding mask",
-        .right_code = "mask = causal.masked_fill(attention_mask[:, None, :] == 0, torch.finfo(scores.dtype).min)",
+        .right_code = "scores = scores.masked_fill(~keep, torch.finfo(scores.dtype).min)  # keep: causal and real keys",
         .why = "With the [PAD]s in front, the causal mask lets every real token see them: they come before it.",
         .symptom = "Batched generation differs from one prompt at a time: real tokens read the [PAD]s in front of "
                    "them.",

@@ -11,12 +11,15 @@ import math
 import os
 import re
 import subprocess
+import shutil
 import sys
+import tempfile
 
 import torch
 import torch.nn.functional as F
 
 BIN, ROOT = sys.argv[1], sys.argv[2]
+TMP = tempfile.mkdtemp(prefix="maskscope-crosscheck-")
 SCEN = [None] + sorted(
     os.path.join(ROOT, "tests", "scenarios", f)
     for f in os.listdir(os.path.join(ROOT, "tests", "scenarios"))
@@ -362,6 +365,202 @@ def check_conventions(scenario, mode):
         ok(same_rows and close(w.double(), w_ms.double()) and close(out.double(), out_ms.double()),
            f"{label}: {what} gives maskscope's weights and outputs")
 
+
+# ---- the bug gallery: each buggy line and its right line, run here in PyTorch ----
+
+F32_MIN = torch.finfo(torch.float32).min
+RUNNING = {"sentences": ["The cat ate", "The cat ate fish pie", "The cat ate fish"]}
+
+
+def scenario_file(name, data):
+    path = os.path.join(TMP, name)
+    with open(path, "w") as f:
+        json.dump(data, f)
+    return path
+
+
+def bug_lines(slug, X, Wq, Wk, Wv, batch, pad_id=0):
+    """the wrong and right lines of a bug, as the gallery writes them: (weights, output) each"""
+    B, L, d = X.shape
+    Q, K, V = X @ Wq, X @ Wk, X @ Wv
+    scores = Q @ K.transpose(-2, -1) / math.sqrt(d)
+    pad = batch == pad_id
+    padding_mask = torch.zeros(B, L, dtype=torch.float64).masked_fill(pad, float("-inf"))
+    causal = torch.triu(torch.full((L, L), float("-inf"), dtype=torch.float64), diagonal=1)
+    keep = (padding_mask[:, None, :] + causal) == 0
+
+    def attend(mask):
+        w = torch.softmax(scores + mask, dim=-1)
+        return w, w @ V
+
+    if slug == "tril-for-triu":
+        return (attend(padding_mask[:, None, :] + torch.tril(torch.full((L, L), float("-inf"), dtype=torch.float64), diagonal=-1)),
+                attend(padding_mask[:, None, :] + causal))
+    if slug == "diagonal-0":
+        return (attend(padding_mask[:, None, :] + torch.triu(torch.full((L, L), float("-inf"), dtype=torch.float64), diagonal=0)),
+                attend(padding_mask[:, None, :] + causal))
+    if slug == "rows-not-columns":
+        return attend(padding_mask[:, :, None].expand(B, L, L)), attend(padding_mask[:, None, :].expand(B, L, L))
+    if slug == "inverted-bool":
+        mha = torch.nn.MultiheadAttention(d, 1, bias=False, batch_first=True).double()
+        with torch.no_grad():
+            mha.in_proj_weight.copy_(torch.cat([torch.eye(d, dtype=torch.float64)] * 3))
+            mha.out_proj.weight.copy_(torch.eye(d, dtype=torch.float64))
+            wrong = mha(Q, K, V, attn_mask=keep)            # an SDPA mask: True = attend
+            right = mha(Q, K, V, attn_mask=~keep)           # what MHA means: True = blocked
+        return (wrong[1], wrong[0]), (right[1], right[0])
+    if slug == "no-padding-left":
+        w = torch.softmax(scores.masked_fill(~keep, F32_MIN), dim=-1)
+        return attend(causal.expand(B, L, L)), (w, w @ V)
+    if slug == "fp16-neg-inf":
+        def half(fill):
+            s = scores.half().masked_fill(~keep, fill)
+            w = torch.softmax(s.double(), dim=-1).half()    # CPU float16 softmax: computed wider, rounded
+            return w.double(), (w.double() @ V).half().double()
+        return half(float("-inf")), half(torch.finfo(torch.float16).min)
+    if slug == "finfo-min-then-add":
+        padding_4d = torch.zeros(B, 1, L, L).masked_fill(pad[:, None, None, :], F32_MIN)
+        causal_4d = torch.triu(torch.full((L, L), F32_MIN), diagonal=1)[None, None].expand(B, 1, L, L)
+        wrong = (padding_4d + causal_4d)[:, 0].double()      # float32: -inf where both block
+        right = causal_4d.masked_fill(padding_4d != 0, F32_MIN)[:, 0].double()
+        return attend(wrong), attend(right)
+    if slug == "mask-after-softmax":
+        w = torch.softmax(scores, dim=-1).masked_fill(~keep, 0.0)
+        right = torch.softmax(scores.masked_fill(~keep, float("-inf")), dim=-1)
+        return (w, w @ V), (right, right @ V)
+    raise ValueError(slug)
+
+
+def gallery_names():
+    text = run("leaks", "--help")
+    return [n.strip().rstrip(".") for n in text.split("NAME is a bug of the gallery: ")[1].split("\n")[0].split(",")]
+
+
+def check_gallery():
+    names = gallery_names()
+    ok(len(names) == 10, f"the gallery has its ten bugs: {names}")
+    left = scenario_file("running-left.json", dict(RUNNING, padding="left"))
+    for slug in names:
+        d = json.loads(subprocess.run([BIN, "leaks", "--bug", slug, "--json"], capture_output=True, text=True).stdout)
+        if "loss" in d:
+            # the loss bugs: the mean over every position against the masked mean
+            losses = tensor(json.loads(run("dump", "--mode", d["mode"]))["losses"])
+            counted = tensor(d["right_counted"])
+            ok(abs(d["loss"] - float(losses.mean())) <= 1e-12 and
+               abs(d["right_loss"] - float((losses * counted).sum() / counted.sum())) <= 1e-12,
+               f"gallery {slug}: losses {d['loss']} and {d['right_loss']} as torch computes them")
+            continue
+        base = json.loads(run("dump", "--mode", d["mode"]))
+        if base["tokens"] != d["tokens"]:  # the bug pads the batch on the left
+            base = json.loads(run("dump", "--mode", d["mode"], "--scenario", left))
+        ok(base["tokens"] == d["tokens"], f"gallery {slug}: the batch it runs on")
+        X, Wq, Wk, Wv = tensor(base["embeddings"]), tensor(base["W_q"]), tensor(base["W_k"]), tensor(base["W_v"])
+        (w_wrong, o_wrong), (w_right, o_right) = bug_lines(slug, X, Wq, Wk, Wv, tensor(base["batch"], torch.int64))
+        tol = 2e-3 if slug == "fp16-neg-inf" else 1e-9
+        for what, mine, theirs in [("weights", d["weights"], w_wrong), ("output", d["output"], o_wrong),
+                                   ("right weights", d["right_weights"], w_right), ("right output", d["right_output"], o_right)]:
+            ok(close(tensor(mine), theirs.detach().double(), tol), f"gallery {slug}: the {what} of its line in PyTorch")
+    # the second layer: fp16-neg-inf's NaN rows reach every token through 0 x NaN in PyTorch
+    base = json.loads(run("dump", "--mode", "combined", "--scenario", left))
+    X = tensor(base["embeddings"])
+    (w, out), _ = bug_lines("fp16-neg-inf", X, tensor(base["W_q"]), tensor(base["W_k"]), tensor(base["W_v"]),
+                            tensor(base["batch"], torch.int64))
+    layer2 = w.nan_to_num(0.0) @ out   # even weights of exactly 0 on the NaN rows
+    ok(bool(torch.isnan(layer2[0]).all()), "fp16-neg-inf: in PyTorch a NaN row spreads to every token of the next layer")
+
+
+# ---- the leak detector: influence from PyTorch's own derivatives ----
+
+def influence_torch(fn, X):
+    """output i depends on input j when d output_i / d x_j is not zero (NaN rows depend on nothing)"""
+    out = fn(X)
+    J = torch.autograd.functional.jacobian(fn, X)          # [Lq, d, Lk, d]
+    dep = (J != 0) & ~torch.isnan(J)
+    dep = dep.any(dim=3).any(dim=1)                         # [Lq, Lk]
+    dep[torch.isnan(out).any(dim=-1)] = False
+    return dep.long()
+
+
+def check_leaks_influence(scenario, mode):
+    args = ["--scenario", scenario] if scenario else []
+    label = f"{os.path.basename(scenario) if scenario else 'running example'} / {mode}"
+    d = json.loads(run("dump", "--mode", mode, *args))
+    lk = json.loads(subprocess.run([BIN, "leaks", "--mode", mode, "--json", *args], capture_output=True, text=True).stdout)
+    scen = scen_json(scenario)
+    Xk = tensor(d["embeddings"])
+    Xq = tensor(d["decoder_embeddings"]) if mode == "cross" else None
+    Wq, Wk, Wv, mask = tensor(d["W_q"]), tensor(d["W_k"]), tensor(d["W_v"]), tensor(d["mask"])
+    zero = scen.get("fully_masked_rows", "zero") == "zero"
+    mine = tensor(lk["influence"], torch.int64)
+    for s in range(Xk.shape[0]):
+        # a fully masked row is 0 (or NaN) whatever the inputs: it depends on nothing, and is kept out of the
+        # softmax so that its NaN cannot reach the other rows' derivatives
+        full = torch.isinf(mask[s]).all(dim=-1)
+
+        def fn(X):
+            q_in = Xq[s] if Xq is not None else X
+            scores = (q_in @ Wq) @ (X @ Wk).T / math.sqrt(X.shape[-1])
+            w = torch.softmax((scores + mask[s]).masked_fill(full[:, None], 0.0), dim=-1).masked_fill(full[:, None], 0.0)
+            return w @ (X @ Wv)
+        theirs = influence_torch(fn, Xk[s].clone())
+        theirs[full] = 0
+        ok(torch.equal(mine[s], theirs), f"{label}: sentence {s}: the leak detector's influence is PyTorch's Jacobian"
+           + ("" if torch.equal(mine[s], theirs) else f"\n# mine:\n{mine[s]}\n# torch:\n{theirs}"))
+    ok((lk["leak_count"] == 0) == (mode != "causal" or scen.get("padding") != "left"),
+       f"{label}: {lk['leak_count']} leaks")
+
+
+# ---- check-mask: the masks the buggy lines make, judged as those bugs ----
+
+def check_mask_verdicts():
+    L = 5
+    batch = torch.tensor([[1, 2, 3, 0, 0], [1, 2, 3, 4, 5], [1, 2, 3, 4, 0]])
+    pad = batch == 0
+    padding_mask = torch.zeros(3, L).masked_fill(pad, float("-inf"))
+    causal = torch.triu(torch.full((L, L), float("-inf")), diagonal=1)
+    keep = (padding_mask[:, None, :] + causal) == 0
+    left = scenario_file("running-left.json", dict(RUNNING, padding="left"))
+    lbatch = torch.tensor([[0, 0, 1, 2, 3], [1, 2, 3, 4, 5], [0, 1, 2, 3, 4]])
+    lpad = lbatch == 0
+    mlm = torch.tensor([[1, 999, 3, 4, 999], [999, 2, 999, 4, 5], [1, 2, 3, 999, 5]])
+    words = torch.tensor([[1, 2, 3, 4, 5]] * 3)
+    cases = [
+        # (name, tensor, --as, scenario, expected bug or None for correct)
+        ("tril-for-triu", padding_mask[:, None, :] + torch.tril(torch.full((L, L), float("-inf")), diagonal=-1), "additive", None, "tril-for-triu"),
+        ("diagonal-0", torch.triu(torch.full((L, L), float("-inf")), diagonal=0), "additive", None, "diagonal-0"),
+        ("rows-not-columns", padding_mask[:, :, None].expand(3, L, L), "additive", None, "rows-not-columns"),
+        ("inverted-bool", keep, "mha", None, "inverted-bool"),
+        ("no-padding-left", causal, "additive", left, "no-padding-left"),
+        ("loss-over-padding", torch.ones(3, L), "loss", None, "loss-over-padding"),
+        ("no-ignore-index", torch.where(mlm == 999, words, 0), "labels", None, "no-ignore-index"),
+        ("fp16-neg-inf", torch.zeros(3, L, L).masked_fill(~((torch.zeros(3, L).masked_fill(lpad, float("-inf"))[:, None, :] + causal) == 0), float("-inf")), "additive", left, "fp16-neg-inf"),
+        ("finfo-min-then-add", (torch.zeros(3, 1, L, L).masked_fill(lpad[:, None, None, :], F32_MIN)
+                                + torch.triu(torch.full((L, L), F32_MIN), diagonal=1)), "finfo", left, "finfo-min-then-add"),
+        ("mask-after-softmax", keep.float(), "additive", None, "mask-after-softmax"),
+        # and the right lines
+        ("combined", padding_mask[:, None, :] + causal, "additive", None, None),
+        ("sdpa keep", keep, "sdpa", None, None),
+        ("mha", ~keep, "mha", None, None),
+        ("jax", keep[:, None], "jax", None, None),
+        ("finfo", torch.zeros(3, 1, L, L).masked_fill(~keep[:, None], F32_MIN), "finfo", None, None),
+        ("attention_mask", (~pad).long(), "hf", None, None),
+        ("key_padding_mask", pad, "mha", None, None),
+        ("HF left-padded", torch.triu(torch.full((L, L), F32_MIN), diagonal=1)[None, None].expand(3, 1, L, L).masked_fill(lpad[:, None, None, :], F32_MIN), "finfo", left, None),
+        ("labels -100", batch.masked_fill(pad, -100), "labels", None, None),
+        ("MLM labels", torch.where(mlm == 999, words, -100), "labels", None, None),
+        ("loss mask", (~pad).float(), "loss", None, None),
+    ]
+    for name, t, fmt, scen, bug in cases:
+        path = scenario_file(f"mask-{name.replace(' ', '-')}.json", t.tolist())
+        p = subprocess.run([BIN, "check-mask", path, "--as", fmt] + (["--scenario", scen] if scen else []),
+                           capture_output=True, text=True)
+        verdict = [ln for ln in p.stdout.splitlines() if ln.startswith("Verdict:")]
+        if bug:
+            good = p.returncode == 3 and verdict and f"the known bug {bug}," in verdict[0]
+        else:
+            good = p.returncode == 0 and verdict and verdict[0].startswith("Verdict: correct")
+        ok(good, f"check-mask {name} (made by its PyTorch line, --as {fmt}): {verdict[0] if verdict else p.stderr.strip()}")
+
 def modes_of_the_table():
     text = run("--help")
     lines = text[text.index("MODE is one of:"):].splitlines()[1:]
@@ -370,7 +569,9 @@ def modes_of_the_table():
 
 check_notebook_prints()
 table = modes_of_the_table()
-ok(set(table) == set(MODES) | set(FAMILY), f"every mode of the table is cross-checked here: {table}")
+ok(set(table) == set(MODES) | set(FAMILY) | {"bugs"}, f"every mode of the table is cross-checked here: {table}")
+check_gallery()
+check_mask_verdicts()
 for sc in SCEN:
     for m in MODES:
         check(sc, m)
@@ -378,9 +579,11 @@ for sc in SCEN:
         check_family(sc, m)
     for m in MODES + FAMILY:
         check_conventions(sc, m)
+        check_leaks_influence(sc, m)
 
 print(f"1..{len(results)}")
 for i, (good, what) in enumerate(results, 1):
     print(f"{'ok' if good else 'not ok'} {i} - {what}")
+shutil.rmtree(TMP, ignore_errors=True)
 failed = sum(1 for g, _ in results if not g)
 sys.exit(1 if failed else 0)

@@ -184,7 +184,7 @@ Test(lesson, broken_lessons_say_where_and_what)
                  "l.json:1:81: steps[0].step: must be one of tokens, qkv, scores, mask, masked, weights, output, loss, "
                  "or a number from 1 to 8");
     expect_error("{\"title\": \"t\", \"steps\": [{\"title\": \"t\", \"text\": \"x\", \"mode\": \"decoder\", \"step\": 1}]}",
-                 "l.json:1:62: steps[0].mode: must be one of padding, causal, combined, mlm, sliding, prefix, packed, global, sink, strided, cross");
+                 "l.json:1:62: steps[0].mode: must be one of padding, causal, combined, mlm, sliding, prefix, packed, global, sink, strided, cross, bugs");
     expect_error("{\"title\": \"t\", \"steps\": [{\"title\": \"t\", \"text\": \"x\", \"mode\": \"padding\", \"step\": 1, "
                  "\"colour\": 1}]}",
                  "l.json:1:84: steps[0].colour: unknown key; allowed keys are title, text, code, question, answer, "

@@ -28,6 +28,7 @@ Test(steps, every_mode_has_the_eight_steps_in_order)
 {
     Scenario *sc = scenario_default();
     for (int m = 0; m < mode_count(); m++) {
+        if (!mode_has_tensors(mode_at(m))) continue; /* the bug gallery has a story of its own (test_bugs) */
         Steps *st = build(sc, mode_at(m)->name, 0);
         const char *const *story_slugs;
         cr_assert_eq(steps_story(mode_at(m), &story_slugs), 8);

@@ -94,6 +94,11 @@ int cmd_dump(int argc, char **argv)
     Scenario *sc = cmd_load_scenario("dump", &o, &status);
     if (!sc) return status;
     const Mode *m = o.mode ? o.mode : mode_default();
+    if (!mode_has_tensors(m)) {
+        scenario_free(sc);
+        return cmd_fail("dump", CMD_USAGE, "mode %s is the gallery of classic bugs, not a mask: it has no tensors to "
+                        "dump (export --bugs writes it as slides)", m->name);
+    }
     const char *name = o.scenario ? o.scenario : sc->name;
     char shown[TEXT_QUOTE_BYTES];
     /* refuse before computing: the attention cells bound the engine's memory */

@@ -234,6 +234,12 @@ static int run_loss_bug(const Options *o, const BugRun *r)
         json_number(stdout, bugs_loss(r, true));
         printf(",\n  \"right_loss\": ");
         json_number(stdout, bugs_loss(r, false));
+        json_tensor(stdout, "counted", bugs_counted(r, true));
+        json_tensor(stdout, "right_counted", bugs_counted(r, false));
+        char number[256];
+        bugs_wrong_number(r, -1, number, sizeof number);
+        printf(",\n  \"wrong_number\": ");
+        json_string(stdout, number);
         printf(",\n  \"loss_leaks\": %d\n}\n", leaks);
         tensor_free(w);
         tensor_free(rt);
@@ -257,9 +263,10 @@ static int run_loss_bug(const Options *o, const BugRun *r)
 }
 
 static int run_attention(const Options *o, const Engine *e, const Forward *fw, const Forward *right_fw,
-                         const char *what, const Bug *b, int sentence)
+                         const char *what, const BugRun *r, int sentence)
 {
     char err[512];
+    const Bug *b = r ? bugs_bug(r) : NULL;
     Leaks *l = leaks_run(e, fw, sentence, err, sizeof err);
     Leaks *right = l && right_fw ? leaks_run(e, right_fw, sentence, err, sizeof err) : NULL;
     if (!l || (right_fw && !right)) {
@@ -280,6 +287,19 @@ static int run_attention(const Options *o, const Engine *e, const Forward *fw, c
         json_attention(stdout, l, right);
         printf(",\n  \"leak_count\": %d", leaks_count(l));
         if (right) printf(",\n  \"gained\": %d,\n  \"lost\": %d,\n  \"new_nan_outputs\": %d", gained, lost, nan);
+        if (r) {
+            /* what both lines computed, for anyone who wants to check them (the whole batch) */
+            json_tensor(stdout, "mask", bugs_mask(r, true));
+            json_tensor(stdout, "right_mask", bugs_mask(r, false));
+            json_tensor(stdout, "weights", bugs_weights(r, true));
+            json_tensor(stdout, "right_weights", bugs_weights(r, false));
+            json_tensor(stdout, "output", bugs_output(r, true));
+            json_tensor(stdout, "right_output", bugs_output(r, false));
+            char number[256];
+            bugs_wrong_number(r, sentence, number, sizeof number);
+            printf(",\n  \"wrong_number\": ");
+            json_string(stdout, number);
+        }
         printf("\n}\n");
     } else {
         cmd_line(stdout, "%s", what);
@@ -349,7 +369,7 @@ int cmd_leaks(int argc, char **argv)
         } else {
             snprintf(what, sizeof what, "Bug %s (%s) on the %s%s, beside the right line of mode %s:", b->slug, b->title,
                      sc->name, b->left_padding ? " padded on the left" : "", b->mode);
-            status = run_attention(&o, bugs_engine(r), bugs_forward(r, true), bugs_forward(r, false), what, b, sentence);
+            status = run_attention(&o, bugs_engine(r), bugs_forward(r, true), bugs_forward(r, false), what, r, sentence);
         }
         bugs_run_free(r);
     } else {

@@ -69,7 +69,10 @@ int cmd_print(int argc, char **argv)
     int status = CMD_OK;
     Scenario *sc = cmd_load_scenario("print", &o, &status);
     if (!sc) return status;
-    const Mode *m = registry_mode(r, o.mode, err, sizeof err);
+    const Mode *m = o.mode && !mode_has_tensors(o.mode) ? NULL : registry_mode(r, o.mode, err, sizeof err);
+    if (o.mode && !mode_has_tensors(o.mode))
+        snprintf(err, sizeof err, "mode %s is the gallery of classic bugs, not a mask: it has no %s (see maskscope leaks "
+                 "--bug NAME, or the window)", o.mode->name, name);
     if (!m) {
         scenario_free(sc);
         return cmd_fail("print", CMD_USAGE, "%s", err);
