@@ -272,6 +272,34 @@ static bool explain(void *data, const Step *step, int panel, int row, int col, c
     return true;
 }
 
+Lesson *gallery_lesson(const Scenario *sc, int sentence)
+{
+    Lesson *l = xcalloc(1, sizeof *l);
+    l->title = xstrdup("Classic masking bugs");
+    l->path = xstrdup("maskscope export --bugs");
+    l->scenario = scenario_copy(sc);
+    l->nsteps = bugs_count();
+    l->steps = xcalloc((size_t)l->nsteps, sizeof *l->steps);
+    for (int i = 0; i < l->nsteps; i++) {
+        const Bug *b = bugs_at(i);
+        LessonStep *st = &l->steps[i];
+        char text[1200], code[480];
+        snprintf(text, sizeof text, "Symptom: %s", b->symptom);
+        snprintf(code, sizeof code, "\u2717 %s\n\u2713 %s", b->wrong_code, b->right_code);
+        st->title = xstrdup(b->title);
+        st->text = xstrdup(text);
+        st->code = xstrdup(code);
+        st->mode = mode_find("bugs");
+        st->step = i;
+        st->sentence = sentence;
+        st->highlight_row = st->highlight_col = -1;
+        st->padding = st->nan_policy = st->mask_query_rows = -1;
+        for (int k = 0; k <= SETTING_PACK_LENGTH; k++)
+            st->setting[k] = -1;
+    }
+    return l;
+}
+
 const StepsStory gallery_story = {
     .names = names, .open = story_open, .layout = layout, .explain = explain, .close = story_close,
 };

@@ -14,6 +14,7 @@
 #include "deck.h"
 #include "engine.h"
 #include "export.h"
+#include "gallery.h"
 #include "lesson.h"
 #include "xmalloc.h"
 
@@ -23,7 +24,8 @@ static const char usage[] =
     "                        [--zoom Z] [--no-values] -o FILE.png\n"
     "       maskscope export --all --out-dir DIR [--scenario FILE] [--sentence N|all]\n"
     "                        [--size WxH] [--theme light|dark] [--palette ...]\n"
-    "       maskscope export --lesson FILE --out-dir DIR [--size WxH] [--theme ...] [--palette ...]\n";
+    "       maskscope export --lesson FILE --out-dir DIR [--size WxH] [--theme ...] [--palette ...]\n"
+    "       maskscope export --bugs --out-dir DIR [--scenario FILE] [--sentence N|all] [--size WxH] [--theme ...]\n";
 
 /* the step by number (1-based) or name; -1 if neither */
 static int find_step(const Steps *st, const char *s)
@@ -77,6 +79,22 @@ static int export_lesson(const Options *o)
     return ok ? CMD_OK : io ? write_failed(err) : cmd_fail("export", CMD_USAGE, "%s", err);
 }
 
+/* the gallery of classic bugs as a slide deck: a lesson made of its steps */
+static int export_bugs(const Options *o, const Scenario *sc)
+{
+    char err[512];
+    bool io = false;
+    int count, Lq, Lk;
+    mode_shape(mode_find("bugs"), sc, &count, &Lq, &Lk);
+    if ((o->given & OPT_SENTENCE) && o->sentence >= count)
+        return cmd_fail("export", CMD_USAGE, "--sentence %d: the batch has sentences 0..%d", o->sentence, count - 1);
+    Lesson *l = gallery_lesson(sc, (o->given & OPT_SENTENCE) ? o->sentence : 0);
+    headless_sdl();
+    bool ok = deck_export(l, o->out_dir, o->w, o->h, &o->draw, &io, err, sizeof err);
+    lesson_free(l);
+    return ok ? CMD_OK : io ? write_failed(err) : cmd_fail("export", CMD_USAGE, "%s", err);
+}
+
 static int export_one(const Options *o, const Scenario *sc)
 {
     char err[512];
@@ -111,7 +129,7 @@ int cmd_export(int argc, char **argv)
 {
     Options o;
     unsigned accepted = OPT_SCENARIO | OPT_MODE | OPT_SENTENCE | OPT_STEP | OPT_THEME | OPT_PALETTE | OPT_SIZE |
-                        OPT_ZOOM | OPT_NO_VALUES | OPT_OUT | OPT_OUT_DIR | OPT_LESSON | OPT_ALL | OPT_TERMS;
+                        OPT_ZOOM | OPT_NO_VALUES | OPT_OUT | OPT_OUT_DIR | OPT_LESSON | OPT_ALL | OPT_TERMS | OPT_BUGS;
     if (!cmd_options("export", argc, argv, accepted, 0, &o)) return CMD_USAGE;
     if (o.given & OPT_HELP) {
         fputs(usage, stdout);
@@ -122,12 +140,17 @@ int cmd_export(int argc, char **argv)
     }
     if (o.lesson) {
         if (!o.out_dir) return cmd_fail("export", CMD_USAGE, "--lesson needs --out-dir DIR");
-        if (o.given & (OPT_ALL | OPT_OUT | OPT_MODE | OPT_TERMS | OPT_STEP | OPT_SCENARIO | OPT_SENTENCE))
-            return cmd_fail("export", CMD_USAGE, "--lesson exports the lesson's own steps: drop --all, -o, --mode, "
-                                                 "--terms, --step, --scenario and --sentence");
+        if (o.given & (OPT_ALL | OPT_OUT | OPT_MODE | OPT_TERMS | OPT_STEP | OPT_SCENARIO | OPT_SENTENCE | OPT_BUGS))
+            return cmd_fail("export", CMD_USAGE, "--lesson exports the lesson's own steps: drop --all, --bugs, -o, "
+                                                 "--mode, --terms, --step, --scenario and --sentence");
         return export_lesson(&o);
     }
-    if (o.given & OPT_ALL) {
+    if (o.given & OPT_BUGS) {
+        if (!o.out_dir) return cmd_fail("export", CMD_USAGE, "--bugs needs --out-dir DIR");
+        if (o.given & (OPT_ALL | OPT_OUT | OPT_MODE | OPT_TERMS | OPT_STEP))
+            return cmd_fail("export", CMD_USAGE, "--bugs exports every bug of the gallery: drop --all, -o, --mode, "
+                                                 "--terms and --step");
+    } else if (o.given & OPT_ALL) {
         if (!o.out_dir) return cmd_fail("export", CMD_USAGE, "--all needs --out-dir DIR");
         if (o.given & (OPT_OUT | OPT_MODE | OPT_TERMS | OPT_STEP))
             return cmd_fail("export", CMD_USAGE,
@@ -141,7 +164,9 @@ int cmd_export(int argc, char **argv)
     int status = CMD_OK;
     Scenario *sc = cmd_load_scenario("export", &o, &status);
     if (!sc) return status;
-    if (o.given & OPT_ALL) {
+    if (o.given & OPT_BUGS) {
+        status = export_bugs(&o, sc);
+    } else if (o.given & OPT_ALL) {
         char err[512];
         bool io = false;
         int sentence = (o.given & OPT_SENTENCE) ? o.sentence : EXPORT_DEFAULT_SENTENCE;
