@@ -95,7 +95,6 @@ struct Draw {
     bool compact;        /* batch view: shared row labels, no per-panel axis line */
     int frame_x, frame_y; /* the frame's origin: hatching is anchored to it */
     Sizes sz;
-    SDL_Point lines[2048];
 };
 
 DrawOptions draw_options_default(void)
@@ -531,33 +530,9 @@ static int legend_rows(Draw *d, int w)
 /* 45° stripes x + y = c (frame coordinates) over rectangle rc */
 static void hatch(Draw *d, SDL_Rect rc)
 {
-    int period = (int)fmax(5, lround(9 * d->sz.u));
-    int thick = (int)fmax(1, lround(2.5 * d->sz.u));
-    int x0 = rc.x, y0 = rc.y, x1 = rc.x + rc.w - 1, y1 = rc.y + rc.h - 1;
-    int n = 0;
-    SDL_SetRenderDrawColor(d->r, d->th->hatch.r, d->th->hatch.g, d->th->hatch.b, 255);
-    SDL_SetRenderDrawBlendMode(d->r, SDL_BLENDMODE_NONE);
     /* stripes are anchored to the frame, so a frame drawn anywhere looks the same */
-    int cstart = x0 + y0, cend = x1 + y1, phase = d->frame_x + d->frame_y;
-    for (int c = cstart - ((((cstart - phase) % period) + period) % period); c <= cend; c += period) {
-        for (int k = 0; k < thick; k++) {
-            int cc = c + k;
-            if (cc < cstart || cc > cend) continue;
-            /* clip the line x + y = cc to the rectangle */
-            int xa = cc - y1 > x0 ? cc - y1 : x0;
-            int xb = cc - y0 < x1 ? cc - y0 : x1;
-            if (xa > xb) continue;
-            if (n + 2 > (int)(sizeof d->lines / sizeof d->lines[0])) {
-                for (int i = 0; i < n; i += 2)
-                    SDL_RenderDrawLine(d->r, d->lines[i].x, d->lines[i].y, d->lines[i + 1].x, d->lines[i + 1].y);
-                n = 0;
-            }
-            d->lines[n++] = (SDL_Point){ xa, cc - xa };
-            d->lines[n++] = (SDL_Point){ xb, cc - xb };
-        }
-    }
-    for (int i = 0; i < n; i += 2)
-        SDL_RenderDrawLine(d->r, d->lines[i].x, d->lines[i].y, d->lines[i + 1].x, d->lines[i + 1].y);
+    paint_hatch(d->p, rc, d->th->hatch, (int)fmax(5, lround(9 * d->sz.u)), (int)fmax(1, lround(2.5 * d->sz.u)),
+                d->frame_x + d->frame_y);
 }
 
 static SDL_Rect cell_rect(int gx, int gy, int gw, int gh, int rows, int cols, int r, int c)

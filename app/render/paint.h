@@ -29,6 +29,11 @@ void paint_fill(Painter *p, SDL_Rect rc, Rgba c);
 /* A t-pixel frame inside rc. */
 void paint_outline(Painter *p, SDL_Rect rc, int t, Rgba c);
 
+/* 45° stripes of colour c over rc, thick pixels every period, anchored so
+ * that x + y = phase falls on a stripe: neighbouring cells hatched with
+ * the same phase read as one hatched area. */
+void paint_hatch(Painter *p, SDL_Rect rc, Rgba c, int period, int thick, int phase);
+
 /* Width of len bytes of UTF-8 (len < 0: the whole string). */
 int paint_width(Painter *p, FontFace f, int px, const char *s, int len);
 /* Height of a line of text. */
