@@ -26,20 +26,20 @@ static const ConvInfo formats[CONV_COUNT] = {
         .name = "additive", .library = "the notebook (PyTorch arithmetic)",
         .meaning = "float32, 0 = attend, -inf = blocked", .keep = "0.", .block = "-inf",
         .call = "torch.softmax(q @ k.T / math.sqrt(d) + m, dim=-1)",
-        .fully_masked = "NaN: softmax of a row of only -inf is 0/0",
+        .fully_masked = "NaN: softmax of only -inf is 0/0",
     },
     [CONV_FINFO] = {
         .name = "finfo", .library = "Hugging Face's 4-D mask",
         .meaning = "float32 [B, 1, Lq, Lk], 0 = attend, torch.finfo(torch.float32).min = blocked",
         .keep = "0.", .block = "-3.4028e+38",
         .call = "model(input_ids, attention_mask=m)",
-        .fully_masked = "uniform weights: finfo.min + a score rounds back to finfo.min",
+        .fully_masked = "uniform weights: finfo.min + a score stays finfo.min",
     },
     [CONV_SDPA] = {
         .name = "sdpa", .library = "PyTorch F.scaled_dot_product_attention",
         .meaning = "bool, True = attend", .keep = "True", .block = "False",
         .call = "F.scaled_dot_product_attention(q, k, v, attn_mask=m)",
-        .fully_masked = "NaN up to PyTorch 2.4 (this machine's 1.13 too); 0 from 2.5 (a safe softmax)",
+        .fully_masked = "NaN up to PyTorch 2.4 (1.13 here), 0 from 2.5",
     },
     [CONV_MHA] = {
         .name = "mha", .library = "PyTorch nn.MultiheadAttention",
@@ -51,13 +51,13 @@ static const ConvInfo formats[CONV_COUNT] = {
         .name = "hf", .library = "Hugging Face attention_mask",
         .meaning = "int64 [B, L], 1 = a real token, 0 = [PAD]", .keep = "1", .block = "0",
         .call = "model(input_ids, attention_mask=m)",
-        .fully_masked = "the model builds a finfo.min mask from it: uniform weights",
+        .fully_masked = "uniform weights: the model fills finfo.min",
     },
     [CONV_JAX] = {
         .name = "jax", .library = "JAX / Flax",
         .meaning = "bool [B, 1, Lq, Lk], True = attend", .keep = "True", .block = "False",
         .call = "nn.dot_product_attention(q, k, v, mask=m)",
-        .fully_masked = "uniform weights: Flax writes finfo.min where the mask is False",
+        .fully_masked = "uniform weights: Flax fills finfo.min",
     },
 };
 

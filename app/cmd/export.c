@@ -16,12 +16,13 @@
 #include "export.h"
 #include "gallery.h"
 #include "lesson.h"
+#include "screen.h"
 #include "xmalloc.h"
 
 static const char usage[] =
     "usage: maskscope export [--scenario FILE] --mode MODE|--terms LIST [--step STEP] [--sentence N|all]\n"
     "                        [--size WxH] [--theme light|dark] [--palette viridis|cividis]\n"
-    "                        [--zoom Z] [--no-values] -o FILE.png\n"
+    "                        [--zoom Z] [--no-values] [--screen conventions|leaks] -o FILE.png\n"
     "       maskscope export --all --out-dir DIR [--scenario FILE] [--sentence N|all]\n"
     "                        [--size WxH] [--theme light|dark] [--palette ...]\n"
     "       maskscope export --lesson FILE --out-dir DIR [--size WxH] [--theme ...] [--palette ...]\n"
@@ -116,6 +117,15 @@ static int export_one(const Options *o, const Scenario *sc)
             k += (size_t)snprintf(names + k, sizeof names - k, "%s%s", i ? ", " : "", steps_at(st, i)->slug);
         status = cmd_fail("export", CMD_USAGE, "unknown step \"%s\" in mode %s (use 1..%d or %s)", o->step,
                           o->mode->name, steps_count(st), names);
+    } else if (o->screen) {
+        /* a window screen instead of the step: the translator or the leak view */
+        ScreenKind kind = SCREEN_NONE;
+        screen_parse(o->screen, &kind);
+        headless_sdl();
+        Screen *scr = screen_new();
+        screen_set(scr, kind, st, step);
+        if (!screen_png(scr, &o->draw, o->w, o->h, o->out, err, sizeof err)) status = write_failed(err);
+        screen_free(scr);
     } else {
         headless_sdl();
         if (!export_png(st, step, &o->draw, o->w, o->h, o->out, err, sizeof err)) status = write_failed(err);
@@ -129,7 +139,8 @@ int cmd_export(int argc, char **argv)
 {
     Options o;
     unsigned accepted = OPT_SCENARIO | OPT_MODE | OPT_SENTENCE | OPT_STEP | OPT_THEME | OPT_PALETTE | OPT_SIZE |
-                        OPT_ZOOM | OPT_NO_VALUES | OPT_OUT | OPT_OUT_DIR | OPT_LESSON | OPT_ALL | OPT_TERMS | OPT_BUGS;
+                        OPT_ZOOM | OPT_NO_VALUES | OPT_OUT | OPT_OUT_DIR | OPT_LESSON | OPT_ALL | OPT_TERMS | OPT_BUGS |
+                        OPT_SCREEN;
     if (!cmd_options("export", argc, argv, accepted, 0, &o)) return CMD_USAGE;
     if (o.given & OPT_HELP) {
         fputs(usage, stdout);
@@ -138,6 +149,11 @@ int cmd_export(int argc, char **argv)
         cmd_terms_help();
         return cmd_flush_stdout("export");
     }
+    ScreenKind kind;
+    if (o.screen && !screen_parse(o.screen, &kind))
+        return cmd_fail("export", CMD_USAGE, "--screen: '%s' is not a screen; use conventions or leaks", o.screen);
+    if (o.screen && (o.given & (OPT_ALL | OPT_BUGS | OPT_LESSON)))
+        return cmd_fail("export", CMD_USAGE, "--screen exports one frame: drop --all, --bugs and --lesson");
     if (o.lesson) {
         if (!o.out_dir) return cmd_fail("export", CMD_USAGE, "--lesson needs --out-dir DIR");
         if (o.given & (OPT_ALL | OPT_OUT | OPT_MODE | OPT_TERMS | OPT_STEP | OPT_SCENARIO | OPT_SENTENCE | OPT_BUGS))

@@ -185,8 +185,18 @@ static void export_shown(View *v)
     SDL_Rect f = v->reg.frame;
     char path[PATH_MAX + 128], err[512];
     const char *base = NULL;
-    export_free_name(v->st, v->s.step, v->s.sentence_chosen, v->export_dir, path, sizeof path, &base);
-    bool ok = export_png(v->st, v->s.step, &v->s.opts, f.w, f.h, path, err, sizeof err);
+    bool ok;
+    if (v->s.screen != SCREEN_NONE) {
+        char stem[160];
+        int s = steps_sentence(v->st);
+        snprintf(stem, sizeof stem, "maskscope-%s-%s%s%d", v->s.mode->name, screen_name(v->s.screen),
+                 s < 0 ? "" : "-s", s < 0 ? v->s.step + 1 : s);
+        export_free_stem(stem, v->export_dir, path, sizeof path, &base);
+        ok = screen_png(v->screen, &v->s.opts, f.w, f.h, path, err, sizeof err);
+    } else {
+        export_free_name(v->st, v->s.step, v->s.sentence_chosen, v->export_dir, path, sizeof path, &base);
+        ok = export_png(v->st, v->s.step, &v->s.opts, f.w, f.h, path, err, sizeof err);
+    }
     if (!ok) {
         show_error(v, "Not saved", err);
         return;
@@ -252,6 +262,12 @@ static Hover hit(const View *v, int x, int y)
         if (in_rect(g->sentences[i], x, y))
             return (Hover){ .kind = HOVER_SENTENCE, .index = g->sentence_of[i], .anchor = g->sentences[i] };
     if (!in_rect(g->frame, x, y)) return h;
+    if (v->s.screen != SCREEN_NONE) {
+        ScreenHit sh;
+        if (!screen_hit(v->screen, x, y, &sh)) return h;
+        return (Hover){ .kind = HOVER_SCREEN, .index = sh.part, .box = sh.part, .row = sh.row, .col = sh.col,
+                        .sentence = -1, .pos = -1, .anchor = { x, y, 1, 1 } };
+    }
     const DrawLayout *l = v->layout;
     int box, row, col;
     if (draw_hit(l, x, y, &box, &row, &col)) {
@@ -297,7 +313,11 @@ static void apply_hover(View *v)
     o->highlight_row = o->highlight_col = -1;
     v->tip[0] = '\0';
     const Steps *st = v->st;
-    if (h->kind == HOVER_CELL) {
+    ScreenHit sh = { h->index, h->row, h->col };
+    screen_point(v->screen, h->kind == HOVER_SCREEN ? &sh : NULL);
+    if (h->kind == HOVER_SCREEN) {
+        screen_explain(v->screen, &sh, v->tip, sizeof v->tip);
+    } else if (h->kind == HOVER_CELL) {
         const Panel *p = &steps_at(st, v->s.step)->panels[v->layout->panels[h->box].panel];
         o->highlight_row = h->row;
         if (axis_is(p->col_axis, "key", "token")) o->highlight_col = h->col;
@@ -560,6 +580,25 @@ static char key_char(SDL_Keycode sym)
     return 0;
 }
 
+/* F and I: the translator or the leak view in place of the step, or back */
+static void toggle_screen(View *v, ScreenKind kind)
+{
+    v->s.screen = v->s.screen == kind ? SCREEN_NONE : kind;
+    forget_hover(v);
+}
+
+/* G: the gallery of classic bugs, and back to the mode it was opened from */
+static void toggle_gallery(View *v)
+{
+    const Mode *gallery = mode_find("bugs");
+    if (v->s.mode == gallery) {
+        go_mode(v, v->gallery_from ? v->gallery_from : mode_default());
+        return;
+    }
+    v->gallery_from = v->s.mode;
+    go_mode(v, gallery);
+}
+
 static bool key(View *v, const SDL_KeyboardEvent *k)
 {
     SDL_Keycode sym = k->keysym.sym;
@@ -581,6 +620,10 @@ static bool key(View *v, const SDL_KeyboardEvent *k)
         default: break;
         }
         v->dirty = true;
+        return true;
+    }
+    if (sym == SDLK_ESCAPE && !v->s.help && v->s.screen != SCREEN_NONE) {
+        toggle_screen(v, v->s.screen);
         return true;
     }
     if (sym == SDLK_ESCAPE) {
@@ -624,6 +667,9 @@ static bool key(View *v, const SDL_KeyboardEvent *k)
     case SDLK_s: export_shown(v); break;
     case SDLK_m: open_modes(v, true); break;
     case SDLK_b: toggle_builder(v); break;
+    case SDLK_f: toggle_screen(v, SCREEN_CONVENTIONS); break;
+    case SDLK_i: toggle_screen(v, SCREEN_LEAKS); break;
+    case SDLK_g: toggle_gallery(v); break;
     case SDLK_LEFTBRACKET: nudge_setting(v, -1); break;
     case SDLK_RIGHTBRACKET: nudge_setting(v, +1); break;
     default:
@@ -700,6 +746,14 @@ bool view_handle_event(View *v, const SDL_Event *e)
 static void draw_frame(View *v)
 {
     v->reg.caption = (SDL_Rect){ 0, 0, 0, 0 };
+    if (v->s.screen != SCREEN_NONE) {
+        /* a screen instead of the step: the step's layout holds nothing the mouse can hit */
+        v->layout->npanels = 0;
+        v->layout->frame = v->reg.frame;
+        screen_set(v->screen, v->s.screen, v->st, v->s.step);
+        screen_draw(v->screen, v->paint, &v->s.opts, v->reg.frame);
+        return;
+    }
     if (!v->has_caption) {
         draw_step(v->draw, v->st, v->s.step, &v->s.opts, v->reg.frame, v->layout);
         return;
@@ -908,6 +962,7 @@ View *view_open(const Scenario *sc, const ViewConfig *cfg, bool *no_display, cha
     v->paint = paint_new(v->r, err, errlen);
     if (!v->paint) goto fail;
     v->draw = draw_new(v->paint);
+    v->screen = screen_new();
     v->hand = SDL_CreateSystemCursor(SDL_SYSTEM_CURSOR_HAND);
     v->arrow = SDL_CreateSystemCursor(SDL_SYSTEM_CURSOR_ARROW);
     v->s.opts = c.state.opts;
@@ -926,6 +981,7 @@ void view_close(View *v)
     if (v->notice_timer) SDL_RemoveTimer(v->notice_timer);
     if (v->hand) SDL_FreeCursor(v->hand);
     if (v->arrow) SDL_FreeCursor(v->arrow);
+    screen_free(v->screen);
     draw_free(v->draw);
     paint_free(v->paint);
     if (v->r) SDL_DestroyRenderer(v->r);
@@ -947,5 +1003,6 @@ const ViewRegions *view_regions(const View *v) { return &v->reg; }
 const char *view_notice(const View *v) { return v->notice; }
 const char *view_tooltip(const View *v) { return v->tip; }
 SDL_Window *view_window(View *v) { return v->win; }
+const Screen *view_screen(const View *v) { return v->screen; }
 SDL_Renderer *view_renderer(View *v) { return v->r; }
 

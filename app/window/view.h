@@ -22,6 +22,7 @@
 #include "engine.h"
 #include "mode.h"
 #include "scenario.h"
+#include "screen.h"
 #include "steps.h"
 
 /* How long the "Saved …" notice stays on screen. */
@@ -42,6 +43,7 @@ typedef struct ViewState {
     DrawOptions opts;     /* theme, palette, values, zoom; highlights follow the mouse */
     bool help;            /* the help overlay is open */
     bool modes;           /* the mode picker is open */
+    ScreenKind screen;    /* the translator or the leak view in place of the step (SCREEN_NONE: the step) */
 } ViewState;
 
 typedef struct ViewConfig {
@@ -132,6 +134,8 @@ const ViewRegions *view_regions(const View *v);
 const char *view_notice(const View *v);
 /* The tooltip on screen, or "" when none. */
 const char *view_tooltip(const View *v);
+/* The translator and leak view's data and layout (what s.screen shows). */
+const Screen *view_screen(const View *v);
 /* The window and its renderer (tests read pixels back), and the painter. */
 SDL_Window *view_window(View *v);
 SDL_Renderer *view_renderer(View *v);
