@@ -72,13 +72,11 @@ static void card(Painter *p, const Theme *th, const Sizes *z, const ConvViewInpu
     paint_fill(p, rc, bg);
     paint_outline(p, rc, (int)fmax(1, lround(1.5 * z->u)), theme_mix(th->fg, th->bg, 0.2));
     int x = rc.x + z->pad, y = rc.y + z->pad, w = rc.w - 2 * z->pad;
+    /* the name and what True or 1 means on one line; the call below names the library */
     int nw = paint_text(p, FONT_MONO_BOLD, z->name, x, y, fi->name, -1, th->accent);
-    int nl = paint_line(p, FONT_MONO_BOLD, z->name), sl = paint_line(p, FONT_SANS, z->body);
-    paint_text_fit(p, FONT_SANS, z->body, x + nw + z->pad, y + (nl - sl), fi->library, w - nw - z->pad, th->muted);
-    y += nl;
-    int ll = paint_line(p, FONT_SANS, z->label);
-    paint_text_fit(p, FONT_SANS, z->label, x, y, fi->meaning, w, th->fg);
-    y += ll + z->pad / 2;
+    int nl = paint_line(p, FONT_MONO_BOLD, z->name), ll = paint_line(p, FONT_SANS, z->label);
+    paint_text_fit(p, FONT_SANS, z->label, x + nw + z->pad, y + (nl - ll), fi->meaning, w - nw - z->pad, th->fg);
+    y += nl + z->pad / 2;
     /* the foot: the call that takes it, and what a fully masked row becomes */
     int ml = paint_line(p, FONT_MONO, z->mono);
     int foot = ml + ll + z->pad / 2;

@@ -15,7 +15,21 @@ static int widest(Painter *p, int px, const char *const *labels, int n)
     return w;
 }
 
+static void fit(Painter *p, WordGrid *g, int max_cell);
+
 void wordgrid_fit(Painter *p, WordGrid *g, int max_cell)
+{
+    /* a smaller label before a second line of them: the cells keep the height */
+    int px = g->label_px, least = (int)fmax(10, px * 0.8);
+    for (g->label_px = px; g->label_px >= least; g->label_px--) {
+        fit(p, g, max_cell);
+        if (!g->stagger) return;
+    }
+    g->label_px = px;
+    fit(p, g, max_cell);
+}
+
+static void fit(Painter *p, WordGrid *g, int max_cell)
 {
     int lh = paint_line(p, FONT_SANS, g->label_px), gap = g->label_px / 2;
     int row_w = g->row_labels ? widest(p, g->label_px, g->row_labels, g->rows) : 0;
