@@ -150,9 +150,9 @@ Test(deck, every_shipped_lesson_exports_a_full_deck)
 {
     const char *names[] = {"01-padding-and-loss-masking", "02-masked-language-modelling", "03-custom-loss-masks",
                            "04-attention-padding-mask", "05-causal-masking", "06-combined-padding-and-causal",
-                           "07-beyond-padding-and-causal"};
-    const int steps[] = {6, 7, 5, 9, 8, 7, 9};
-    for (int k = 0; k < 7; k++) {
+                           "07-beyond-padding-and-causal", "09-five-ways-to-get-a-mask-wrong"};
+    const int steps[] = {6, 7, 5, 9, 8, 7, 9, 10};
+    for (int k = 0; k < 8; k++) {
         char dir[] = "/tmp/ms-deck-XXXXXX", args[1024], err[512];
         cr_assert_not_null(mkdtemp(dir));
         snprintf(args, sizeof args, "export --lesson '%s/lessons/%s.json' --out-dir %s --size 960x540 --theme %s",

@@ -34,7 +34,7 @@ Test(lesson, every_shipped_lesson_loads_and_every_step_builds)
     snprintf(pattern, sizeof pattern, "%s/lessons/*.json", getenv("MASKSCOPE_SOURCE_ROOT"));
     glob_t g;
     cr_assert_eq(glob(pattern, 0, NULL, &g), 0);
-    cr_assert_eq(g.gl_pathc, 7, "seven lessons ship");
+    cr_assert_eq(g.gl_pathc, 8, "eight lessons ship");
     for (size_t k = 0; k < g.gl_pathc; k++) {
         char err[512];
         bool io;
@@ -277,4 +277,22 @@ Test(lesson, slugs_are_file_name_safe)
     cr_assert_str_eq(b, "softmax-pad-keys-get-exactly-0");
     lesson_slug("\u00e9\u00e9", b, sizeof b);
     cr_assert_str_eq(b, "step");
+}
+
+Test(lesson, five_ways_to_get_a_mask_wrong_walks_the_gallery)
+{
+    Lesson *l = shipped("09-five-ways-to-get-a-mask-wrong.json");
+    /* five bugs of the gallery, each a step of mode bugs, between right masks */
+    const char *bugs[] = {"tril-for-triu", "rows-not-columns", "inverted-bool", "no-padding-left", "fp16-neg-inf"};
+    int found = 0;
+    for (int i = 0; i < l->nsteps; i++) {
+        const LessonStep *s = &l->steps[i];
+        if (strcmp(s->mode->name, "bugs") != 0) continue;
+        const char *const *slugs;
+        steps_story(s->mode, &slugs);
+        for (int b = 0; b < 5; b++)
+            if (strcmp(slugs[s->step], bugs[b]) == 0) found |= 1 << b;
+    }
+    cr_assert_eq(found, 31, "the five bugs are shown (%x)", found);
+    lesson_free(l);
 }

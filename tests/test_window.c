@@ -1121,7 +1121,7 @@ Test(window, every_shipped_lesson_plays_through_every_step)
     const char *names[] = {"01-padding-and-loss-masking.json", "02-masked-language-modelling.json",
                            "03-custom-loss-masks.json", "04-attention-padding-mask.json",
                            "05-causal-masking.json", "06-combined-padding-and-causal.json",
-                           "07-beyond-padding-and-causal.json"};
+                           "07-beyond-padding-and-causal.json", "09-five-ways-to-get-a-mask-wrong.json"};
     for (size_t k = 0; k < sizeof names / sizeof *names; k++) {
         open_lesson(names[k]);
         const Lesson *l = player_lesson(pl);
