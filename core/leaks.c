@@ -70,9 +70,9 @@ Leaks *leaks_run(const Engine *e, const Forward *fw, int sentence, char *err, si
     int first = sentence < 0 ? 0 : sentence, last = sentence < 0 ? B - 1 : sentence, S = last - first + 1;
     double work = (double)S * Lk * Lq * Lk * d;
     if (work > MS_MAX_LEAK_WORK) {
-        snprintf(err, errlen, "%d sentence%s of %d tokens (d_model %d) need %.3g multiply-adds to test every input; "
+        snprintf(err, errlen, "%d sentence%s of %d tokens (d_model %d) need%s %.3g multiply-adds to test every input; "
                  "the leak detector does at most %u (MS_MAX_LEAK_WORK): choose one --sentence or a shorter batch",
-                 S, S == 1 ? "" : "s", Lk, d, work, (unsigned)MS_MAX_LEAK_WORK);
+                 S, S == 1 ? "" : "s", Lk, d, S == 1 ? "s" : "", work, (unsigned)MS_MAX_LEAK_WORK);
         return NULL;
     }
     ForwardEngine own;
