@@ -873,9 +873,11 @@ Test(window, f_shows_the_mask_in_six_conventions_with_what_each_cell_means)
     /* a kept and a blocked cell look the same in every card: light, and dark hatched */
     for (int f = 0; f < CONV_COUNT; f++) {
         if (f == CONV_HF) continue;
-        SDL_Point keep = screen_point_of(f, 1, 0), blocked = screen_point_of(f, 0, 1);
-        cr_assert_gt(luminance(after, (SDL_Rect){ keep.x - 1, keep.y + 4, 3, 2 }),
-                     luminance(after, (SDL_Rect){ blocked.x - 1, blocked.y + 4, 3, 2 }) + 100, "format %d", f);
+        SDL_Rect keep, blocked;
+        cr_assert(screen_cell(view_screen(v), f, 1, 0, &keep) && screen_cell(view_screen(v), f, 0, 1, &blocked));
+        /* a corner of each cell, clear of its text */
+        cr_assert_gt(luminance(after, (SDL_Rect){ keep.x + 1, keep.y + 1, 3, 3 }),
+                     luminance(after, (SDL_Rect){ blocked.x + 1, blocked.y + 1, 3, 3 }) + 100, "format %d", f);
     }
     /* the words are the library's: sdpa writes False where mha writes True */
     SDL_Point p = screen_point_of(CONV_SDPA, 0, 1);

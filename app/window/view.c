@@ -82,7 +82,7 @@ static bool rebuild(View *v, const Mode *mode, int sentence, int step, bool reco
         return false;
     }
     if (v->st && step >= 0 && step < steps_count(v->st)) {
-        int k = steps_find(st, steps_at(v->st, step)->slug);
+        int k = steps_find(st, steps_slug(v->st, step)); /* by name: laying the old step out would read a rewritten mode row */
         if (k >= 0) step = k;
     }
     if (step >= steps_count(st)) step = steps_count(st) - 1;
