@@ -137,8 +137,7 @@ void convview_draw(Painter *p, const DrawOptions *o, const ConvViewInput *in, SD
     int tw = paint_text_fit(p, FONT_SANS_BOLD, z.title, x, y, "One mask, six conventions", w / 2, th->fg);
     int ww = paint_fit_width(p, FONT_SANS, z.sub, in->where, w - tw - z.gap);
     paint_text_fit(p, FONT_SANS, z.sub, x + w - ww, y, in->where, w - tw - z.gap, th->muted);
-    const char *how = "colour: what a cell means (light attend, dark hatched blocked); text: what the library writes "
-                      "(T, F: True, False)";
+    const char *how = "colour = meaning (light attend, dark blocked); text = what the library writes; T, F = True, False";
     int hw = paint_fit_width(p, FONT_SANS, z.sub, how, w - tw - z.gap);
     paint_text_fit(p, FONT_SANS, z.sub, x + w - hw, y + sl, how, w - tw - z.gap, th->muted);
     y += (tl > 2 * sl ? tl : 2 * sl) + z.gap / 2;
