@@ -26,6 +26,7 @@
 #include "leaks.h"
 #include "loss.h"
 #include "steps.h"
+#include "text.h"
 #include "xmalloc.h"
 
 /* ---- which cells each wrong line blocks ---- */
@@ -197,13 +198,15 @@ const Bug *bugs_find(const char *slug)
     return NULL;
 }
 
+static const char *slug_at(int i)
+{
+    return table[i].slug;
+}
+
 const char *bugs_names(void)
 {
     static char names[320];
-    size_t k = 0;
-    for (int i = 0; i < NBUGS && k < sizeof names; i++)
-        k += (size_t)snprintf(names + k, sizeof names - k, "%s%s", i ? ", " : "", table[i].slug);
-    return names;
+    return text_join(names, sizeof names, NBUGS, slug_at);
 }
 
 /* ---- both lines on one scenario ---- */

@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "strbuf.h"
+#include "text.h"
 #include "xmalloc.h"
 
 static const ConvInfo formats[CONV_COUNT] = {
@@ -77,13 +78,15 @@ bool conv_parse(const char *name, ConvFormat *f)
     return false;
 }
 
+static const char *name_at(int i)
+{
+    return formats[i].name;
+}
+
 const char *conv_names(void)
 {
     static char names[96];
-    size_t k = 0;
-    for (int i = 0; i < CONV_COUNT && k < sizeof names; i++)
-        k += (size_t)snprintf(names + k, sizeof names - k, "%s%s", i ? ", " : "", formats[i].name);
-    return names;
+    return text_join(names, sizeof names, CONV_COUNT, name_at);
 }
 
 /* ---- cells ---------------------------------------------------------------- */

@@ -54,24 +54,6 @@ static void *story_open(const Engine *e, int sentence)
     return g;
 }
 
-static char **numbered(const char *prefix, int n)
-{
-    char **l = xcalloc((size_t)n, sizeof *l);
-    for (int i = 0; i < n; i++) {
-        char buf[24];
-        snprintf(buf, sizeof buf, "%s%d", prefix, i);
-        l[i] = xstrdup(buf);
-    }
-    return l;
-}
-
-static void free_numbered(char **l, int n)
-{
-    for (int i = 0; l && i < n; i++)
-        free(l[i]);
-    free(l);
-}
-
 static void story_close(void *data)
 {
     Gallery *g = data;
@@ -80,8 +62,8 @@ static void story_close(void *data)
         bugs_run_free(sh->run);
         free(sh->kpad);
         free(sh->qpad);
-        free_numbered(sh->sent, sh->B);
-        free_numbered(sh->pos, sh->L);
+        steps_labels_free(sh->sent, sh->B);
+        steps_labels_free(sh->pos, sh->L);
     }
     free(g);
 }
@@ -106,8 +88,8 @@ static Shown *shown(Gallery *g, int i)
         for (int q = 0; q < Lq; q++)
             sh->qpad[(size_t)s * Lq + q] = !engine_query_is_real(e, s, q);
     }
-    sh->sent = numbered("s", B);
-    sh->pos = numbered("", Lk);
+    sh->sent = steps_labels("s", B);
+    sh->pos = steps_labels("", Lk);
     return sh;
 }
 

@@ -90,7 +90,7 @@ void steps_format_value(double v, bool is_int, int decimals, char *buf, size_t n
 
 /* ---- labels ---- */
 
-static char **numbered(const char *prefix, int n)
+char **steps_labels(const char *prefix, int n)
 {
     char **l = xcalloc((size_t)n + 1, sizeof *l);
     for (int i = 0; i < n; i++) {
@@ -101,7 +101,7 @@ static char **numbered(const char *prefix, int n)
     return l;
 }
 
-static void free_labels(char **l, int n)
+void steps_labels_free(char **l, int n)
 {
     if (!l)
         return;
@@ -610,10 +610,10 @@ Steps *steps_build(const Engine *e, int sentence, char *err, size_t errlen)
     st->e = e;
     st->sentence = sentence;
     st->B = B, st->L = L, st->Lq = Lq, st->d = d;
-    st->dim_labels = numbered("d", d);
-    st->pos_labels = numbered("", L);
-    st->sent_labels = numbered("s", B);
-    st->qpos_labels = numbered("", Lq);
+    st->dim_labels = steps_labels("d", d);
+    st->pos_labels = steps_labels("", L);
+    st->sent_labels = steps_labels("s", B);
+    st->qpos_labels = steps_labels("", Lq);
     st->pad = xcalloc((size_t)B * (size_t)L, sizeof *st->pad);
     st->qpad = xcalloc((size_t)B * (size_t)Lq, sizeof *st->qpad);
     for (int s = 0; s < B; s++) {
@@ -659,11 +659,11 @@ void steps_free(Steps *st)
         st->story->close(st->story_data);
     free(st->steps);
     free(st->built);
-    free_labels(st->dim_labels, st->d);
-    free_labels(st->pos_labels, st->L);
-    free_labels(st->qpos_labels, st->Lq);
+    steps_labels_free(st->dim_labels, st->d);
+    steps_labels_free(st->pos_labels, st->L);
+    steps_labels_free(st->qpos_labels, st->Lq);
     free(st->qpad);
-    free_labels(st->sent_labels, st->B);
+    steps_labels_free(st->sent_labels, st->B);
     free(st->pad);
     free(st);
 }

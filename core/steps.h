@@ -115,6 +115,11 @@ bool steps_explain(const Steps *st, int step, int panel, int row, int col,
  * *done is false when the storyboard is the attention story. */
 bool steps_story_explain(const Steps *st, int step, int panel, int row, int col, char *buf, size_t n, bool *done);
 
+/* Labels "s0", "s1", …: n strings made from prefix and a number, for
+ * axes; freed with steps_labels_free. */
+char **steps_labels(const char *prefix, int n);
+void steps_labels_free(char **labels, int n);
+
 /* Sets the colour range of every panel of a step from its values (one
  * range per scale), and its grid rows and columns; a story's layout
  * gets this done for it. */

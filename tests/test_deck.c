@@ -140,7 +140,7 @@ Test(deck, lesson_options_do_not_mix_with_single_frames)
 {
     char err[512];
     cr_assert_eq(run("export --lesson x.json --out-dir /tmp --mode causal", err, sizeof err), 2);
-    cr_assert_str_eq(err, "maskscope export: --lesson exports the lesson's own steps: drop --all, -o, --mode, "
+    cr_assert_str_eq(err, "maskscope export: --lesson exports the lesson's own steps: drop --all, --bugs, -o, --mode, "
                           "--terms, --step, --scenario and --sentence\n");
     cr_assert_eq(run("export --lesson x.json", err, sizeof err), 2);
     cr_assert_str_eq(err, "maskscope export: --lesson needs --out-dir DIR\n");
