@@ -23,6 +23,8 @@ static const Command commands[] = {
                            "export --all --out-dir DIR [--size WxH] [--theme light|dark]\n"
                            "export --lesson FILE --out-dir DIR [--size WxH] [--theme light|dark]"},
     {"check", cmd_check, "check LESSON.json|SCENARIO.json ..."},
+    {"check-mask", cmd_check_mask, "check-mask FILE.json --as FORMAT [--scenario FILE]"},
+    {"leaks", cmd_leaks, "leaks [--scenario FILE] [--mode MODE | --bug NAME] [--sentence N|all] [--json]"},
 };
 
 static void help(void)

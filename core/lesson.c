@@ -312,14 +312,19 @@ static bool load_views(Ctx *c, const cJSON *node, const cJSON *rv, const char *f
     return ok;
 }
 
+void lesson_step_init(LessonStep *ls)
+{
+    *ls = (LessonStep){.padding = -1, .nan_policy = -1, .mask_query_rows = -1};
+    ls->view = ls->reveal = (LessonView){.highlight_row = -1, .highlight_col = -1, .highlight_sentence = -1};
+    for (int k = 0; k <= SETTING_PACK_LENGTH; k++)
+        ls->setting[k] = -1;
+}
+
 static bool load_step(Ctx *c, const cJSON *node, int i, LessonStep *ls)
 {
     char f[64], g[96];
     snprintf(f, sizeof f, "steps[%d]", i);
-    ls->view = ls->reveal = (LessonView){.highlight_row = -1, .highlight_col = -1, .highlight_sentence = -1};
-    ls->padding = ls->nan_policy = ls->mask_query_rows = -1;
-    for (int k = 0; k <= SETTING_PACK_LENGTH; k++)
-        ls->setting[k] = -1;
+    lesson_step_init(ls);
     if (!cJSON_IsObject(node))
         return doc_fail(c->doc, node, c->err, c->errlen, f, "must be an object with title, text, mode and step");
     if (!doc_check_keys(c->doc, node, f, step_keys, c->err, c->errlen))

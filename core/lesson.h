@@ -70,6 +70,10 @@ typedef struct LessonStep {
     int setting[SETTING_PACK_LENGTH + 1]; /* window, prefix, sinks, pack_length by ScenarioSetting; -1: keep */
 } LessonStep;
 
+/* A step that shows everything and changes nothing: no text yet, no
+ * highlight, every display knob kept (-1). */
+void lesson_step_init(LessonStep *ls);
+
 typedef struct Lesson {
     char *title;
     char *path;         /* as given to lesson_load, or the name to lesson_parse */

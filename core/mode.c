@@ -17,6 +17,7 @@
 
 #include "batch.h"
 #include "corrupt.h"
+#include "gallery.h"
 #include "xmalloc.h"
 
 /* the pretraining stories: what corruption does to a sentence, step by step */
@@ -188,7 +189,7 @@ static const Mode builtin[] = {
         .terms = {&mask_term_padding},
         .loss = MODE_LOSS_LABELS,
         .sentence = MODE_SENTENCE_FIRST,
-        .story = bert_story,
+        .steps = bert_story,
         .redraw = SCENARIO_DRAW_BERT,
     },
     {
@@ -202,8 +203,21 @@ static const Mode builtin[] = {
         .terms = {&mask_term_cross},
         .loss = MODE_LOSS_LABELS,
         .sentence = MODE_SENTENCE_LONGEST,
-        .story = t5_story,
+        .steps = t5_story,
         .redraw = SCENARIO_DRAW_T5,
+    },
+    /* not a scheme: the gallery of classic bugs, a step per bug (gallery.h) */
+    {
+        .name = "bugs",
+        .title = "Classic masking bugs",
+        .tab = "Bugs",
+        .summary = "the gallery of classic masking bugs: a step per bug, its line beside the right one "
+                   "(export --bugs writes it as slides)",
+        .batch = MODE_BATCH_MAIN,
+        .terms = {&mask_term_padding, &mask_term_causal},
+        .loss = MODE_LOSS_PADDING,
+        .sentence = MODE_SENTENCE_FIRST,
+        .story = &gallery_story,
     },
 };
 
@@ -335,9 +349,14 @@ size_t mode_cells(const Mode *m, const Scenario *sc)
     return (size_t)B * (size_t)Lq * (size_t)Lk;
 }
 
-bool mode_rows_are_sentences(const Mode *m)
+static bool mode_rows_are_sentences(const Mode *m)
 {
     return m->batch == MODE_BATCH_MAIN || m->batch == MODE_BATCH_BERT || m->batch == MODE_BATCH_T5;
+}
+
+bool mode_has_tensors(const Mode *m)
+{
+    return m->story == NULL;
 }
 
 int mode_default_sentence(const Mode *m, const Scenario *sc)

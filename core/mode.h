@@ -13,6 +13,8 @@
 #include "mask.h"
 #include "scenario.h"
 
+struct StepsStory; /* steps.h: a storyboard of the row's own */
+
 /* Mask terms one mode may add. */
 #define MODE_MAX_TERMS 4
 /* Rows the table holds, built-in and registered. */
@@ -63,7 +65,8 @@ typedef struct Mode {
     const char *pitfall;        /* the conventions that cause bugs, for the mask step's note, or NULL */
     ScenarioSetting setting;    /* what [ and ] change in the window (SETTING_NONE: nothing) */
     const char *setting_label;  /* its letter on screen, e.g. "W" */
-    const char *const *story;   /* the storyboard's step names, NULL-terminated; NULL: the attention story */
+    const char *const *steps;   /* the attention catalogue's steps this row shows, NULL-terminated; NULL: the attention story */
+    const struct StepsStory *story; /* NULL: steps from the catalogue; else the row's own storyboard (the bug gallery) */
     ScenarioDraw redraw;        /* the random draw the window's N redraws (SCENARIO_DRAW_NONE: none) */
 } Mode;
 
@@ -122,3 +125,6 @@ void mode_shape(const Mode *m, const Scenario *sc, int *B, int *Lq, int *Lk);
 size_t mode_cells(const Mode *m, const Scenario *sc);
 /* The sentence the mode opens on. */
 int mode_default_sentence(const Mode *m, const Scenario *sc);
+/* Whether the row tells the attention story (its tensors can be printed
+ * and dumped), rather than a storyboard of its own (the bug gallery). */
+bool mode_has_tensors(const Mode *m);

@@ -204,6 +204,37 @@ double registry_scalar(const RegEntry *r, const Engine *e)
     return r->scalar == REG_LOSS ? engine_loss(e) : engine_loss_all(e);
 }
 
+Tensor *registry_copy(const RegEntry *r, const Engine *e, int s)
+{
+    if (r->kind == REG_SCALAR)
+        return NULL;
+    if (r->kind == REG_A0_PAD) {
+        /* the notebook's padding_mask[0].repeat(L, 1): key columns only,
+         * even when the scenario also blocks padded query rows */
+        Tensor *keys = mask_padding_keys(engine_batch(e));
+        Tensor view = tensor_slice(keys, 0);
+        Tensor *copy = tensor_copy(&view);
+        tensor_free(keys);
+        return copy;
+    }
+    const Tensor *t = registry_tensor(r, e);
+    /* a shared mask is one [L,L] matrix: sentence 0's copy */
+    if (r->kind == REG_TERM && r->term->shared) {
+        Tensor view = tensor_slice(t, 0);
+        return tensor_copy(&view);
+    }
+    if (!r->per_sentence || s < 0)
+        return tensor_copy(t);
+    Tensor view = tensor_slice(t, s);
+    return tensor_copy(&view);
+}
+
+bool registry_is_mask(const RegEntry *r, bool *keys)
+{
+    *keys = r->kind == REG_TENSOR && r->id == T_PADDING_MASK;
+    return r->kind == REG_TERM || r->kind == REG_A0_PAD || *keys || (r->kind == REG_TENSOR && r->id == T_MASK);
+}
+
 char *registry_format(const RegEntry *r, const Engine *e, int s)
 {
     if (r->kind == REG_SCALAR) {
@@ -211,23 +242,8 @@ char *registry_format(const RegEntry *r, const Engine *e, int s)
         snprintf(buf, sizeof buf, "%.3f", registry_scalar(r, e));
         return xstrdup(buf);
     }
-    if (r->kind == REG_A0_PAD) {
-        /* the notebook's padding_mask[0].repeat(L, 1): key columns only,
-         * even when the scenario also blocks padded query rows */
-        Tensor *keys = mask_padding_keys(engine_batch(e));
-        Tensor view = tensor_slice(keys, 0);
-        char *text = tensor_format(&view);
-        tensor_free(keys);
-        return text;
-    }
-    const Tensor *t = registry_tensor(r, e);
-    /* a shared mask is one [L,L] matrix: print sentence 0's copy */
-    if (r->kind == REG_TERM && r->term->shared) {
-        Tensor view = tensor_slice(t, 0);
-        return tensor_format(&view);
-    }
-    if (!r->per_sentence || s < 0)
-        return tensor_format(t);
-    Tensor view = tensor_slice(t, s);
-    return tensor_format(&view);
+    Tensor *t = registry_copy(r, e, s);
+    char *text = tensor_format(t);
+    tensor_free(t);
+    return text;
 }

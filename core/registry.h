@@ -52,6 +52,15 @@ const Mode *registry_mode(const RegEntry *r, const Mode *asked, char *err, size_
  * s = -1), numbers with 3 decimals. Caller frees. */
 char *registry_format(const RegEntry *r, const Engine *e, int s);
 
+/* What print shows for r, as a tensor the caller frees: sentence s's
+ * slice of a per-sentence entry (s = -1: the whole batch), a shared
+ * mask term's one [L,L] matrix, A0_pad; NULL for scalars. */
+Tensor *registry_copy(const RegEntry *r, const Engine *e, int s);
+/* Whether r is an attention mask (padding_mask, A0_pad, mask and every
+ * mask term), which print --as translates; *keys is set when it is a
+ * [B,L] key vector rather than query × key. */
+bool registry_is_mask(const RegEntry *r, bool *keys);
+
 /* The [B,…] tensor dump writes for r (NULL for scalars and A0_pad). */
 const Tensor *registry_tensor(const RegEntry *r, const Engine *e);
 /* For an entry with words: the word of each cell of sentence s (L of

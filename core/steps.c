@@ -40,8 +40,10 @@ static const char *const attention_story[] = {"tokens", "qkv", "scores", "mask",
 
 struct Steps {
     const Engine *e;
+    const StepsStory *story; /* the mode's own storyboard, or NULL */
+    void *story_data;
+    const char *const *slugs; /* the story's step names */
     int sentence;            /* -1: the whole batch */
-    const char *const *slugs; /* the mode's story */
     int count;
     Step *steps;
     char **dim_labels;       /* d entries: "d0".. */
@@ -88,7 +90,9 @@ static bool query_rows(TensorId id)
 
 int steps_story(const Mode *m, const char *const **slugs)
 {
-    *slugs = m->story ? m->story : attention_story;
+    if (m->story)
+        return m->story->names(slugs);
+    *slugs = m->steps ? m->steps : attention_story;
     int n = 0;
     while ((*slugs)[n])
         n++;
@@ -117,7 +121,7 @@ void steps_format_value(double v, bool is_int, int decimals, char *buf, size_t n
 
 /* ---- labels ---- */
 
-static char **numbered(const char *prefix, int n)
+char **steps_labels(const char *prefix, int n)
 {
     char **l = xcalloc((size_t)n + 1, sizeof *l);
     for (int i = 0; i < n; i++) {
@@ -128,7 +132,7 @@ static char **numbered(const char *prefix, int n)
     return l;
 }
 
-static void free_labels(char **l, int n)
+void steps_labels_free(char **l, int n)
 {
     if (!l)
         return;
@@ -261,10 +265,14 @@ static Step *begin(Builder *b, const char *title)
     return b->step;
 }
 
-/* the grid: panels of one sentence form a row; count columns from row 0 */
 static void finish(Builder *b)
 {
-    Step *step = b->step;
+    steps_finish(b->step);
+}
+
+/* the grid: panels of one sentence form a row; count columns from row 0 */
+void steps_finish(Step *step)
+{
     int rows = 0, cols = 0;
     for (int i = 0; i < step->npanels; i++) {
         if (step->panels[i].grid_row + 1 > rows)
@@ -1316,10 +1324,10 @@ Steps *steps_build(const Engine *e, int sentence, char *err, size_t errlen)
     st->e = e;
     st->sentence = sentence;
     st->B = B, st->L = L, st->Lq = Lq, st->d = d;
-    st->dim_labels = numbered("d", d);
-    st->pos_labels = numbered("", L);
-    st->sent_labels = numbered("s", B);
-    st->qpos_labels = numbered("", Lq);
+    st->dim_labels = steps_labels("d", d);
+    st->pos_labels = steps_labels("", L);
+    st->sent_labels = steps_labels("s", B);
+    st->qpos_labels = steps_labels("", Lq);
     st->pad = xcalloc((size_t)B * (size_t)L, sizeof *st->pad);
     st->qpad = xcalloc((size_t)B * (size_t)Lq, sizeof *st->qpad);
     for (int s = 0; s < B; s++) {
@@ -1332,15 +1340,18 @@ Steps *steps_build(const Engine *e, int sentence, char *err, size_t errlen)
     if (src != engine_batch(e)) {
         /* the sentences before corruption have their own length */
         st->Ls = src->L;
-        st->spos_labels = numbered("", src->L);
+        st->spos_labels = steps_labels("", src->L);
         st->spad = xcalloc((size_t)B * (size_t)src->L, sizeof *st->spad);
         for (int s = 0; s < B; s++)
             for (int p = 0; p < src->L; p++)
                 st->spad[s * src->L + p] = !batch_is_real(src, s, p);
     }
+    st->story = engine_mode(e)->story;
     st->count = steps_story(engine_mode(e), &st->slugs);
-    for (int i = 0; i < st->count; i++)
+    for (int i = 0; !st->story && i < st->count; i++)
         EXPECT(builder_of(st->slugs[i]) >= 0); /* a story names only steps the catalogue has */
+    if (st->story)
+        st->story_data = st->story->open(e, sentence);
     st->steps = xcalloc((size_t)st->count, sizeof *st->steps);
     st->built = xcalloc((size_t)st->count, sizeof *st->built);
 
@@ -1437,8 +1448,15 @@ static void shown_clear(struct Shown *sh)
 /* lays out step i: only now does the engine compute what it shows */
 static void build_step(Steps *st, int i)
 {
-    Builder b = {.st = st, .index = i};
-    catalogue[builder_of(st->slugs[i])].build(&b);
+    if (st->story) {
+        st->steps[i].slug = st->slugs[i];
+        st->steps[i].strips_per_sentence = 1;
+        st->story->layout(st->story_data, i, &st->steps[i]);
+        steps_finish(&st->steps[i]);
+    } else {
+        Builder b = {.st = st, .index = i};
+        catalogue[builder_of(st->slugs[i])].build(&b);
+    }
     if (st->shown[i].set)
         keep_shown(&st->steps[i], &st->shown[i]);
     st->built[i] = true;
@@ -1492,6 +1510,8 @@ void steps_free(Steps *st)
         return;
     for (int i = 0; i < st->count; i++)
         free(st->steps[i].panels);
+    if (st->story)
+        st->story->close(st->story_data);
     free(st->steps);
     free(st->built);
     for (int i = 0; i < st->count; i++)
@@ -1500,16 +1520,16 @@ void steps_free(Steps *st)
     for (int i = 0; i < st->ntints; i++)
         free(st->tints[i]);
     free(st->tints);
-    free_labels(st->dim_labels, st->d);
-    free_labels(st->pos_labels, st->L);
-    free_labels(st->qpos_labels, st->Lq);
-    free_labels(st->spos_labels, st->Ls);
+    steps_labels_free(st->dim_labels, st->d);
+    steps_labels_free(st->pos_labels, st->L);
+    steps_labels_free(st->qpos_labels, st->Lq);
+    steps_labels_free(st->spos_labels, st->Ls);
     free(st->qpad);
     free(st->spad);
-    free_labels(st->sent_labels, st->B);
+    steps_labels_free(st->sent_labels, st->B);
     free(st->pad);
-    free_labels(st->loss_words, st->B * st->Lq);
-    free_labels(st->own_words, st->B * st->Lq);
+    steps_labels_free(st->loss_words, st->B * st->Lq);
+    steps_labels_free(st->own_words, st->B * st->Lq);
     free(st->loss_off);
     free(st);
 }
@@ -1517,6 +1537,14 @@ void steps_free(Steps *st)
 void steps_set_decimals(Steps *st, int decimals) { st->decimals = decimals < 0 ? 0 : decimals > 6 ? 6 : decimals; }
 int steps_decimals(const Steps *st) { return st->decimals; }
 const Engine *steps_engine(const Steps *st) { return st->e; }
+
+bool steps_story_explain(const Steps *st, int step, int panel, int row, int col, char *buf, size_t n, bool *done)
+{
+    *done = st->story != NULL;
+    if (!st->story || !st->story->explain)
+        return false;
+    return st->story->explain(st->story_data, steps_at(st, step), panel, row, col, buf, n);
+}
 int steps_sentence(const Steps *st) { return st->sentence; }
 int steps_count(const Steps *st) { return st->count; }
 

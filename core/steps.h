@@ -84,6 +84,21 @@ typedef struct Step {
 
 typedef struct Steps Steps;
 
+/* A storyboard other than the attention story: a mode row that points at
+ * one (mode.h's story) lays its steps out with these. The story's data
+ * lives as long as the Steps; panels it lays out point into it. */
+typedef struct StepsStory {
+    /* how many steps, and their names (as steps_story) */
+    int (*names)(const char *const **slugs);
+    /* the story's data for engine e and sentence (-1: the whole batch) */
+    void *(*open)(const Engine *e, int sentence);
+    /* lays step i out: its text and panels (allocated with xmalloc; steps_free frees them) */
+    void (*layout)(void *data, int i, Step *step);
+    /* a cell's tooltip, as steps_explain */
+    bool (*explain)(void *data, const Step *step, int panel, int row, int col, char *buf, size_t n);
+    void (*close)(void *data);
+} StepsStory;
+
 /* The step names a mode's storyboard has, in order, without computing
  * anything (lessons check their steps against this): the mode's own
  * story (bert and t5 tell what corruption does), else the attention
@@ -151,6 +166,20 @@ bool steps_token(const Steps *st, int step, int panel, bool rows, int s, int pos
 
 /* The legend's words for a tint, e.g. "random word (10%)". */
 const char *steps_tint_label(PanelTint t);
+
+/* A story's own tooltip for a cell, which steps_explain asks first;
+ * *done is false when the storyboard is the attention story. */
+bool steps_story_explain(const Steps *st, int step, int panel, int row, int col, char *buf, size_t n, bool *done);
+
+/* Labels "s0", "s1", …: n strings made from prefix and a number, for
+ * axes; freed with steps_labels_free. */
+char **steps_labels(const char *prefix, int n);
+void steps_labels_free(char **labels, int n);
+
+/* Sets the colour range of every panel of a step from its values (one
+ * range per scale), and its grid rows and columns; a story's layout
+ * gets this done for it. */
+void steps_finish(Step *step);
 
 /* Formats a value the way cells show it: 2 decimals, "−∞" for -inf,
  * "NaN", whole numbers for int panels. */

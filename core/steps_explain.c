@@ -526,6 +526,10 @@ bool steps_explain(const Steps *st, int step, int panel, int row, int col, char 
     const Panel *p = &steps_at(st, step)->panels[panel];
     if (row < 0 || col < 0 || row >= p->view.shape[0] || col >= p->view.shape[1])
         return false;
+    bool done;
+    bool told = steps_story_explain(st, step, panel, row, col, buf, n, &done);
+    if (done)
+        return told;
     const Engine *e = steps_engine(st);
     /* a [B,L] panel shown whole: rows are sentences */
     int s = p->sentence >= 0 ? p->sentence : row;

@@ -1,6 +1,7 @@
 /* A tensor here is just a shape and a flat row-major array of doubles.
  * Everything maskscope shows is at most three-dimensional ([B,L,L] for a
- * batch of attention matrices), so there is no stride machinery: a slice
+ * batch of attention matrices), but for the four-dimensional [B,1,L,L]
+ * masks Hugging Face and JAX take, so there is no stride machinery: a slice
  * t[i] is the contiguous block that starts at i * (size / shape[0]). */
 #include "tensor.h"
 

@@ -1,16 +1,17 @@
 #pragma once
-/* Small dense tensors of doubles, row-major, up to three dimensions.
+/* Small dense tensors of doubles, row-major, up to four dimensions.
  * Ownership: tensor_new/tensor_copy return a tensor the caller frees with
  * tensor_free; tensor_slice returns a non-owning view (never freed) that
  * lives as long as its parent. */
 #include <stdbool.h>
 #include <stddef.h>
 
-#define TENSOR_MAX_DIMS 3
+#define TENSOR_MAX_DIMS 4
 
 typedef enum TensorDtype {
     TENSOR_FLOAT, /* printed like torch.float32 */
     TENSOR_INT,   /* printed like torch.int64; values are whole numbers */
+    TENSOR_BOOL,  /* printed like torch.bool: 0 is False, anything else True */
 } TensorDtype;
 
 typedef struct Tensor {
@@ -22,7 +23,7 @@ typedef struct Tensor {
     bool owned;   /* false for views from tensor_slice */
 } Tensor;
 
-/* A zero-filled tensor of ndim (0..3) dimensions; shape entries >= 0. */
+/* A zero-filled tensor of ndim (0..4) dimensions; shape entries >= 0. */
 Tensor *tensor_new(TensorDtype dtype, int ndim, const int *shape);
 /* Shorthands for one, two and three dimensions. */
 Tensor *tensor_new1(TensorDtype dtype, int n);
@@ -50,3 +51,7 @@ bool tensor_equal(const Tensor *a, const Tensor *b);
  * the caller frees: the same layout, widths, precision (4), line width
  * (80) and summarisation (over 1000 elements) as torch's default. */
 char *tensor_format(const Tensor *t);
+/* Writes NumPy's str(t) (what print() shows for a NumPy or JAX array)
+ * for a bool or int tensor: elements separated by spaces, line width 75,
+ * summarised over 1000 elements with 3 edge items. Caller frees. */
+char *tensor_format_numpy(const Tensor *t);

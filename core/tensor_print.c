@@ -4,6 +4,7 @@
  * line width 80, summarise past 1000 elements with 3 edge items):
  *   - one formatter for the whole tensor decides a common width;
  *   - integers are right-aligned to the widest value;
+ *   - bools print as True and False, right-aligned like integers;
  *   - floats whose finite non-zero values are all whole print as "1.",
  *     otherwise with 4 decimals, or in scientific notation when the
  *     values span more than 1000x, exceed 1e8 or go below 1e-4;
@@ -20,13 +21,15 @@
 enum { PRECISION = 4, LINEWIDTH = 80, THRESHOLD = 1000, EDGEITEMS = 3 };
 
 typedef struct Formatter {
-    bool floating, int_mode, sci_mode;
+    bool floating, boolean, int_mode, sci_mode;
     int max_width;
 } Formatter;
 
 static void fmt_raw(const Formatter *f, double v, char *buf, size_t n)
 {
-    if (!f->floating) {
+    if (f->boolean) {
+        snprintf(buf, n, "%s", v != 0 ? "True" : "False");
+    } else if (!f->floating) {
         snprintf(buf, n, "%.0f", v);
     } else if (isnan(v)) {
         snprintf(buf, n, "nan");
@@ -40,9 +43,10 @@ static void fmt_raw(const Formatter *f, double v, char *buf, size_t n)
 }
 
 /* the formatter sees the values that will be printed (summarised or not) */
-static Formatter formatter_new(bool floating, const double *vals, size_t n)
+static Formatter formatter_new(TensorDtype dtype, const double *vals, size_t n)
 {
-    Formatter f = {.floating = floating, .int_mode = true, .max_width = 1};
+    bool floating = dtype == TENSOR_FLOAT;
+    Formatter f = {.floating = floating, .boolean = dtype == TENSOR_BOOL, .int_mode = true, .max_width = 1};
     char buf[64];
     if (!floating) {
         for (size_t i = 0; i < n; i++) {
@@ -187,7 +191,7 @@ char *tensor_format(const Tensor *t)
     bool summarize = t->size > THRESHOLD;
     Strbuf vals = {0};
     summarised(t, &vals, summarize);
-    Formatter f = formatter_new(t->dtype == TENSOR_FLOAT, (const double *)(void *)vals.data,
+    Formatter f = formatter_new(t->dtype, (const double *)(void *)vals.data,
                                 vals.len / sizeof(double));
     strbuf_free(&vals);
     if (t->ndim == 0) {
@@ -198,5 +202,123 @@ char *tensor_format(const Tensor *t)
         tensor_str(t, (int)strlen("tensor("), summarize, &f, &out);
     }
     strbuf_puts(&out, ")");
+    return strbuf_take(&out);
+}
+
+/* ---- NumPy's str() ------------------------------------------------------
+ * JAX's print(x) is NumPy's str() of its value, so the jax form prints
+ * the way numpy/core/arrayprint.py's _formatArray lays out an array with
+ * separator " ": a bool is " True" or "False" (the leading space keeps
+ * columns aligned); a row wraps before the line would pass the width,
+ * continuing under its first element; nested rows are separated by as
+ * many newlines as axes remain below them. */
+
+enum { NP_LINEWIDTH = 75 };
+
+typedef struct NpFormat {
+    bool boolean;
+    int width; /* integers: right-aligned to the widest */
+} NpFormat;
+
+static void np_word(const NpFormat *f, double v, char *buf, size_t n)
+{
+    if (f->boolean)
+        snprintf(buf, n, "%s", v != 0 ? " True" : "False");
+    else
+        snprintf(buf, n, "%*.0f", f->width, v);
+}
+
+/* _extendLine: wrap before word when it would pass width, unless the line holds only its indent */
+static void np_extend(Strbuf *s, Strbuf *line, const char *word, int width, size_t hang)
+{
+    bool wrap = (int)(line->len + strlen(word)) > width && line->len > hang;
+    if (wrap) {
+        size_t keep = line->len;
+        while (keep > 0 && line->data[keep - 1] == ' ')
+            keep--;
+        strbuf_append(s, line->data, keep);
+        strbuf_puts(s, "\n");
+        line->len = 0;
+        strbuf_repeat(line, ' ', hang);
+    }
+    strbuf_puts(line, word);
+}
+
+/* the text of t (no leading hanging indent), continuation lines indented by hang spaces */
+static void np_rec(const NpFormat *f, const Tensor *t, size_t hang, int width, bool summary, Strbuf *out)
+{
+    int n = t->shape[0];
+    bool cut = summary && n > 2 * EDGEITEMS;
+    int lead = cut ? EDGEITEMS : 0, trail = cut ? EDGEITEMS : n;
+    Strbuf s = {0};
+    if (t->ndim == 1) {
+        Strbuf line = {0};
+        char word[64];
+        strbuf_repeat(&line, ' ', hang);
+        for (int i = 0; i < lead; i++) {
+            np_word(f, t->data[i], word, sizeof word);
+            np_extend(&s, &line, word, width - 1, hang);
+            strbuf_puts(&line, " ");
+        }
+        if (cut) {
+            np_extend(&s, &line, "...", width - 1, hang);
+            strbuf_puts(&line, " ");
+        }
+        for (int i = trail; i > 1; i--) {
+            np_word(f, t->data[n - i], word, sizeof word);
+            np_extend(&s, &line, word, width - 1, hang);
+            strbuf_puts(&line, " ");
+        }
+        np_word(f, t->data[n - 1], word, sizeof word);
+        np_extend(&s, &line, word, width - 1, hang);
+        strbuf_append(&s, line.data, line.len);
+        strbuf_free(&line);
+    } else {
+        size_t newlines = (size_t)t->ndim - 1;
+        for (int k = 0; k < lead + trail; k++) {
+            int i = k < lead ? k : n - (lead + trail - k);
+            strbuf_repeat(&s, ' ', hang);
+            if (cut && k == lead) {
+                strbuf_puts(&s, "...");
+                strbuf_repeat(&s, '\n', newlines);
+                strbuf_repeat(&s, ' ', hang);
+            }
+            Tensor sub = tensor_slice(t, i);
+            np_rec(f, &sub, hang + 1, width - 1, summary, &s);
+            if (k + 1 < lead + trail)
+                strbuf_repeat(&s, '\n', newlines);
+        }
+    }
+    strbuf_puts(out, "[");
+    if (s.len > hang)
+        strbuf_append(out, s.data + hang, s.len - hang);
+    strbuf_puts(out, "]");
+    strbuf_free(&s);
+}
+
+char *tensor_format_numpy(const Tensor *t)
+{
+    EXPECT(t->dtype != TENSOR_FLOAT && t->ndim >= 1);
+    Strbuf out = {0};
+    if (t->size == 0) {
+        strbuf_puts(&out, "[]");
+        return strbuf_take(&out);
+    }
+    bool summary = t->size > THRESHOLD;
+    NpFormat f = {.boolean = t->dtype == TENSOR_BOOL, .width = 1};
+    if (!f.boolean) {
+        /* the width comes from the values shown, as NumPy's IntegerFormat does */
+        Strbuf vals = {0};
+        summarised(t, &vals, summary);
+        const double *v = (const double *)(void *)vals.data;
+        for (size_t i = 0; i < vals.len / sizeof(double); i++) {
+            char buf[32];
+            int w = snprintf(buf, sizeof buf, "%.0f", v[i]);
+            if (w > f.width)
+                f.width = w;
+        }
+        strbuf_free(&vals);
+    }
+    np_rec(&f, t, 1, NP_LINEWIDTH, summary, &out);
     return strbuf_take(&out);
 }

@@ -127,3 +127,17 @@ const char *text_double(double v, char out[TEXT_DOUBLE_BYTES])
         memcpy(out, d16, sizeof d16);
     return out;
 }
+
+const char *text_join(char *buf, size_t n, int count, const char *(*item)(int i))
+{
+    size_t k = 0;
+    if (n)
+        buf[0] = '\0';
+    for (int i = 0; i < count && k < n; i++) {
+        int w = snprintf(buf + k, n - k, "%s%s", i ? ", " : "", item(i));
+        if (w < 0)
+            break;
+        k += (size_t)w;
+    }
+    return buf;
+}

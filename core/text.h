@@ -29,3 +29,7 @@ const char *text_escape(const char *s, char *out, size_t n);
  * JSON (a JSON writer puts those in strings). Uses the C locale's point,
  * as maskscope never calls setlocale. */
 const char *text_double(double v, char out[TEXT_DOUBLE_BYTES]);
+
+/* Writes the count names item(0) … item(count - 1) into buf (n bytes),
+ * joined by ", " ("additive, finfo, sdpa"), and returns buf. */
+const char *text_join(char *buf, size_t n, int count, const char *(*item)(int i));

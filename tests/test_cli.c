@@ -84,7 +84,7 @@ Test(cli, bad_usage_exits_2_with_one_line)
     const char *cases[][2] = {
         {"print nosuch", "maskscope print: unknown name 'nosuch'; maskscope print --list shows the names\n"},
         {"print A_scores --mode sideways",
-         "maskscope print: --mode: 'sideways' is not a mode; use padding, causal, combined, mlm, sliding, prefix, packed, global, sink, strided, cross, bert or t5\n"},
+         "maskscope print: --mode: 'sideways' is not a mode; use padding, causal, combined, mlm, sliding, prefix, packed, global, sink, strided, cross, bert, t5 or bugs\n"},
         {"print A_scores --sentence 7", "maskscope print: sentence: 7 is out of range; the batch has sentences 0 to 2 (or all)\n"},
         {"print batch --sentence 1", "maskscope print: batch does not take --sentence\n"},
         {"frobnicate", "maskscope: unknown command 'frobnicate'; try maskscope --help\n"},
@@ -426,4 +426,118 @@ Test(cli, export_to_stdout_is_the_png_alone)
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     cr_assert_eq(system(cmd), 0);
+}
+
+/* ---- debugging masks: print --as, leaks, check-mask, export --bugs and --screen ---- */
+
+Test(cli, print_as_writes_each_library_s_form_as_it_prints_it)
+{
+    /* the texts pasted from torch 1.13: print(A_causal == 0) and the finfo form of HF's 4-D mask */
+    expect_print("print A_causal --as sdpa",
+                 "# F.scaled_dot_product_attention(q, k, v, attn_mask=m): bool [5, 5], True = attend\n"
+                 "tensor([[ True, False, False, False, False],\n"
+                 "        [ True,  True, False, False, False],\n"
+                 "        [ True,  True,  True, False, False],\n"
+                 "        [ True,  True,  True,  True, False],\n"
+                 "        [ True,  True,  True,  True,  True]])\n");
+    expect_print("print A_causal --as finfo",
+                 "# Hugging Face's 4-D mask, softmax(scores + m): float32 [1, 1, 5, 5], 0 = attend, "
+                 "torch.finfo(torch.float32).min = blocked\n"
+                 "tensor([[[[ 0.0000e+00, -3.4028e+38, -3.4028e+38, -3.4028e+38, -3.4028e+38],\n"
+                 "          [ 0.0000e+00,  0.0000e+00, -3.4028e+38, -3.4028e+38, -3.4028e+38],\n"
+                 "          [ 0.0000e+00,  0.0000e+00,  0.0000e+00, -3.4028e+38, -3.4028e+38],\n"
+                 "          [ 0.0000e+00,  0.0000e+00,  0.0000e+00,  0.0000e+00, -3.4028e+38],\n"
+                 "          [ 0.0000e+00,  0.0000e+00,  0.0000e+00,  0.0000e+00,  0.0000e+00]]]])\n");
+    /* the tokenizer's attention_mask of "The cat ate" */
+    expect_print("print mask --mode combined --sentence 0 --as hf",
+                 "# model(input_ids, attention_mask=m): int64 [1, 5], 1 = a real token, 0 = [PAD]; a decoder "
+                 "(GPT-2, Llama) adds the causal mask itself\ntensor([[1, 1, 1, 0, 0]])\n");
+}
+
+Test(cli, leaks_exit_0_without_a_leak_and_3_with_one)
+{
+    Run r = run("leaks --mode combined --json");
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cJSON *j = cJSON_Parse(r.out);
+    cr_assert_not_null(j, "%s", r.out);
+    const cJSON *inf = cJSON_GetObjectItem(j, "influence");
+    const cJSON *shape = cJSON_GetObjectItem(inf, "shape"), *data = cJSON_GetObjectItem(inf, "data");
+    cr_assert_eq(cJSON_GetArraySize(shape), 3);
+    cr_assert_eq(cJSON_GetArrayItem(shape, 0)->valueint, 3);
+    cr_assert_eq(cJSON_GetArraySize(data), 75);
+    /* "The cat ate fish pie" (sentence 1): a lower triangle, written by hand */
+    for (int i = 0; i < 5; i++)
+        for (int k = 0; k < 5; k++)
+            cr_assert_eq(cJSON_GetArrayItem(data, 25 + i * 5 + k)->valueint, k <= i, "output %d input %d", i, k);
+    cr_assert_eq(cJSON_GetObjectItem(j, "leak_count")->valueint, 0);
+    cJSON_Delete(j);
+    done(&r);
+    r = run("leaks --bug tril-for-triu --sentence 1");
+    cr_assert_eq(r.status, 3, "%s", r.err);
+    cr_assert(strstr(r.out, "leak: sentence 1, output 0 \u201cThe\u201d depends on input 1 \u201ccat\u201d: \u201ccat\u201d (1) "
+                            "comes after \u201cThe\u201d (0): the future"), "%s", r.out);
+    done(&r);
+    r = run("leaks --bug loss-over-padding");
+    cr_assert_eq(r.status, 3);
+    cr_assert(strstr(r.out, "3 positions leak into the loss: loss = 0.613, should be 0.650"), "%s", r.out);
+    done(&r);
+}
+
+static char *temp_file(const char *text)
+{
+    char *path = strdup("/tmp/ms-mask-XXXXXX");
+    int fd = mkstemp(path);
+    cr_assert_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+    close(fd);
+    return path;
+}
+
+Test(cli, check_mask_exits_0_3_or_4)
+{
+    struct { const char *text, *as; int status; const char *verdict; } cases[] = {
+        {"[[true, false, false, false, false], [true, true, false, false, false], [true, true, true, false, false], "
+         "[true, true, true, true, false], [true, true, true, true, true]]", "sdpa", 0,
+         "Verdict: correct, the mask of mode causal (Causal mask)."},
+        {"[[true, false, false, false, false], [true, true, false, false, false], [true, true, true, false, false], "
+         "[true, true, true, true, false], [true, true, true, true, true]]", "mha", 3,
+         "Verdict: the known bug inverted-bool, An SDPA mask given to nn.MultiheadAttention."},
+        {"[[1, 0, 1, 0, 1], [0, 1, 0, 1, 0], [1, 0, 1, 0, 1], [0, 1, 0, 1, 0], [1, 0, 1, 0, 1]]", "sdpa", 4,
+         "Verdict: not a mask of any mode (maskscope --help lists them) and no known bug."},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char *path = temp_file(cases[i].text), args[256];
+        snprintf(args, sizeof args, "check-mask %s --as %s", path, cases[i].as);
+        Run r = run(args);
+        cr_assert_eq(r.status, cases[i].status, "%s: %s", args, r.out);
+        cr_assert(strstr(r.out, cases[i].verdict), "%s", r.out);
+        cr_assert_str_eq(r.err, "");
+        done(&r);
+        unlink(path);
+        free(path);
+    }
+}
+
+Test(cli, export_bugs_writes_a_slide_per_bug_and_screen_writes_one_frame)
+{
+    char dir[] = "/tmp/ms-bugs-XXXXXX", args[512];
+    cr_assert_not_null(mkdtemp(dir));
+    snprintf(args, sizeof args, "export --bugs --out-dir %s/deck --size 640x360", dir);
+    Run r = run(args);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    done(&r);
+    const char *slides[] = {"01-tril-where-triu-was-meant", "02-diagonal-0-no-token-sees-itself",
+                            "10-masking-after-the-softmax", "index"};
+    for (size_t i = 0; i < 4; i++) {
+        char path[512];
+        snprintf(path, sizeof path, "%s/deck/%s.%s", dir, slides[i], i == 3 ? "html" : "png");
+        cr_assert_eq(access(path, R_OK), 0, "%s", path);
+    }
+    snprintf(args, sizeof args, "export --mode combined --screen leaks --size 640x360 -o %s/leaks.png", dir);
+    r = run(args);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    done(&r);
+    snprintf(args, sizeof args, "%s/leaks.png", dir);
+    cr_assert_eq(access(args, R_OK), 0);
+    snprintf(args, sizeof args, "rm -rf '%s'", dir);
+    cr_assert_eq(system(args), 0);
 }

@@ -309,7 +309,7 @@ Test(deck, lesson_options_do_not_mix_with_single_frames)
 {
     char err[512];
     cr_assert_eq(run("export --lesson x.json --out-dir /tmp --mode causal", err, sizeof err), 2);
-    cr_assert_str_eq(err, "maskscope export: --lesson exports the lesson's own steps: drop --all, -o, --mode, "
+    cr_assert_str_eq(err, "maskscope export: --lesson exports the lesson's own steps: drop --all, --bugs, -o, --mode, "
                           "--terms, --step, --scenario and --sentence\n");
     cr_assert_eq(run("export --lesson x.json", err, sizeof err), 2);
     cr_assert_str_eq(err, "maskscope export: --lesson needs --out-dir DIR\n");
@@ -319,10 +319,11 @@ Test(deck, every_shipped_lesson_exports_a_full_deck)
 {
     const char *names[] = {"01-padding-and-loss-masking", "02-masked-language-modelling", "03-custom-loss-masks",
                            "04-attention-padding-mask", "05-causal-masking", "06-combined-padding-and-causal",
-                           "07-beyond-padding-and-causal", "08-how-bert-and-t5-corrupt-their-input"};
+                           "07-beyond-padding-and-causal", "08-how-bert-and-t5-corrupt-their-input",
+                           "09-five-ways-to-get-a-mask-wrong"};
     /* slides: one per step and one more per question */
-    const int slides[] = {6 + 2, 7 + 2, 5 + 1, 9 + 1, 8 + 2, 7 + 1, 9 + 3, 12 + 2};
-    for (int k = 0; k < 8; k++) {
+    const int slides[] = {6 + 2, 7 + 2, 5 + 1, 9 + 1, 8 + 2, 7 + 1, 9 + 3, 12 + 2, 10 + 5};
+    for (int k = 0; k < (int)(sizeof slides / sizeof *slides); k++) {
         char dir[] = "/tmp/ms-deck-XXXXXX", args[1024], err[512];
         cr_assert_not_null(mkdtemp(dir));
         snprintf(args, sizeof args, "export --lesson '%s/lessons/%s.json' --out-dir %s --size 960x540 --theme %s",

@@ -36,7 +36,7 @@ Test(lesson, every_shipped_lesson_loads_and_every_step_builds)
     snprintf(pattern, sizeof pattern, "%s/lessons/*.json", getenv("MASKSCOPE_SOURCE_ROOT"));
     glob_t g;
     cr_assert_eq(glob(pattern, 0, NULL, &g), 0);
-    cr_assert_eq(g.gl_pathc, 8, "eight lessons ship");
+    cr_assert_eq(g.gl_pathc, 9, "nine lessons ship");
     for (size_t k = 0; k < g.gl_pathc; k++) {
         char err[512];
         bool io;
@@ -236,7 +236,7 @@ Test(lesson, broken_lessons_say_where_and_what)
                  "l.json:1:81: steps[0].step: must be one of tokens, qkv, scores, mask, masked, weights, output, loss, "
                  "or a number from 1 to 8");
     expect_error("{\"title\": \"t\", \"steps\": [{\"title\": \"t\", \"text\": \"x\", \"mode\": \"decoder\", \"step\": 1}]}",
-                 "l.json:1:62: steps[0].mode: must be one of padding, causal, combined, mlm, sliding, prefix, packed, global, sink, strided, cross, bert, t5");
+                 "l.json:1:62: steps[0].mode: must be one of padding, causal, combined, mlm, sliding, prefix, packed, global, sink, strided, cross, bert, t5, bugs");
     expect_error("{\"title\": \"t\", \"steps\": [{\"title\": \"t\", \"text\": \"x\", \"mode\": \"padding\", \"step\": 1, "
                  "\"colour\": 1}]}",
                  "l.json:1:84: steps[0].colour: unknown key; allowed keys are title, text, code, question, answer, "
@@ -640,5 +640,23 @@ Test(lesson, the_schema_example_loads)
     cr_assert_eq(l->steps[1].view.show.nshow, 1);
     cr_assert_eq(l->steps[1].view.highlight_row, -1);
     cr_assert(l->steps[1].reveal.highlight_cell, "the answer outlines cell [0][0]");
+    lesson_free(l);
+}
+
+Test(lesson, five_ways_to_get_a_mask_wrong_walks_the_gallery)
+{
+    Lesson *l = shipped("09-five-ways-to-get-a-mask-wrong.json");
+    /* five bugs of the gallery, each a step of mode bugs, between right masks */
+    const char *bugs[] = {"tril-for-triu", "rows-not-columns", "inverted-bool", "no-padding-left", "fp16-neg-inf"};
+    int found = 0;
+    for (int i = 0; i < l->nsteps; i++) {
+        const LessonStep *s = &l->steps[i];
+        if (strcmp(s->mode->name, "bugs") != 0) continue;
+        const char *const *slugs;
+        steps_story(s->mode, &slugs);
+        for (int b = 0; b < 5; b++)
+            if (strcmp(slugs[s->step], bugs[b]) == 0) found |= 1 << b;
+    }
+    cr_assert_eq(found, 31, "the five bugs are shown (%x)", found);
     lesson_free(l);
 }

@@ -32,6 +32,7 @@ Test(steps, every_mode_tells_its_story_in_order)
 {
     Scenario *sc = scenario_default();
     for (int m = 0; m < mode_count(); m++) {
+        if (!mode_has_tensors(mode_at(m))) continue; /* the bug gallery has a story of its own (test_bugs) */
         const char *name = mode_at(m)->name;
         const char *const *want = strcmp(name, "bert") == 0 ? bert_slugs : strcmp(name, "t5") == 0 ? t5_slugs : slugs;
         int n = want == slugs ? 8 : 6;

@@ -17,6 +17,8 @@
 
 #include <SDL.h>
 
+#include "bugs.h"
+#include "convention.h"
 #include "player.h"
 #include "pngread.h"
 #include "steps.h"
@@ -764,7 +766,7 @@ static const SDL_Keycode monkey_keys[] = {
     SDLK_BACKSPACE, SDLK_HOME, SDLK_END, SDLK_TAB, SDLK_a, SDLK_v, SDLK_t, SDLK_c, SDLK_PLUS,
     SDLK_MINUS, SDLK_0, SDLK_h, SDLK_F1, SDLK_ESCAPE, SDLK_q, SDLK_r, SDLK_x, SDLK_RETURN,
     SDLK_KP_PLUS, SDLK_EQUALS, SDLK_UP, SDLK_DOWN, SDLK_b, SDLK_5, SDLK_8, SDLK_LEFTBRACKET, SDLK_RIGHTBRACKET,
-    SDLK_n,
+    SDLK_n, SDLK_f, SDLK_i, SDLK_g,
 };
 
 /* random keys, mouse moves and clicks, window events and resizes; the
@@ -847,6 +849,163 @@ static void monkey(int events, unsigned seed)
 Test(window, monkey_twenty_thousand_random_events, .timeout = 600)
 {
     monkey(20000, 20240601u);
+}
+
+/* ---- the translator, the leak view and the gallery ------------------------------------ */
+
+/* the centre of cell (row, col) of a screen's part, as drawn */
+static SDL_Point screen_point_of(int part, int row, int col)
+{
+    SDL_Rect rc;
+    cr_assert(screen_cell(view_screen(v), part, row, col, &rc), "part %d cell %d,%d not drawn", part, row, col);
+    return centre(rc);
+}
+
+static bool near(Uint32 px, Uint32 rgb, int tol)
+{
+    int dr = (int)((px >> 16) & 255) - (int)((rgb >> 16) & 255), dg = (int)((px >> 8) & 255) - (int)((rgb >> 8) & 255),
+        db = (int)(px & 255) - (int)(rgb & 255);
+    return abs(dr) <= tol && abs(dg) <= tol && abs(db) <= tol;
+}
+
+Test(window, f_shows_the_mask_in_six_conventions_with_what_each_cell_means)
+{
+    key(SDLK_3); /* padding + causal, sentence 0: "The cat ate [PAD] [PAD]" */
+    SDL_Surface *before = shot();
+    key(SDLK_f);
+    cr_assert_eq(view_state(v)->screen, SCREEN_CONVENTIONS);
+    SDL_Surface *after = shot();
+    cr_assert_gt(differing(before, after, view_regions(v)->frame), 10000, "the frame shows the translator");
+    /* a kept and a blocked cell look the same in every card: light, and dark hatched */
+    for (int f = 0; f < CONV_COUNT; f++) {
+        if (f == CONV_HF) continue;
+        SDL_Rect keep, blocked;
+        cr_assert(screen_cell(view_screen(v), f, 1, 0, &keep) && screen_cell(view_screen(v), f, 0, 1, &blocked));
+        /* a corner of each cell, clear of its text */
+        cr_assert_gt(luminance(after, (SDL_Rect){ keep.x + 1, keep.y + 1, 3, 3 }),
+                     luminance(after, (SDL_Rect){ blocked.x + 1, blocked.y + 1, 3, 3 }) + 100, "format %d", f);
+    }
+    /* the words are the library's: sdpa writes False where mha writes True */
+    SDL_Point p = screen_point_of(CONV_SDPA, 0, 1);
+    move_to(p.x, p.y);
+    cr_assert(strstr(view_tooltip(v), "sdpa: m[0][1] = False: \u201cThe\u201d may not attend to \u201ccat\u201d"), "%s",
+              view_tooltip(v));
+    p = screen_point_of(CONV_MHA, 0, 1);
+    move_to(p.x, p.y);
+    cr_assert(strstr(view_tooltip(v), "mha: m[0][1] = True"), "%s", view_tooltip(v));
+    /* the attention_mask is one row: the keys that are words */
+    p = screen_point_of(CONV_HF, 0, 3);
+    move_to(p.x, p.y);
+    cr_assert(strstr(view_tooltip(v), "attention_mask[0][3] = 0"), "%s", view_tooltip(v));
+    /* Tab follows the sentence: "The cat ate fish pie" has no [PAD] */
+    key(SDLK_TAB);
+    p = screen_point_of(CONV_HF, 0, 4);
+    move_to(p.x, p.y);
+    cr_assert(strstr(view_tooltip(v), "attention_mask[0][4] = 1"), "%s", view_tooltip(v));
+    /* Esc closes the screen, not the window */
+    cr_assert(key(SDLK_ESCAPE));
+    cr_assert_eq(view_state(v)->screen, SCREEN_NONE);
+    SDL_FreeSurface(before);
+    SDL_FreeSurface(after);
+}
+
+Test(window, i_shows_what_each_output_reads_and_lights_its_inputs)
+{
+    key(SDLK_3);
+    key(SDLK_TAB); /* sentence 1: "The cat ate fish pie" */
+    key(SDLK_i);
+    cr_assert_eq(view_state(v)->screen, SCREEN_LEAKS);
+    SDL_Surface *s = shot();
+    /* causal: "ate" (row 2) reads "cat" (column 1), not "fish" (column 3) */
+    SDL_Point reads = screen_point_of(0, 2, 1), not_read = screen_point_of(0, 2, 3);
+    cr_assert(near(px_at(s, reads.x, reads.y + 6), 0x0072B2, 2), "a dependence is blue: %06x",
+              px_at(s, reads.x, reads.y + 6));
+    cr_assert_gt(luminance(s, (SDL_Rect){ not_read.x, not_read.y + 6, 2, 2 }), 200, "no dependence is light");
+    SDL_FreeSurface(s);
+    move_to(reads.x, reads.y);
+    cr_assert(strstr(view_tooltip(v), "output 2 \u201cate\u201d depends on: The cat ate"), "%s", view_tooltip(v));
+    /* the output pointed at is outlined: its row changes, another does not */
+    SDL_Surface *pointed = shot();
+    move_to(5, view_regions(v)->frame.y + 5);
+    SDL_Surface *away = shot();
+    SDL_Point row2 = screen_point_of(0, 2, 0), row4 = screen_point_of(0, 4, 0);
+    SDL_Rect cell;
+    screen_cell(view_screen(v), 0, 2, 0, &cell);
+    int h = cell.h;
+    cr_assert_gt(differing(pointed, away, (SDL_Rect){ row2.x - h, row2.y - h / 2 - 4, 2 * h, 6 }), 10);
+    cr_assert_eq(differing(pointed, away, (SDL_Rect){ row4.x - h / 4, row4.y - h / 4, h / 2, h / 2 }), 0);
+    SDL_FreeSurface(pointed);
+    SDL_FreeSurface(away);
+}
+
+Test(window, g_opens_the_gallery_and_the_leak_view_marks_its_leaks)
+{
+    key(SDLK_2);
+    key(SDLK_g);
+    cr_assert_str_eq(view_state(v)->mode->name, "bugs");
+    cr_assert_eq(steps_count(view_steps(v)), bugs_count());
+    cr_assert_str_eq(step_now()->slug, bugs_at(view_state(v)->step)->slug);
+    key(SDLK_HOME); /* tril-for-triu, sentence 0 */
+    cr_assert_str_eq(step_now()->slug, "tril-for-triu");
+    cr_assert(strstr(step_now()->formula, "torch.tril("), "%s", step_now()->formula);
+    key(SDLK_i);
+    /* two grids, the buggy line and the right one; "The" reads the later "cat": a leak, vermillion with a reason */
+    SDL_Surface *s = shot();
+    SDL_Point leak = screen_point_of(0, 0, 1);
+    cr_assert(near(px_at(s, leak.x - 8, leak.y + 8), 0xD55E00, 2), "%06x", px_at(s, leak.x - 8, leak.y + 8));
+    SDL_Point right = screen_point_of(1, 0, 1);
+    cr_assert_gt(luminance(s, (SDL_Rect){ right.x - 8, right.y + 8, 2, 2 }), 200, "the right line does not read it");
+    SDL_FreeSurface(s);
+    move_to(leak.x, leak.y);
+    cr_assert(strstr(view_tooltip(v), "Leak: it reads \u201ccat\u201d (1)"), "%s", view_tooltip(v));
+    cr_assert(strstr(view_tooltip(v), "the future"), "%s", view_tooltip(v));
+    /* the next bug: the leak view follows the step */
+    key(SDLK_RIGHT);
+    cr_assert_str_eq(step_now()->slug, "diagonal-0");
+    move_to(5, view_regions(v)->frame.y + 5);
+    SDL_Point dead = screen_point_of(0, 0, 0);
+    move_to(dead.x, dead.y);
+    cr_assert(strstr(view_tooltip(v), "is NaN"), "%s", view_tooltip(v));
+    /* G again: back to the mode the gallery was opened from */
+    key(SDLK_i);
+    key(SDLK_g);
+    cr_assert_str_eq(view_state(v)->mode->name, "causal");
+}
+
+Test(window, s_saves_the_screen_on_show)
+{
+    key(SDLK_3);
+    key(SDLK_i);
+    SDL_Rect f = view_regions(v)->frame;
+    key(SDLK_s);
+    const char *n = view_notice(v);
+    char path[512];
+    snprintf(path, sizeof path, "%s/maskscope-combined-leaks-s0.png", tmpdir);
+    cr_assert(strncmp(n, "Saved ", 6) == 0 && strstr(n, path), "the notice gives the whole path: %s", n);
+    SDL_Surface *png = load_png(path);
+    SDL_Surface *screen = shot();
+    cr_assert_eq(png->w, f.w);
+    long same = 0, total = 0;
+    for (int y = 0; y < f.h; y += 2)
+        for (int x = 0; x < f.w; x += 2, total++)
+            if (px_at(png, x, y) == px_at(screen, f.x + x, f.y + y)) same++;
+    cr_assert_gt((double)same / total, 0.999, "%.4f of pixels match", (double)same / total);
+    SDL_FreeSurface(png);
+    SDL_FreeSurface(screen);
+}
+
+Test(window, the_help_lists_the_debugging_keys)
+{
+    const char *want[] = { "F", "I", "G" };
+    for (int k = 0; k < 3; k++) {
+        bool found = false;
+        for (int i = 0; i < view_help_count(); i++) {
+            const char *key_, *what;
+            view_help_entry(i, &key_, &what);
+            found = found || (key_ && strcmp(key_, want[k]) == 0);
+        }
+        cr_assert(found, "the help lacks %s", want[k]);
+    }
 }
 
 /* ---- no display ---------------------------------------------------------------------- */
@@ -970,7 +1129,8 @@ Test(window, every_shipped_lesson_plays_through_every_step)
     const char *names[] = {"01-padding-and-loss-masking.json", "02-masked-language-modelling.json",
                            "03-custom-loss-masks.json", "04-attention-padding-mask.json",
                            "05-causal-masking.json", "06-combined-padding-and-causal.json",
-                           "07-beyond-padding-and-causal.json", "08-how-bert-and-t5-corrupt-their-input.json"};
+                           "07-beyond-padding-and-causal.json", "08-how-bert-and-t5-corrupt-their-input.json",
+                           "09-five-ways-to-get-a-mask-wrong.json"};
     for (size_t k = 0; k < sizeof names / sizeof *names; k++) {
         open_lesson(names[k]);
         const Lesson *l = player_lesson(pl);

@@ -1,9 +1,10 @@
 #pragma once
-/* The commands: one file each (window, print, dump, export, check), one
- * shared option parser, and the exit statuses. Library code below (the
- * window, output, render) returns bool and an error text; only a command
- * prints and picks the exit status: 0 success, 1 I/O failure, 2 bad
- * usage or invalid input, each failure one line on stderr. */
+/* The commands: one file each (window, print, dump, export, check,
+ * check-mask, leaks), one shared option parser, and the exit statuses.
+ * Library code below (the window, output, render) returns bool and an
+ * error text; only a command prints and picks the exit status: 0 success,
+ * 1 I/O failure, 2 bad usage or invalid input, each failure one line on
+ * stderr; check-mask and leaks answer 3 when they find a bug or a leak. */
 #include <stdbool.h>
 #include <stdio.h>
 
@@ -11,7 +12,7 @@
 #include "mode.h"
 #include "scenario.h"
 
-enum { CMD_OK = 0, CMD_IO = 1, CMD_USAGE = 2 };
+enum { CMD_OK = 0, CMD_IO = 1, CMD_USAGE = 2, CMD_FOUND = 3 };
 
 /* B*L*L attention cells `dump` will write: every cell is a dozen JSON
  * tensors' worth of text, so a 1024-token sentence is already ~0.5 GB of
@@ -45,6 +46,11 @@ typedef enum OptFlag {
     OPT_TERMS = 1u << 15,    /* --terms LIST: the mask builder's mode */
     OPT_DECIMALS = 1u << 16, /* --decimals N: digits after the point in cells */
     OPT_QUIET = 1u << 17,    /* -q, --quiet: export names no file it wrote */
+    OPT_AS = 1u << 18,       /* --as FORMAT: a mask convention (print, check-mask) */
+    OPT_BUG = 1u << 19,      /* --bug NAME: a bug of the gallery (leaks) */
+    OPT_JSON = 1u << 20,     /* --json: JSON instead of text (leaks) */
+    OPT_BUGS = 1u << 21,     /* --bugs: the gallery of classic bugs as slides (export) */
+    OPT_SCREEN = 1u << 22,   /* --screen translator|leaks: a window screen as a PNG (export) */
 } OptFlag;
 
 #define CMD_MAX_ARGS 64
@@ -59,6 +65,9 @@ typedef struct Options {
     DrawOptions draw;        /* --theme, --palette, --zoom, --no-values */
     int w, h;                /* --size */
     const char *out, *out_dir, *lesson;
+    const char *as;          /* --as as written: the command checks it */
+    const char *bug;         /* --bug as written */
+    const char *screen;      /* --screen as written */
     int nargs;               /* positional arguments */
     const char *args[CMD_MAX_ARGS];
 } Options;
@@ -95,3 +104,5 @@ int cmd_print(int argc, char **argv);
 int cmd_dump(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_check(int argc, char **argv);
+int cmd_check_mask(int argc, char **argv);
+int cmd_leaks(int argc, char **argv);

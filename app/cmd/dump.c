@@ -13,51 +13,12 @@
 #include "cancel.h"
 #include "cmd.h"
 #include "engine.h"
+#include "jsonout.h"
 #include "registry.h"
 #include "text.h"
 #include "xmalloc.h"
 
 static const char usage[] = "usage: maskscope dump [--scenario FILE] [--mode MODE | --terms LIST] [-o FILE]\n";
-
-/* a JSON string: quotes, backslashes and control characters escaped */
-static void json_string(FILE *f, const char *s)
-{
-    fputc('"', f);
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p == '"' || *p == '\\')
-            fprintf(f, "\\%c", *p);
-        else if (*p < 0x20)
-            fprintf(f, "\\u%04x", *p);
-        else
-            fputc(*p, f);
-    }
-    fputc('"', f);
-}
-
-/* a number that reads back exactly; "nan", "inf", "-inf" as strings */
-static void json_number(FILE *f, double v)
-{
-    char buf[TEXT_DOUBLE_BYTES];
-    text_double(v, buf);
-    if (isfinite(v))
-        fputs(buf, f);
-    else
-        fprintf(f, "\"%s\"", buf);
-}
-
-static void json_tensor(FILE *f, const char *key, const Tensor *t)
-{
-    fputs(",\n  ", f);
-    json_string(f, key);
-    fputs(": {\"shape\": [", f);
-    for (int i = 0; i < t->ndim; i++) fprintf(f, "%s%d", i ? ", " : "", t->shape[i]);
-    fputs("], \"data\": [", f);
-    for (size_t i = 0; i < t->size; i++) {
-        if (i) fputs(i % 16 ? ", " : ",\n    ", f);
-        json_number(f, t->data[i]);
-    }
-    fputs("]}", f);
-}
 
 /* the registry entries dump writes for engine e: scalars, tensors and the mode's own mask terms */
 static bool dumped(const RegEntry *r, const Mode *m)
@@ -152,6 +113,11 @@ int cmd_dump(int argc, char **argv)
     Scenario *sc = cmd_load_scenario("dump", &o, &status);
     if (!sc) return status;
     const Mode *m = o.mode ? o.mode : mode_default();
+    if (!mode_has_tensors(m)) {
+        scenario_free(sc);
+        return cmd_fail("dump", CMD_USAGE, "mode %s is the gallery of classic bugs, not a mask: it has no tensors to "
+                        "dump (export --bugs writes it as slides)", m->name);
+    }
     const char *name = o.scenario ? o.scenario : sc->name;
     char shown[TEXT_QUOTE_BYTES];
     /* refuse before computing: the attention cells bound the engine's memory */

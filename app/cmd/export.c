@@ -17,16 +17,21 @@
 #include "deck.h"
 #include "engine.h"
 #include "export.h"
+#include "gallery.h"
 #include "lesson.h"
+#include "screen.h"
 #include "xmalloc.h"
 
 static const char usage[] =
     "usage: maskscope export [--scenario FILE] --mode MODE|--terms LIST [--step STEP] [--sentence N|all]\n"
     "                        [--size WxH] [--theme light|dark] [--palette viridis|cividis]\n"
-    "                        [--zoom Z] [--no-values] [--decimals N] [--quiet] -o FILE.png\n"
+    "                        [--zoom Z] [--no-values] [--decimals N] [--screen conventions|leaks] [--quiet]\n"
+    "                        -o FILE.png\n"
     "       maskscope export --all --out-dir DIR [--scenario FILE] [--sentence N|all]\n"
     "                        [--size WxH] [--theme light|dark] [--palette ...] [--quiet]\n"
     "       maskscope export --lesson FILE --out-dir DIR [--size WxH] [--theme ...] [--palette ...] [--quiet]\n"
+    "       maskscope export --bugs --out-dir DIR [--scenario FILE] [--sentence N|all] [--size WxH] [--theme ...]\n"
+    "                        [--quiet]\n"
     "Prints the path of each file written, one a line; --quiet prints none.\n";
 
 /* the step by number (1-based) or name; -1 if neither */
@@ -100,6 +105,22 @@ static int export_lesson(const Options *o)
     return ok ? wrote_ok(o) : io ? write_failed(err) : cmd_fail("export", CMD_USAGE, "%s", err);
 }
 
+/* the gallery of classic bugs as a slide deck: a lesson made of its steps */
+static int export_bugs(const Options *o, const Scenario *sc)
+{
+    char err[512];
+    bool io = false;
+    int count, Lq, Lk;
+    mode_shape(mode_find("bugs"), sc, &count, &Lq, &Lk);
+    if ((o->given & OPT_SENTENCE) && o->sentence >= count)
+        return cmd_fail("export", CMD_USAGE, "--sentence %d: the batch has sentences 0..%d", o->sentence, count - 1);
+    Lesson *l = gallery_lesson(sc, (o->given & OPT_SENTENCE) ? o->sentence : 0);
+    headless_sdl();
+    bool ok = deck_export(l, o->out_dir, o->w, o->h, &o->draw, teller(o), NULL, &io, err, sizeof err);
+    lesson_free(l);
+    return ok ? wrote_ok(o) : io ? write_failed(err) : cmd_fail("export", CMD_USAGE, "%s", err);
+}
+
 static int export_one(const Options *o, const Scenario *sc)
 {
     char err[512];
@@ -121,6 +142,20 @@ static int export_one(const Options *o, const Scenario *sc)
             k += (size_t)snprintf(names + k, sizeof names - k, "%s%s", i ? ", " : "", steps_at(st, i)->slug);
         status = cmd_fail("export", CMD_USAGE, "unknown step \"%s\" in mode %s (use 1..%d or %s)", o->step,
                           o->mode->name, steps_count(st), names);
+    } else if (o->screen) {
+        /* a window screen instead of the step: the translator or the leak view */
+        ScreenKind kind = SCREEN_NONE;
+        screen_parse(o->screen, &kind);
+        headless_sdl();
+        Screen *scr = screen_new();
+        screen_set(scr, kind, st, step);
+        if (!screen_png(scr, &o->draw, o->w, o->h, o->out, err, sizeof err)) {
+            status = write_failed(err);
+        } else if (!(o->given & OPT_QUIET) && !is_stdout(o->out)) {
+            say_wrote(o->out, NULL);
+            status = wrote_ok(o);
+        }
+        screen_free(scr);
     } else {
         headless_sdl();
         if (!export_png(st, step, &o->draw, o->w, o->h, o->out, err, sizeof err)) {
@@ -140,7 +175,7 @@ int cmd_export(int argc, char **argv)
     Options o;
     unsigned accepted = OPT_SCENARIO | OPT_MODE | OPT_SENTENCE | OPT_STEP | OPT_THEME | OPT_PALETTE | OPT_SIZE |
                         OPT_ZOOM | OPT_NO_VALUES | OPT_OUT | OPT_OUT_DIR | OPT_LESSON | OPT_ALL | OPT_TERMS |
-                        OPT_DECIMALS | OPT_QUIET;
+                        OPT_DECIMALS | OPT_QUIET | OPT_BUGS | OPT_SCREEN;
     if (!cmd_options("export", argc, argv, accepted, 0, &o)) return CMD_USAGE;
     if (o.given & OPT_HELP) {
         fputs(usage, stdout);
@@ -149,14 +184,24 @@ int cmd_export(int argc, char **argv)
         cmd_terms_help();
         return cmd_flush_stdout("export");
     }
+    ScreenKind kind;
+    if (o.screen && !screen_parse(o.screen, &kind))
+        return cmd_fail("export", CMD_USAGE, "--screen: '%s' is not a screen; use conventions or leaks", o.screen);
+    if (o.screen && (o.given & (OPT_ALL | OPT_BUGS | OPT_LESSON)))
+        return cmd_fail("export", CMD_USAGE, "--screen exports one frame: drop --all, --bugs and --lesson");
     if (o.lesson) {
         if (!o.out_dir) return cmd_fail("export", CMD_USAGE, "--lesson needs --out-dir DIR");
-        if (o.given & (OPT_ALL | OPT_OUT | OPT_MODE | OPT_TERMS | OPT_STEP | OPT_SCENARIO | OPT_SENTENCE))
-            return cmd_fail("export", CMD_USAGE, "--lesson exports the lesson's own steps: drop --all, -o, --mode, "
-                                                 "--terms, --step, --scenario and --sentence");
+        if (o.given & (OPT_ALL | OPT_OUT | OPT_MODE | OPT_TERMS | OPT_STEP | OPT_SCENARIO | OPT_SENTENCE | OPT_BUGS))
+            return cmd_fail("export", CMD_USAGE, "--lesson exports the lesson's own steps: drop --all, --bugs, -o, "
+                                                 "--mode, --terms, --step, --scenario and --sentence");
         return export_lesson(&o);
     }
-    if (o.given & OPT_ALL) {
+    if (o.given & OPT_BUGS) {
+        if (!o.out_dir) return cmd_fail("export", CMD_USAGE, "--bugs needs --out-dir DIR");
+        if (o.given & (OPT_ALL | OPT_OUT | OPT_MODE | OPT_TERMS | OPT_STEP))
+            return cmd_fail("export", CMD_USAGE, "--bugs exports every bug of the gallery: drop --all, -o, --mode, "
+                                                 "--terms and --step");
+    } else if (o.given & OPT_ALL) {
         if (!o.out_dir) return cmd_fail("export", CMD_USAGE, "--all needs --out-dir DIR");
         if (o.given & (OPT_OUT | OPT_MODE | OPT_TERMS | OPT_STEP))
             return cmd_fail("export", CMD_USAGE,
@@ -170,7 +215,9 @@ int cmd_export(int argc, char **argv)
     int status = CMD_OK;
     Scenario *sc = cmd_load_scenario("export", &o, &status);
     if (!sc) return status;
-    if (o.given & OPT_ALL) {
+    if (o.given & OPT_BUGS) {
+        status = export_bugs(&o, sc);
+    } else if (o.given & OPT_ALL) {
         char err[512];
         bool io = false;
         int sentence = (o.given & OPT_SENTENCE) ? o.sentence : EXPORT_DEFAULT_SENTENCE;

@@ -100,6 +100,9 @@ static bool read_value(const char *cmd, OptFlag flag, const char *name, const ch
     case OPT_OUT_DIR: o->out_dir = v; return true;
     case OPT_LESSON: o->lesson = v; return true;
     case OPT_TERMS: o->terms = v; return true;
+    case OPT_AS: o->as = v; return true;
+    case OPT_BUG: o->bug = v; return true;
+    case OPT_SCREEN: o->screen = v; return true;
     case OPT_MODE:
         if ((o->mode = mode_find(v))) return true;
         cmd_fail(cmd, CMD_USAGE, "--mode: '%s' is not a mode; use %s", v, cmd_mode_names());
@@ -158,6 +161,9 @@ static const struct {
     {"--terms", NULL, OPT_TERMS, true},       {"--decimals", NULL, OPT_DECIMALS, true},
     {"--help", "-h", OPT_HELP, false},
     {"--quiet", "-q", OPT_QUIET, false},
+    {"--as", NULL, OPT_AS, true},             {"--bug", NULL, OPT_BUG, true},
+    {"--json", NULL, OPT_JSON, false},        {"--bugs", NULL, OPT_BUGS, false},
+    {"--screen", NULL, OPT_SCREEN, true},
 };
 
 bool cmd_options(const char *cmd, int argc, char **argv, unsigned accepted, int max_args, Options *o)

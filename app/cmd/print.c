@@ -7,11 +7,13 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "convention.h"
 #include "engine.h"
 #include "registry.h"
 
 static const char usage[] =
     "usage: maskscope print NAME [--scenario FILE] [--mode MODE | --terms LIST] [--sentence N|all]\n"
+    "                            [--as FORMAT]\n"
     "       maskscope print --list\n";
 
 static void print_list(void)
@@ -34,12 +36,14 @@ static void print_list(void)
 int cmd_print(int argc, char **argv)
 {
     Options o;
-    if (!cmd_options("print", argc, argv, OPT_SCENARIO | OPT_MODE | OPT_TERMS | OPT_SENTENCE | OPT_LIST, 1, &o))
+    if (!cmd_options("print", argc, argv, OPT_SCENARIO | OPT_MODE | OPT_TERMS | OPT_SENTENCE | OPT_LIST | OPT_AS, 1,
+                     &o))
         return CMD_USAGE;
     if (o.given & OPT_HELP) {
         fputs(usage, stdout);
         printf("MODE is %s. maskscope print --list shows the names.\n", cmd_mode_names());
         cmd_terms_help();
+        printf("FORMAT writes a mask in another library's convention: %s.\n", conv_names());
         return cmd_flush_stdout("print");
     }
     if (o.given & OPT_LIST) {
@@ -55,10 +59,20 @@ int cmd_print(int argc, char **argv)
     char err[512];
     if (!r->per_sentence && (o.given & OPT_SENTENCE))
         return cmd_fail("print", CMD_USAGE, "%s does not take --sentence", name);
+    ConvFormat as = CONV_ADDITIVE;
+    bool keys = false;
+    if (o.as && !conv_parse(o.as, &as))
+        return cmd_fail("print", CMD_USAGE, "--as: '%s' is not a mask format; use %s", o.as, conv_names());
+    if (o.as && !registry_is_mask(r, &keys))
+        return cmd_fail("print", CMD_USAGE, "--as translates masks; %s is not one (use padding_mask, A0_pad, mask or "
+                        "a mask term such as A_pad or A_causal)", name);
     int status = CMD_OK;
     Scenario *sc = cmd_load_scenario("print", &o, &status);
     if (!sc) return status;
-    const Mode *m = registry_mode(r, o.mode, err, sizeof err);
+    const Mode *m = o.mode && !mode_has_tensors(o.mode) ? NULL : registry_mode(r, o.mode, err, sizeof err);
+    if (o.mode && !mode_has_tensors(o.mode))
+        snprintf(err, sizeof err, "mode %s is the gallery of classic bugs, not a mask: it has no %s (see maskscope leaks "
+                 "--bug NAME, or the window)", o.mode->name, name);
     if (!m) {
         scenario_free(sc);
         return cmd_fail("print", CMD_USAGE, "%s", err);
@@ -75,9 +89,22 @@ int cmd_print(int argc, char **argv)
         scenario_free(sc);
         return cmd_fail("print", CMD_USAGE, "%s", err);
     }
-    char *text = registry_format(r, e, sentence);
-    printf("%s\n", text);
-    free(text);
+    if (o.as) {
+        Tensor *m = registry_copy(r, e, sentence);
+        char *text = conv_text(as, m, keys, name, err, sizeof err);
+        tensor_free(m);
+        if (!text) {
+            engine_free(e);
+            scenario_free(sc);
+            return cmd_fail("print", CMD_USAGE, "%s", err);
+        }
+        fputs(text, stdout);
+        free(text);
+    } else {
+        char *text = registry_format(r, e, sentence);
+        printf("%s\n", text);
+        free(text);
+    }
     engine_free(e);
     scenario_free(sc);
     return cmd_flush_stdout("print");

@@ -128,6 +128,17 @@ bool export_save(Exporter *ex, const char *path, char *err, size_t errlen)
     return export_save_surface(ex->surface, path, err, errlen);
 }
 
+bool export_png_paint(ExportPaint paint, void *ctx, int w, int h, const char *path, char *err, size_t errlen)
+{
+    Exporter *ex = export_new(w, h, err, errlen);
+    if (!ex) return false;
+    paint(ctx, ex->paint, (SDL_Rect){ 0, 0, w, h });
+    SDL_RenderPresent(ex->r);
+    bool ok = export_save(ex, path, err, errlen);
+    export_free(ex);
+    return ok;
+}
+
 bool export_png(const Steps *st, int step, const DrawOptions *o, int w, int h,
                 const char *path, char *err, size_t errlen)
 {
@@ -420,22 +431,14 @@ static bool file_exists(const char *path)
     return lstat(path, &sb) == 0;
 }
 
-void export_free_name(const Steps *st, int step, bool with_sentence, const char *dir, char *path, size_t n,
-                      const char **base)
+void export_free_stem(const char *stem, const char *dir, char *path, size_t n, const char **base)
 {
-    char sent[24] = "";
-    if (with_sentence) {
-        if (steps_sentence(st) < 0) snprintf(sent, sizeof sent, "-all");
-        else snprintf(sent, sizeof sent, "-s%d", steps_sentence(st));
-    }
     int prefix = snprintf(path, n, "%s/", dir);
     if (prefix < 0 || (size_t)prefix >= n) prefix = 0;
-    const char *mode = engine_mode(steps_engine(st))->name;
     for (int k = 1; k < 1000; k++) {
         char suffix[16] = "";
         if (k > 1) snprintf(suffix, sizeof suffix, "-%d", k);
-        snprintf(path + prefix, n - (size_t)prefix, "maskscope-%s%s-%02d-%s%s.png", mode, sent, step + 1,
-                 steps_at(st, step)->slug, suffix);
+        snprintf(path + prefix, n - (size_t)prefix, "%s%s.png", stem, suffix);
         if (!file_exists(path)) break;
     }
     if (base) *base = path + prefix;
@@ -489,4 +492,17 @@ void export_pictures_dir(char *buf, size_t n)
         return;
     }
     if (!getcwd(buf, n)) snprintf(buf, n, ".");
+}
+
+void export_free_name(const Steps *st, int step, bool with_sentence, const char *dir, char *path, size_t n,
+                      const char **base)
+{
+    char sent[24] = "", stem[256];
+    if (with_sentence) {
+        if (steps_sentence(st) < 0) snprintf(sent, sizeof sent, "-all");
+        else snprintf(sent, sizeof sent, "-s%d", steps_sentence(st));
+    }
+    snprintf(stem, sizeof stem, "maskscope-%s%s-%02d-%s", engine_mode(steps_engine(st))->name, sent, step + 1,
+             steps_at(st, step)->slug);
+    export_free_stem(stem, dir, path, n, base);
 }

@@ -65,6 +65,11 @@ bool export_save(Exporter *ex, const char *path, char *err, size_t errlen);
 bool export_png(const Steps *st, int step, const DrawOptions *o, int w, int h,
                 const char *path, char *err, size_t errlen);
 
+/* Something other than a step drawn into a frame: paint(ctx, painter, frame). */
+typedef void (*ExportPaint)(void *ctx, Painter *p, SDL_Rect frame);
+/* One w×h frame drawn by paint, saved at path as export_png saves a step. */
+bool export_png_paint(ExportPaint paint, void *ctx, int w, int h, const char *path, char *err, size_t errlen);
+
 /* Saves an SDL_PIXELFORMAT_RGB888 surface (what the exporter draws into)
  * to path atomically (temporary file, then rename). */
 bool export_save_surface(SDL_Surface *s, const char *path, char *err, size_t errlen);
@@ -107,3 +112,5 @@ void export_tell_wrote(const char *dir, const char *const *names, int n, ExportW
  * *base (may be NULL) points at the name inside path. */
 void export_free_name(const Steps *st, int step, bool with_sentence, const char *dir, char *path, size_t n,
                       const char **base);
+/* DIR/STEM.png, or DIR/STEM-K.png: the first name no file has yet. */
+void export_free_stem(const char *stem, const char *dir, char *path, size_t n, const char **base);

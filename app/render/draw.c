@@ -95,7 +95,6 @@ struct Draw {
     bool compact;        /* batch view: shared row labels, no per-panel axis line */
     int frame_x, frame_y; /* the frame's origin: hatching is anchored to it */
     Sizes sz;
-    SDL_Point lines[2048];
 };
 
 DrawOptions draw_options_default(void)
@@ -443,7 +442,7 @@ static void legend_add_name(LegendItem *it, const char *name)
 static void legend_build(Draw *d, const Steps *st, const Step *sp)
 {
     d->nlegend = 0;
-    bool any_inf = false, any_pad = false, any_mask = false, any_dim = false, any_nan = false;
+    bool any_inf = false, any_pad = false, any_mask = false, any_dim = false, any_nan = false, any_min = false;
     bool any_tokens = false, any_off = false, tints[PANEL_TINT_COUNT] = {false};
     for (int i = 0; i < sp->npanels; i++) {
         const Panel *p = &sp->panels[i];
@@ -452,7 +451,8 @@ static void legend_build(Draw *d, const Steps *st, const Step *sp)
     int pad = engine_pad_id(e), mask = engine_mask_id(e);
         for (size_t k = 0; k < t->size; k++) {
             ThemeCellKind kind = theme_cell_kind(p->scale, t->data[k], pad, mask);
-            any_inf |= kind == THEME_CELL_MASKED;
+            any_min |= kind == THEME_CELL_MASKED && !isinf(t->data[k]);
+            any_inf |= kind == THEME_CELL_MASKED && isinf(t->data[k]);
             any_nan |= kind == THEME_CELL_NAN;
             any_pad |= kind == THEME_CELL_PAD;
             any_mask |= kind == THEME_CELL_MASK;
@@ -487,6 +487,7 @@ static void legend_build(Draw *d, const Steps *st, const Step *sp)
         { any_mask, th->mask_token, false, false, "[MASK]" },
         { true, th->keep, false, false, "0 = keep" },
         { any_inf, th->masked, true, false, "−∞ = masked" },
+        { any_min, th->masked, true, false, "min = finfo.min, masked" },
         { any_off, th->masked, true, false, "×0 = masked out of the loss" },
         { any_nan, th->nan, false, false, "NaN: every key masked" },
         { any_dim, dimmed(d, th->pad), false, true, "faded, dotted = padding" },
@@ -546,33 +547,9 @@ static int legend_rows(Draw *d, int w)
 /* 45° stripes x + y = c (frame coordinates) over rectangle rc */
 static void hatch(Draw *d, SDL_Rect rc)
 {
-    int period = (int)fmax(5, lround(9 * d->sz.u));
-    int thick = (int)fmax(1, lround(2.5 * d->sz.u));
-    int x0 = rc.x, y0 = rc.y, x1 = rc.x + rc.w - 1, y1 = rc.y + rc.h - 1;
-    int n = 0;
-    SDL_SetRenderDrawColor(d->r, d->th->hatch.r, d->th->hatch.g, d->th->hatch.b, 255);
-    SDL_SetRenderDrawBlendMode(d->r, SDL_BLENDMODE_NONE);
     /* stripes are anchored to the frame, so a frame drawn anywhere looks the same */
-    int cstart = x0 + y0, cend = x1 + y1, phase = d->frame_x + d->frame_y;
-    for (int c = cstart - ((((cstart - phase) % period) + period) % period); c <= cend; c += period) {
-        for (int k = 0; k < thick; k++) {
-            int cc = c + k;
-            if (cc < cstart || cc > cend) continue;
-            /* clip the line x + y = cc to the rectangle */
-            int xa = cc - y1 > x0 ? cc - y1 : x0;
-            int xb = cc - y0 < x1 ? cc - y0 : x1;
-            if (xa > xb) continue;
-            if (n + 2 > (int)(sizeof d->lines / sizeof d->lines[0])) {
-                for (int i = 0; i < n; i += 2)
-                    SDL_RenderDrawLine(d->r, d->lines[i].x, d->lines[i].y, d->lines[i + 1].x, d->lines[i + 1].y);
-                n = 0;
-            }
-            d->lines[n++] = (SDL_Point){ xa, cc - xa };
-            d->lines[n++] = (SDL_Point){ xb, cc - xb };
-        }
-    }
-    for (int i = 0; i < n; i += 2)
-        SDL_RenderDrawLine(d->r, d->lines[i].x, d->lines[i].y, d->lines[i + 1].x, d->lines[i + 1].y);
+    paint_hatch(d->p, rc, d->th->hatch, (int)fmax(5, lround(9 * d->sz.u)), (int)fmax(1, lround(2.5 * d->sz.u)),
+                d->frame_x + d->frame_y);
 }
 
 /* the padding texture: a sparse grid of dots, anchored to the frame like the hatching */
@@ -604,6 +581,18 @@ static SDL_Rect cell_rect(int gx, int gy, int gw, int gh, int rows, int cols, in
     return (SDL_Rect){ x0, y0, x1 - x0, y1 - y0 };
 }
 
+/* a blocked cell: -inf anywhere, or a mask's finite minimum (torch.finfo(dtype).min) */
+static bool blocked_cell(const Panel *p, double v)
+{
+    return v < 0 && (isinf(v) || p->scale == PANEL_MASK);
+}
+
+/* the glyph a blocked cell carries: −∞, or "min" for a finite minimum */
+static const char *blocked_glyph(double v)
+{
+    return isinf(v) ? "−∞" : "min";
+}
+
 static double value_at(const Panel *p, int r, int c)
 {
     const Tensor *t = &p->view;
@@ -633,7 +622,7 @@ static int value_px(Draw *d, const Panel *p, const Geo *g)
         for (int r = 0; r < g->rows; r++)
             for (int c = 0; c < g->cols; c++) {
                 double v = value_at(p, r, c);
-                if (isinf(v) && v < 0) continue; /* the −∞ glyph has its own rule */
+                if (blocked_cell(p, v)) continue; /* the −∞ and min glyphs have their own rule */
                 steps_format_value(v, is_int, d->o->decimals, buf, sizeof buf);
                 int w = tw(d, FONT_SANS, px, buf);
                 if (w > wmax) wmax = w;
@@ -651,6 +640,7 @@ static void draw_cells(Draw *d, const Steps *st, const Panel *p, const Geo *g, i
     /* the −∞ glyph: values' size, or its own if values are off */
     int ipx = vpx ? vpx : (int)fmin(z->val_max, lround(g->cw * 0.34));
     bool inf_glyph = ipx >= z->val_min && tw(d, FONT_SANS_BOLD, ipx, "−∞") <= g->cw - 2 * z->pad;
+    bool min_glyph = ipx >= z->val_min && tw(d, FONT_SANS_BOLD, ipx, "min") <= g->cw - 2 * z->pad;
     fill(d, g->x, g->y, g->gw, g->gh, d->th->grid);
     paint_set_kind(d->p, PAINT_VALUE); /* the numbers (and −∞) in the cells; the words over them are text */
     for (int r = 0; r < g->rows; r++) {
@@ -663,7 +653,7 @@ static void draw_cells(Draw *d, const Steps *st, const Panel *p, const Geo *g, i
             if (c == 0) { rc.x += gap; rc.w -= gap; }
             Rgba col = cell_fill(d, st, p, r, c, g->cols, v);
             bool off = p->cell_off && p->cell_off[(size_t)r * g->cols + c];
-            bool masked = (isinf(v) && v < 0) || off;
+            bool masked = blocked_cell(p, v) || off;
             bool dim = !masked && is_dim(p, r, c);
             if (dim) col = dimmed(d, col);
             if (off) col = d->th->masked;
@@ -692,11 +682,12 @@ static void draw_cells(Draw *d, const Steps *st, const Panel *p, const Geo *g, i
                 hatch(d, rc);
             }
             if (masked && !off) {
-                if (inf_glyph) {
-                    int w = tw(d, FONT_SANS_BOLD, ipx, "−∞"), h = lh(d, FONT_SANS_BOLD, ipx);
+                const char *glyph = blocked_glyph(v);
+                if (isinf(v) ? inf_glyph : min_glyph) {
+                    int w = tw(d, FONT_SANS_BOLD, ipx, glyph), h = lh(d, FONT_SANS_BOLD, ipx);
                     /* a plate behind the glyph keeps it legible over the stripes */
                     fill(d, rc.x + (rc.w - w) / 2 - z->pad, rc.y + (rc.h - h) / 2, w + 2 * z->pad, h, d->th->masked);
-                    text(d, FONT_SANS_BOLD, ipx, rc.x + (rc.w - w) / 2, rc.y + (rc.h - h) / 2, "−∞", d->th->masked_text);
+                    text(d, FONT_SANS_BOLD, ipx, rc.x + (rc.w - w) / 2, rc.y + (rc.h - h) / 2, glyph, d->th->masked_text);
                 }
                 continue;
             }

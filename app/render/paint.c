@@ -70,6 +70,23 @@ void paint_outline(Painter *p, SDL_Rect rc, int t, Rgba c)
     paint_fill(p, (SDL_Rect){rc.x + rc.w - t, rc.y, t, rc.h}, c);
 }
 
+void paint_hatch(Painter *p, SDL_Rect rc, Rgba c, int period, int thick, int phase)
+{
+    int x0 = rc.x, y0 = rc.y, x1 = rc.x + rc.w - 1, y1 = rc.y + rc.h - 1;
+    SDL_SetRenderDrawColor(p->r, c.r, c.g, c.b, 255);
+    SDL_SetRenderDrawBlendMode(p->r, SDL_BLENDMODE_NONE);
+    int cstart = x0 + y0, cend = x1 + y1;
+    for (int s = cstart - ((((cstart - phase) % period) + period) % period); s <= cend; s += period)
+        for (int k = 0; k < thick; k++) {
+            int cc = s + k;
+            if (cc < cstart || cc > cend) continue;
+            /* the line x + y = cc, clipped to the rectangle */
+            int xa = cc - y1 > x0 ? cc - y1 : x0;
+            int xb = cc - y0 < x1 ? cc - y0 : x1;
+            if (xa <= xb) SDL_RenderDrawLine(p->r, xa, cc - xa, xb, cc - xb);
+        }
+}
+
 int paint_width(Painter *p, FontFace f, int px, const char *s, int len)
 {
     return font_width(p->fonts, f, px, s, len);

@@ -39,6 +39,10 @@ void paint_tally_reset(Painter *p);
 /* The smallest pixel size of kind k drawn since the reset (of text that
  * was really drawn: at least one character), or 0 if none. */
 int paint_tally_min(const Painter *p, PaintKind k);
+/* 45° stripes of colour c over rc, thick pixels every period, anchored so
+ * that x + y = phase falls on a stripe: neighbouring cells hatched with
+ * the same phase read as one hatched area. */
+void paint_hatch(Painter *p, SDL_Rect rc, Rgba c, int period, int thick, int phase);
 
 /* Width of len bytes of UTF-8 (len < 0: the whole string). */
 int paint_width(Painter *p, FontFace f, int px, const char *s, int len);

@@ -149,6 +149,8 @@ ThemeCellKind theme_cell_kind(PanelScale scale, double v, int pad_id, int mask_i
 {
     if (v != v) return THEME_CELL_NAN;
     if (isinf(v) && v < 0) return THEME_CELL_MASKED;
+    /* a mask's only negative values block: -inf, or torch.finfo(dtype).min */
+    if (scale == PANEL_MASK && v < 0) return THEME_CELL_MASKED;
     if (scale == PANEL_TOKENS) {
         if (v == (double)pad_id) return THEME_CELL_PAD;
         if (v == (double)mask_id) return THEME_CELL_MASK;

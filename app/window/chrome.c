@@ -38,6 +38,9 @@ static const char *const help_keys[][2] = {
     { NULL, "Look closer" },
     { "mouse on a cell", "its arithmetic, written out" },
     { "mouse on a token", "its row and column everywhere" },
+    { "F", "the mask in six libraries' conventions, and back" },
+    { "I", "the leak detector: which inputs each output reads" },
+    { "G", "the gallery of classic masking bugs, and back" },
     { "click a token", "MLM: mask / unmask it" },
     { "N", "BERT, T5: draw the corruption again (next seed)" },
     { "R", "undo the [MASK] clicks" },
@@ -56,7 +59,7 @@ static const char *const help_keys[][2] = {
     { NULL, "Save and quit" },
     { "S  Ctrl+S", "save the step as a PNG" },
     { "H  F1", "this help on / off" },
-    { "Esc", "close, leave fullscreen or the lesson; twice: quit" },
+    { "Esc", "close a screen or this help, leave fullscreen or the lesson; twice: quit" },
     { "Q", "quit" },
 };
 
@@ -154,6 +157,15 @@ static void indicator_text(View *v, char *buf, size_t n, int room)
 
 static const char TERMS_LABEL[] = "Mask =";
 
+/* a pipeline chip's text: the step's name, or when the names do not fit
+ * on the row (the bug gallery's ten), its number beside the current one's name */
+static const char *chip_text(View *v, int i, bool fit, char *buf, size_t n)
+{
+    if (fit || i == v->s.step) return steps_slug(v->st, i);
+    snprintf(buf, n, "%d", i + 1);
+    return buf;
+}
+
 /* "⇧3 window W=3": the key that toggles builder term i, its name, its value */
 static void term_text(const View *v, int i, char *buf, size_t n)
 {
@@ -213,8 +225,14 @@ void view_chrome_layout(View *v, int w, int h)
     x = z->gap;
     g->nsteps = steps_count(v->st) < 16 ? steps_count(v->st) : 16;
     int sep = width(v, FONT_SANS, z->small, "\u203a") + z->gap;
+    int need = 0;
+    for (int i = 0; i < g->nsteps; i++)
+        need += width(v, FONT_SANS_BOLD, z->small, steps_slug(v->st, i)) + z->gap + z->gap / 2 + sep;
+    v->steps_fit = need <= w - 2 * z->gap;
     for (int i = 0; i < g->nsteps; i++) {
-        int cw = width(v, FONT_SANS_BOLD, z->small, steps_slug(v->st, i)) + z->gap + z->gap / 2;
+        char num[8];
+        const char *text = chip_text(v, i, v->steps_fit, num, sizeof num);
+        int cw = width(v, FONT_SANS_BOLD, z->small, text) + z->gap + z->gap / 2;
         g->steps[i] = (SDL_Rect){ x, sy + z->pad / 2, cw, z->strip_h - z->pad };
         x += cw + sep;
     }
@@ -342,7 +360,8 @@ void view_chrome_draw_bars(View *v)
         bool on = i == v->s.step, hov = h->kind == HOVER_STEP && h->index == i;
         if (on || hov) fill(v, rc, on ? th->accent : theme_mix(th->fg, th->bg, 0.12));
         Rgba fg = on ? theme_text_on(th->accent) : i < v->s.step ? th->fg : th->muted;
-        const char *slug = steps_slug(v->st, i);
+        char num[8];
+        const char *slug = chip_text(v, i, v->steps_fit, num, sizeof num);
         int tw = width(v, FONT_SANS_BOLD, z->small, slug);
         paint_text(v->paint, on ? FONT_SANS_BOLD : FONT_SANS, z->small, rc.x + (rc.w - tw) / 2, rc.y + (rc.h - sl) / 2,
                   slug, -1, fg);

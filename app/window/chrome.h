@@ -26,6 +26,7 @@ typedef enum HoverKind {
     HOVER_SENTENCE, /* index: the batch row, -1 for "all" */
     HOVER_CELL,     /* box, row, col of the layout */
     HOVER_TOKEN,    /* a token: sentence and batch position (label or token cell) */
+    HOVER_SCREEN,   /* a cell of a screen: index its part (format or grid), row, col */
     HOVER_STALE,    /* the layout changed: look again at the next frame */
 } HoverKind;
 
@@ -60,6 +61,7 @@ struct View {
     ViewRegions reg;
     ChromeSizes cz;
     bool dirty, laid_out, fullscreen;
+    bool steps_fit;          /* the pipeline shows every step's name (else numbers beside the current one) */
     int mouse_x, mouse_y;    /* drawable pixels; -1 when outside */
     bool dragging;           /* the left button went down on zoomed matrices: motion pans them */
     Uint32 esc_at;           /* when Esc was last pressed with nothing to close (0: not just now) */
@@ -80,6 +82,8 @@ struct View {
     const LessonView *lesson_view;
     int modes_sel;           /* the mode picker's selected row */
     const Mode *built_from;  /* the mode B left for the builder, and returns to */
+    const Mode *gallery_from; /* the mode G left for the bug gallery, and returns to */
+    Screen *screen;          /* the translator and the leak view (s.screen says which is shown) */
     ViewOverlay overlay;
     void *overlay_ctx;
 };

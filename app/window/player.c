@@ -68,6 +68,7 @@ static bool apply(Player *p, int i, char *err, size_t errlen)
     s.sentence = f.sentence;
     s.sentence_chosen = true;
     s.help = false;
+    s.screen = SCREEN_NONE; /* a lesson step is a step: the translator or leak view closes */
     if (!view_set_scenario(p->v, f.scenario, &s, err, errlen)) {
         lesson_frame_free(&f);
         return false;

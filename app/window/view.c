@@ -58,10 +58,16 @@ ViewConfig view_config_default(void)
 
 static void forget_hover(View *v);
 
+/* whether the lesson's step is a step of st (a new storyboard may be shorter) */
+static bool lesson_step_in(const View *v, const Steps *st)
+{
+    return v->has_caption && v->lesson_view && st && v->lesson_step < steps_count(st);
+}
+
 /* a lesson's step shows what its lesson view says (a new storyboard shows everything) */
 static void lesson_show(const View *v, Steps *st)
 {
-    if (v->has_caption && v->lesson_view) steps_show(st, v->lesson_step, &v->lesson_view->show);
+    if (lesson_step_in(v, st)) steps_show(st, v->lesson_step, &v->lesson_view->show);
 }
 
 static bool same_highlight(const DrawOptions *a, const DrawOptions *b)
@@ -97,7 +103,7 @@ static bool rebuild(View *v, const Mode *mode, int sentence, int step, bool reco
     }
     lesson_show(v, st);
     if (v->st && step >= 0 && step < steps_count(v->st)) {
-        int k = steps_find(st, steps_at(v->st, step)->slug);
+        int k = steps_find(st, steps_slug(v->st, step)); /* by name: laying the old step out would read a rewritten mode row */
         if (k >= 0) step = k;
     }
     if (step >= steps_count(st)) step = steps_count(st) - 1;
@@ -200,8 +206,19 @@ static void export_shown(View *v)
     SDL_Rect f = v->reg.frame;
     char path[PATH_MAX + 128], err[512];
     const char *base = NULL;
-    export_free_name(v->st, v->s.step, v->s.sentence_chosen, v->export_dir, path, sizeof path, &base);
-    bool ok = export_png(v->st, v->s.step, &v->s.opts, f.w, f.h, path, err, sizeof err);
+    bool ok;
+    if (v->s.screen != SCREEN_NONE) {
+        char stem[160];
+        int s = steps_sentence(v->st);
+        snprintf(stem, sizeof stem, "maskscope-%s-%s%s%d", v->s.mode->name, screen_name(v->s.screen),
+                 s < 0 ? "" : "-s", s < 0 ? v->s.step + 1 : s);
+        export_free_stem(stem, v->export_dir, path, sizeof path, &base);
+        screen_set(v->screen, v->s.screen, v->st, v->s.step); /* the storyboard may be new since the last frame */
+        ok = screen_png(v->screen, &v->s.opts, f.w, f.h, path, err, sizeof err);
+    } else {
+        export_free_name(v->st, v->s.step, v->s.sentence_chosen, v->export_dir, path, sizeof path, &base);
+        ok = export_png(v->st, v->s.step, &v->s.opts, f.w, f.h, path, err, sizeof err);
+    }
     if (!ok) {
         show_error(v, "Not saved", err);
         return;
@@ -280,6 +297,12 @@ static Hover hit(const View *v, int x, int y)
         if (in_rect(g->sentences[i], x, y))
             return (Hover){ .kind = HOVER_SENTENCE, .index = g->sentence_of[i], .anchor = g->sentences[i] };
     if (!in_rect(g->frame, x, y)) return h;
+    if (v->s.screen != SCREEN_NONE) {
+        ScreenHit sh;
+        if (!screen_hit(v->screen, x, y, &sh)) return h;
+        return (Hover){ .kind = HOVER_SCREEN, .index = sh.part, .box = sh.part, .row = sh.row, .col = sh.col,
+                        .sentence = -1, .pos = -1, .anchor = { x, y, 1, 1 } };
+    }
     const DrawLayout *l = v->layout;
     int box, row, col;
     if (draw_hit(l, x, y, &box, &row, &col)) {
@@ -329,7 +352,11 @@ static void apply_hover(View *v)
     o->highlight_cell = false;
     v->tip[0] = '\0';
     const Steps *st = v->st;
-    if (h->kind == HOVER_CELL) {
+    ScreenHit sh = { h->index, h->row, h->col };
+    screen_point(v->screen, h->kind == HOVER_SCREEN ? &sh : NULL);
+    if (h->kind == HOVER_SCREEN) {
+        screen_explain(v->screen, &sh, v->tip, sizeof v->tip);
+    } else if (h->kind == HOVER_CELL) {
         const Panel *p = &steps_at(st, v->s.step)->panels[v->layout->panels[h->box].panel];
         o->highlight_row = h->row;
         if (axis_is(p->col_axis, "key", "token")) o->highlight_col = h->col;
@@ -646,6 +673,25 @@ static char key_char(SDL_Keycode sym)
     return 0;
 }
 
+/* F and I: the translator or the leak view in place of the step, or back */
+static void toggle_screen(View *v, ScreenKind kind)
+{
+    v->s.screen = v->s.screen == kind ? SCREEN_NONE : kind;
+    forget_hover(v);
+}
+
+/* G: the gallery of classic bugs, and back to the mode it was opened from */
+static void toggle_gallery(View *v)
+{
+    const Mode *gallery = mode_find("bugs");
+    if (v->s.mode == gallery) {
+        go_mode(v, v->gallery_from ? v->gallery_from : mode_default());
+        return;
+    }
+    v->gallery_from = v->s.mode;
+    go_mode(v, gallery);
+}
+
 static bool key(View *v, const SDL_KeyboardEvent *k)
 {
     SDL_Keycode sym = k->keysym.sym;
@@ -667,6 +713,10 @@ static bool key(View *v, const SDL_KeyboardEvent *k)
         default: break;
         }
         v->dirty = true;
+        return true;
+    }
+    if (sym == SDLK_ESCAPE && !v->s.help && v->s.screen != SCREEN_NONE) {
+        toggle_screen(v, v->s.screen);
         return true;
     }
     if (sym == SDLK_ESCAPE) {
@@ -743,6 +793,9 @@ static bool key(View *v, const SDL_KeyboardEvent *k)
         set_notice(v, v->caption_hidden ? "The caption is folded away: K shows it again." : "The caption is back.");
         forget_hover(v);
         break;
+    case SDLK_f: toggle_screen(v, SCREEN_CONVENTIONS); break;
+    case SDLK_i: toggle_screen(v, SCREEN_LEAKS); break;
+    case SDLK_g: toggle_gallery(v); break;
     case SDLK_LEFTBRACKET: nudge_setting(v, -1); break;
     case SDLK_RIGHTBRACKET: nudge_setting(v, +1); break;
     default:
@@ -767,7 +820,7 @@ static void to_pixels(View *v, int x, int y, int *px, int *py)
 
 bool view_escape_closes(const View *v)
 {
-    return v->s.help || v->s.modes || v->fullscreen;
+    return v->s.help || v->s.modes || v->fullscreen || v->s.screen != SCREEN_NONE;
 }
 
 bool view_handle_event(View *v, const SDL_Event *e)
@@ -834,6 +887,14 @@ bool view_handle_event(View *v, const SDL_Event *e)
 static void draw_frame(View *v)
 {
     v->reg.caption = (SDL_Rect){ 0, 0, 0, 0 };
+    if (v->s.screen != SCREEN_NONE) {
+        /* a screen instead of the step: the step's layout holds nothing the mouse can hit */
+        v->layout->npanels = 0;
+        v->layout->frame = v->reg.frame;
+        screen_set(v->screen, v->s.screen, v->st, v->s.step);
+        screen_draw(v->screen, v->paint, &v->s.opts, v->reg.frame);
+        return;
+    }
     /* the lesson's highlight on its step, unless the mouse is pointing at something */
     DrawOptions o = v->s.opts;
     if (o.highlight_row < 0 && o.highlight_col < 0 && o.highlight_sentence < 0 && v->has_caption &&
@@ -986,7 +1047,7 @@ void view_to_pixels(View *v, int x, int y, int *px, int *py)
 
 void view_set_caption(View *v, const DrawCaption *cap, int step, const LessonView *lv)
 {
-    if (v->has_caption && v->lesson_view) steps_show(v->st, v->lesson_step, NULL);
+    if (lesson_step_in(v, v->st)) steps_show(v->st, v->lesson_step, NULL);
     v->has_caption = cap != NULL;
     if (cap) v->caption = *cap;
     v->lesson_step = cap && step >= 0 && step < steps_count(v->st) ? step : -1;
@@ -1051,6 +1112,7 @@ View *view_open(const Scenario *sc, const ViewConfig *cfg, bool *no_display, cha
     v->paint = paint_new(v->r, err, errlen);
     if (!v->paint) goto fail;
     v->draw = draw_new(v->paint);
+    v->screen = screen_new();
     v->hand = SDL_CreateSystemCursor(SDL_SYSTEM_CURSOR_HAND);
     v->arrow = SDL_CreateSystemCursor(SDL_SYSTEM_CURSOR_ARROW);
     v->s.opts = c.state.opts;
@@ -1069,6 +1131,7 @@ void view_close(View *v)
     if (v->notice_timer) SDL_RemoveTimer(v->notice_timer);
     if (v->hand) SDL_FreeCursor(v->hand);
     if (v->arrow) SDL_FreeCursor(v->arrow);
+    screen_free(v->screen);
     draw_free(v->draw);
     paint_free(v->paint);
     if (v->r) SDL_DestroyRenderer(v->r);
@@ -1095,5 +1158,6 @@ Painter *view_painter(View *v)
     return v->paint;
 }
 
+const Screen *view_screen(const View *v) { return v->screen; }
 SDL_Renderer *view_renderer(View *v) { return v->r; }
 

@@ -23,6 +23,7 @@
 #include "lesson.h"
 #include "mode.h"
 #include "scenario.h"
+#include "screen.h"
 #include "steps.h"
 
 /* How long the "Saved …" notice stays on screen. */
@@ -43,6 +44,7 @@ typedef struct ViewState {
     DrawOptions opts;     /* theme, palette, values, zoom; highlights follow the mouse */
     bool help;            /* the help overlay is open */
     bool modes;           /* the mode picker is open */
+    ScreenKind screen;    /* the translator or the leak view in place of the step (SCREEN_NONE: the step) */
 } ViewState;
 
 /* Called after S wrote the PNG at path (base: its file name); the web
@@ -149,6 +151,8 @@ const ViewRegions *view_regions(const View *v);
 const char *view_notice(const View *v);
 /* The tooltip on screen, or "" when none. */
 const char *view_tooltip(const View *v);
+/* The translator and leak view's data and layout (what s.screen shows). */
+const Screen *view_screen(const View *v);
 /* The window and its renderer (tests read pixels back), and the painter. */
 SDL_Window *view_window(View *v);
 SDL_Renderer *view_renderer(View *v);
