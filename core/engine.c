@@ -25,6 +25,7 @@
 #include "xmalloc.h"
 
 struct Engine {
+    unsigned long serial;       /* engine_serial */
     const Scenario *sc;
     const Mode *mode;
     int nterms;
@@ -244,6 +245,8 @@ Engine *engine_new(const Scenario *sc, const Mode *m, char *err, size_t errlen)
         return NULL;
     }
     Engine *e = xcalloc(1, sizeof *e);
+    static _Atomic unsigned long serials;
+    e->serial = ++serials;
     e->sc = sc;
     e->mode = m;
     e->nterms = mode_nterms(m);
@@ -457,6 +460,7 @@ void engine_free(Engine *e)
 
 const Mode *engine_mode(const Engine *e) { return e->mode; }
 const Scenario *engine_scenario(const Engine *e) { return e->sc; }
+unsigned long engine_serial(const Engine *e) { return e->serial; }
 const Batch *engine_batch(const Engine *e) { return e->batch; }
 const Batch *engine_query_batch(const Engine *e) { return e->qbatch; }
 const Batch *engine_source(const Engine *e) { return e->source; }

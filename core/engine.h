@@ -86,6 +86,9 @@ void engine_free(Engine *e);
 
 const Mode *engine_mode(const Engine *e);
 const Scenario *engine_scenario(const Engine *e);
+/* A number no other engine of this process has had: what a cache keys on
+ * (a new engine may get the address of one freed before). */
+unsigned long engine_serial(const Engine *e);
 /* The mode's batch (ids, lengths, labels). */
 const Batch *engine_batch(const Engine *e);
 /* The queries' batch: the batch, or the decoder's (cross, t5's targets). */

@@ -21,6 +21,7 @@ struct Screen {
     ScreenKind kind;
     /* what the data was computed for */
     const Engine *e;
+    unsigned long serial;    /* engine_serial(e): e's address may be a new engine's */
     int sentence, bug_index;
     bool ready[SCREEN_KINDS];
     /* the translator */
@@ -88,9 +89,10 @@ ScreenKind screen_kind(const Screen *s)
 static void prepare_conventions(Screen *s)
 {
     Tensor m = engine_view(s->e, T_MASK, s->sentence);
-    char err[256];
+    char err[256] = "";
     s->hf = conv_to(CONV_HF, &m, false, &s->hf_layout, err, sizeof err);
-    snprintf(s->hf_error, sizeof s->hf_error, "No attention_mask holds this mask: %s.", err);
+    s->hf_error[0] = '\0';
+    if (!s->hf) snprintf(s->hf_error, sizeof s->hf_error, "No attention_mask holds this mask: %s.", err);
     s->conv = (ConvViewInput){.e = s->e, .sentence = s->sentence, .where = s->where, .hf = s->hf,
                               .hf_how = s->hf_layout.how, .hf_error = s->hf_error};
 }
@@ -152,9 +154,10 @@ void screen_set(Screen *s, ScreenKind kind, const Steps *st, int step)
     int sentence = steps_sentence(st);
     if (sentence < 0) sentence = mode_default_sentence(engine_mode(e), engine_scenario(e));
     int bug = mode_has_tensors(engine_mode(e)) ? -1 : step;
-    if (e != s->e || sentence != s->sentence || bug != s->bug_index) {
+    if (e != s->e || engine_serial(e) != s->serial || sentence != s->sentence || bug != s->bug_index) {
         forget(s);
         s->e = e;
+        s->serial = engine_serial(e);
         s->sentence = sentence;
         s->bug_index = bug;
         char words[200];

@@ -115,28 +115,34 @@ int paint_text_up(Painter *p, FontFace f, int px, int x, int y_bottom, const cha
     int w = paint_fit_width(p, f, px, s, max_len), h = paint_line(p, f, px);
     if (w <= 0 || h <= 0)
         return 0;
-    if (!p->turn || p->turn_w < w || p->turn_h < h) {
+    /* a box as high as the line with the parity of the text's length: turned
+     * about its middle, its corners land on whole pixels, so every renderer
+     * (the software one, OpenGL, WebGL) moves each pixel whole and none
+     * blends two */
+    int th = h + ((w - h) & 1);
+    if (!p->turn || p->turn_w < w || p->turn_h < th) {
         if (p->turn)
             SDL_DestroyTexture(p->turn);
         p->turn_w = w > p->turn_w ? w : p->turn_w;
-        p->turn_h = h > p->turn_h ? h : p->turn_h;
+        p->turn_h = th > p->turn_h ? th : p->turn_h;
         p->turn = SDL_CreateTexture(p->r, SDL_PIXELFORMAT_ARGB8888, SDL_TEXTUREACCESS_TARGET, p->turn_w, p->turn_h);
         if (!p->turn) {
             p->turn_w = p->turn_h = 0;
             return 0;
         }
+        SDL_SetTextureScaleMode(p->turn, SDL_ScaleModeNearest);
     }
     /* the text, upright on an opaque background, into the texture; then
      * turned onto the frame (no blending twice at the glyphs' edges) */
     SDL_Texture *was = SDL_GetRenderTarget(p->r);
     if (SDL_SetRenderTarget(p->r, p->turn) != 0)
         return 0;
-    paint_fill(p, (SDL_Rect){0, 0, w, h}, (Rgba){bg.r, bg.g, bg.b, 255});
+    paint_fill(p, (SDL_Rect){0, 0, w, th}, (Rgba){bg.r, bg.g, bg.b, 255});
     paint_text_fit(p, f, px, 0, 0, s, max_len, c);
     SDL_SetRenderTarget(p->r, was);
-    SDL_Rect src = {0, 0, w, h};
-    /* turned about the middle of dst, the text lands in [x, x + h) × [y_bottom − w, y_bottom) */
-    SDL_Rect dst = {x + h / 2 - w / 2, y_bottom - w / 2 - h / 2, w, h};
+    SDL_Rect src = {0, 0, w, th};
+    /* turned about the middle of dst, the text lands in [x, x + th) × [y_bottom − w, y_bottom) */
+    SDL_Rect dst = {x + (th - w) / 2, y_bottom - (w + th) / 2, w, th};
     SDL_SetTextureBlendMode(p->turn, SDL_BLENDMODE_NONE);
     SDL_RenderCopyEx(p->r, p->turn, &src, &dst, -90.0, NULL, SDL_FLIP_NONE);
     return w;

@@ -52,7 +52,8 @@ int paint_line(Painter *p, FontFace f, int px);
 int paint_text(Painter *p, FontFace f, int px, int x, int y, const char *s, int len, Rgba c);
 /* Draws s turned a quarter anticlockwise (read upwards), cut with "…" to
  * at most max_len pixels, on a background of colour bg: its box is
- * line-height wide and runs up from (x, y_bottom). Returns its length. */
+ * line-height wide (a pixel wider when that makes the turn exact) and runs
+ * up from (x, y_bottom). Returns its length. */
 int paint_text_up(Painter *p, FontFace f, int px, int x, int y_bottom, const char *s, int max_len, Rgba c, Rgba bg);
 /* Draws s in at most max_w pixels, cut with "…" when it does not fit; returns the width used. */
 int paint_text_fit(Painter *p, FontFace f, int px, int x, int y, const char *s, int max_w, Rgba c);
