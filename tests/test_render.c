@@ -11,6 +11,7 @@
 
 #include "draw.h"
 #include "export.h"
+#include "paint.h"
 #include "scenario.h"
 #include "steps.h"
 #include "support.h"
@@ -505,4 +506,44 @@ Test(render, a_batch_too_big_for_the_frame_goes_on_readable_pages)
     export_free(ex);
     shown_free(st);
     scenario_free(sc);
+}
+
+/* Glyph atlases start a few shelves high and grow as glyphs arrive: they
+ * hold what is drawn, not a square per size; and text drawn after an
+ * atlas grew still has its colour. */
+Test(render, glyph_atlases_hold_what_they_draw)
+{
+    SDL_Surface *surf = SDL_CreateRGBSurfaceWithFormat(0, 1600, 900, 32, SDL_PIXELFORMAT_RGB888);
+    SDL_Renderer *r = SDL_CreateSoftwareRenderer(surf);
+    char err[256];
+    Painter *p = paint_new(r, err, sizeof err);
+    cr_assert_not_null(p, "%s", err);
+    const int sizes[] = {14, 24, 48, 96};
+    const char *text = "The cat ate fish pie [PAD] [MASK] 0123456789 \u2212\u221e";
+    for (size_t k = 0; k < sizeof sizes / sizeof *sizes; k++)
+        paint_text(p, FONT_SANS, sizes[k], 0, 0, text, -1, (Rgba){0, 0, 0, 255});
+    size_t tex = 0, used = 0;
+    paint_font_usage(p, &tex, &used);
+    /* a square atlas per size was 14·15=256², 360², 720² and 1440² pixels: 11 MB */
+    cr_assert_gt(used, 0);
+    cr_assert_leq(tex, 2 * used + (size_t)4 * 1440 * 100 * 4, "atlases: %zu bytes for %zu used", tex, used);
+    cr_assert_lt(tex, (size_t)3 << 20, "atlases: %zu bytes", tex);
+    /* every letter and digit at 96 px: the atlas grows more than once; the
+     * last line drawn is black on white, not the atlas's white */
+    SDL_SetRenderDrawColor(r, 255, 255, 255, 255);
+    SDL_RenderClear(r);
+    const char *more = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+    for (int i = 0; more[i]; i += 13)
+        paint_text(p, FONT_SANS_BOLD, 96, 0, 200, more + i, 13, (Rgba){0, 0, 0, 255});
+    SDL_RenderPresent(r);
+    long dark = 0;
+    for (int y = 200; y < 320; y++)
+        for (int x = 0; x < 1600; x++) {
+            Uint32 px = ((Uint32 *)surf->pixels)[(size_t)y * surf->pitch / 4 + x];
+            dark += ((px >> 16) & 255) < 64 && ((px >> 8) & 255) < 64 && (px & 255) < 64;
+        }
+    cr_assert_gt(dark, 2000, "the glyphs are drawn black: %ld dark pixels", dark);
+    paint_free(p);
+    SDL_DestroyRenderer(r);
+    SDL_FreeSurface(surf);
 }

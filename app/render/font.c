@@ -46,7 +46,8 @@ typedef struct Atlas {
     int px;           /* 0: slot unused */
     unsigned stamp;   /* last use, for eviction */
     SDL_Texture *tex;
-    int tw, th;
+    int tw, th;       /* the texture's size: th grows (doubling) up to th_max as glyphs arrive */
+    int th_max;
     int sx, sy, sh;   /* current shelf: pen x, top, height */
     int ascent, height;
     Glyph ascii[128];
@@ -210,7 +211,11 @@ static Atlas *atlas_for(Fonts *f, FontFace face, int px)
     victim->height = TTF_FontHeight(ttf);
     int side = px * 15;
     side = side < 256 ? 256 : side > 4096 ? 4096 : side;
-    victim->tw = victim->th = side; /* the texture is made when a glyph is first drawn */
+    /* as wide as before, but only a few shelves high to begin with: a
+     * frame's labels use a few dozen glyphs of each size, not a square */
+    victim->tw = victim->th_max = side;
+    int shelves = 2 * (victim->height + 1);
+    victim->th = shelves < side ? shelves : side; /* the texture is made when a glyph is first drawn */
     return victim;
 }
 
@@ -237,6 +242,18 @@ static void glyph_raster(Fonts *f, Atlas *a, Glyph *g)
     g->w = g->h = 0;
     if (!g->ink)
         return;
+    TTF_Font *ttf = sized(f, a->face, a->px);
+    int gw = 0, gh = TTF_FontHeight(ttf);
+    if (TTF_GlyphMetrics32(ttf, g->cp, NULL, NULL, NULL, NULL, &gw) == 0 && a->tex && a->th < a->th_max &&
+        (a->sx + gw + a->px > a->tw ? a->sy + a->sh + 1 : a->sy) + gh > a->th) {
+        /* full: a texture twice as high; the glyphs drawn so far are drawn
+         * again into it when next asked for (SDL flushes what is queued
+         * before the old texture goes) */
+        SDL_DestroyTexture(a->tex);
+        a->tex = NULL;
+        a->th = a->th * 2 < a->th_max ? a->th * 2 : a->th_max;
+        atlas_reset(a);
+    }
     if (!a->tex) {
         a->tex = SDL_CreateTexture(f->r, SDL_PIXELFORMAT_ARGB8888, SDL_TEXTUREACCESS_STATIC, a->tw, a->th);
         if (!a->tex)
@@ -244,7 +261,7 @@ static void glyph_raster(Fonts *f, Atlas *a, Glyph *g)
         SDL_SetTextureBlendMode(a->tex, SDL_BLENDMODE_BLEND);
     }
     static const SDL_Color white = { 255, 255, 255, 255 };
-    SDL_Surface *s = TTF_RenderGlyph32_Blended(sized(f, a->face, a->px), g->cp, white);
+    SDL_Surface *s = TTF_RenderGlyph32_Blended(ttf, g->cp, white);
     if (!s) return;
     if (s->w > a->tw || s->h > a->th) {
         SDL_FreeSurface(s);
@@ -365,7 +382,10 @@ int font_draw(Fonts *f, FontFace face, int px, int x, int y,
     SDL_Texture *tinted = NULL;
     for (int i = 0; i < len;) {
         Glyph *g = glyph_get(f, a, next_cp((const unsigned char *)s, len, &i));
-        if (!g->drawn) glyph_raster(f, a, g);
+        if (!g->drawn) {
+            glyph_raster(f, a, g);
+            tinted = NULL; /* the atlas may have a new texture, even at the old one's address */
+        }
         if (g->w > 0 && a->tex != tinted) {
             tinted = a->tex;
             SDL_SetTextureColorMod(a->tex, c.r, c.g, c.b);
@@ -379,4 +399,15 @@ int font_draw(Fonts *f, FontFace face, int px, int x, int y,
         pen += g->adv;
     }
     return pen - x;
+}
+
+void font_usage(const Fonts *f, size_t *texture_bytes, size_t *used_bytes)
+{
+    *texture_bytes = *used_bytes = 0;
+    for (int i = 0; i < FONT_ATLASES; i++) {
+        const Atlas *a = &f->atlas[i];
+        if (!a->tex) continue;
+        *texture_bytes += (size_t)a->tw * (size_t)a->th * 4;
+        *used_bytes += (size_t)a->tw * (size_t)(a->sy + a->sh) * 4;
+    }
 }

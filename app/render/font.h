@@ -49,5 +49,8 @@ int font_ascent(Fonts *f, FontFace face, int px);
 /* Draws text with its line box's top-left at (x, y); returns its width. */
 int font_draw(Fonts *f, FontFace face, int px, int x, int y,
               const char *s, int len, Rgba c);
+/* The bytes of the atlases' textures, and of the shelves their glyphs
+ * fill (each atlas grows from a few shelves as glyphs arrive). */
+void font_usage(const Fonts *f, size_t *texture_bytes, size_t *used_bytes);
 /* How many bytes of s fit in max_w pixels, cut after a whole character. */
 int font_fit(Fonts *f, FontFace face, int px, const char *s, int len, int max_w);

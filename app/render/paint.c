@@ -48,6 +48,11 @@ void paint_free(Painter *p)
     free(p);
 }
 
+void paint_font_usage(const Painter *p, size_t *texture_bytes, size_t *used_bytes)
+{
+    font_usage(p->fonts, texture_bytes, used_bytes);
+}
+
 SDL_Renderer *paint_renderer(const Painter *p)
 {
     return p->r;

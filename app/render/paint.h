@@ -44,6 +44,9 @@ int paint_tally_min(const Painter *p, PaintKind k);
  * the same phase read as one hatched area. */
 void paint_hatch(Painter *p, SDL_Rect rc, Rgba c, int period, int thick, int phase);
 
+/* The glyph atlases' texture bytes, and the bytes their glyphs fill. */
+void paint_font_usage(const Painter *p, size_t *texture_bytes, size_t *used_bytes);
+
 /* Width of len bytes of UTF-8 (len < 0: the whole string). */
 int paint_width(Painter *p, FontFace f, int px, const char *s, int len);
 /* Height of a line of text. */
