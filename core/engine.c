@@ -495,6 +495,41 @@ const Tensor *engine_tensor(const Engine *e, TensorId id)
     return need(lazy(e), id);
 }
 
+bool engine_row(const Engine *ce, TensorId id, int s, int q, double *out)
+{
+    Engine *e = lazy(ce);
+    int L = e->batch->L;
+    EXPECT(s >= 0 && s < e->batch->B && q >= 0 && q < e->qbatch->L);
+    const double *r;
+    if (id >= T_TERM) {
+        EXPECT((int)id - T_TERM < e->nterms);
+        if (e->t[id]) {
+            r = e->t[id]->data + ((size_t)s * e->qbatch->L + q) * L;
+        } else {
+            MaskInput in = engine_mask_input(e);
+            e->mode->terms[id - T_TERM]->row(&in, s, q, out);
+            r = out;
+        }
+    } else if (id == T_SCORES || id == T_MASK || id == T_MASKED) {
+        r = row_of(e, id, s, q, out);
+    } else if (id == T_WEIGHTS) {
+        if (e->t[id]) {
+            r = e->t[id]->data + ((size_t)s * e->qbatch->L + q) * L;
+        } else {
+            r = row_of(e, T_MASKED, s, q, out);
+            if (r != out)
+                memcpy(out, r, (size_t)L * sizeof *out);
+            attn_softmax_row(out, L, e->sc->nan_policy);
+            return true;
+        }
+    } else {
+        return false;
+    }
+    if (r != out)
+        memcpy(out, r, (size_t)L * sizeof *out);
+    return true;
+}
+
 bool engine_batched(TensorId id)
 {
     return id != T_W_Q && id != T_W_K && id != T_W_V;

@@ -107,6 +107,12 @@ int engine_d(const Engine *e);
 /* True when queries and keys come from different batches (cross-attention). */
 bool engine_is_cross(const Engine *e);
 
+/* Row q of sentence s of an attention matrix ([B, Lq, Lk]: scores, a mask
+ * term, the mask, masked scores, weights) into out (Lk values), computed
+ * from Q, K and the mask terms without making the whole matrix, the same
+ * numbers engine_tensor holds. False for a tensor without rows. */
+bool engine_row(const Engine *e, TensorId id, int s, int q, double *out);
+
 /* The tensor with this id (never NULL for T_BATCH..T_MASKED_LOSSES and
  * for T_TERM + i with i < engine_nterms). */
 const Tensor *engine_tensor(const Engine *e, TensorId id);

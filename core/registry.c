@@ -235,6 +235,37 @@ bool registry_is_mask(const RegEntry *r, bool *keys)
     return r->kind == REG_TERM || r->kind == REG_A0_PAD || *keys || (r->kind == REG_TENSOR && r->id == T_MASK);
 }
 
+/* the items of a dimension of n a summarised print shows */
+static bool shown_item(int i, int n)
+{
+    return n <= 2 * TENSOR_PRINT_EDGE || i < TENSOR_PRINT_EDGE || i >= n - TENSOR_PRINT_EDGE;
+}
+
+/* A big attention matrix as print shows it: only the rows a summarised
+ * print reads are computed (engine_row), the rest stay untouched zero
+ * pages; NULL when the tensor is small or has no rows. */
+static Tensor *printed_rows(const RegEntry *r, const Engine *e, int s)
+{
+    TensorId id;
+    if (r->kind == REG_TERM)
+        id = (TensorId)(T_TERM + term_index(engine_mode(e), r->term));
+    else if (r->kind == REG_TENSOR && (r->id == T_SCORES || r->id == T_MASK || r->id == T_MASKED || r->id == T_WEIGHTS))
+        id = r->id;
+    else
+        return NULL;
+    int B = engine_sentences(e), Lq = engine_query_length(e), L = engine_length(e);
+    bool shared = r->kind == REG_TERM && r->term->shared, one = shared || (r->per_sentence && s >= 0);
+    int first = shared ? 0 : one ? s : 0, nb = one ? 1 : B;
+    if ((size_t)nb * Lq * L <= TENSOR_PRINT_THRESHOLD)
+        return NULL;
+    Tensor *t = one ? tensor_new2(TENSOR_FLOAT, Lq, L) : tensor_new3(TENSOR_FLOAT, nb, Lq, L);
+    for (int b = 0; b < nb; b++)
+        for (int q = 0; q < Lq; q++)
+            if ((one || shown_item(b, nb)) && shown_item(q, Lq))
+                EXPECT(engine_row(e, id, first + b, q, t->data + ((size_t)b * Lq + q) * L));
+    return t;
+}
+
 char *registry_format(const RegEntry *r, const Engine *e, int s)
 {
     if (r->kind == REG_SCALAR) {
@@ -242,8 +273,22 @@ char *registry_format(const RegEntry *r, const Engine *e, int s)
         snprintf(buf, sizeof buf, "%.3f", registry_scalar(r, e));
         return xstrdup(buf);
     }
-    Tensor *t = registry_copy(r, e, s);
-    char *text = tensor_format(t);
-    tensor_free(t);
-    return text;
+    if (r->kind == REG_A0_PAD) {
+        Tensor *t = registry_copy(r, e, s);
+        char *text = tensor_format(t);
+        tensor_free(t);
+        return text;
+    }
+    Tensor *rows = printed_rows(r, e, s);
+    if (rows) {
+        char *text = tensor_format(rows);
+        tensor_free(rows);
+        return text;
+    }
+    /* the engine's own tensor, or a sentence's slice of it: no copy */
+    const Tensor *t = registry_tensor(r, e);
+    Tensor view = (r->kind == REG_TERM && r->term->shared) ? tensor_slice(t, 0)
+                  : (!r->per_sentence || s < 0)             ? *t
+                                                            : tensor_slice(t, s);
+    return tensor_format(&view);
 }

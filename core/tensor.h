@@ -51,6 +51,10 @@ bool tensor_equal(const Tensor *a, const Tensor *b);
  * the caller frees: the same layout, widths, precision (4), line width
  * (80) and summarisation (over 1000 elements) as torch's default. */
 char *tensor_format(const Tensor *t);
+/* A tensor of more than TENSOR_PRINT_THRESHOLD elements prints only the
+ * first and last TENSOR_PRINT_EDGE items of each longer dimension (and
+ * its number format is chosen from those alone), as PyTorch's does. */
+enum { TENSOR_PRINT_THRESHOLD = 1000, TENSOR_PRINT_EDGE = 3 };
 /* Writes NumPy's str(t) (what print() shows for a NumPy or JAX array)
  * for a bool or int tensor: elements separated by spaces, line width 75,
  * summarised over 1000 elements with 3 edge items. Caller frees. */

@@ -18,7 +18,7 @@
 #include "strbuf.h"
 #include "xmalloc.h"
 
-enum { PRECISION = 4, LINEWIDTH = 80, THRESHOLD = 1000, EDGEITEMS = 3 };
+enum { PRECISION = 4, LINEWIDTH = 80, THRESHOLD = TENSOR_PRINT_THRESHOLD, EDGEITEMS = TENSOR_PRINT_EDGE };
 
 typedef struct Formatter {
     bool floating, boolean, int_mode, sci_mode;

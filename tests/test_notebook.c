@@ -6,9 +6,11 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "batch.h"
 #include "mask.h"
+#include "mode.h"
 #include "scenario.h"
 #include "registry.h"
 #include "steps.h"
@@ -139,4 +141,53 @@ Test(notebook, causal_mode_illustrates_the_longest_sentence)
 {
     cr_assert_eq(mode_default_sentence(mode_find("causal"), sc), 1);
     cr_assert_eq(mode_default_sentence(mode_find("padding"), sc), 0);
+}
+
+/* A big attention matrix prints from the rows a summarised print shows
+ * (engine_row), never the whole matrix: the text must be the text of the
+ * whole matrix the engine makes, for every mode, every matrix and mask
+ * term it has, one sentence and the batch. */
+Test(notebook, a_summarised_print_is_the_whole_matrix_s_print)
+{
+    char err[256];
+    /* 3 sentences of up to 40 tokens: 3·40·40 cells, well past 1000 */
+    Scenario *sc40 = NULL;
+    {
+        char json[4096];
+        size_t k = (size_t)snprintf(json, sizeof json, "{\"sentences\": [\"");
+        for (int i = 0; i < 40; i++) k += (size_t)snprintf(json + k, sizeof json - k, "%sw%d", i ? " " : "", i % 9);
+        k += (size_t)snprintf(json + k, sizeof json - k, "\", \"a b c\", \"");
+        for (int i = 0; i < 33; i++) k += (size_t)snprintf(json + k, sizeof json - k, "%sw%d", i ? " " : "", i % 7);
+        snprintf(json + k, sizeof json - k, "\"], \"mask_query_rows\": true}");
+        sc40 = scenario_parse(json, strlen(json), "big.json", err, sizeof err);
+        cr_assert_not_null(sc40, "%s", err);
+    }
+    int checked = 0;
+    for (int m = 0; m < mode_count(); m++) {
+        if (!mode_has_tensors(mode_at(m))) continue;
+        for (int i = 0; i < registry_count(); i++) {
+            const RegEntry *r = registry_at(i);
+            char why[256];
+            if (registry_mode(r, mode_at(m), why, sizeof why) != mode_at(m)) continue;
+            bool attention = r->kind == REG_TERM || (r->kind == REG_TENSOR && (r->id == T_SCORES || r->id == T_MASK ||
+                                                                              r->id == T_MASKED || r->id == T_WEIGHTS));
+            if (!attention) continue;
+            for (int s = -1; s < 1; s++) {
+                Engine *e = engine_new(sc40, mode_at(m), err, sizeof err);
+                cr_assert_not_null(e, "%s", err);
+                char *rows = registry_format(r, e, s);
+                /* the same engine's whole tensor, made after the print */
+                Tensor *whole = registry_copy(r, e, s);
+                char *want = tensor_format(whole);
+                cr_assert_str_eq(rows, want, "%s %s sentence %d", mode_at(m)->name, r->name, s);
+                checked++;
+                free(rows);
+                free(want);
+                tensor_free(whole);
+                engine_free(e);
+            }
+        }
+    }
+    cr_assert_gt(checked, 40, "%d prints compared", checked);
+    scenario_free(sc40);
 }
