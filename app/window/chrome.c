@@ -668,5 +668,9 @@ void view_chrome_draw_overlays(View *v)
         v->reg.editor = editor_panel(v->editor);
         if (v->notice[0]) draw_notice(v, w); /* over the editor, which may have caused it */
     }
-    if (v->asking) draw_question(v, w, h);
+}
+
+void view_chrome_draw_question(View *v)
+{
+    if (v->asking) draw_question(v, v->reg.frame.w, v->reg.frame.y + v->reg.frame.h + v->cz.warn_h + v->cz.bottom_h);
 }

@@ -101,6 +101,8 @@ ChromeSizes view_chrome_sizes(const View *v, int w, int h);
 void view_chrome_layout(View *v, int w, int h);
 /* Draws the tabs, indicator, pipeline, sentence strip and warning. */
 void view_chrome_draw_bars(View *v);
-/* Draws the tooltip, notice, help, mode picker, sentence editor and the
- * question before quitting, whichever are on. */
+/* Draws the tooltip, notice, help, mode picker and sentence editor, whichever are on. */
 void view_chrome_draw_overlays(View *v);
+/* Draws "Quit without saving your sentences?" when it is asked: over
+ * everything, the view's overlay (the lesson picker) too. */
+void view_chrome_draw_question(View *v);

@@ -110,7 +110,10 @@ static bool rebuild(View *v, const Mode *mode, int sentence, int step, bool reco
     if (step >= steps_count(st)) step = steps_count(st) - 1;
     if (step < 0) step = 0;
     steps_free(v->st);
-    if (e != v->engine) engine_free(v->engine);
+    if (e != v->engine) {
+        screen_forget(v->screen); /* what it computed was the old engine's */
+        engine_free(v->engine);
+    }
     v->engine = e;
     v->st = st;
     v->s.mode = mode;
@@ -1113,6 +1116,7 @@ bool view_render(View *v)
     view_chrome_draw_bars(v);
     view_chrome_draw_overlays(v);
     if (v->overlay) v->overlay(v->overlay_ctx, v->paint, theme_get(v->s.opts.theme), w, h);
+    view_chrome_draw_question(v);
     if (editor_is_open(v->editor)) {
         /* where an input method puts its candidates: at the caret, in window points */
         SDL_Rect c = editor_caret_rect(v->editor);
@@ -1174,7 +1178,10 @@ bool view_set_state(View *v, const ViewState *s, char *err, size_t errlen)
         goto fail;
     }
     if (st != v->st) steps_free(v->st);
-    if (e != v->engine) engine_free(v->engine);
+    if (e != v->engine) {
+        screen_forget(v->screen); /* what it computed was the old engine's */
+        engine_free(v->engine);
+    }
     v->engine = e;
     v->st = st;
     DrawOptions keep = v->s.opts;
