@@ -19,6 +19,7 @@
 
 #include "doc.h"
 #include "rng.h"
+#include "strbuf.h"
 #include "text.h"
 #include "xmalloc.h"
 
@@ -217,11 +218,24 @@ bool scenario_toggle_mlm(Scenario *sc, int s, int pos)
     return true;
 }
 
+/* n sentences of up to L tokens stay within MS_MAX_ATTN_CELLS; else why says so */
+static bool cells_fit(int n, int L, char *why, size_t whylen)
+{
+    size_t cells = (size_t)n * (size_t)L * (size_t)L;
+    if (cells <= MS_MAX_ATTN_CELLS)
+        return true;
+    snprintf(why, whylen, "%d sentences of up to %d tokens make %zu attention cells; the limit is %u", n, L, cells,
+             (unsigned)MS_MAX_ATTN_CELLS);
+    return false;
+}
+
 /* ---- tokenising: words to ids, new words get the next free id ---- */
 
 /* splits text on ASCII white space; returns false with a message naming
- * the word on a reserved or malformed token */
-static bool tokenize(Scenario *sc, const char *text, int **ids_out, int *len_out, bool **masked_out,
+ * the word on a reserved or malformed token. With labels, a word that is
+ * no word of the vocabulary but the label of an id given without a word
+ * ("#42") stands for that id: the editor shows such ids by their labels. */
+static bool tokenize(Scenario *sc, const char *text, int **ids_out, int *len_out, bool **masked_out, bool labels,
                      char *why, size_t whylen)
 {
     int cap = 8, n = 0;
@@ -271,6 +285,8 @@ static bool tokenize(Scenario *sc, const char *text, int **ids_out, int *len_out
             masked[n] = true;
         } else {
             int id = vocab_find(&sc->vocab, word);
+            if (id < 0 && labels)
+                id = vocab_find(&sc->id_labels, word);
             if (id < 0) {
                 char shown[TEXT_QUOTE_BYTES];
                 if (next_free_id(sc) > MS_MAX_TOKEN_ID) {
@@ -407,18 +423,29 @@ bool scenario_set(Scenario *sc, ScenarioSetting what, int value)
     }
 }
 
+/* row i of s becomes a copy of the n ids */
+static void set_row(Sentences *s, int i, const int *ids, int n)
+{
+    free(s->ids[i]);
+    s->lengths[i] = n;
+    s->ids[i] = xcalloc((size_t)n + 1, sizeof(int));
+    memcpy(s->ids[i], ids, (size_t)n * sizeof(int));
+}
+
+/* the default decoder sentence of a sentence of n tokens: its first half, rounded up */
+static int decoder_half(int n)
+{
+    return (n + 1) / 2;
+}
+
 /* the decoder's sentences when the scenario names none: the first half
  * of each sentence (rounded up), a short target for cross-attention */
 static void decoder_default(Scenario *sc)
 {
     sentences_free(&sc->decoder);
     sentences_alloc(&sc->decoder, sc->sentences.count);
-    for (int s = 0; s < sc->sentences.count; s++) {
-        int n = (sc->sentences.lengths[s] + 1) / 2;
-        sc->decoder.lengths[s] = n;
-        sc->decoder.ids[s] = xcalloc((size_t)n + 1, sizeof(int));
-        memcpy(sc->decoder.ids[s], sc->sentences.ids[s], (size_t)n * sizeof(int));
-    }
+    for (int s = 0; s < sc->sentences.count; s++)
+        set_row(&sc->decoder, s, sc->sentences.ids[s], decoder_half(sc->sentences.lengths[s]));
 }
 
 Scenario *scenario_default(void)
@@ -499,7 +526,7 @@ Scenario *scenario_from_sentences(const char *const *sentences, int count, char 
     sentences_alloc(&sc->sentences, count);
     for (int i = 0; i < count; i++) {
         char why[200];
-        if (!tokenize(sc, sentences[i], &sc->sentences.ids[i], &sc->sentences.lengths[i], NULL, why,
+        if (!tokenize(sc, sentences[i], &sc->sentences.ids[i], &sc->sentences.lengths[i], NULL, false, why,
                       sizeof why)) {
             snprintf(err, errlen, "sentences[%d]: %s", i, why);
             scenario_free(sc);
@@ -513,6 +540,201 @@ Scenario *scenario_from_sentences(const char *const *sentences, int count, char 
     mlm_draw(sc, 0.15, sc->seed + 1);
     decoder_default(sc);
     return sc;
+}
+
+/* ---- new sentences for a scenario (the window's sentence editor) ---- */
+
+static bool same_ids(const int *a, int na, const int *b, int nb)
+{
+    return na == nb && (na == 0 || memcmp(a, b, (size_t)na * sizeof *a) == 0);
+}
+
+static bool same_row(const Sentences *a, int i, const Sentences *b, int j)
+{
+    return same_ids(a->ids[i], a->lengths[i], b->ids[j], b->lengths[j]);
+}
+
+bool scenario_mlm_is_batch(const Scenario *sc)
+{
+    const Sentences *a = &sc->mlm_source, *b = &sc->sentences;
+    if (a->count != b->count)
+        return false;
+    for (int i = 0; i < a->count; i++)
+        if (!same_row(a, i, b, i))
+            return false;
+    return true;
+}
+
+bool scenario_decoder_is_default(const Scenario *sc, int s)
+{
+    EXPECT(s >= 0 && s < sc->sentences.count && s < sc->decoder.count);
+    return same_ids(sc->decoder.ids[s], sc->decoder.lengths[s], sc->sentences.ids[s],
+                    decoder_half(sc->sentences.lengths[s]));
+}
+
+static bool uses_id(const Sentences *s, int id)
+{
+    for (int i = 0; i < s->count; i++)
+        for (int k = 0; k < s->lengths[i]; k++)
+            if (s->ids[i][k] == id)
+                return true;
+    return false;
+}
+
+/* labels of ids no sentence holds any more go, as a loader would never make them */
+static void prune_labels(Scenario *sc)
+{
+    Vocab kept = {0};
+    for (int i = 0; i < sc->id_labels.count; i++) {
+        int id = sc->id_labels.ids[i];
+        if (uses_id(&sc->sentences, id) || uses_id(&sc->mlm_source, id) || uses_id(&sc->decoder, id))
+            vocab_add(&kept, sc->id_labels.words[i], id);
+    }
+    vocab_free(&sc->id_labels);
+    sc->id_labels = kept;
+}
+
+/* The sentences of sc become next (taken), and what hangs on them follows:
+ * a decoder sentence that was its sentence's default half is the new
+ * sentence's half (one the scenario gave stays; added sentences get the
+ * default); each sentence keeps its prefix P, cut to its length (added
+ * ones take the last one's); global positions past the longest sentence
+ * go and pack_length grows to it; per-token losses and loss weights stay
+ * while the batch keeps its shape [B, L] (a 3×5 batch without losses gets
+ * the notebook's, as a file does); an MLM batch that is the sentences
+ * follows them, an unchanged sentence keeping its [MASK] positions and a
+ * changed one drawn as for a file without "mlm" (an MLM batch of its own,
+ * as the running example's, stays as it is). */
+static void follow_sentences(Scenario *sc, Sentences *next)
+{
+    Sentences before = sc->sentences;
+    int B = next->count, L = scenario_longest(next), oldB = before.count, oldL = scenario_longest(&before);
+    bool mlm_follows = scenario_mlm_is_batch(sc);
+    Sentences dec = {0};
+    sentences_alloc(&dec, B);
+    for (int s = 0; s < B; s++) {
+        if (s < oldB && !scenario_decoder_is_default(sc, s))
+            set_row(&dec, s, sc->decoder.ids[s], sc->decoder.lengths[s]);
+        else
+            set_row(&dec, s, next->ids[s], decoder_half(next->lengths[s]));
+    }
+    sentences_free(&sc->decoder);
+    sc->decoder = dec;
+    if (sc->prefix) {
+        int *p = xcalloc((size_t)B, sizeof *p);
+        for (int s = 0; s < B; s++) {
+            int was = sc->prefix[s < oldB ? s : oldB - 1];
+            p[s] = was < next->lengths[s] ? was : next->lengths[s];
+        }
+        free(sc->prefix);
+        sc->prefix = p;
+    }
+    int kept = 0;
+    for (int i = 0; i < sc->nglobal; i++)
+        if (sc->global[i] < L)
+            sc->global[kept++] = sc->global[i];
+    sc->nglobal = kept;
+    if (sc->pack_length && sc->pack_length < L)
+        sc->pack_length = L;
+    if (B != oldB || L != oldL) {
+        free(sc->losses);
+        free(sc->loss_weights);
+        sc->losses = sc->loss_weights = NULL;
+    }
+    if (!sc->losses && B == 3 && L == 5)
+        sc->losses = dup_doubles(notebook_losses, 15);
+    sc->sentences = *next;
+    *next = (Sentences){0};
+    if (mlm_follows) {
+        bool **masked = sc->mlm_masked;
+        int mB = sc->mlm_source.count, mL = scenario_longest(&sc->mlm_source);
+        sc->mlm_masked = NULL;
+        mlm_from_batch(sc);
+        mlm_draw(sc, 0.15, sc->seed + 1);
+        for (int s = 0; s < B && s < oldB; s++)
+            if (same_row(&before, s, &sc->sentences, s))
+                memcpy(sc->mlm_masked[s], masked[s], (size_t)before.lengths[s] * sizeof(bool));
+        bools_free(masked, mB);
+        if (B != mB || L != mL) {
+            free(sc->mlm_losses);
+            sc->mlm_losses = NULL;
+        }
+    }
+    sentences_free(&before);
+    prune_labels(sc);
+}
+
+Scenario *scenario_with_sentences(const Scenario *sc, const char *const *lines, int count, int *bad, char *err,
+                                  size_t errlen)
+{
+    *bad = -1;
+    if (count < 1) {
+        snprintf(err, errlen, "the batch is empty; write at least one sentence");
+        return NULL;
+    }
+    if (count > MS_MAX_SENTENCES) {
+        *bad = MS_MAX_SENTENCES;
+        snprintf(err, errlen, "sentence %d: a batch holds at most %d sentences", MS_MAX_SENTENCES, MS_MAX_SENTENCES);
+        return NULL;
+    }
+    Scenario *c = scenario_copy(sc);
+    Sentences next = {0};
+    sentences_alloc(&next, count);
+    int L = 0;
+    for (int i = 0; i < count; i++) {
+        char why[200];
+        size_t off = text_utf8_bad(lines[i]);
+        bool ok = lines[i][off] == '\0';
+        if (!ok)
+            snprintf(why, sizeof why, "byte %zu is not UTF-8; a sentence is UTF-8 text", off + 1);
+        ok = ok && tokenize(c, lines[i], &next.ids[i], &next.lengths[i], NULL, true, why, sizeof why);
+        if (ok && next.lengths[i] > L)
+            L = next.lengths[i];
+        if (!ok || !cells_fit(count, L, why, sizeof why)) {
+            *bad = i;
+            snprintf(err, errlen, "sentence %d: %s", i, why);
+            goto fail;
+        }
+    }
+    follow_sentences(c, &next);
+    int Ld = scenario_longest(&c->decoder);
+    if ((size_t)count * (size_t)Ld * (size_t)L > MS_MAX_ATTN_CELLS) {
+        snprintf(err, errlen, "decoder: %d sentences of up to %d tokens against %d make more than %u attention cells",
+                 count, Ld, L, (unsigned)MS_MAX_ATTN_CELLS);
+        goto fail;
+    }
+    return c;
+fail:
+    sentences_free(&next);
+    scenario_free(c);
+    return NULL;
+}
+
+char *scenario_sentence_text(const Scenario *sc, int s)
+{
+    EXPECT(s >= 0 && s < sc->sentences.count);
+    Strbuf sb = {0};
+    for (int i = 0; i < sc->sentences.lengths[s]; i++) {
+        int id = sc->sentences.ids[s][i];
+        const char *w = scenario_word(sc, id);
+        if (i)
+            strbuf_puts(&sb, " ");
+        if (w)
+            strbuf_puts(&sb, w);
+        else
+            strbuf_printf(&sb, "#%d", id);
+    }
+    return strbuf_take(&sb);
+}
+
+int scenario_word_id(const Scenario *sc, const char *word)
+{
+    if (strcmp(word, SCENARIO_PAD_WORD) == 0)
+        return sc->pad_id;
+    if (strcmp(word, SCENARIO_MASK_WORD) == 0)
+        return sc->mask_id;
+    int id = vocab_find(&sc->vocab, word);
+    return id >= 0 ? id : vocab_find(&sc->id_labels, word);
 }
 
 /* ---- loading JSON ---- */
@@ -636,7 +858,7 @@ static bool load_sentence(Loader *ld, const cJSON *node, const char *field, int 
     Scenario *sc = ld->sc;
     if (cJSON_IsString(node)) {
         char why[200];
-        if (!tokenize(sc, node->valuestring, ids, len, masked, why, sizeof why))
+        if (!tokenize(sc, node->valuestring, ids, len, masked, false, why, sizeof why))
             return doc_fail(ld->doc, node, ld->err, ld->errlen, field, "%s", why);
         return true;
     }
@@ -708,17 +930,14 @@ static bool load_sentences(Loader *ld, const cJSON *node, const char *field, Sen
      * turned away before all of it has been tokenised */
     int i = 0, L = 0;
     for (const cJSON *c = node->child; c; c = c->next, i++) {
-        char f[64];
+        char f[64], why[200];
         snprintf(f, sizeof f, "%s[%d]", field, i);
         if (!load_sentence(ld, c, f, &out->ids[i], &out->lengths[i], masked ? &(*masked)[i] : NULL))
             return false;
         if (out->lengths[i] > L)
             L = out->lengths[i];
-        size_t cells = (size_t)n * (size_t)L * (size_t)L;
-        if (cells > MS_MAX_ATTN_CELLS)
-            return doc_fail(ld->doc, c, ld->err, ld->errlen, f,
-                            "%d sentences of up to %d tokens make %zu attention cells; the limit is %u",
-                            n, L, cells, (unsigned)MS_MAX_ATTN_CELLS);
+        if (!cells_fit(n, L, why, sizeof why))
+            return doc_fail(ld->doc, c, ld->err, ld->errlen, f, "%s", why);
     }
     return true;
 }

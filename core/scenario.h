@@ -196,6 +196,42 @@ int scenario_longest(const Sentences *s);
  * an id given without a word, or NULL. */
 const char *scenario_word(const Scenario *sc, int id);
 
+/* The id of a word: the vocabulary's, pad_id or mask_id for [PAD] and
+ * [MASK], the id an id label ("#42") stands for; -1 for a word sc does not know. */
+int scenario_word_id(const Scenario *sc, const char *word);
+
+/* Sentence s as one line of words, as the window's editor shows it: the
+ * vocabulary's words, [MASK], and "#42" for an id given without a word.
+ * The caller frees it. */
+char *scenario_sentence_text(const Scenario *sc, int s);
+
+/* A copy of sc whose batch is the count lines, each tokenised as a
+ * sentence string of a scenario file is, within the same limits: words
+ * split on white space, [MASK] allowed and [PAD] not, a word the
+ * vocabulary lacks gets the next free id (in order of appearance), and
+ * "#42" (scenario_sentence_text's label of an id given without a word)
+ * stands for that id. What depends on the sentences follows them (the
+ * default decoder, prefixes, global positions, pack_length, losses of an
+ * unchanged shape, an MLM batch that is the sentences; scenario.c says
+ * how). NULL on a problem, with *bad the line at fault (-1: the batch as
+ * a whole) and one line in err naming the sentence and what is wrong:
+ * "sentence 2: word 3 is 70 bytes long; the limit is 64". The caller
+ * frees the result with scenario_free. */
+Scenario *scenario_with_sentences(const Scenario *sc, const char *const *lines, int count, int *bad, char *err,
+                                  size_t errlen);
+
+/* Whether the MLM batch is the sentences themselves (a file without
+ * mlm.sentences), as opposed to a batch of its own (the running example's). */
+bool scenario_mlm_is_batch(const Scenario *sc);
+/* Whether decoder sentence s is the default: the first half of sentence s. */
+bool scenario_decoder_is_default(const Scenario *sc, int s);
+
+/* sc as the JSON text of a scenario file, which scenario_parse reads back
+ * into the same scenario: its sentences (strings of words, or ids where an
+ * id has no word), the whole vocabulary, the MLM batch with its [MASK]
+ * positions, losses, weights and every setting. The caller frees it. */
+char *scenario_to_json(const Scenario *sc);
+
 /* Toggles [MASK] on token pos of MLM sentence s; false if out of range. */
 bool scenario_toggle_mlm(Scenario *sc, int s, int pos);
 

@@ -102,6 +102,19 @@ const char *text_escape(const char *s, char *out, size_t n)
     return out;
 }
 
+size_t text_utf8_bad(const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    while (*p) {
+        unsigned cp;
+        size_t step = utf8_char(p, &cp);
+        if (step == 0)
+            break;
+        p += step;
+    }
+    return (size_t)(p - (const unsigned char *)s);
+}
+
 const char *text_double(double v, char out[TEXT_DOUBLE_BYTES])
 {
     if (isnan(v) || isinf(v)) {

@@ -18,6 +18,11 @@
  * not fit, it is cut after a whole character or escape and ends with "…". */
 const char *text_escape(const char *s, char *out, size_t n);
 
+/* The offset of the first byte of s that does not begin a whole UTF-8
+ * character (a stray continuation byte, an overlong form, a surrogate,
+ * a character cut short), or strlen(s) when all of s is UTF-8. */
+size_t text_utf8_bad(const char *s);
+
 /* Room for any number text_double writes, with its NUL. */
 #define TEXT_DOUBLE_BYTES 32
 

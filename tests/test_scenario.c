@@ -2,6 +2,7 @@
  * errors that point at the right place. (The long catalogue of hostile
  * files lives in tests/hostile/.) */
 #include <criterion/criterion.h>
+#include <glob.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -429,4 +430,289 @@ Test(scenario, a_fifo_that_is_written_and_closed_loads, .timeout = 30)
     scenario_free(sc);
     unlink(path);
     rmdir(dir);
+}
+
+/* ---- new sentences (the window's editor) and writing a scenario back ---- */
+
+static Scenario *with(const Scenario *sc, const char *const *lines, int n, int *bad, char *err, size_t errlen)
+{
+    return scenario_with_sentences(sc, lines, n, bad, err, errlen);
+}
+
+Test(scenario, new_sentences_tokenise_as_a_file_does_and_new_words_get_new_ids)
+{
+    Scenario *sc = scenario_default();
+    const char *lines[] = {"The dog ate", "a [MASK] sat on the dog"};
+    char err[256];
+    int bad = 99;
+    Scenario *e = with(sc, lines, 2, &bad, err, sizeof err);
+    cr_assert_not_null(e, "%s", err);
+    cr_assert_eq(e->sentences.count, 2);
+    cr_assert_eq(e->sentences.ids[0][1], 6, "dog: the largest id in use (5) + 1");
+    int want[] = {7, 999, 8, 9, 10, 6};
+    cr_assert_eq(e->sentences.lengths[1], 6);
+    for (int i = 0; i < 6; i++)
+        cr_assert_eq(e->sentences.ids[1][i], want[i], "word %d", i);
+    /* the same ids as a file with these sentences gets */
+    Scenario *f = parse("{\"sentences\": [\"The dog ate\", \"a [MASK] sat on the dog\"]}", err, sizeof err);
+    cr_assert_not_null(f, "%s", err);
+    for (int s = 0; s < 2; s++)
+        cr_assert_arr_eq(e->sentences.ids[s], f->sentences.ids[s], sizeof(int) * (size_t)f->sentences.lengths[s]);
+    /* the scenario given is untouched */
+    cr_assert_eq(sc->sentences.count, 3);
+    cr_assert_eq(sc->vocab.count, 5);
+    scenario_free(f);
+    scenario_free(e);
+    scenario_free(sc);
+}
+
+Test(scenario, new_sentences_errors_name_the_sentence_and_the_problem)
+{
+    Scenario *sc = scenario_default();
+    char err[256], long_word[80], many[4097 * 2 + 1];
+    memset(long_word, 'x', 65);
+    long_word[65] = '\0';
+    for (int i = 0; i < 4097; i++)
+        many[2 * i] = 'a', many[2 * i + 1] = ' ';
+    many[2 * 4097] = '\0';
+    struct {
+        const char *lines[3];
+        int n, bad;
+        const char *says;
+    } cases[] = {
+        {{"The cat", "The [PAD] ate"}, 2, 1, "sentence 1: word 2 is [PAD]; padding is added by maskscope"},
+        {{long_word}, 1, 0, "sentence 0: word 1 is 65 bytes long; the limit is 64"},
+        {{"The cat", "ok", "bell\x07 ringing"}, 3, 2, "sentence 2: word 1 contains control character 0x07"},
+        {{"The cat", "caf\xc3 au lait"}, 2, 1, "sentence 1: byte 4 is not UTF-8"},
+        {{"The cat", "   "}, 2, 1, "sentence 1: is empty; every sentence needs at least one word"},
+        {{many}, 1, 0, "sentence 0: more than 4096 tokens; the limit is 4096 per sentence"},
+        {{NULL}, 0, -1, "the batch is empty; write at least one sentence"},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        int bad = 99;
+        err[0] = '\0';
+        cr_assert_null(with(sc, cases[k].lines, cases[k].n, &bad, err, sizeof err), "case %zu", k);
+        cr_assert_eq(bad, cases[k].bad, "case %zu: bad %d", k, bad);
+        cr_assert(strncmp(err, cases[k].says, strlen(cases[k].says)) == 0, "case %zu: %s", k, err);
+    }
+    /* more sentences than a batch holds: the first one too many is named */
+    const char *lines[MS_MAX_SENTENCES + 1];
+    for (int i = 0; i <= MS_MAX_SENTENCES; i++)
+        lines[i] = "The cat";
+    int bad = 0;
+    cr_assert_null(with(sc, lines, MS_MAX_SENTENCES + 1, &bad, err, sizeof err));
+    cr_assert_eq(bad, MS_MAX_SENTENCES);
+    cr_assert(strstr(err, "at most 64 sentences"), "%s", err);
+    Scenario *full = with(sc, lines, MS_MAX_SENTENCES, &bad, err, sizeof err);
+    cr_assert_not_null(full, "a batch of 64 is fine: %s", err);
+    scenario_free(full);
+    scenario_free(sc);
+}
+
+Test(scenario, the_text_of_a_sentence_reads_back_to_the_same_ids)
+{
+    char err[256];
+    Scenario *sc = parse("{\"sentences\": [[1, 42, 999], \"The #42 cat\"]}", err, sizeof err);
+    cr_assert_not_null(sc, "%s", err);
+    char *t0 = scenario_sentence_text(sc, 0), *t1 = scenario_sentence_text(sc, 1);
+    cr_assert_str_eq(t0, "The #42 [MASK]");
+    cr_assert_str_eq(t1, "The #42 cat", "the word #42 (id 43) is shown as it is written");
+    const char *lines[] = {t0, t1};
+    int bad;
+    Scenario *e = with(sc, lines, 2, &bad, err, sizeof err);
+    cr_assert_not_null(e, "%s", err);
+    /* the vocabulary's word "#42" wins over the label, as it does in a file: 43 both times */
+    cr_assert_eq(e->sentences.ids[1][1], 43);
+    cr_assert_eq(scenario_word_id(sc, "cat"), 2);
+    cr_assert_eq(scenario_word_id(sc, "[MASK]"), 999);
+    cr_assert_eq(scenario_word_id(sc, "dog"), -1);
+    free(t0);
+    free(t1);
+    scenario_free(e);
+    scenario_free(sc);
+    /* an id label alone is read back as its id */
+    sc = parse("{\"sentences\": [[1, 42, 2]]}", err, sizeof err);
+    cr_assert_not_null(sc, "%s", err);
+    char *t = scenario_sentence_text(sc, 0);
+    cr_assert_str_eq(t, "The #42 cat");
+    const char *one[] = {t};
+    e = with(sc, one, 1, &bad, err, sizeof err);
+    cr_assert_not_null(e, "%s", err);
+    cr_assert_eq(e->sentences.ids[0][1], 42);
+    cr_assert_eq(e->vocab.count, sc->vocab.count, "no new word");
+    free(t);
+    scenario_free(e);
+    scenario_free(sc);
+}
+
+Test(scenario, what_hangs_on_the_sentences_follows_them)
+{
+    char err[256];
+    int bad;
+    /* the running example: same shape keeps the notebook's losses; the MLM batch is its own and stays */
+    Scenario *sc = scenario_default();
+    const char *same_shape[] = {"The dog ate", "The dog ate fish pie", "The dog ate fish"};
+    Scenario *e = with(sc, same_shape, 3, &bad, err, sizeof err);
+    cr_assert_not_null(e, "%s", err);
+    cr_assert_arr_eq(e->losses, sc->losses, 15 * sizeof(double));
+    cr_assert_eq(e->mlm_source.count, 3);
+    cr_assert_arr_eq(e->mlm_source.ids[0], sc->mlm_source.ids[0], 5 * sizeof(int));
+    cr_assert_not(scenario_mlm_is_batch(e));
+    cr_assert_eq(e->decoder.lengths[1], 3);
+    cr_assert_eq(e->decoder.ids[1][1], 6, "the default decoder follows: the first half of the new sentence");
+    scenario_free(e);
+    const char *other[] = {"The dog ate", "a cat"};
+    e = with(sc, other, 2, &bad, err, sizeof err);
+    cr_assert_not_null(e, "%s", err);
+    cr_assert_null(e->losses, "a batch of another shape draws its losses from the seed");
+    scenario_free(e);
+    scenario_free(sc);
+    /* a file's settings: P cut to the sentence, global positions within L, pack_length at least L,
+     * a decoder sentence given stays, an MLM batch that is the sentences follows them */
+    sc = parse("{\"sentences\": [\"a b c d\", \"e f g h i j\"], \"prefix\": [3, 5], \"global\": [0, 5],"
+               " \"pack_length\": 10, \"decoder\": [\"x y\", \"f g h\"], \"mlm\": {\"masked\": [[1], [0, 2]]},"
+               " \"losses\": [[1, 1, 1, 1, 0, 0], [2, 2, 2, 2, 2, 2]]}",
+               err, sizeof err);
+    cr_assert_not_null(sc, "%s", err);
+    cr_assert(scenario_mlm_is_batch(sc));
+    const char *lines[] = {"a b", "e f g h i j", "k l m n o p q r s t u"};
+    e = with(sc, lines, 3, &bad, err, sizeof err);
+    cr_assert_not_null(e, "%s", err);
+    cr_assert_eq(e->prefix[0], 2, "P 3 cut to the sentence's 2 tokens");
+    cr_assert_eq(e->prefix[1], 5);
+    cr_assert_eq(e->prefix[2], 5, "an added sentence takes the last one's P");
+    cr_assert_eq(e->nglobal, 2);
+    cr_assert_eq(e->pack_length, 11);
+    cr_assert_eq(e->decoder.lengths[0], 2, "the decoder sentence given stays");
+    cr_assert_eq(e->decoder.lengths[2], 6, "an added sentence gets the default half");
+    cr_assert(scenario_mlm_is_batch(e));
+    cr_assert(e->mlm_masked[1][0] && e->mlm_masked[1][2] && !e->mlm_masked[1][1],
+              "the unchanged sentence keeps its [MASK] positions");
+    int any = 0;
+    for (int p = 0; p < e->mlm_source.lengths[2]; p++)
+        any += e->mlm_masked[2][p];
+    cr_assert_gt(any, 0, "a new sentence gets positions drawn");
+    cr_assert_null(e->losses);
+    scenario_free(e);
+    const char *shorter[] = {"a b", "c"};
+    e = with(sc, shorter, 2, &bad, err, sizeof err);
+    cr_assert_not_null(e, "%s", err);
+    cr_assert_eq(e->nglobal, 1, "position 5 is past the longest sentence");
+    cr_assert_eq(e->global[0], 0);
+    scenario_free(e);
+    scenario_free(sc);
+}
+
+/* every field the loader reads, equal */
+static void assert_same_sentences(const Sentences *a, const Sentences *b, const char *what)
+{
+    cr_assert_eq(a->count, b->count, "%s: count", what);
+    for (int s = 0; s < a->count; s++) {
+        cr_assert_eq(a->lengths[s], b->lengths[s], "%s[%d]: length", what, s);
+        cr_assert_arr_eq(a->ids[s], b->ids[s], (size_t)a->lengths[s] * sizeof(int), "%s[%d]", what, s);
+    }
+}
+
+static void assert_same_doubles(const double *a, const double *b, size_t n, const char *what)
+{
+    cr_assert_eq(a == NULL, b == NULL, "%s: given in one only", what);
+    for (size_t i = 0; a && i < n; i++)
+        cr_assert(a[i] == b[i], "%s[%zu]: %.17g vs %.17g", what, i, a[i], b[i]);
+}
+
+static void assert_same_scenario(const Scenario *a, const Scenario *b)
+{
+    assert_same_sentences(&a->sentences, &b->sentences, "sentences");
+    assert_same_sentences(&a->mlm_source, &b->mlm_source, "mlm");
+    assert_same_sentences(&a->decoder, &b->decoder, "decoder");
+    cr_assert_eq(a->vocab.count, b->vocab.count);
+    for (int i = 0; i < a->vocab.count; i++) {
+        cr_assert_str_eq(a->vocab.words[i], b->vocab.words[i]);
+        cr_assert_eq(a->vocab.ids[i], b->vocab.ids[i]);
+    }
+    cr_assert_eq(a->id_labels.count, b->id_labels.count);
+    for (int i = 0; i < a->id_labels.count; i++)
+        cr_assert_str_eq(scenario_word(b, a->id_labels.ids[i]), a->id_labels.words[i]);
+    cr_assert_eq(a->pad_id, b->pad_id);
+    cr_assert_eq(a->mask_id, b->mask_id);
+    cr_assert_eq(a->padding, b->padding);
+    cr_assert_eq(a->d_model, b->d_model);
+    cr_assert_eq(a->seed, b->seed);
+    cr_assert_eq(a->nan_policy, b->nan_policy);
+    cr_assert_eq(a->positions, b->positions);
+    cr_assert_eq(a->mask_query_rows, b->mask_query_rows);
+    size_t BL = (size_t)a->sentences.count * (size_t)scenario_longest(&a->sentences);
+    size_t mBL = (size_t)a->mlm_source.count * (size_t)scenario_longest(&a->mlm_source);
+    assert_same_doubles(a->losses, b->losses, BL, "losses");
+    assert_same_doubles(a->loss_weights, b->loss_weights, BL, "loss_weights");
+    assert_same_doubles(a->mlm_losses, b->mlm_losses, mBL, "mlm.losses");
+    for (int s = 0; s < a->mlm_source.count; s++)
+        cr_assert_arr_eq(a->mlm_masked[s], b->mlm_masked[s], (size_t)a->mlm_source.lengths[s] * sizeof(bool),
+                         "mlm masked %d", s);
+    cr_assert_eq(a->window, b->window);
+    cr_assert_eq(a->sinks, b->sinks);
+    cr_assert_eq(a->prefix == NULL, b->prefix == NULL);
+    for (int s = 0; a->prefix && s < a->sentences.count; s++)
+        cr_assert_eq(a->prefix[s], b->prefix[s]);
+    cr_assert_eq(a->nglobal, b->nglobal);
+    cr_assert_arr_eq(a->global, b->global, (size_t)a->nglobal * sizeof(int));
+    cr_assert_eq(a->pack_length, b->pack_length);
+    cr_assert(a->bert.probability == b->bert.probability && a->bert.seed == b->bert.seed &&
+              a->bert.selection == b->bert.selection && a->bert.max_predictions == b->bert.max_predictions &&
+              a->bert.whole_word == b->bert.whole_word);
+    cr_assert(a->t5.noise_density == b->t5.noise_density && a->t5.mean_span_length == b->t5.mean_span_length &&
+              a->t5.seed == b->t5.seed);
+}
+
+static void round_trip(const Scenario *sc, const char *what)
+{
+    char err[512];
+    char *json = scenario_to_json(sc);
+    Scenario *back = scenario_parse(json, strlen(json), "saved.json", err, sizeof err);
+    cr_assert_not_null(back, "%s: %s\n%s", what, err, json);
+    assert_same_scenario(sc, back);
+    free(json);
+    scenario_free(back);
+}
+
+Test(scenario, written_as_json_it_loads_back_the_same)
+{
+    Scenario *sc = scenario_default();
+    round_trip(sc, "running example");
+    /* [MASK] clicks, new words, a long seed, odd words quoted */
+    scenario_toggle_mlm(sc, 0, 2);
+    sc->seed = SCENARIO_MAX_SEED;
+    sc->bert.selection = SCENARIO_BERT_COUNT;
+    sc->bert.max_predictions = 7;
+    const char *lines[] = {"The \"dog\" ate", "caf\xc3\xa9 back\\slash [MASK] \xe2\x80\xae{}", "The"};
+    char err[256];
+    int bad;
+    Scenario *e = with(sc, lines, 3, &bad, err, sizeof err);
+    cr_assert_not_null(e, "%s", err);
+    round_trip(e, "edited");
+    scenario_free(e);
+    scenario_free(sc);
+    /* ids without words, an MLM batch of its own, weights, left padding, a decoder given */
+    sc = parse("{\"name\": \"ids\", \"sentences\": [[1, 42, 999], \"The cat\"], \"padding\": \"left\","
+               " \"loss_weights\": [[1, 0.5, 0.1], [0, 1e-7, 1]], \"mlm\": {\"sentences\": [\"a b c\"],"
+               " \"masked\": [[1]], \"losses\": [[0.25, 0.3, 1000000]]}, \"decoder\": [\"x\", [77]],"
+               " \"positions\": \"sinusoidal\", \"fully_masked_rows\": \"nan\", \"mask_query_rows\": true}",
+               err, sizeof err);
+    cr_assert_not_null(sc, "%s", err);
+    round_trip(sc, "ids");
+    scenario_free(sc);
+    /* every scenario of the test suite */
+    char pattern[600];
+    snprintf(pattern, sizeof pattern, "%s/tests/scenarios/*.json", getenv("MASKSCOPE_SOURCE_ROOT"));
+    glob_t g;
+    cr_assert_eq(glob(pattern, 0, NULL, &g), 0);
+    for (size_t i = 0; i < g.gl_pathc; i++) {
+        bool io;
+        sc = scenario_load(g.gl_pathv[i], &io, err, sizeof err);
+        cr_assert_not_null(sc, "%s", err);
+        round_trip(sc, g.gl_pathv[i]);
+        scenario_free(sc);
+    }
+    cr_assert_gt(g.gl_pathc, 5);
+    globfree(&g);
 }

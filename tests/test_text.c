@@ -224,3 +224,14 @@ Test(text, generator_values_read_back_exactly)
      * the values above include those */
     cr_assert_gt(lossy_cjson, generated / 10, "cJSON was off for only %ld of %ld values", lossy_cjson, generated);
 }
+
+Test(text, utf8_bad_finds_the_first_byte_that_is_not_utf8)
+{
+    cr_assert_eq(text_utf8_bad("caf\xc3\xa9 \xe2\x80\xae ok"), strlen("caf\xc3\xa9 \xe2\x80\xae ok"));
+    cr_assert_eq(text_utf8_bad(""), 0u);
+    cr_assert_eq(text_utf8_bad("ab\xc3"), 2u, "cut short");
+    cr_assert_eq(text_utf8_bad("a\x80"), 1u, "a stray continuation byte");
+    cr_assert_eq(text_utf8_bad("\xc0\xaf"), 0u, "overlong");
+    cr_assert_eq(text_utf8_bad("x\xed\xa0\x80"), 1u, "a surrogate");
+    cr_assert_eq(text_utf8_bad("\xf4\x90\x80\x80"), 0u, "past U+10FFFF");
+}

@@ -22,8 +22,10 @@
 #include "player.h"
 #include "pngread.h"
 #include "steps.h"
+#include "editor.h"
 #include "strbuf.h"
 #include "support.h"
+#include "text.h"
 #include "view.h"
 
 static View *v;
@@ -137,7 +139,8 @@ static void move_to(int px, int py)
     send(&e);
 }
 
-static void click_at(int px, int py)
+/* a left click at (px, py); false when it asked to quit */
+static bool click_at(int px, int py)
 {
     move_to(px, py);
     SDL_Event e;
@@ -149,7 +152,7 @@ static void click_at(int px, int py)
     e.button.state = SDL_PRESSED;
     e.button.clicks = 1;
     points(px, py, &e.button.x, &e.button.y);
-    send(&e);
+    return send(&e);
 }
 
 static SDL_Point centre(SDL_Rect r)
@@ -766,8 +769,25 @@ static const SDL_Keycode monkey_keys[] = {
     SDLK_BACKSPACE, SDLK_HOME, SDLK_END, SDLK_TAB, SDLK_a, SDLK_v, SDLK_t, SDLK_c, SDLK_PLUS,
     SDLK_MINUS, SDLK_0, SDLK_h, SDLK_F1, SDLK_ESCAPE, SDLK_q, SDLK_r, SDLK_x, SDLK_RETURN,
     SDLK_KP_PLUS, SDLK_EQUALS, SDLK_UP, SDLK_DOWN, SDLK_b, SDLK_5, SDLK_8, SDLK_LEFTBRACKET, SDLK_RIGHTBRACKET,
-    SDLK_n, SDLK_f, SDLK_i, SDLK_g,
+    SDLK_n, SDLK_f, SDLK_i, SDLK_g, SDLK_e,
 };
+
+/* a press of button b anywhere in a w×h window or just beside it */
+static void random_click(SDL_Event *e, Uint32 win, Uint8 b, int w, int h)
+{
+    e->type = SDL_MOUSEBUTTONDOWN;
+    e->button.windowID = win;
+    e->button.button = b;
+    e->button.x = rand() % (w + 40) - 20;
+    e->button.y = rand() % (h + 40) - 20;
+}
+
+static void random_wheel(SDL_Event *e, Uint32 win)
+{
+    e->type = SDL_MOUSEWHEEL;
+    e->wheel.windowID = win;
+    e->wheel.y = rand() % 7 - 3;
+}
 
 /* random keys, mouse moves and clicks, window events and resizes; the
  * view must keep drawing a valid state */
@@ -798,11 +818,7 @@ static void monkey(int events, unsigned seed)
             e.motion.x = rand() % (w + 40) - 20;
             e.motion.y = rand() % (h + 40) - 20;
         } else if (kind < 88) {
-            e.type = SDL_MOUSEBUTTONDOWN;
-            e.button.windowID = win;
-            e.button.button = (Uint8)(1 + rand() % 3);
-            e.button.x = rand() % (w + 40) - 20;
-            e.button.y = rand() % (h + 40) - 20;
+            random_click(&e, win, (Uint8)(1 + rand() % 3), w, h);
         } else if (kind < 96) {
             static const Uint8 wev[] = { SDL_WINDOWEVENT_SIZE_CHANGED, SDL_WINDOWEVENT_RESIZED,
                                          SDL_WINDOWEVENT_EXPOSED, SDL_WINDOWEVENT_LEAVE,
@@ -825,9 +841,7 @@ static void monkey(int events, unsigned seed)
                 continue;
             }
         } else {
-            e.type = SDL_MOUSEWHEEL;
-            e.wheel.windowID = win;
-            e.wheel.y = rand() % 7 - 3;
+            random_wheel(&e, win);
         }
         player_handle_event(pl, &e); /* a quit request is ignored: the monkey goes on */
         if (i % 8 == 0) {
@@ -996,8 +1010,8 @@ Test(window, s_saves_the_screen_on_show)
 
 Test(window, the_help_lists_the_debugging_keys)
 {
-    const char *want[] = { "F", "I", "G" };
-    for (int k = 0; k < 3; k++) {
+    const char *want[] = { "F", "I", "G", "E" };
+    for (int k = 0; k < 4; k++) {
         bool found = false;
         for (int i = 0; i < view_help_count(); i++) {
             const char *key_, *what;
@@ -1180,7 +1194,9 @@ static Scenario *load(const char *path)
 /* the window's key for mode m, or its row in the mode picker (M) */
 static void choose_mode(const Mode *m)
 {
-    /* an overlay a random click or key left open closes first */
+    /* an overlay (or the editor) a random click or key left open closes first */
+    if (view_asking(v)) key(SDLK_n);
+    if (editor_is_open(view_editor(v))) key(SDLK_ESCAPE);
     if (view_state(v)->modes) key(SDLK_ESCAPE);
     if (view_state(v)->help) key(SDLK_ESCAPE);
     if (m->key) {
@@ -1796,4 +1812,523 @@ Test(window, a_revealed_answer_may_add_a_highlight)
     cr_assert(outlined_left_of(s, b, 4, 0), "the answer's row 4");
     cr_assert_not(outlined_left_of(s, b, 3, 0), "row 4 alone");
     SDL_FreeSurface(s);
+}
+
+/* ---- the sentence editor (E) --------------------------------------------------------- */
+
+/* typed text, as SDL_TEXTINPUT events of at most 31 bytes, cut between characters */
+static bool type(const char *s)
+{
+    bool running = true;
+    size_t n = strlen(s);
+    for (size_t i = 0; i < n;) {
+        size_t k = n - i < SDL_TEXTINPUTEVENT_TEXT_SIZE - 1 ? n - i : SDL_TEXTINPUTEVENT_TEXT_SIZE - 1;
+        while (k > 0 && i + k < n && ((unsigned char)s[i + k] & 0xC0) == 0x80) k--;
+        SDL_Event e;
+        SDL_zero(e);
+        e.type = SDL_TEXTINPUT;
+        e.text.windowID = SDL_GetWindowID(view_window(v));
+        memcpy(e.text.text, s + i, k);
+        running &= send(&e);
+        i += k;
+    }
+    return running;
+}
+
+/* a key that also types (what a keyboard sends for a letter with text input on) */
+static bool key_typing(SDL_Keycode k, const char *text)
+{
+    bool running = key(k);
+    return type(text) && running;
+}
+
+static const Editor *editor(void)
+{
+    return view_editor(v);
+}
+
+static const char *line_of(int i)
+{
+    return editor_line(editor(), i);
+}
+
+/* id of batch[s][p] in the mode shown */
+static int batch_id(int s, int p)
+{
+    const Tensor *t = engine_tensor(view_engine(v), T_BATCH);
+    return (int)t->data[(size_t)s * (size_t)t->shape[1] + (size_t)p];
+}
+
+/* pixels of rc near rgb */
+static long pixels_near(SDL_Surface *s, SDL_Rect rc, Uint32 rgb, int tol)
+{
+    long n = 0;
+    for (int y = rc.y; y < rc.y + rc.h; y++)
+        for (int x = rc.x; x < rc.x + rc.w; x++)
+            n += near(px_at(s, x, y), rgb, tol);
+    return n;
+}
+
+Test(window, e_opens_the_editor_and_enter_shows_the_new_sentences_with_new_ids)
+{
+    key(SDLK_RIGHT);
+    key(SDLK_RIGHT);
+    cr_assert_eq(view_state(v)->step, 2);
+    SDL_Surface *before = shot();
+    cr_assert(key(SDLK_e));
+    cr_assert(editor_is_open(editor()));
+    cr_assert(view_modal(v) && view_escape_closes(v));
+    cr_assert_eq(editor_lines(editor()), 3);
+    cr_assert_str_eq(line_of(0), "The cat ate");
+    cr_assert_str_eq(line_of(1), "The cat ate fish pie");
+    cr_assert_str_eq(line_of(2), "The cat ate fish");
+    int line, byte;
+    editor_caret(editor(), &line, &byte);
+    cr_assert(line == 2 && byte == 16, "the caret ends the last line: %d %d", line, byte);
+    SDL_Surface *open = shot();
+    SDL_Rect panel = view_regions(v)->editor;
+    cr_assert_gt(panel.w * panel.h, 0);
+    cr_assert_gt(differing(before, open, panel), panel.w * panel.h / 3, "the panel covers the step");
+    /* a new sentence: Ctrl+Enter makes its line; letters type, keys do not */
+    key_mod(SDLK_RETURN, KMOD_LCTRL);
+    cr_assert_eq(editor_lines(editor()), 4);
+    cr_assert(key_typing(SDLK_q, "The"), "Q types, it does not quit");
+    type(" dog sat");
+    cr_assert_str_eq(line_of(3), "The dog sat");
+    cr_assert_eq(view_scenario(v)->sentences.count, 3, "nothing changes before Enter");
+    /* the line's ids show under it: dog and sat are new */
+    cr_assert_not_null(editor_result((Editor *)editor()));
+    cr_assert_null(editor_problem((Editor *)editor(), NULL));
+    cr_assert(key(SDLK_RETURN));
+    cr_assert_not(editor_is_open(editor()), "Enter applies and closes");
+    const Scenario *now = view_scenario(v);
+    cr_assert_eq(now->sentences.count, 4);
+    cr_assert_eq(engine_sentences(view_engine(v)), 4, "the engine computes the new batch");
+    int want[] = { 1, 6, 7, 0, 0 };
+    for (int p = 0; p < 5; p++)
+        cr_assert_eq(batch_id(3, p), want[p], "batch[3][%d] = %d", p, batch_id(3, p));
+    cr_assert_eq(scenario_word_id(now, "dog"), 6, "the largest id in use was 5");
+    cr_assert(strstr(view_notice(v), "4 sentences on screen; new words: dog = 6, sat = 7"), "%s", view_notice(v));
+    cr_assert_eq(view_state(v)->mode, mode_find("padding"));
+    cr_assert_eq(view_state(v)->step, 2, "the step is kept");
+    cr_assert_eq(view_regions(v)->nsentences, 5, "a chip for each sentence, and All");
+    cr_assert(view_unsaved(v));
+    cr_assert_eq(view_edits(v), 1);
+    /* R undoes [MASK] clicks, not the edit */
+    key(SDLK_r);
+    cr_assert_eq(view_scenario(v)->sentences.count, 4);
+    SDL_FreeSurface(before);
+    SDL_FreeSurface(open);
+}
+
+Test(window, a_bad_edit_shows_its_problem_under_its_line_and_keeps_the_scenario)
+{
+    key(SDLK_e);
+    type(" [PAD]");
+    int line = -2;
+    const char *why = editor_problem((Editor *)editor(), &line);
+    cr_assert_not_null(why);
+    cr_assert_eq(line, 2);
+    cr_assert_str_eq(why, "sentence 2: word 5 is [PAD]; padding is added by maskscope, do not write it");
+    /* shown in vermillion under the line */
+    SDL_Surface *s = shot();
+    SDL_Rect f = editor_line_rect(editor(), 2);
+    cr_assert_gt(f.h, 0);
+    SDL_Rect under = { f.x, f.y + f.h, f.w, f.h };
+    cr_assert_gt(pixels_near(s, under, 0xD55E00, 40), 50, "the problem is written under its line");
+    SDL_Rect other = editor_line_rect(editor(), 0);
+    other.y += other.h;
+    cr_assert_eq(pixels_near(s, other, 0xD55E00, 40), 0, "and not under another");
+    SDL_FreeSurface(s);
+    /* Enter does not apply it */
+    cr_assert(key(SDLK_RETURN));
+    cr_assert(editor_is_open(editor()));
+    cr_assert_eq(view_scenario(v)->sentences.count, 3);
+    cr_assert_eq(view_scenario(v)->sentences.lengths[2], 4);
+    /* a word over the limit */
+    key(SDLK_BACKSPACE);
+    for (int i = 0; i < 5; i++) key(SDLK_BACKSPACE);
+    char word[70];
+    memset(word, 'x', 65);
+    word[65] = '\0';
+    type(" ");
+    type(word);
+    why = editor_problem((Editor *)editor(), &line);
+    cr_assert(why && strstr(why, "sentence 2: word 5 is 65 bytes long; the limit is 64"), "%s", why);
+    key_mod(SDLK_BACKSPACE, KMOD_LCTRL);
+    cr_assert_null(editor_problem((Editor *)editor(), NULL), "Ctrl+Backspace took the word: %s", line_of(2));
+    /* an empty batch: Ctrl+D deletes every line */
+    for (int i = 0; i < 4; i++) key_mod(SDLK_d, KMOD_LCTRL);
+    cr_assert_eq(editor_lines(editor()), 1);
+    cr_assert_str_eq(line_of(0), "");
+    key(SDLK_RETURN);
+    why = editor_problem((Editor *)editor(), &line);
+    cr_assert(why && strstr(why, "the batch is empty"), "%s", why);
+    cr_assert_eq(line, -1);
+    cr_assert(editor_is_open(editor()));
+    /* Esc cancels: nothing changed */
+    cr_assert(key(SDLK_ESCAPE));
+    cr_assert_not(editor_is_open(editor()));
+    cr_assert_eq(view_scenario(v)->sentences.count, 3);
+    cr_assert_not(view_unsaved(v));
+    cr_assert(strstr(view_notice(v), "discarded"), "%s", view_notice(v));
+    key(SDLK_e);
+    cr_assert_str_eq(line_of(2), "The cat ate fish", "the editor opens on the sentences again");
+}
+
+Test(window, esc_closes_the_editor_and_never_quits)
+{
+    key(SDLK_e);
+    type("!");
+    cr_assert(key(SDLK_ESCAPE), "Esc closes the editor");
+    cr_assert_not(editor_is_open(editor()));
+    cr_assert_str_eq(view_scenario(v)->vocab.words[view_scenario(v)->vocab.count - 1], "pie");
+    /* twice at once: the first closes the editor, the second only warns */
+    key(SDLK_e);
+    cr_assert(key(SDLK_ESCAPE));
+    cr_assert(key(SDLK_ESCAPE), "the second Esc has nothing to close and only warns");
+    cr_assert(strstr(view_notice(v), "Esc again"), "%s", view_notice(v));
+    cr_assert_not(key(SDLK_ESCAPE), "a third within a second quits: nothing is unsaved");
+}
+
+Test(window, clicks_and_arrows_move_the_caret_by_whole_characters)
+{
+    key(SDLK_e);
+    type(" caf\xc3\xa9 \xe2\x9c\x93");
+    cr_assert_str_eq(line_of(2), "The cat ate fish caf\xc3\xa9 \xe2\x9c\x93");
+    const char *l = line_of(2);
+    int line, byte;
+    for (int i = 0; i < 3; i++) {
+        key(SDLK_LEFT);
+        editor_caret(editor(), &line, &byte);
+        cr_assert_neq((l[byte] & 0xC0), 0x80, "the caret never splits a character (byte %d)", byte);
+    }
+    key(SDLK_BACKSPACE); /* the f of café */
+    cr_assert_str_eq(line_of(2), "The cat ate fish ca\xc3\xa9 \xe2\x9c\x93");
+    key(SDLK_END);
+    key(SDLK_BACKSPACE);
+    key(SDLK_BACKSPACE);
+    key(SDLK_BACKSPACE);
+    cr_assert_str_eq(line_of(2), "The cat ate fish ca");
+    /* invalid UTF-8 and control characters never get in */
+    type("\xff\xfe");
+    type("a\x01" "b");
+    cr_assert_str_eq(line_of(2), "The cat ate fish caab");
+    /* a click on line 0, near its start, puts the caret there */
+    view_render(v);
+    SDL_Rect f = editor_line_rect(editor(), 0);
+    cr_assert_gt(f.w, 0);
+    click_at(f.x + 2, f.y + f.h / 2);
+    editor_caret(editor(), &line, &byte);
+    cr_assert_eq(line, 0);
+    cr_assert_eq(byte, 0);
+    click_at(f.x + f.w - 4, f.y + f.h / 2);
+    editor_caret(editor(), &line, &byte);
+    cr_assert_eq(byte, 11, "past the end of the text: its end");
+    /* a click outside the panel changes nothing and keeps the editor */
+    click_at(4, 4);
+    cr_assert(editor_is_open(editor()));
+    cr_assert_eq(view_state(v)->mode, mode_find("padding"));
+    /* Up and Down keep the column */
+    key(SDLK_HOME);
+    key(SDLK_RIGHT);
+    key(SDLK_RIGHT);
+    key(SDLK_DOWN);
+    editor_caret(editor(), &line, &byte);
+    cr_assert(line == 1 && byte == 2, "%d %d", line, byte);
+    /* Backspace at a line's start joins it to the one before; Ctrl+Enter splits it again */
+    key(SDLK_HOME);
+    key(SDLK_BACKSPACE);
+    cr_assert_eq(editor_lines(editor()), 2);
+    cr_assert_str_eq(line_of(0), "The cat ateThe cat ate fish pie");
+    key_mod(SDLK_RETURN, KMOD_LCTRL);
+    cr_assert_str_eq(line_of(1), "The cat ate fish pie");
+}
+
+/* runs cmd, returns its exit status and (out, n) its stdout */
+static int run_cmd(const char *cmd, char *out, size_t n)
+{
+    FILE *p = popen(cmd, "r");
+    cr_assert_not_null(p);
+    size_t k = fread(out, 1, n - 1, p);
+    out[k] = '\0';
+    int st = pclose(p);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* `maskscope print NAME --scenario FILE` equals the tensor of the window's scenario in mode */
+static void same_print(const char *file, const char *name, const char *mode)
+{
+    char cmd[1200], out[8192], err[256];
+    snprintf(cmd, sizeof cmd, "'%s' print %s --scenario '%s' 2>&1", getenv("MASKSCOPE_BIN"), name, file);
+    cr_assert_eq(run_cmd(cmd, out, sizeof out), 0, "%s", out);
+    Engine *e = engine_new(view_scenario(v), mode_find(mode), err, sizeof err);
+    cr_assert_not_null(e, "%s", err);
+    char *want = tensor_format(engine_tensor(e, T_BATCH));
+    cr_assert(strncmp(out, want, strlen(want)) == 0 && strcmp(out + strlen(want), "\n") == 0,
+              "%s: the binary prints\n%s\nthe window has\n%s", name, out, want);
+    free(want);
+    engine_free(e);
+}
+
+Test(window, ctrl_s_saves_json_that_the_command_line_loads_to_the_same_batch)
+{
+    key(SDLK_e);
+    key(SDLK_UP);
+    key(SDLK_UP);
+    key(SDLK_END);
+    type(" the \"best\" caf\xc3\xa9");
+    key_mod(SDLK_RETURN, KMOD_LCTRL);
+    type("a [MASK] on the mat");
+    key_mod(SDLK_s, KMOD_LCTRL);
+    cr_assert_not(editor_is_open(editor()), "Ctrl+S applies, saves and closes");
+    cr_assert_not(view_unsaved(v));
+    cr_assert_eq(view_scenario(v)->sentences.count, 4);
+    char prefix[128], path[512], out[4096], cmd[1200];
+    snprintf(prefix, sizeof prefix, "Saved %s/maskscope-scenario.json (4 sentences", tmpdir);
+    cr_assert(strncmp(view_notice(v), prefix, strlen(prefix)) == 0, "%s", view_notice(v));
+    snprintf(path, sizeof path, "%s/maskscope-scenario.json", tmpdir);
+    snprintf(cmd, sizeof cmd, "'%s' check '%s' 2>&1", getenv("MASKSCOPE_BIN"), path);
+    cr_assert_eq(run_cmd(cmd, out, sizeof out), 0, "check: %s", out);
+    same_print(path, "batch", "padding");
+    same_print(path, "mlm_batch", "mlm");
+    /* a second save does not overwrite the first */
+    struct stat first;
+    cr_assert_eq(stat(path, &first), 0);
+    key(SDLK_e);
+    key_mod(SDLK_s, KMOD_LCTRL);
+    cr_assert(strstr(view_notice(v), "maskscope-scenario-2.json"), "%s", view_notice(v));
+    /* a problem: not saved, and the editor says why */
+    key(SDLK_e);
+    type(" [PAD]");
+    key_mod(SDLK_s, KMOD_LCTRL);
+    cr_assert(editor_is_open(editor()));
+    const char *why = editor_problem((Editor *)editor(), NULL);
+    static const char not_saved[] = "Not saved: sentence 3: word 5 is [PAD]";
+    cr_assert(why && strncmp(why, not_saved, strlen(not_saved)) == 0, "%s", why);
+    snprintf(path, sizeof path, "%s/maskscope-scenario-3.json", tmpdir);
+    cr_assert_neq(access(path, F_OK), 0, "nothing written");
+    key(SDLK_ESCAPE);
+    /* an unwritable place: the notice says so, and the sentences stay unsaved */
+    key(SDLK_e);
+    key(SDLK_END);
+    type(" again");
+    char moved[80];
+    snprintf(moved, sizeof moved, "%s.away", tmpdir);
+    cr_assert_eq(rename(tmpdir, moved), 0);
+    FILE *blocker = fopen(tmpdir, "w"); /* a file where the folder was: no root can write into it */
+    cr_assert_not_null(blocker);
+    fclose(blocker);
+    key_mod(SDLK_s, KMOD_LCTRL);
+    cr_assert(strncmp(view_notice(v), "Not saved: ", 11) == 0, "%s", view_notice(v));
+    cr_assert(view_unsaved(v));
+    cr_assert_eq(remove(tmpdir), 0);
+    cr_assert_eq(rename(moved, tmpdir), 0);
+}
+
+Test(window, q_with_unsaved_sentences_asks_and_only_y_quits)
+{
+    cr_assert(view_may_quit(v), "nothing unsaved: Q may quit at once");
+    cr_assert_not(view_asking(v));
+    key(SDLK_e);
+    type(" dog");
+    key(SDLK_RETURN);
+    cr_assert(view_unsaved(v));
+    /* Q asks */
+    cr_assert(key(SDLK_q), "Q does not quit with unsaved sentences");
+    cr_assert(view_asking(v));
+    SDL_Surface *s = shot();
+    SDL_Rect yes = view_regions(v)->quit_yes, no = view_regions(v)->quit_no;
+    cr_assert_gt(yes.w * no.w, 0, "two answers on screen");
+    SDL_FreeSurface(s);
+    cr_assert(key(SDLK_q), "Q again is no answer");
+    cr_assert(view_asking(v));
+    cr_assert(key(SDLK_n), "N goes back");
+    cr_assert_not(view_asking(v));
+    cr_assert_eq(view_scenario(v)->sentences.lengths[2], 5, "the sentences are still there");
+    /* a double Esc asks too, and Esc answers no */
+    cr_assert(key(SDLK_ESCAPE));
+    cr_assert(key(SDLK_ESCAPE), "a double Esc asks instead of quitting");
+    cr_assert(view_asking(v));
+    cr_assert(key(SDLK_ESCAPE));
+    cr_assert_not(view_asking(v));
+    /* the window's close button asks; a click on N goes back */
+    SDL_Event quit = { .type = SDL_QUIT };
+    cr_assert(send(&quit), "closing the window asks first");
+    cr_assert(view_asking(v));
+    click_at(centre(view_regions(v)->quit_no).x, centre(view_regions(v)->quit_no).y);
+    cr_assert_not(view_asking(v));
+    /* in a lesson's picker Q asks as well */
+    key(SDLK_l);
+    cr_assert(player_picker_open(pl));
+    cr_assert(key(SDLK_q));
+    cr_assert(view_asking(v));
+    /* Y quits; so does a click on it */
+    cr_assert_not(key(SDLK_y), "Y quits");
+    key(SDLK_q);
+    cr_assert(view_asking(v));
+    SDL_Point c = centre(view_regions(v)->quit_yes);
+    cr_assert_not(click_at(c.x, c.y), "a click on Y quits");
+    key(SDLK_ESCAPE);
+    cr_assert_not(player_picker_open(pl));
+    /* once saved, Q quits without asking */
+    key(SDLK_e);
+    key_mod(SDLK_s, KMOD_LCTRL);
+    cr_assert_not(view_unsaved(v));
+    cr_assert_not(key(SDLK_q));
+}
+
+Test(window, the_editor_in_a_lesson_takes_its_keys_and_applying_leaves_the_lesson)
+{
+    open_lesson("05-causal-masking.json");
+    key(SDLK_RIGHT);
+    int step = player_step(pl);
+    key(SDLK_e);
+    cr_assert(editor_is_open(editor()));
+    cr_assert(editor_problem((Editor *)editor(), NULL) == NULL);
+    key(SDLK_RIGHT);
+    key(SDLK_HOME);
+    cr_assert_eq(player_step(pl), step, "the arrows move the caret, not the lesson");
+    cr_assert_not(player_left(pl));
+    key(SDLK_ESCAPE);
+    cr_assert_not(player_left(pl), "Esc closes the editor before it leaves a lesson");
+    cr_assert_not(editor_is_open(editor()));
+    key(SDLK_e);
+    key(SDLK_END);
+    type(" today");
+    key(SDLK_RETURN);
+    cr_assert(player_left(pl), "other sentences leave the lesson");
+    cr_assert(strstr(view_notice(v), "Left the lesson"), "%s", view_notice(v));
+    cr_assert(view_unsaved(v));
+    /* L goes back to the lesson and its own sentences */
+    key(SDLK_l);
+    cr_assert_not(player_left(pl));
+    cr_assert_eq(player_step(pl), step);
+    cr_assert_not(view_unsaved(v), "the lesson's sentences replaced the edit");
+}
+
+/* At 1920×1080 the editor's text is as large as the window's (24 px and up). */
+Test(window_big, the_editors_text_is_readable_from_the_back, .fini = teardown, .timeout = 120)
+{
+    open_with(scenario_default(), 1920, 1080);
+    key(SDLK_e);
+    type(" [PAD]");
+    paint_tally_reset(view_painter(v));
+    view_invalidate(v);
+    cr_assert(view_render(v));
+    int text = paint_tally_min(view_painter(v), PAINT_TEXT);
+    cr_assert_geq(text, 24, "text at %d px", text);
+    key(SDLK_RETURN);
+    key(SDLK_ESCAPE);
+    key(SDLK_e);
+    type(" dog");
+    key(SDLK_RETURN);
+    key(SDLK_q);
+    paint_tally_reset(view_painter(v));
+    view_invalidate(v);
+    cr_assert(view_render(v));
+    text = paint_tally_min(view_painter(v), PAINT_TEXT);
+    cr_assert_geq(text, 24, "the question at %d px", text);
+}
+
+/* random keys, text (UTF-8 and not), compositions, clicks and wheels into the editor */
+Test(window, a_monkey_typing_into_the_editor_never_crashes, .timeout = 600)
+{
+    static const SDL_Keycode keys[] = {
+        SDLK_LEFT, SDLK_RIGHT, SDLK_UP, SDLK_DOWN, SDLK_HOME, SDLK_END, SDLK_PAGEUP, SDLK_PAGEDOWN,
+        SDLK_BACKSPACE, SDLK_DELETE, SDLK_RETURN, SDLK_ESCAPE, SDLK_d, SDLK_s, SDLK_v, SDLK_e, SDLK_q,
+        SDLK_n, SDLK_TAB, SDLK_F11, SDLK_4, SDLK_h,
+    };
+    static const char *const texts[] = {
+        "a", " ", "  ", "The", "dog", "[MASK]", "[PAD]", "caf\xc3\xa9", "\xe2\x9c\x93", "\xf0\x9f\x90\x88", "\xff",
+        "\xc3", "\x01x", "\t", "#42", "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", "\xe2\x80\xae", "\xc2\x9b",
+    };
+    srand(20250107u);
+    Uint32 win = SDL_GetWindowID(view_window(v));
+    SDL_SetClipboardText("pasted line\nand [MASK] another\n\nthird");
+    int saves = 0, applied = 0, opened = 0;
+    for (int i = 0; i < 6000; i++) {
+        SDL_Event e;
+        SDL_zero(e);
+        int kind = rand() % 100, w, h;
+        SDL_GetWindowSize(view_window(v), &w, &h);
+        if (!editor_is_open(editor()) && !view_asking(v) && kind < 60) {
+            e.type = SDL_KEYDOWN;
+            e.key.keysym.sym = SDLK_e;
+            opened++;
+        } else if (kind < 45) {
+            e.type = SDL_KEYDOWN;
+            e.key.keysym.sym = keys[rand() % (int)(sizeof keys / sizeof keys[0])];
+            e.key.keysym.mod = (Uint16)(rand() % 3 == 0 ? KMOD_LCTRL : rand() % 5 == 0 ? KMOD_LSHIFT : 0);
+            if (e.key.keysym.sym == SDLK_s && (e.key.keysym.mod & KMOD_CTRL) && saves++ > 15) continue;
+            applied += e.key.keysym.sym == SDLK_RETURN && !e.key.keysym.mod;
+        } else if (kind < 80) {
+            e.type = SDL_TEXTINPUT;
+            const char *t = texts[rand() % (int)(sizeof texts / sizeof texts[0])];
+            snprintf(e.text.text, sizeof e.text.text, "%s", t);
+        } else if (kind < 84) {
+            e.type = SDL_TEXTEDITING;
+            snprintf(e.edit.text, sizeof e.edit.text, "%s", rand() % 2 ? "\xe3\x81\x8b" : "");
+        } else if (kind < 94) {
+            random_click(&e, win, SDL_BUTTON_LEFT, w, h);
+        } else if (kind < 97) {
+            random_wheel(&e, win);
+        } else {
+            e.type = SDL_QUIT;
+        }
+        if (e.type == SDL_KEYDOWN) e.key.windowID = win;
+        if (e.type == SDL_TEXTINPUT) e.text.windowID = win;
+        if (e.type == SDL_TEXTEDITING) e.edit.windowID = win;
+        player_handle_event(pl, &e); /* a quit request is ignored: the monkey goes on */
+        if (view_asking(v) && rand() % 2) key(SDLK_n);
+        if (i % 6 == 0) view_render(v);
+        /* whatever happened, the text is whole UTF-8 within its limits, and the window shows a batch */
+        if (editor_is_open(editor())) {
+            cr_assert_leq(editor_lines(editor()), EDITOR_MAX_LINES);
+            for (int k = 0; k < editor_lines(editor()); k++) {
+                const char *l = line_of(k);
+                cr_assert_eq(text_utf8_bad(l), strlen(l), "line %d: %s", k, l);
+                cr_assert_leq(strlen(l), (size_t)EDITOR_LINE_BYTES);
+            }
+        }
+        int B = view_scenario(v)->sentences.count;
+        cr_assert(B >= 1 && B <= MS_MAX_SENTENCES);
+    }
+    cr_assert_gt(opened, 50);
+    cr_assert_gt(applied, 20);
+    cr_assert_gt(view_edits(v), 0, "some edits were applied");
+    if (view_asking(v)) key(SDLK_n);
+    if (editor_is_open(editor())) key(SDLK_ESCAPE);
+    cr_assert_not_null(view_engine(v));
+    SDL_Surface *s = shot();
+    cr_assert_gt(distinct_colours(s, view_regions(v)->frame), 3);
+    SDL_FreeSurface(s);
+}
+
+/* the leak view computes for the engine it is shown with: after edits and mode
+ * switches (new engines, some at the address of one the view showed before) it
+ * shows the sentences on screen, never an earlier batch's */
+Test(window, the_leak_view_follows_edited_sentences)
+{
+    static const char *const batches[] = { "a b", "a b c d e f g", "a", "a b c", "x y z w v u" };
+    for (int k = 0; k < 10; k++) {
+        const char *words = batches[k % 5];
+        key(SDLK_e);
+        for (int i = 0; i < 3; i++) key_mod(SDLK_d, KMOD_LCTRL);
+        type(words);
+        key(SDLK_RETURN);
+        key((SDL_Keycode)('1' + k % 3));
+        key(SDLK_i);
+        view_render(v);
+        int L = engine_length(view_engine(v));
+        SDL_Rect cell;
+        cr_assert(screen_cell(view_screen(v), 0, 0, L - 1, &cell), "round %d: %d inputs", k, L);
+        cr_assert_not(screen_cell(view_screen(v), 0, 0, L, &cell), "round %d: not %d", k, L + 1);
+        SDL_Point p = screen_point_of(0, 0, 0);
+        move_to(p.x, p.y);
+        char want[64];
+        snprintf(want, sizeof want, "output 0 \u201c%c\u201d depends on:", words[0]);
+        cr_assert(strstr(view_tooltip(v), want), "round %d: %s", k, view_tooltip(v));
+        key(SDLK_i);
+    }
 }

@@ -160,8 +160,9 @@ static int first_of(Options *o, First *f)
 /* where S writes in the page: emscripten's in-memory file system */
 #define WEB_EXPORT_DIR "/tmp"
 
-/* S in the page: the PNG the export wrote goes to the browser as a
- * download, and leaves the in-memory file system */
+/* S in the page: the PNG the export wrote (or the scenario the editor's
+ * Ctrl+S wrote) goes to the browser as a download, and leaves the
+ * in-memory file system */
 static bool web_saved(void *ctx, const char *path, const char *base, char *err, size_t errlen)
 {
     (void)ctx;
@@ -173,7 +174,9 @@ static bool web_saved(void *ctx, const char *path, const char *base, char *err, 
     if (n < 0 || n > INT_MAX || fseek(fp, 0, SEEK_SET) != 0) goto fail;
     bytes = xmalloc((size_t)n + 1);
     if (fread(bytes, 1, (size_t)n, fp) != (size_t)n) goto fail;
-    web_offer_download(bytes, (int)n, base, "image/png");
+    size_t bl = strlen(base);
+    bool json = bl > 5 && strcmp(base + bl - 5, ".json") == 0; /* the editor's Ctrl+S */
+    web_offer_download(bytes, (int)n, base, json ? "application/json" : "image/png");
     ok = true;
 fail:
     if (!ok) snprintf(err, errlen, "%s: cannot read it back: %s", base, strerror(errno));

@@ -431,14 +431,14 @@ static bool file_exists(const char *path)
     return lstat(path, &sb) == 0;
 }
 
-void export_free_stem(const char *stem, const char *dir, char *path, size_t n, const char **base)
+void export_free_stem(const char *stem, const char *ext, const char *dir, char *path, size_t n, const char **base)
 {
     int prefix = snprintf(path, n, "%s/", dir);
     if (prefix < 0 || (size_t)prefix >= n) prefix = 0;
     for (int k = 1; k < 1000; k++) {
         char suffix[16] = "";
         if (k > 1) snprintf(suffix, sizeof suffix, "-%d", k);
-        snprintf(path + prefix, n - (size_t)prefix, "%s%s.png", stem, suffix);
+        snprintf(path + prefix, n - (size_t)prefix, "%s%s.%s", stem, suffix, ext);
         if (!file_exists(path)) break;
     }
     if (base) *base = path + prefix;
@@ -504,5 +504,5 @@ void export_free_name(const Steps *st, int step, bool with_sentence, const char 
     }
     snprintf(stem, sizeof stem, "maskscope-%s%s-%02d-%s", engine_mode(steps_engine(st))->name, sent, step + 1,
              steps_at(st, step)->slug);
-    export_free_stem(stem, dir, path, n, base);
+    export_free_stem(stem, "png", dir, path, n, base);
 }

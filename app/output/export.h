@@ -112,5 +112,5 @@ void export_tell_wrote(const char *dir, const char *const *names, int n, ExportW
  * *base (may be NULL) points at the name inside path. */
 void export_free_name(const Steps *st, int step, bool with_sentence, const char *dir, char *path, size_t n,
                       const char **base);
-/* DIR/STEM.png, or DIR/STEM-K.png: the first name no file has yet. */
-void export_free_stem(const char *stem, const char *dir, char *path, size_t n, const char **base);
+/* DIR/STEM.EXT, or DIR/STEM-K.EXT: the first name no file has yet (ext: "png", "json"). */
+void export_free_stem(const char *stem, const char *ext, const char *dir, char *path, size_t n, const char **base);

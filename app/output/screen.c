@@ -74,6 +74,13 @@ static void forget(Screen *s)
     memset(s->ready, 0, sizeof s->ready);
 }
 
+void screen_forget(Screen *s)
+{
+    forget(s);
+    s->e = NULL;
+    s->sentence = s->bug_index = -2;
+}
+
 void screen_free(Screen *s)
 {
     if (!s) return;

@@ -6,7 +6,8 @@
  * draws it into the window or into a PNG (export --screen).
  * Ownership: screen_new returns a Screen the caller frees with
  * screen_free; it keeps no pointer to the storyboard between calls
- * except its engine, which must outlive the next screen_set. */
+ * except its engine, which must outlive the next screen_set or be
+ * announced gone with screen_forget. */
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -39,6 +40,9 @@ Screen *screen_new(void);
 /* Frees; screen_free(NULL) is a no-op. */
 void screen_free(Screen *s);
 
+/* Forgets what it computed, before its engine is freed: a new engine may
+ * come at the same address, and pointers alone cannot tell them apart. */
+void screen_forget(Screen *s);
 /* Shows kind for step `step` of storyboard st; what it shows is computed
  * now if the engine, sentence or (in the gallery) bug changed. */
 void screen_set(Screen *s, ScreenKind kind, const Steps *st, int step);

@@ -56,11 +56,13 @@ static const char *const help_keys[][2] = {
     { "L", "pick a lesson; back to one a mode key left" },
     { "\u2192 in a lesson", "show the answer, then the next step" },
     { "K", "fold the lesson's caption away, and back" },
-    { NULL, "Save and quit" },
+    { NULL, "Your sentences, save and quit" },
+    { "E", "edit the batch's sentences ([MASK] allowed)" },
+    { "Enter  Esc  Ctrl+S", "in the editor: apply, cancel, apply and save (JSON)" },
     { "S  Ctrl+S", "save the step as a PNG" },
     { "H  F1", "this help on / off" },
-    { "Esc", "close a screen or this help, leave fullscreen or the lesson; twice: quit" },
-    { "Q", "quit" },
+    { "Esc", "close what is open, leave fullscreen or the lesson; twice: quit" },
+    { "Q", "quit (asks first if your sentences are not saved)" },
 };
 
 int view_help_count(void)
@@ -603,12 +605,69 @@ static void draw_modes(View *v, int w, int h)
              "[ and ] change a mode's W, P, S or pack_length.", box.w - 2 * pad, th->muted);
 }
 
+/* the sizes of text in the editor and the question: never below the bars' */
+static void overlay_text(const View *v, int *px, int *small)
+{
+    double zoom = fmin(fmax(v->s.opts.text_zoom, 1.0), 1.6);
+    *px = (int)lround(24 * v->cz.u * zoom);
+    *small = (int)lround(18 * v->cz.u * zoom);
+    if (*small < v->cz.small) *small = v->cz.small;
+}
+
+/* "Quit without saving your sentences?" with its two answers, as buttons */
+static void draw_question(View *v, int w, int h)
+{
+    const Theme *th = theme_get(v->s.opts.theme);
+    int px, small;
+    overlay_text(v, &px, &small);
+    Rgba veil = th->bg;
+    veil.a = 225;
+    fill(v, (SDL_Rect){ 0, 0, w, h }, veil);
+    static const char title[] = "Quit without saving your sentences?";
+    static const char why[] = "You changed the sentences with E and did not save them. To keep them: N, then E and Ctrl+S.";
+    static const char yes[] = "Y  Quit", no[] = "N  Go back";
+    int pad = (int)lround(px * 0.9), tpx = (int)lround(px * 1.2);
+    int bw = width(v, FONT_SANS_BOLD, tpx, title) + 2 * pad;
+    if (bw < 26 * px) bw = 26 * px;
+    if (bw > w - 2 * pad) bw = w - 2 * pad;
+    int why_h = block(v, FONT_SANS, small, why, 0, 0, bw - 2 * pad, th->muted, false, NULL);
+    int btn_h = line(v, FONT_SANS_BOLD, px) + pad;
+    int bh = 2 * pad + line(v, FONT_SANS_BOLD, tpx) + pad / 2 + why_h + pad + btn_h;
+    SDL_Rect box = { (w - bw) / 2, (h - bh) / 2, bw, bh };
+    Rgba bg = theme_mix(th->fg, th->bg, 0.03);
+    fill(v, box, bg);
+    paint_outline(v->paint, box, (int)fmax(2, lround(3 * v->cz.u)), th->highlight);
+    int x = box.x + pad, y = box.y + pad;
+    text_fit(v, FONT_SANS_BOLD, tpx, x, y, title, bw - 2 * pad, th->fg);
+    y += line(v, FONT_SANS_BOLD, tpx) + pad / 2;
+    block(v, FONT_SANS, small, why, x, y, bw - 2 * pad, th->muted, true, NULL);
+    y += why_h + pad;
+    int yw = width(v, FONT_SANS_BOLD, px, yes) + 2 * pad, nw = width(v, FONT_SANS_BOLD, px, no) + 2 * pad;
+    v->reg.quit_no = (SDL_Rect){ box.x + box.w - pad - nw, y, nw, btn_h };
+    v->reg.quit_yes = (SDL_Rect){ v->reg.quit_no.x - pad - yw, y, yw, btn_h };
+    chip(v, v->reg.quit_no, no, FONT_SANS_BOLD, px, true, false);
+    chip(v, v->reg.quit_yes, yes, FONT_SANS_BOLD, px, false, false);
+}
+
 void view_chrome_draw_overlays(View *v)
 {
     int w = v->reg.frame.w;
     int h = v->reg.frame.y + v->reg.frame.h + v->cz.warn_h + v->cz.bottom_h;
-    if (v->tip[0] && !v->s.help && v->hover.anchor.w > 0) draw_tooltip(v, w, h);
-    if (v->notice[0]) draw_notice(v, w);
+    bool editing = editor_is_open(v->editor);
+    if (v->tip[0] && !v->s.help && !view_modal(v) && v->hover.anchor.w > 0) draw_tooltip(v, w, h);
+    if (v->notice[0] && !editing) draw_notice(v, w);
     if (v->s.modes) draw_modes(v, w, h);
     if (v->s.help) draw_help(v, w, h);
+    if (editing) {
+        int px, small;
+        overlay_text(v, &px, &small);
+        editor_draw(v->editor, v->paint, theme_get(v->s.opts.theme), w, h, px, small);
+        v->reg.editor = editor_panel(v->editor);
+        if (v->notice[0]) draw_notice(v, w); /* over the editor, which may have caused it */
+    }
+}
+
+void view_chrome_draw_question(View *v)
+{
+    if (v->asking) draw_question(v, v->reg.frame.w, v->reg.frame.y + v->reg.frame.h + v->cz.warn_h + v->cz.bottom_h);
 }

@@ -8,6 +8,7 @@
 #include <SDL.h>
 
 #include "draw.h"
+#include "editor.h"
 #include "engine.h"
 #include "paint.h"
 #include "scenario.h"
@@ -84,6 +85,11 @@ struct View {
     const Mode *built_from;  /* the mode B left for the builder, and returns to */
     const Mode *gallery_from; /* the mode G left for the bug gallery, and returns to */
     Screen *screen;          /* the translator and the leak view (s.screen says which is shown) */
+    Editor *editor;          /* E: the sentence editor, when open */
+    bool asking;             /* "Quit without saving your sentences?" is up */
+    bool unsaved;            /* the editor changed the sentences since the last save */
+    int edits;               /* times the editor changed the sentences */
+    bool text_was_on;        /* SDL's text input was on before the editor opened (it restores it) */
     ViewOverlay overlay;
     void *overlay_ctx;
 };
@@ -95,5 +101,8 @@ ChromeSizes view_chrome_sizes(const View *v, int w, int h);
 void view_chrome_layout(View *v, int w, int h);
 /* Draws the tabs, indicator, pipeline, sentence strip and warning. */
 void view_chrome_draw_bars(View *v);
-/* Draws the tooltip, notice and help overlay, whichever are on. */
+/* Draws the tooltip, notice, help, mode picker and sentence editor, whichever are on. */
 void view_chrome_draw_overlays(View *v);
+/* Draws "Quit without saving your sentences?" when it is asked: over
+ * everything, the view's overlay (the lesson picker) too. */
+void view_chrome_draw_question(View *v);

@@ -21,7 +21,8 @@ struct Player {
     Lesson *lesson;          /* the lesson being played, or NULL */
     int step;
     bool answer_shown;
-    bool left;               /* the student chose another mode: L returns to the lesson */
+    bool left;               /* the student chose another mode or changed the sentences: L returns to the lesson */
+    int edits;               /* view_edits when the step was shown: more means the sentences were changed */
     LessonFrame frame;       /* the step shown: the caption points into it */
     bool picker;             /* the lesson picker is open */
     int picker_sel, npicks;
@@ -78,6 +79,7 @@ static bool apply(Player *p, int i, char *err, size_t errlen)
     p->step = i;
     p->answer_shown = false;
     p->left = false;
+    p->edits = view_edits(p->v);
     caption(p);
     return true;
 }
@@ -200,7 +202,7 @@ static bool picker_key(Player *p, SDL_Keycode sym)
     case SDLK_UP: if (p->picker_sel > 0) p->picker_sel--; break;
     case SDLK_DOWN: if (p->picker_sel + 1 < p->npicks) p->picker_sel++; break;
     case SDLK_RETURN: case SDLK_KP_ENTER: case SDLK_SPACE: case SDLK_RIGHT: open_pick(p, p->picker_sel); break;
-    case SDLK_q: return false;
+    case SDLK_q: return !view_may_quit(p->v);
     default:
         if (sym >= SDLK_1 && sym <= SDLK_9) open_pick(p, (int)(sym - SDLK_1));
         break;
@@ -301,7 +303,9 @@ static bool lesson_key(Player *p, SDL_Keycode sym, bool *quit)
 
 bool player_handle_event(Player *p, const SDL_Event *e)
 {
-    if (e->type == SDL_KEYDOWN) {
+    if (view_modal(p->v)) {
+        /* the sentence editor or the question before quitting takes everything */
+    } else if (e->type == SDL_KEYDOWN) {
         bool quit = false;
         /* Shift+arrows pan zoomed matrices, in a lesson too */
         SDL_Keycode sym = e->key.keysym.sym;
@@ -322,7 +326,9 @@ bool player_handle_event(Player *p, const SDL_Event *e)
         return true; /* the picker covers the view: no hover underneath */
     }
     bool running = view_handle_event(p->v, e);
-    /* another mode (a key, a tab, the picker, the builder) is not the lesson's step any more */
-    if (p->lesson && !p->left && view_state(p->v)->mode != p->frame.mode) player_leave(p);
+    /* another mode (a key, a tab, the picker, the builder), or other
+     * sentences (the editor), is not the lesson's step any more */
+    if (p->lesson && !p->left && (view_state(p->v)->mode != p->frame.mode || view_edits(p->v) != p->edits))
+        player_leave(p);
     return running;
 }

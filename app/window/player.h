@@ -5,8 +5,10 @@
  * walk the lesson (→ reveals a question's answer first, then moves on)
  * and the L lesson picker. Every other key goes to the view, so the
  * student can still explore from where the lesson stands; choosing
- * another mode leaves the lesson (a notice says so), and L goes back to
- * it at the same step.
+ * another mode, or changing the sentences with the editor (E), leaves the
+ * lesson (a notice says so), and L goes back to it at the same step. While
+ * the editor or the question before quitting is open, every event goes
+ * to the view.
  * Ownership: player_new returns a Player the caller frees with
  * player_free before closing the view. */
 #include <stdbool.h>

@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 
+#include "atomic.h"
 #include "chrome.h"
 #include "deck.h"
 #include "export.h"
@@ -109,7 +110,10 @@ static bool rebuild(View *v, const Mode *mode, int sentence, int step, bool reco
     if (step >= steps_count(st)) step = steps_count(st) - 1;
     if (step < 0) step = 0;
     steps_free(v->st);
-    if (e != v->engine) engine_free(v->engine);
+    if (e != v->engine) {
+        screen_forget(v->screen); /* what it computed was the old engine's */
+        engine_free(v->engine);
+    }
     v->engine = e;
     v->st = st;
     v->s.mode = mode;
@@ -201,6 +205,16 @@ static void set_notice(View *v, const char *msg)
 
 /* ---- export ----------------------------------------------------------- */
 
+/* path made whole (a notice names it, so that it can be found again) */
+static void whole_path(const char *path, char *full, size_t n)
+{
+    char cwd[PATH_MAX];
+    if (path[0] != '/' && getcwd(cwd, sizeof cwd))
+        snprintf(full, n, "%s/%s", cwd, strncmp(path, "./", 2) == 0 ? path + 2 : path);
+    else
+        snprintf(full, n, "%s", path);
+}
+
 static void export_shown(View *v)
 {
     SDL_Rect f = v->reg.frame;
@@ -212,7 +226,7 @@ static void export_shown(View *v)
         int s = steps_sentence(v->st);
         snprintf(stem, sizeof stem, "maskscope-%s-%s%s%d", v->s.mode->name, screen_name(v->s.screen),
                  s < 0 ? "" : "-s", s < 0 ? v->s.step + 1 : s);
-        export_free_stem(stem, v->export_dir, path, sizeof path, &base);
+        export_free_stem(stem, "png", v->export_dir, path, sizeof path, &base);
         screen_set(v->screen, v->s.screen, v->st, v->s.step); /* the storyboard may be new since the last frame */
         ok = screen_png(v->screen, &v->s.opts, f.w, f.h, path, err, sizeof err);
     } else {
@@ -227,14 +241,8 @@ static void export_shown(View *v)
         show_error(v, "Not saved", err);
         return;
     }
-    /* the whole path, so it can be found again */
-    char full[2 * PATH_MAX + 160], cwd[PATH_MAX];
-    if (path[0] != '/' && getcwd(cwd, sizeof cwd) && strncmp(path, "./", 2) == 0)
-        snprintf(full, sizeof full, "%s/%s", cwd, path + 2);
-    else if (path[0] != '/' && getcwd(cwd, sizeof cwd))
-        snprintf(full, sizeof full, "%s/%s", cwd, path);
-    else
-        snprintf(full, sizeof full, "%s", path);
+    char full[2 * PATH_MAX + 160];
+    whole_path(path, full, sizeof full);
     char msg[sizeof v->notice];
     snprintf(msg, sizeof msg, "Saved %.240s (%d\u00d7%d)", full, f.w, f.h);
     set_notice(v, msg);
@@ -277,7 +285,7 @@ static bool label_token(const View *v, const DrawPanelBox *b, int x, int y, int 
 static Hover hit(const View *v, int x, int y)
 {
     Hover h = { .kind = HOVER_NONE, .box = -1, .row = -1, .col = -1, .sentence = -1, .pos = -1 };
-    if (!v->laid_out || x < 0 || y < 0 || v->s.help) return h;
+    if (!v->laid_out || x < 0 || y < 0 || v->s.help || view_modal(v)) return h;
     const ViewRegions *g = &v->reg;
     if (v->s.modes) {
         for (int m = 0; m < g->nmode_rows; m++)
@@ -604,6 +612,152 @@ static void click(View *v, int x, int y)
     }
 }
 
+/* ---- the sentence editor and the question before quitting ---------------- */
+
+bool view_modal(const View *v)
+{
+    return v->asking || editor_is_open(v->editor);
+}
+
+/* E: the editor on the sentences shown. Text input goes on (an input
+ * method, the browser's keyboard), and the letter that opened the editor
+ * does not arrive in it as text. */
+static void open_editor(View *v)
+{
+    char note[480] = "";
+    size_t k = 0;
+    if (v->s.mode->batch == MODE_BATCH_MLM && !scenario_mlm_is_batch(v->sc))
+        k += (size_t)snprintf(note, sizeof note, "The MLM tab shows a batch of its own (the scenario's "
+                              "mlm.sentences): these are the sentences of the other modes, and it stays as it is. ");
+    if (v->has_caption && k < sizeof note)
+        snprintf(note + k, sizeof note - k, "Enter leaves the lesson, whose steps were written for its own "
+                 "sentences; L goes back to it.");
+    editor_open(v->editor, v->sc, note[0] ? note : NULL);
+    v->s.help = v->s.modes = false;
+    v->text_was_on = SDL_IsTextInputActive();
+    SDL_StartTextInput();
+    SDL_FlushEvents(SDL_TEXTEDITING, SDL_TEXTINPUT);
+    forget_hover(v);
+}
+
+static void close_editor(View *v)
+{
+    editor_close(v->editor);
+    if (!v->text_was_on) SDL_StopTextInput();
+    forget_hover(v);
+}
+
+/* the scenario shown, as JSON the command line reads (--scenario, check),
+ * at a free name beside the PNGs S saves; msg says where, or why not */
+static bool save_scenario(View *v, char *msg, size_t n)
+{
+    char path[PATH_MAX + 128], err[512], full[2 * PATH_MAX + 160];
+    const char *base = NULL;
+    export_free_stem("maskscope-scenario", "json", v->export_dir, path, sizeof path, &base);
+    char *json = scenario_to_json(v->sc);
+    bool ok = atomic_write(path, json, strlen(json), err, sizeof err) &&
+              (!v->saved || v->saved(v->saved_ctx, path, base, err, sizeof err));
+    free(json);
+    if (!ok) {
+        snprintf(msg, n, "Not saved: %.300s", err);
+        return false;
+    }
+    v->unsaved = false;
+    whole_path(path, full, sizeof full);
+    int B = v->sc->sentences.count;
+    snprintf(msg, n, "Saved %.240s (%d sentence%s; maskscope --scenario opens it)", full, B, B == 1 ? "" : "s");
+    return true;
+}
+
+/* "3 sentences on screen; new words: dog = 6, sat = 7. E, then Ctrl+S, saves them." (next's
+ * words past the first known ones are new) */
+static void applied_text(const Scenario *next, int known, char *msg, size_t n)
+{
+    int B = next->sentences.count, news = next->vocab.count - known;
+    size_t k = (size_t)snprintf(msg, n, "%d sentence%s on screen", B, B == 1 ? "" : "s");
+    for (int i = known; i < next->vocab.count && k + 16 < n; i++)
+        k += (size_t)snprintf(msg + k, n - k, "%s%.40s = %d", i == known ? (news == 1 ? "; new word: " : "; new words: ") : ", ",
+                              next->vocab.words[i], next->vocab.ids[i]);
+    if (k < n) snprintf(msg + k, n - k, ". E, then Ctrl+S, saves them.");
+}
+
+/* Enter, and Ctrl+S: the editor's sentences on screen, in the same mode,
+ * step and (where it still exists) sentence; Ctrl+S then saves the
+ * scenario. On a problem the editor stays open and says what it is. */
+static void apply_edit(View *v, bool save)
+{
+    Editor *ed = v->editor;
+    const Scenario *next = editor_result(ed);
+    char msg[sizeof v->notice] = "", err[256];
+    if (!next) {
+        int line;
+        const char *why = editor_problem(ed, &line);
+        if (save) {
+            snprintf(err, sizeof err, "Not saved: %.200s", why ? why : "the text has a problem");
+            editor_set_problem(ed, line, err);
+        }
+        return;
+    }
+    if (editor_changed(ed)) {
+        ViewState want = v->s;
+        int n, Lq, Lk;
+        mode_shape(want.mode, next, &n, &Lq, &Lk);
+        if (want.sentence >= n) want.sentence_chosen = false;
+        if (!want.sentence_chosen) want.sentence = mode_default_sentence(want.mode, next);
+        applied_text(next, v->sc->vocab.count, msg, sizeof msg);
+        if (!show(v, next, &want, true, err, sizeof err)) {
+            editor_set_problem(ed, -1, err);
+            return;
+        }
+        v->unsaved = true;
+        v->edits++;
+    } else if (!save) {
+        snprintf(msg, sizeof msg, "The sentences are as they were.");
+    }
+    if (save) save_scenario(v, msg, sizeof msg);
+    close_editor(v);
+    set_notice(v, msg);
+}
+
+static void edit_key(View *v, const SDL_Keysym *k)
+{
+    switch (editor_key(v->editor, k)) {
+    case EDITOR_APPLY: apply_edit(v, false); break;
+    case EDITOR_SAVE: apply_edit(v, true); break;
+    case EDITOR_CANCEL: {
+        bool changed = editor_changed(v->editor);
+        close_editor(v);
+        if (changed) set_notice(v, "Edits discarded: the sentences are as they were.");
+        break;
+    }
+    default: break;
+    }
+    v->dirty = true;
+}
+
+bool view_may_quit(View *v)
+{
+#ifdef __EMSCRIPTEN__
+    (void)v;
+    return true; /* a page is closed by its tab, and cannot ask first */
+#else
+    if (!v->unsaved && !(editor_is_open(v->editor) && editor_changed(v->editor))) return true;
+    v->asking = true;
+    v->esc_at = 0;
+    forget_hover(v);
+    return false;
+#endif
+}
+
+/* the answer to "Quit without saving your sentences?": Y quits (false), N or Esc goes back */
+static bool answer(View *v, bool quit)
+{
+    v->asking = false;
+    SDL_FlushEvents(SDL_TEXTEDITING, SDL_TEXTINPUT); /* the answer's letter is no text for the editor */
+    forget_hover(v);
+    return !quit;
+}
+
 /* ---- keys -------------------------------------------------------------- */
 
 static void zoom(View *v, double factor)
@@ -697,7 +851,16 @@ static bool key(View *v, const SDL_KeyboardEvent *k)
     SDL_Keycode sym = k->keysym.sym;
     Uint16 mod = k->keysym.mod;
     bool ctrl = (mod & KMOD_CTRL) != 0, shift = (mod & KMOD_SHIFT) != 0;
-    if (sym == SDLK_q) return false;
+    if (v->asking) {
+        if (sym == SDLK_y) return answer(v, true);
+        if (sym == SDLK_n || sym == SDLK_ESCAPE) answer(v, false);
+        return true;
+    }
+    if (editor_is_open(v->editor)) {
+        edit_key(v, &k->keysym);
+        return true;
+    }
+    if (sym == SDLK_q) return !view_may_quit(v);
     if (v->s.modes) {
         int n = mode_count();
         switch (sym) {
@@ -734,7 +897,7 @@ static bool key(View *v, const SDL_KeyboardEvent *k)
             return true;
         }
         Uint32 now = SDL_GetTicks();
-        if (v->esc_at && now - v->esc_at <= VIEW_ESC_TWICE_MS) return false;
+        if (v->esc_at && now - v->esc_at <= VIEW_ESC_TWICE_MS) return !view_may_quit(v);
         v->esc_at = now ? now : 1;
         set_notice(v, "Press Esc again to quit (or Q).");
         return true;
@@ -785,6 +948,7 @@ static bool key(View *v, const SDL_KeyboardEvent *k)
         forget_hover(v);
         break;
     case SDLK_s: export_shown(v); break;
+    case SDLK_e: open_editor(v); break;
     case SDLK_m: open_modes(v, true); break;
     case SDLK_b: toggle_builder(v); break;
     case SDLK_k:
@@ -820,7 +984,7 @@ static void to_pixels(View *v, int x, int y, int *px, int *py)
 
 bool view_escape_closes(const View *v)
 {
-    return v->s.help || v->s.modes || v->fullscreen || v->s.screen != SCREEN_NONE;
+    return v->s.help || v->s.modes || v->fullscreen || v->s.screen != SCREEN_NONE || view_modal(v);
 }
 
 bool view_handle_event(View *v, const SDL_Event *e)
@@ -834,8 +998,23 @@ bool view_handle_event(View *v, const SDL_Event *e)
         return true;
     }
     switch (e->type) {
-    case SDL_QUIT: return false;
+    case SDL_QUIT: return v->asking ? answer(v, true) : !view_may_quit(v); /* asked already: a second close quits */
     case SDL_KEYDOWN: return key(v, &e->key);
+    case SDL_TEXTINPUT:
+        if (editor_is_open(v->editor) && !v->asking) editor_type(v->editor, e->text.text);
+        v->dirty = true;
+        break;
+    case SDL_TEXTEDITING:
+        if (editor_is_open(v->editor) && !v->asking) editor_compose(v->editor, e->edit.text);
+        v->dirty = true;
+        break;
+    case SDL_MOUSEWHEEL:
+        if (editor_is_open(v->editor) && !v->asking && e->wheel.y) {
+            int n = e->wheel.direction == SDL_MOUSEWHEEL_FLIPPED ? e->wheel.y : -e->wheel.y;
+            editor_scroll(v->editor, n);
+            v->dirty = true;
+        }
+        break;
     case SDL_MOUSEMOTION: {
         if (e->motion.windowID != SDL_GetWindowID(v->win)) break;
         int px = v->mouse_x, py = v->mouse_y;
@@ -849,6 +1028,13 @@ bool view_handle_event(View *v, const SDL_Event *e)
     case SDL_MOUSEBUTTONDOWN:
         if (e->button.windowID != SDL_GetWindowID(v->win) || e->button.button != SDL_BUTTON_LEFT) break;
         to_pixels(v, e->button.x, e->button.y, &v->mouse_x, &v->mouse_y);
+        if (v->asking) /* Y quits; N, or a click beside the question, goes back */
+            return answer(v, in_rect(v->reg.quit_yes, v->mouse_x, v->mouse_y));
+        if (editor_is_open(v->editor)) { /* the editor's panel takes the click; outside it, nothing happens */
+            editor_click(v->editor, v->mouse_x, v->mouse_y);
+            v->dirty = true;
+            break;
+        }
         v->dragging = in_rect(v->layout->view, v->mouse_x, v->mouse_y) &&
                       (v->layout->content_w > v->layout->view.w || v->layout->content_h > v->layout->view.h);
         click(v, v->mouse_x, v->mouse_y);
@@ -930,6 +1116,15 @@ bool view_render(View *v)
     view_chrome_draw_bars(v);
     view_chrome_draw_overlays(v);
     if (v->overlay) v->overlay(v->overlay_ctx, v->paint, theme_get(v->s.opts.theme), w, h);
+    view_chrome_draw_question(v);
+    if (editor_is_open(v->editor)) {
+        /* where an input method puts its candidates: at the caret, in window points */
+        SDL_Rect c = editor_caret_rect(v->editor);
+        int ww = 1, wh = 1;
+        SDL_GetWindowSize(v->win, &ww, &wh);
+        SDL_Rect pt = { c.x * ww / w, c.y * wh / h, 1 + c.w * ww / w, 1 + c.h * wh / h };
+        SDL_SetTextInputRect(&pt);
+    }
     SDL_RenderPresent(v->r);
     v->dirty = false;
     return true;
@@ -983,7 +1178,10 @@ bool view_set_state(View *v, const ViewState *s, char *err, size_t errlen)
         goto fail;
     }
     if (st != v->st) steps_free(v->st);
-    if (e != v->engine) engine_free(v->engine);
+    if (e != v->engine) {
+        screen_forget(v->screen); /* what it computed was the old engine's */
+        engine_free(v->engine);
+    }
     v->engine = e;
     v->st = st;
     DrawOptions keep = v->s.opts;
@@ -1037,7 +1235,10 @@ static bool show(View *v, const Scenario *sc, const ViewState *state, bool as_or
 
 bool view_set_scenario(View *v, const Scenario *sc, const ViewState *s, char *err, size_t errlen)
 {
-    return show(v, sc, s, true, err, errlen);
+    if (!show(v, sc, s, true, err, errlen)) return false;
+    if (editor_is_open(v->editor)) close_editor(v);
+    v->unsaved = v->asking = false;
+    return true;
 }
 
 void view_to_pixels(View *v, int x, int y, int *px, int *py)
@@ -1113,6 +1314,7 @@ View *view_open(const Scenario *sc, const ViewConfig *cfg, bool *no_display, cha
     if (!v->paint) goto fail;
     v->draw = draw_new(v->paint);
     v->screen = screen_new();
+    v->editor = editor_new();
     v->hand = SDL_CreateSystemCursor(SDL_SYSTEM_CURSOR_HAND);
     v->arrow = SDL_CreateSystemCursor(SDL_SYSTEM_CURSOR_ARROW);
     v->s.opts = c.state.opts;
@@ -1131,6 +1333,8 @@ void view_close(View *v)
     if (v->notice_timer) SDL_RemoveTimer(v->notice_timer);
     if (v->hand) SDL_FreeCursor(v->hand);
     if (v->arrow) SDL_FreeCursor(v->arrow);
+    if (v->editor && editor_is_open(v->editor) && !v->text_was_on) SDL_StopTextInput();
+    editor_free(v->editor);
     screen_free(v->screen);
     draw_free(v->draw);
     paint_free(v->paint);
@@ -1159,5 +1363,9 @@ Painter *view_painter(View *v)
 }
 
 const Screen *view_screen(const View *v) { return v->screen; }
+const Editor *view_editor(const View *v) { return v->editor; }
+bool view_asking(const View *v) { return v->asking; }
+bool view_unsaved(const View *v) { return v->unsaved; }
+int view_edits(const View *v) { return v->edits; }
 SDL_Renderer *view_renderer(View *v) { return v->r; }
 

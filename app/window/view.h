@@ -19,6 +19,7 @@
 #include <SDL.h>
 
 #include "draw.h"
+#include "editor.h"
 #include "engine.h"
 #include "lesson.h"
 #include "mode.h"
@@ -82,6 +83,8 @@ typedef struct ViewRegions {
     SDL_Rect frame;                    /* where the step itself was drawn (what S exports) */
     SDL_Rect warning;                  /* the MLM "no [MASK]" warning */
     SDL_Rect tooltip, notice, help;    /* overlays */
+    SDL_Rect editor;                   /* the sentence editor's panel (editor.h has its lines) */
+    SDL_Rect quit_yes, quit_no;        /* the answers to "Quit without saving your sentences?" */
 } ViewRegions;
 
 typedef struct View View;
@@ -100,8 +103,17 @@ void view_close(View *v);
 /* Handles one event. False when the user asked to quit. */
 bool view_handle_event(View *v, const SDL_Event *e);
 /* Whether Esc would close something of the view's own (help, the mode
- * picker) or leave fullscreen, rather than lead towards quitting. */
+ * picker, a screen, the sentence editor, the question before quitting)
+ * or leave fullscreen, rather than lead towards quitting. */
 bool view_escape_closes(const View *v);
+/* Whether the sentence editor or the question before quitting is open:
+ * then every key, text and click goes to it (a lesson's keys too). */
+bool view_modal(const View *v);
+/* The user asked to quit (Q, a second Esc, the window's close button):
+ * true when the window may close now. With sentences the editor changed
+ * and nothing saved, it asks "Quit without saving your sentences? Y / N"
+ * instead and returns false; Y then quits. */
+bool view_may_quit(View *v);
 /* Esc quits when pressed a second time within this many milliseconds. */
 #ifndef VIEW_ESC_TWICE_MS
 #define VIEW_ESC_TWICE_MS 1000
@@ -120,7 +132,8 @@ const ViewState *view_state(const View *v);
 bool view_set_state(View *v, const ViewState *s, char *err, size_t errlen);
 /* Replaces the scenario (a copy is kept; R returns to it) and shows it in
  * state s (NULL: the current state). False and err if s is out of range
- * for it; the view is unchanged. */
+ * for it; the view is unchanged. Sentences the editor changed are
+ * replaced too: nothing is left unsaved. */
 bool view_set_scenario(View *v, const Scenario *sc, const ViewState *s, char *err, size_t errlen);
 /* Draws a caption panel under the step (a lesson's); on storyboard step
  * `step` it shows what lv says (which panels and texts, steps_show) and
@@ -151,6 +164,15 @@ const ViewRegions *view_regions(const View *v);
 const char *view_notice(const View *v);
 /* The tooltip on screen, or "" when none. */
 const char *view_tooltip(const View *v);
+/* The sentence editor (E): open or closed, its lines, caret and problem. */
+const Editor *view_editor(const View *v);
+/* Whether "Quit without saving your sentences?" is being asked. */
+bool view_asking(const View *v);
+/* Whether the editor changed the sentences since the last Ctrl+S. */
+bool view_unsaved(const View *v);
+/* How many times the editor has changed the sentences (the lesson player
+ * leaves a lesson whose sentences were changed). */
+int view_edits(const View *v);
 /* The translator and leak view's data and layout (what s.screen shows). */
 const Screen *view_screen(const View *v);
 /* The window and its renderer (tests read pixels back), and the painter. */

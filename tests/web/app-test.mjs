@@ -404,6 +404,55 @@ async function save(tap, app) {
   }
 }
 
+// E: the sentence editor, typed into through the page's keyboard (SDL's text input);
+// Ctrl+S applies the lines and downloads the scenario as JSON, which the desktop binary
+// reads back to the same batch
+async function editor(tap, app) {
+  await app.key('Digit1');
+  const before = await app.capture();
+  await app.key('KeyE');
+  const open = await app.capture();
+  tap.ok(diff(before, open).pixels > before.width * before.height / 5, 'E opens the sentence editor over the step');
+  await app.page.keyboard.type(' dog');
+  await app.key('Enter', { modifiers: ['Control'] });
+  await app.page.keyboard.type('a [MASK] sat');
+  await app.waitForFrame(1);
+  tap.ok(diff(open, await app.capture()).pixels > 300, 'what is typed shows in the editor');
+  let file;
+  try {
+    file = await app.download(() => app.key('KeyS', { modifiers: ['Control'] }), { timeoutMs: 15000 });
+  } catch (e) {
+    tap.ok(false, 'Ctrl+S in the editor downloads the scenario', { error: String(e) });
+    return;
+  }
+  tap.equal(file.name, 'maskscope-scenario.json', 'Ctrl+S in the editor downloads maskscope-scenario.json');
+  let sc = null;
+  try { sc = JSON.parse(file.bytes.toString('utf8')); } catch (e) { tap.ok(false, 'the download is JSON', { error: String(e) }); return; }
+  tap.equal(sc.sentences, ['The cat ate', 'The cat ate fish pie', 'The cat ate fish dog', 'a [MASK] sat'],
+    'with the sentences typed: the E that opened the editor is not among them');
+  tap.equal([sc.vocab.dog, sc.vocab.a, sc.vocab.sat], [6, 7, 8], 'a new word gets the next free id');
+  const after = await app.capture();
+  tap.ok(diff(open, after).pixels > before.width * before.height / 5, 'the editor closes on the new batch');
+  if (!existsSync(desktop)) {
+    tap.ok(true, `maskscope reads it # SKIP no desktop binary at ${desktop}`);
+    return;
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'maskscope-scenario-'));
+  try {
+    const path = join(dir, file.name);
+    writeFileSync(path, file.bytes);
+    const env = { ...process.env, SDL_VIDEODRIVER: 'dummy' };
+    execFileSync(desktop, ['check', path], { env, stdio: 'pipe' });
+    const batch = execFileSync(desktop, ['print', 'batch', '--scenario', path], { env, stdio: 'pipe' }).toString();
+    tap.ok(batch.includes('[  1,   2,   3,   4,   6]') && batch.includes('[  7, 999,   8,   0,   0]'),
+      'maskscope check accepts it, and print batch --scenario shows the typed sentences', { batch });
+  } catch (e) {
+    tap.ok(false, 'maskscope check and print read the download', { error: String(e) });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 // a lesson from the address: its mode and steps, and -> walking it (a question's answer first)
 async function lesson(tap, browser, server, tabs, chips) {
   const name = '05-causal-masking';
@@ -629,6 +678,7 @@ async function main() {
         tap.comment(`screenshot: ${screenshot}`);
       }
       await sentences(tap, app);   // after S: a chosen sentence goes into S's file name
+      await editor(tap, app);      // last: it changes the batch
       await lesson(tap, browser, server, tabs, chips);
       await address(tap, browser, server, tabs, chips);
       await notebook(tap, browser, server, tabs, chips);
