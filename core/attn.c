@@ -151,18 +151,21 @@ Tensor *attn_embed(const Batch *b, int d_model, uint64_t seed)
     return x;
 }
 
+void attn_position_row(double *row, int d, double pos)
+{
+    for (int j = 0; j < d; j++) {
+        double angle = pos / pow(10000.0, (double)(j - j % 2) / d);
+        row[j] += j % 2 ? cos(angle) : sin(angle);
+    }
+}
+
 void attn_add_positions(Tensor *x, const Batch *b)
 {
     int d = x->shape[2];
     for (int s = 0; s < b->B; s++)
         for (int p = 0; p < b->L; p++) {
             size_t i = (size_t)s * b->L + p;
-            double pos = b->doc[i] >= 0 ? b->position[i] : p;
-            double *row = x->data + i * (size_t)d;
-            for (int j = 0; j < d; j++) {
-                double angle = pos / pow(10000.0, (double)(j - j % 2) / d);
-                row[j] += j % 2 ? cos(angle) : sin(angle);
-            }
+            attn_position_row(x->data + i * (size_t)d, d, b->doc[i] >= 0 ? b->position[i] : p);
         }
 }
 

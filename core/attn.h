@@ -53,6 +53,8 @@ Tensor *attn_embed(const Batch *b, int d_model, uint64_t seed);
  * cos(pos / 10000^(2i/d)), pos the token's position in its sentence (its
  * document when packed; a padding cell's own index in the row). */
 void attn_add_positions(Tensor *x, const Batch *b);
+/* Adds PE(pos, ·) to one row of d values: what attn_add_positions adds to each. */
+void attn_position_row(double *row, int d, double pos);
 /* W_q, W_k or W_v [d,d] from the seed's stream. */
 Tensor *attn_matrix(uint64_t seed, uint64_t stream, int d);
 /* x [B,L,d] @ w [d,e] -> [B,L,e]. */

@@ -395,25 +395,25 @@ static bool load_step(Ctx *c, const cJSON *node, int i, LessonStep *ls)
             goto done;
         }
     }
-    const char *const *story;
-    int nstory = steps_story(ls->mode, &story);
+    StepsNames names;
+    int nstory = steps_story(ls->mode, state, &names);
     snprintf(g, sizeof g, "%s.step", f);
     n = doc_member(node, "step");
     ls->step = -1;
     if (cJSON_IsString(n)) {
         for (int k = 0; k < nstory; k++)
-            if (strcmp(story[k], n->valuestring) == 0)
+            if (strcmp(names.slug[k], n->valuestring) == 0)
                 ls->step = k;
     } else if (cJSON_IsNumber(n) && n->valuedouble >= 1 && n->valuedouble <= nstory &&
                n->valuedouble == (int)n->valuedouble) {
         ls->step = (int)n->valuedouble - 1;
     }
     if (ls->step < 0) {
-        char names[256] = "";
+        char list[400] = "";
         size_t used = 0;
-        for (int k = 0; k < nstory && used < sizeof names; k++)
-            used += (size_t)snprintf(names + used, sizeof names - used, "%s%s", k ? ", " : "", story[k]);
-        doc_fail(c->doc, n, c->err, c->errlen, g, "must be one of %s, or a number from 1 to %d", names, nstory);
+        for (int k = 0; k < nstory && used < sizeof list; k++)
+            used += (size_t)snprintf(list + used, sizeof list - used, "%s%s", k ? ", " : "", names.slug[k]);
+        doc_fail(c->doc, n, c->err, c->errlen, g, "must be one of %s, or a number from 1 to %d", list, nstory);
         goto done;
     }
     /* what shows, before and with the answer: checked against the

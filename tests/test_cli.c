@@ -84,7 +84,7 @@ Test(cli, bad_usage_exits_2_with_one_line)
     const char *cases[][2] = {
         {"print nosuch", "maskscope print: unknown name 'nosuch'; maskscope print --list shows the names\n"},
         {"print A_scores --mode sideways",
-         "maskscope print: --mode: 'sideways' is not a mode; use padding, causal, combined, mlm, sliding, prefix, packed, global, sink, strided, cross, bert, t5 or bugs\n"},
+         "maskscope print: --mode: 'sideways' is not a mode; use padding, causal, combined, mlm, sliding, prefix, packed, global, sink, strided, cross, bert, t5, decode or bugs\n"},
         {"print A_scores --sentence 7", "maskscope print: sentence: 7 is out of range; the batch has sentences 0 to 2 (or all)\n"},
         {"print batch --sentence 1", "maskscope print: batch does not take --sentence\n"},
         {"frobnicate", "maskscope: unknown command 'frobnicate'; try maskscope --help\n"},
