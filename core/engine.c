@@ -261,9 +261,9 @@ Engine *engine_new(const Scenario *sc, const Mode *m, char *err, size_t errlen)
     int B0, Lq0, Lk0;
     mode_shape(m, sc, &B0, &Lq0, &Lk0);
     if (m->batch == MODE_BATCH_DECODE && mode_cells(m, sc) > MS_MAX_ATTN_CELLS) {
-        snprintf(err, errlen, "mode decode: %d prompts of up to %d tokens and %d new tokens each make more than %u "
-                 "attention cells; give shorter prompts or a smaller \"generate\"", B0, Lk0, sc->generate,
-                 (unsigned)MS_MAX_ATTN_CELLS);
+        snprintf(err, errlen, "mode decode: %d prompt%s of up to %d tokens and %d new tokens each make more than "
+                 "%u attention cells; give shorter prompts or a smaller \"generate\"", B0, B0 == 1 ? "" : "s", Lk0,
+                 sc->generate, (unsigned)MS_MAX_ATTN_CELLS);
         return NULL;
     }
     if (mode_cells(m, sc) > MS_MAX_ATTN_CELLS) {
