@@ -59,6 +59,8 @@ void attn_position_row(double *row, int d, double pos);
 Tensor *attn_matrix(uint64_t seed, uint64_t stream, int d);
 /* x [B,L,d] @ w [d,e] -> [B,L,e]. */
 Tensor *attn_project(const Tensor *x, const Tensor *w);
+/* One row of it: out (e values) = x (d values) @ w [d,e], summed in the same order. */
+void attn_project_row(const double *x, const Tensor *w, double *out);
 /* Row q of A_scores: out[k] = (q · K[k]) × scale for the L keys of K [L,d]. */
 void attn_scores_row(const double *q, const double *K, int L, int d, double scale, double *out);
 /* A row of output: out (d values) = Σ_k w[k] · V[k] over L keys of V

@@ -34,16 +34,6 @@ static double *row(const Decode *d, const Tensor *t, int s, int c)
     return t->data + ((size_t)s * d->T + c) * d->d;
 }
 
-static void project(const double *x, const Tensor *w, int dm, double *out)
-{
-    for (int c = 0; c < dm; c++) {
-        double acc = 0;
-        for (int k = 0; k < dm; k++)
-            acc += x[k] * w->data[(size_t)k * dm + c];
-        out[c] = acc;
-    }
-}
-
 /* the tokens the readout chooses from: the scenario's words, special
  * ones left out; with none, every known token but [PAD] */
 static int *readout_vocabulary(const Scenario *sc, int *n)
@@ -111,9 +101,9 @@ static void enter(Decode *d, const Scenario *sc, const Tensor *const W[3], int s
     for (int j = 0; j < d->d; j++)
         x[j] = attn_embedding(sc->seed, id, j);
     if (sc->positions) attn_position_row(x, d->d, pos);
-    project(x, W[0], d->d, row(d, d->q, s, c));
-    project(x, W[1], d->d, row(d, d->k, s, c));
-    project(x, W[2], d->d, row(d, d->v, s, c));
+    attn_project_row(x, W[0], row(d, d->q, s, c));
+    attn_project_row(x, W[1], row(d, d->k, s, c));
+    attn_project_row(x, W[2], row(d, d->v, s, c));
 }
 
 /* the whole loop; naive: positions counted from the left edge instead of cumsum − 1 */
