@@ -9,23 +9,12 @@
  * are cumsum(attention_mask) − 1; each new token is the argmax of the tied
  * readout. */
 #include <criterion/criterion.h>
-#include <dirent.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "support.h"
-
-static Scenario *load(const char *name)
-{
-    char path[1024], err[512];
-    bool io;
-    snprintf(path, sizeof path, "%.700s/tests/scenarios/%.64s", getenv("MASKSCOPE_SOURCE_ROOT"), name);
-    Scenario *sc = scenario_load(path, &io, err, sizeof err);
-    cr_assert_not_null(sc, "%s", err);
-    return sc;
-}
 
 static Scenario *parse(const char *json)
 {
@@ -39,26 +28,17 @@ static Scenario *parse(const char *json)
  * on the left and on the right: 2 × (files + 1) scenarios the caller frees */
 static int every_scenario(Scenario **out, int max)
 {
-    int n = 0;
-    char dir[1024];
-    snprintf(dir, sizeof dir, "%.900s/tests/scenarios", getenv("MASKSCOPE_SOURCE_ROOT"));
-    DIR *d = opendir(dir);
-    cr_assert_not_null(d, "%s", dir);
-    struct dirent *ent;
-    Scenario *base[32];
-    int nb = 0;
-    base[nb++] = scenario_default();
-    while ((ent = readdir(d)) && nb < 32)
-        if (strstr(ent->d_name, ".json")) base[nb++] = load(ent->d_name);
-    closedir(d);
+    char names[32][64];
+    int n = 0, nb = test_scenario_names(names, 32);
     for (int i = 0; i < nb && n + 2 <= max; i++) {
+        Scenario *base = names[i][0] ? test_scenario(names[i]) : scenario_default();
         for (int side = 0; side < 2; side++) {
-            Scenario *sc = scenario_copy(base[i]);
+            Scenario *sc = scenario_copy(base);
             sc->padding = side ? SCENARIO_PAD_RIGHT : SCENARIO_PAD_LEFT;
             sc->padding_given = true;
             out[n++] = sc;
         }
-        scenario_free(base[i]);
+        scenario_free(base);
     }
     return n;
 }
@@ -218,7 +198,7 @@ Test(decode, weights_are_rows_that_sum_to_one_with_blocked_keys_at_zero)
 
 Test(decode, the_cache_grows_by_one_row_per_step)
 {
-    Scenario *sc = load("families.json");
+    Scenario *sc = test_scenario("families.json");
     sc->generate = 5;
     Engine *e = compute(sc, "decode");
     const Decode *d = engine_decode(e);
@@ -278,7 +258,7 @@ Test(decode, position_ids_are_cumsum_of_the_attention_mask_minus_one)
 
 Test(decode, positions_from_the_left_edge_change_a_positioned_model)
 {
-    Scenario *sc = load("positions.json"); /* sinusoidal positions, left padding */
+    Scenario *sc = test_scenario("positions.json"); /* sinusoidal positions, left padding */
     Engine *e = compute(sc, "decode");
     const Decode *d = engine_decode(e);
     cr_assert(d->positions);
