@@ -15,6 +15,7 @@
 #include "engine.h"
 
 #include <math.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +26,7 @@
 #include "xmalloc.h"
 
 struct Engine {
+    unsigned long serial;       /* engine_serial */
     const Scenario *sc;
     Scenario *own_sc;           /* decode: the scenario padded on the left, when it did not say how */
     Decode *dec;                /* decode: the generation */
@@ -272,7 +274,9 @@ Engine *engine_new(const Scenario *sc, const Mode *m, char *err, size_t errlen)
                  m->batch == MODE_BATCH_PACKED ? "; set a smaller pack_length" : "");
         return NULL;
     }
+    static atomic_ulong serials;
     Engine *e = xcalloc(1, sizeof *e);
+    e->serial = atomic_fetch_add(&serials, 1) + 1;
     if (m->batch == MODE_BATCH_DECODE && !sc->padding_given && sc->padding != SCENARIO_PAD_LEFT) {
         /* generation pads on the left unless told; the losses and loss weights given for the
          * scenario's own padding do not fit the new layout, so they are drawn instead */
@@ -515,6 +519,7 @@ void engine_free(Engine *e)
     free(e);
 }
 
+unsigned long engine_serial(const Engine *e) { return e->serial; }
 const Mode *engine_mode(const Engine *e) { return e->mode; }
 const Scenario *engine_scenario(const Engine *e) { return e->sc; }
 const Batch *engine_batch(const Engine *e) { return e->batch; }

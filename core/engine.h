@@ -99,6 +99,10 @@ Engine *engine_new(const Scenario *sc, const Mode *m, char *err, size_t errlen);
 /* Frees; engine_free(NULL) is a no-op. */
 void engine_free(Engine *e);
 
+/* A number no other engine of this process has had: a new engine may be
+ * allocated where a freed one was, so a reader that keeps what it
+ * computed from an engine knows it by this, not by its address. */
+unsigned long engine_serial(const Engine *e);
 const Mode *engine_mode(const Engine *e);
 const Scenario *engine_scenario(const Engine *e);
 /* The mode's batch (ids, lengths, labels). */

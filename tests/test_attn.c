@@ -189,3 +189,16 @@ Test(attn, causal_alone_lets_left_padding_leak_in)
     engine_free(p);
     scenario_free(left);
 }
+
+/* a rebuilt engine may take a freed one's address: what was computed from an engine is known by its serial */
+Test(attn, an_engine_is_known_by_its_serial_not_its_address)
+{
+    Scenario *sc = scenario_default();
+    Engine *a = compute(sc, "padding");
+    unsigned long first = engine_serial(a);
+    engine_free(a);
+    Engine *b = compute(sc, "padding");
+    cr_assert_neq(engine_serial(b), first);
+    engine_free(b);
+    scenario_free(sc);
+}

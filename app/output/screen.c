@@ -19,8 +19,9 @@
 
 struct Screen {
     ScreenKind kind;
-    /* what the data was computed for */
+    /* what the data was computed for (the engine by its serial: a rebuilt one may take a freed one's address) */
     const Engine *e;
+    unsigned long serial;
     int sentence, bug_index;
     bool ready[SCREEN_KINDS];
     /* the translator */
@@ -152,9 +153,10 @@ void screen_set(Screen *s, ScreenKind kind, const Steps *st, int step)
     int sentence = steps_sentence(st);
     if (sentence < 0) sentence = mode_default_sentence(engine_mode(e), engine_scenario(e));
     int bug = mode_has_tensors(engine_mode(e)) ? -1 : step;
-    if (e != s->e || sentence != s->sentence || bug != s->bug_index) {
+    if (!s->e || engine_serial(e) != s->serial || sentence != s->sentence || bug != s->bug_index) {
         forget(s);
         s->e = e;
+        s->serial = engine_serial(e);
         s->sentence = sentence;
         s->bug_index = bug;
         char words[200];
