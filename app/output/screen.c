@@ -89,7 +89,7 @@ ScreenKind screen_kind(const Screen *s)
 static void prepare_conventions(Screen *s)
 {
     Tensor m = engine_view(s->e, T_MASK, s->sentence);
-    char err[256];
+    char err[256] = ""; /* written only when no attention_mask holds the mask */
     s->hf = conv_to(CONV_HF, &m, false, &s->hf_layout, err, sizeof err);
     snprintf(s->hf_error, sizeof s->hf_error, "No attention_mask holds this mask: %s.", err);
     s->conv = (ConvViewInput){.e = s->e, .sentence = s->sentence, .where = s->where, .hf = s->hf,
