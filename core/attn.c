@@ -78,18 +78,24 @@ void attn_output_row(const double *w, const double *V, int L, int d, double *out
 }
 
 /* out[B,L,e] = x[B,L,d] @ w[d,e] */
+void attn_project_row(const double *x, const Tensor *w, double *out)
+{
+    int d = w->shape[0], e = w->shape[1];
+    for (int c = 0; c < e; c++) {
+        double acc = 0;
+        for (int k = 0; k < d; k++)
+            acc += x[k] * w->data[(size_t)k * e + c];
+        out[c] = acc;
+    }
+}
+
 Tensor *attn_project(const Tensor *x, const Tensor *w)
 {
     int B = x->shape[0], L = x->shape[1], d = x->shape[2], e = w->shape[1];
+    EXPECT(w->shape[0] == d);
     Tensor *out = tensor_new3(TENSOR_FLOAT, B, L, e);
-    for (int b = 0; b < B; b++)
-        for (int i = 0; i < L; i++)
-            for (int c = 0; c < e; c++) {
-                double acc = 0;
-                for (int k = 0; k < d; k++)
-                    acc += tensor_at3(x, b, i, k) * tensor_at2(w, k, c);
-                *tensor_ptr3(out, b, i, c) = acc;
-            }
+    for (size_t r = 0; r < (size_t)B * (size_t)L; r++)
+        attn_project_row(x->data + r * d, w, out->data + r * e);
     return out;
 }
 
@@ -151,18 +157,21 @@ Tensor *attn_embed(const Batch *b, int d_model, uint64_t seed)
     return x;
 }
 
+void attn_position_row(double *row, int d, double pos)
+{
+    for (int j = 0; j < d; j++) {
+        double angle = pos / pow(10000.0, (double)(j - j % 2) / d);
+        row[j] += j % 2 ? cos(angle) : sin(angle);
+    }
+}
+
 void attn_add_positions(Tensor *x, const Batch *b)
 {
     int d = x->shape[2];
     for (int s = 0; s < b->B; s++)
         for (int p = 0; p < b->L; p++) {
             size_t i = (size_t)s * b->L + p;
-            double pos = b->doc[i] >= 0 ? b->position[i] : p;
-            double *row = x->data + i * (size_t)d;
-            for (int j = 0; j < d; j++) {
-                double angle = pos / pow(10000.0, (double)(j - j % 2) / d);
-                row[j] += j % 2 ? cos(angle) : sin(angle);
-            }
+            attn_position_row(x->data + i * (size_t)d, d, b->doc[i] >= 0 ? b->position[i] : p);
         }
 }
 

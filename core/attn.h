@@ -53,10 +53,14 @@ Tensor *attn_embed(const Batch *b, int d_model, uint64_t seed);
  * cos(pos / 10000^(2i/d)), pos the token's position in its sentence (its
  * document when packed; a padding cell's own index in the row). */
 void attn_add_positions(Tensor *x, const Batch *b);
+/* Adds PE(pos, ·) to one row of d values: what attn_add_positions adds to each. */
+void attn_position_row(double *row, int d, double pos);
 /* W_q, W_k or W_v [d,d] from the seed's stream. */
 Tensor *attn_matrix(uint64_t seed, uint64_t stream, int d);
 /* x [B,L,d] @ w [d,e] -> [B,L,e]. */
 Tensor *attn_project(const Tensor *x, const Tensor *w);
+/* One row of it: out (e values) = x (d values) @ w [d,e], summed in the same order. */
+void attn_project_row(const double *x, const Tensor *w, double *out);
 /* Row q of A_scores: out[k] = (q · K[k]) × scale for the L keys of K [L,d]. */
 void attn_scores_row(const double *q, const double *K, int L, int d, double scale, double *out);
 /* A row of output: out (d values) = Σ_k w[k] · V[k] over L keys of V

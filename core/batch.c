@@ -50,6 +50,38 @@ Batch *batch_new(const Scenario *sc, const Sentences *sentences, bool *const *ma
     return b;
 }
 
+Batch *batch_append(const Scenario *sc, const Batch *b, const int *ids, int n)
+{
+    Batch *a = xcalloc(1, sizeof *a);
+    a->B = b->B;
+    a->L = b->L + n;
+    a->pad_id = b->pad_id;
+    a->mask_id = b->mask_id;
+    size_t cells = (size_t)a->B * (size_t)a->L;
+    a->ids = tensor_new2(TENSOR_INT, a->B, a->L);
+    a->lengths = xcalloc((size_t)a->B, sizeof *a->lengths);
+    a->first = xcalloc((size_t)a->B, sizeof *a->first);
+    a->labels = xcalloc(cells, sizeof *a->labels);
+    a->hidden = xcalloc(cells, sizeof *a->hidden);
+    a->doc = xcalloc(cells, sizeof *a->doc);
+    a->position = xcalloc(cells, sizeof *a->position);
+    for (int s = 0; s < a->B; s++) {
+        a->lengths[s] = b->lengths[s] + n;
+        a->first[s] = b->first[s];
+        for (int p = 0; p < a->L; p++) {
+            size_t i = (size_t)s * a->L + p, j = (size_t)s * b->L + p;
+            bool old = p < b->L;
+            int id = old ? (int)b->ids->data[j] : ids[(size_t)s * n + (p - b->L)];
+            a->ids->data[i] = id;
+            a->labels[i] = old ? b->labels[j] : scenario_word(sc, id) ? scenario_word(sc, id) : "?";
+            a->doc[i] = old ? b->doc[j] : s;
+            /* a new token's position: the real tokens before it */
+            a->position[i] = old ? b->position[j] : b->lengths[s] + (p - b->L);
+        }
+    }
+    return a;
+}
+
 void batch_free(Batch *b)
 {
     if (!b)
@@ -67,13 +99,16 @@ void batch_free(Batch *b)
 bool batch_is_real(const Batch *b, int s, int pos)
 {
     EXPECT(s >= 0 && s < b->B && pos >= 0 && pos < b->L);
-    return pos >= b->first[s] && pos < b->first[s] + b->lengths[s];
+    return b->doc[(size_t)s * b->L + pos] >= 0; /* a generated sequence may have [PAD] in its middle */
 }
 
 int batch_last_index(const Batch *b, int s)
 {
     EXPECT(s >= 0 && s < b->B);
-    return b->lengths[s] ? b->first[s] + b->lengths[s] - 1 : -1;
+    for (int p = b->L - 1; p >= 0; p--)
+        if (batch_is_real(b, s, p))
+            return p;
+    return -1;
 }
 
 Tensor *batch_last_indices(const Batch *b)

@@ -10,6 +10,7 @@ typedef struct Batch {
     Tensor *ids;       /* [B,L] int: the notebook's `batch` */
     int *lengths;      /* real tokens per sentence */
     int *first;        /* index of the first real token (0 when right-padded) */
+                       /* (real cells are those with doc >= 0: batch_append's rows may have [PAD] inside) */
     const char **labels; /* [B*L] word of each cell ("[PAD]" for padding); point into the scenario */
     const char **hidden; /* [B*L] the word a [MASK] replaced (masked batches), else NULL */
     int *doc;          /* [B*L] the document (sentence) a token belongs to, -1 for padding */
@@ -32,6 +33,11 @@ int batch_pack_length(const Scenario *sc);
 /* How many packed rows batch_packed makes. */
 int batch_pack_rows(const Scenario *sc);
 
+/* Generation: b with n more columns, ids [B*n] (row by row) appended to
+ * every row after its last column, as a KV cache grows: under right
+ * padding a short row's [PAD]s stay between its prompt and the new
+ * tokens. A new token's position is the count of real tokens before it. */
+Batch *batch_append(const Scenario *sc, const Batch *b, const int *ids, int n);
 /* Frees the batch; batch_free(NULL) is a no-op. */
 void batch_free(Batch *b);
 

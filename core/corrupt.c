@@ -120,9 +120,7 @@ static void units_free(Units *u)
     free(u->of);
 }
 
-/* the ids a random replacement draws from: every known token that is not
- * special, in increasing order */
-static int *random_pool(const Scenario *sc, int *n)
+int *corrupt_word_ids(const Scenario *sc, int *n)
 {
     int cap = sc->vocab.count + sc->id_labels.count + 1;
     int *pool = xcalloc((size_t)cap, sizeof *pool);
@@ -231,7 +229,7 @@ BertDraw *corrupt_bert(const Scenario *sc)
     PER_SENTENCE(d->lengths, B), PER_SENTENCE(d->action, B), PER_SENTENCE(d->first, B), PER_SENTENCE(d->last, B);
     PER_SENTENCE(d->input, B), PER_SENTENCE(d->candidates, B), PER_SENTENCE(d->draws, B), PER_SENTENCE(d->budget, B);
     int npool;
-    int *pool = random_pool(sc, &npool);
+    int *pool = corrupt_word_ids(sc, &npool);
     for (int s = 0; s < B; s++) {
         int n = d->lengths[s] = ss->lengths[s];
         d->action[s] = xcalloc((size_t)n + 1, sizeof **d->action);

@@ -59,6 +59,10 @@ typedef struct T5Draw {
 /* Special tokens, never chosen by BERT: [PAD], [MASK] and any word in
  * brackets ("[CLS]", "[SEP]") or angle brackets ("<s>", "</s>"). */
 bool corrupt_is_special(const Scenario *sc, int id);
+/* Every known token that is not special, in increasing order: what
+ * BERT's random replacement draws from (and decode's readout chooses
+ * from). *n of them; the caller frees the array. */
+int *corrupt_word_ids(const Scenario *sc, int *n);
 /* A word piece that continues the word before it: "##ing". */
 bool corrupt_is_piece(const Scenario *sc, int id);
 

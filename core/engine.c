@@ -15,6 +15,7 @@
 #include "engine.h"
 
 #include <math.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +28,9 @@
 struct Engine {
     unsigned long serial;       /* engine_serial */
     const Scenario *sc;
+    Scenario *own_sc;           /* decode: the scenario padded on the left, when it did not say how */
+    Decode *dec;                /* decode: the generation */
+    char step_names[MS_MAX_GENERATE * DECODE_KINDS][24]; /* decode: "q_1", "k_cache_1", … */
     const Mode *mode;
     int nterms;
     Batch *batch;               /* the keys' (and, but for cross-attention, the queries') */
@@ -101,8 +105,9 @@ static void compute_losses(Engine *e)
          * of the batch's shape gets the batch's losses, given or drawn */
         /* bert's input has the sentences' shape: the losses are theirs */
         const double *src = kind == MODE_BATCH_MLM                                 ? sc->mlm_losses
-                             : kind == MODE_BATCH_MAIN || kind == MODE_BATCH_BERT ? sc->losses
-                                                                                  : NULL;
+                             : kind == MODE_BATCH_MAIN || kind == MODE_BATCH_BERT ||
+                                       kind == MODE_BATCH_DECODE ? sc->losses
+                                                                 : NULL;
         if (kind == MODE_BATCH_MLM && !src && sc->losses && sc->sentences.count == B &&
             scenario_longest(&sc->sentences) == L)
             src = sc->losses;
@@ -126,7 +131,7 @@ static void compute_losses(Engine *e)
     }
     /* loss_weights belong to the scenario's own sentences */
     if (e->mode->loss != MODE_LOSS_MLM && e->mode->loss != MODE_LOSS_LABELS && sc->loss_weights) {
-        if (kind == MODE_BATCH_MAIN) {
+        if (kind == MODE_BATCH_MAIN || kind == MODE_BATCH_DECODE) {
             for (size_t i = 0; i < mask->size; i++)
                 mask->data[i] *= sc->loss_weights[i];
         } else if (kind == MODE_BATCH_PACKED) {
@@ -234,19 +239,53 @@ static Tensor *int_cells(const Batch *b, const int *v)
     return t;
 }
 
+/* decode: prefill and N decode steps over the prompts; their tensors, held by the Decode */
+static void generation(Engine *e)
+{
+    Decode *d = e->dec = decode_run(e->sc, e->batch, e->t[T_W_Q], e->t[T_W_K], e->t[T_W_V]);
+    e->t[T_SEQUENCES] = d->seq->ids;
+    e->t[T_GENERATED] = d->generated;
+    e->t[T_ATTENTION_MASK] = d->attention_mask;
+    e->t[T_POSITION_IDS] = d->position_ids;
+    e->t[T_NAIVE_POSITIONS] = d->naive_positions;
+    e->t[T_READOUT_IDS] = d->readout_ids;
+    e->t[T_READOUT] = d->readout;
+    e->t[T_LOGITS] = d->logits;
+    e->t[T_OUTPUT] = d->output;
+    for (int t = 1; t <= MS_MAX_GENERATE; t++)
+        for (int k = 0; k < DECODE_KINDS; k++)
+            decode_name(t, (DecodeKind)k, e->step_names[engine_step_id(t, (DecodeKind)k) - T_STEP],
+                        sizeof e->step_names[0]);
+}
+
 Engine *engine_new(const Scenario *sc, const Mode *m, char *err, size_t errlen)
 {
     int B0, Lq0, Lk0;
     mode_shape(m, sc, &B0, &Lq0, &Lk0);
+    if (m->batch == MODE_BATCH_DECODE && mode_cells(m, sc) > MS_MAX_ATTN_CELLS) {
+        snprintf(err, errlen, "mode decode: %d prompt%s of up to %d tokens and %d new tokens each make more than "
+                 "%u attention cells; give shorter prompts or a smaller \"generate\"", B0, B0 == 1 ? "" : "s", Lk0,
+                 sc->generate, (unsigned)MS_MAX_ATTN_CELLS);
+        return NULL;
+    }
     if (mode_cells(m, sc) > MS_MAX_ATTN_CELLS) {
         snprintf(err, errlen, "mode %s: %d rows of %d x %d tokens are more than %u attention cells%s", m->name, B0,
                  Lq0, Lk0, (unsigned)MS_MAX_ATTN_CELLS,
                  m->batch == MODE_BATCH_PACKED ? "; set a smaller pack_length" : "");
         return NULL;
     }
+    static atomic_ulong serials;
     Engine *e = xcalloc(1, sizeof *e);
-    static _Atomic unsigned long serials;
-    e->serial = ++serials;
+    e->serial = atomic_fetch_add(&serials, 1) + 1;
+    if (m->batch == MODE_BATCH_DECODE && !sc->padding_given && sc->padding != SCENARIO_PAD_LEFT) {
+        /* generation pads on the left unless told; the losses and loss weights given for the
+         * scenario's own padding do not fit the new layout, so they are drawn instead */
+        sc = e->own_sc = scenario_copy(sc);
+        e->own_sc->padding = SCENARIO_PAD_LEFT;
+        free(e->own_sc->losses);
+        free(e->own_sc->loss_weights);
+        e->own_sc->losses = e->own_sc->loss_weights = NULL;
+    }
     e->sc = sc;
     e->mode = m;
     e->nterms = mode_nterms(m);
@@ -292,7 +331,7 @@ Engine *engine_new(const Scenario *sc, const Mode *m, char *err, size_t errlen)
     put(e, T_PADDING_MASK, mask_padding(bt));
     put(e, T_PADDING_LOSS_MASK, batch_padding_loss_mask(e->qbatch));
     put(e, T_DOCUMENT_IDS, int_cells(bt, bt->doc));
-    put(e, T_POSITION_IDS, int_cells(bt, bt->position));
+    if (m->batch != MODE_BATCH_DECODE) put(e, T_POSITION_IDS, int_cells(bt, bt->position));
     Tensor *x = attn_embed(bt, d, sc->seed);
     if (sc->positions) attn_add_positions(x, bt);
     put(e, T_EMBEDDINGS, x);
@@ -317,6 +356,7 @@ Engine *engine_new(const Scenario *sc, const Mode *m, char *err, size_t errlen)
             for (int k = 0; k < L; k++)
                 kt->data[((size_t)s * d + j) * L + k] = e->t[T_K]->data[((size_t)s * L + k) * d + j];
     put(e, T_KT, kt);
+    if (m->batch == MODE_BATCH_DECODE) generation(e);
     compute_losses(e);
     return e;
 }
@@ -370,6 +410,13 @@ static void materialize(Engine *e, TensorId id)
     const Batch *bt = e->batch;
     int B = bt->B, L = bt->L, Lq = e->qbatch->L, d = engine_d(e);
     MaskInput in = engine_mask_input(e);
+    int t;
+    DecodeKind kind;
+    if (engine_step_of(id, &t, &kind)) {
+        EXPECT(e->dec && t <= e->dec->N);
+        put(e, id, decode_step(e->dec, t, kind));
+        return;
+    }
     if (id >= T_TERM) {
         int i = id - T_TERM;
         EXPECT(i < e->nterms);
@@ -411,6 +458,18 @@ static void materialize(Engine *e, TensorId id)
         put(e, id, t);
         return;
     }
+    case T_FULL_WEIGHTS:
+    case T_FULL_OUTPUT: {
+        Tensor *w, *o;
+        decode_full(e->dec, e->sc, &w, &o);
+        put(e, T_FULL_WEIGHTS, w);
+        put(e, T_FULL_OUTPUT, o);
+        return;
+    }
+    case T_CAUSAL_TOPLEFT:
+    case T_CAUSAL_BOTTOMRIGHT:
+        put(e, id, decode_aligned_causal(engine_queries(e), e->dec->T, id == T_CAUSAL_BOTTOMRIGHT));
+        return;
     case T_DECODER_CAUSAL: {
         MaskInput self = {.queries = e->qbatch, .keys = e->qbatch, .sc = e->sc};
         put(e, id, mask_term_build(&mask_term_causal, &self));
@@ -452,15 +511,17 @@ void engine_free(Engine *e)
     batch_free(e->batch);
     corrupt_bert_free(e->bert);
     corrupt_t5_free(e->t5);
+    decode_free(e->dec);
+    scenario_free(e->own_sc);
     free(e->row_blocked);
     free(e->row);
     free(e->unscored);
     free(e);
 }
 
+unsigned long engine_serial(const Engine *e) { return e->serial; }
 const Mode *engine_mode(const Engine *e) { return e->mode; }
 const Scenario *engine_scenario(const Engine *e) { return e->sc; }
-unsigned long engine_serial(const Engine *e) { return e->serial; }
 const Batch *engine_batch(const Engine *e) { return e->batch; }
 const Batch *engine_query_batch(const Engine *e) { return e->qbatch; }
 const Batch *engine_source(const Engine *e) { return e->source; }
@@ -488,10 +549,17 @@ int engine_blocked_rows(const Engine *e)
     return e->blocked_rows;
 }
 
+/* generation's own tensors */
+static bool engine_computes_decode(TensorId id)
+{
+    return (id >= T_SEQUENCES && id <= T_CAUSAL_BOTTOMRIGHT) || id >= T_STEP;
+}
+
 const Tensor *engine_tensor(const Engine *e, TensorId id)
 {
     EXPECT(id >= 0 && id < T_COUNT);
-    EXPECT(id < T_TERM || (int)id - T_TERM < e->nterms);
+    EXPECT(id < T_TERM || id >= T_STEP || (int)id - T_TERM < e->nterms);
+    EXPECT(!engine_computes_decode(id) || e->dec);
     return need(lazy(e), id);
 }
 
@@ -532,7 +600,36 @@ bool engine_row(const Engine *ce, TensorId id, int s, int q, double *out)
 
 bool engine_batched(TensorId id)
 {
-    return id != T_W_Q && id != T_W_K && id != T_W_V;
+    switch (id) {
+    case T_W_Q: case T_W_K: case T_W_V: case T_READOUT_IDS: case T_READOUT: case T_CAUSAL_TOPLEFT:
+    case T_CAUSAL_BOTTOMRIGHT:
+        return false;
+    default:
+        return true;
+    }
+}
+
+TensorId engine_step_id(int t, DecodeKind k)
+{
+    EXPECT(t >= 1 && t <= MS_MAX_GENERATE && k >= 0 && k < DECODE_KINDS);
+    return (TensorId)(T_STEP + (t - 1) * DECODE_KINDS + k);
+}
+
+bool engine_step_of(TensorId id, int *t, DecodeKind *k)
+{
+    if (id < T_STEP || id >= T_COUNT) return false;
+    *t = (id - T_STEP) / DECODE_KINDS + 1;
+    *k = (DecodeKind)((id - T_STEP) % DECODE_KINDS);
+    return true;
+}
+
+const Decode *engine_decode(const Engine *e) { return e->dec; }
+
+int engine_queries(const Engine *e)
+{
+    if (!e->dec) return 0;
+    int q = e->sc->queries ? e->sc->queries : e->dec->N;
+    return q < e->dec->T ? q : e->dec->T;
 }
 
 bool engine_computes(const Mode *m, TensorId id)
@@ -545,7 +642,9 @@ bool engine_computes(const Mode *m, TensorId id)
     /* a decoder of their own */
     case T_QUERY_BATCH: case T_QUERY_EMBEDDINGS: case T_QUERY_LENGTHS: case T_DECODER_CAUSAL:
         return m->batch == MODE_BATCH_CROSS || t5;
-    default: return id < T_TERM || (int)id - T_TERM < mode_nterms(m);
+    default:
+        if (engine_computes_decode(id)) return m->batch == MODE_BATCH_DECODE;
+        return id < T_TERM || (int)id - T_TERM < mode_nterms(m);
     }
 }
 
@@ -563,6 +662,7 @@ const char *engine_name(const Engine *e, TensorId id)
 {
     bool mlm = e->mode->batch == MODE_BATCH_MLM, cross = engine_is_cross(e);
     bool bert = e->mode->batch == MODE_BATCH_BERT, t5 = e->mode->batch == MODE_BATCH_T5;
+    if (id >= T_STEP) return e->step_names[id - T_STEP];
     if (id >= T_TERM) {
         EXPECT((int)id - T_TERM < e->nterms);
         return e->mode->terms[id - T_TERM]->name;
@@ -609,6 +709,17 @@ const char *engine_name(const Engine *e, TensorId id)
     case T_MASKED_LOSSES: return "masked losses";
     case T_DECODER_CAUSAL: return "A_causal_dec";
     case T_TARGETS: return "targets";
+    case T_SEQUENCES: return "sequences";
+    case T_GENERATED: return "generated";
+    case T_ATTENTION_MASK: return "attention_mask";
+    case T_NAIVE_POSITIONS: return "naive_position_ids";
+    case T_READOUT_IDS: return "readout_ids";
+    case T_READOUT: return "readout_embeddings";
+    case T_LOGITS: return "logits";
+    case T_FULL_WEIGHTS: return "A_weights_full";
+    case T_FULL_OUTPUT: return "output_full";
+    case T_CAUSAL_TOPLEFT: return "A_causal_topleft";
+    case T_CAUSAL_BOTTOMRIGHT: return "A_causal_bottomright";
     default: break;
     }
     EXPECT(!"a tensor without a name");
@@ -703,10 +814,31 @@ Recipe engine_recipe(const Engine *e, TensorId id)
         terms[0] = T_SCORES;
         return recipe(OP_ADD, e->nterms + 1, terms, 1);
     case T_WEIGHTS: return recipe(OP_SOFTMAX, 1, (TensorId[]){T_MASKED}, 1);
-    case T_OUTPUT: return recipe(OP_MATMUL, 2, (TensorId[]){T_WEIGHTS, T_V}, 1);
+    case T_OUTPUT:
+        if (e->dec) break; /* decode: assembled from the prefill's rows and the steps' */
+        return recipe(OP_MATMUL, 2, (TensorId[]){T_WEIGHTS, T_V}, 1);
     case T_MASKED_LOSSES: return recipe(OP_MUL, 2, (TensorId[]){T_LOSSES, T_LOSS_MASK}, 1);
-    default: return recipe(OP_INPUT, 0, NULL, 1);
+    default: break;
     }
+    int t;
+    DecodeKind k;
+    if (engine_step_of(id, &t, &k)) {
+        /* a decode step: one query row against the cache */
+        switch (k) {
+        case DECODE_KT_CACHE: return recipe(OP_TRANSPOSE, 1, (TensorId[]){engine_step_id(t, DECODE_K_CACHE)}, 1);
+        case DECODE_SCORES:
+            return recipe(OP_MATMUL, 2, (TensorId[]){engine_step_id(t, DECODE_Q), engine_step_id(t, DECODE_KT_CACHE)},
+                          1 / sqrt((double)engine_d(e)));
+        case DECODE_MASKED:
+            return recipe(OP_ADD, 2, (TensorId[]){engine_step_id(t, DECODE_SCORES), engine_step_id(t, DECODE_MASK)}, 1);
+        case DECODE_WEIGHTS: return recipe(OP_SOFTMAX, 1, (TensorId[]){engine_step_id(t, DECODE_MASKED)}, 1);
+        case DECODE_OUTPUT:
+            return recipe(OP_MATMUL, 2,
+                          (TensorId[]){engine_step_id(t, DECODE_WEIGHTS), engine_step_id(t, DECODE_V_CACHE)}, 1);
+        default: break;
+        }
+    }
+    return recipe(OP_INPUT, 0, NULL, 1);
 }
 
 void engine_sentence_text(const Engine *e, int s, char *buf, size_t n)

@@ -13,6 +13,7 @@
 
 #include "batch.h"
 #include "corrupt.h"
+#include "decode.h"
 #include "mode.h"
 #include "scenario.h"
 #include "tensor.h"
@@ -52,8 +53,22 @@ typedef enum TensorId {
     T_T5_NOISE,          /* [B,Ls] int: 1 on T5's noise spans */
     T_TARGETS,           /* [B,L] int: what each position is scored on: its own token, or (next-token
                           * loss) the next one, -100 where nothing is */
+    /* generation (decode; T = L + N columns: the prompts, then N new tokens; T_POSITION_IDS is
+     * then [B,T], cumsum(attention_mask) - 1, and T_OUTPUT [B,T,d], the prefill's rows and each step's) */
+    T_SEQUENCES,         /* [B,T] int: each prompt and its new tokens, as the KV cache holds them */
+    T_GENERATED,         /* [B,N] int: the new tokens */
+    T_ATTENTION_MASK,    /* [B,T] int: 1 for a real token, 0 for [PAD] (Hugging Face's attention_mask) */
+    T_NAIVE_POSITIONS,   /* [B,T] int: arange(T), positions counted from the left edge (wrong) */
+    T_READOUT_IDS,       /* [V] int: the tokens the readout chooses from */
+    T_READOUT,           /* [V,d]: their embeddings E: logits = output · Eᵀ */
+    T_LOGITS,            /* [B,N+1,V]: the readout of the prefill's last prompt token, then of each step */
+    T_FULL_WEIGHTS,      /* [B,T,T]: one causal pass over the whole sequence, padding + causal */
+    T_FULL_OUTPUT,       /* [B,T,d]: its output, which the steps' must equal */
+    T_CAUSAL_TOPLEFT,    /* [q,T]: q new queries' causal mask aligned top-left (SDPA's is_causal) */
+    T_CAUSAL_BOTTOMRIGHT, /* [q,T]: aligned bottom-right (flash-attn >= 2.1, Hugging Face) */
     T_TERM,              /* [B,L,L]: mask term 0; T_TERM + i is term i of the mode */
-    T_COUNT = T_TERM + MODE_MAX_TERMS
+    T_STEP = T_TERM + MODE_MAX_TERMS, /* decode step t's tensor of kind k: engine_step_id(t, k) */
+    T_COUNT = T_STEP + MS_MAX_GENERATE * DECODE_KINDS
 } TensorId;
 
 /* How a tensor is made from others: what a tooltip writes out. */
@@ -84,11 +99,12 @@ Engine *engine_new(const Scenario *sc, const Mode *m, char *err, size_t errlen);
 /* Frees; engine_free(NULL) is a no-op. */
 void engine_free(Engine *e);
 
+/* A number no other engine of this process has had: a new engine may be
+ * allocated where a freed one was, so a reader that keeps what it
+ * computed from an engine knows it by this, not by its address. */
+unsigned long engine_serial(const Engine *e);
 const Mode *engine_mode(const Engine *e);
 const Scenario *engine_scenario(const Engine *e);
-/* A number no other engine of this process has had: what a cache keys on
- * (a new engine may get the address of one freed before). */
-unsigned long engine_serial(const Engine *e);
 /* The mode's batch (ids, lengths, labels). */
 const Batch *engine_batch(const Engine *e);
 /* The queries' batch: the batch, or the decoder's (cross, t5's targets). */
@@ -112,14 +128,24 @@ bool engine_is_cross(const Engine *e);
  * from Q, K and the mask terms without making the whole matrix, the same
  * numbers engine_tensor holds. False for a tensor without rows. */
 bool engine_row(const Engine *e, TensorId id, int s, int q, double *out);
+/* Decode step t's (1..MS_MAX_GENERATE) tensor of kind k, and back:
+ * false when id is no step's. */
+TensorId engine_step_id(int t, DecodeKind k);
+bool engine_step_of(TensorId id, int *t, DecodeKind *k);
+/* The generation (NULL outside decode). */
+const Decode *engine_decode(const Engine *e);
+/* The new queries decode's alignment step checks at once: the scenario's
+ * queries (--queries), else its N; 0 outside decode. */
+int engine_queries(const Engine *e);
 
 /* The tensor with this id (never NULL for T_BATCH..T_MASKED_LOSSES and
- * for T_TERM + i with i < engine_nterms). */
+ * for T_TERM + i with i < engine_nterms; a decode step's only up to its N). */
 const Tensor *engine_tensor(const Engine *e, TensorId id);
 /* True when dimension 0 of the tensor is the batch (W_q, W_k, W_v are not). */
 bool engine_batched(TensorId id);
 /* Whether an engine of mode m has tensor id (the corruption's tensors
- * belong to bert and t5, the decoder's to cross and t5). */
+ * belong to bert and t5, the decoder's to cross and t5, generation's to
+ * decode: its steps up to MS_MAX_GENERATE, of which an engine holds its N). */
 bool engine_computes(const Mode *m, TensorId id);
 /* Sentence s's [rows, cols] matrix of a 3-D batched tensor, or the whole
  * of a 2-D shared one (W_q); a view into the engine's data. */

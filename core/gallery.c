@@ -179,7 +179,7 @@ static void layout(void *data, int i, Step *step)
     Gallery *g = data;
     Shown *sh = shown(g, i);
     const Bug *b = bugs_bug(sh->run);
-    step->title = b->title;
+    fmt(step->title, sizeof step->title, "%s", b->title);
     fmt(step->formula, sizeof step->formula, "\u2717 %s", b->wrong_code);
     fmt(step->caption, sizeof step->caption, "\u2713 %s    %s", b->right_code, b->why);
     fmt(step->note, sizeof step->note, "Symptom: %s", b->symptom);

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "attn.h"
 #include "xmalloc.h"
 
 struct Leaks {
@@ -29,17 +30,6 @@ struct Leaks {
     bool *nan, *dead;       /* [S*Lq] */
     int count;
 };
-
-/* the same x · W the engine's attn_project does, for one row */
-static void project(const double *x, const Tensor *w, int d, double *out)
-{
-    for (int c = 0; c < d; c++) {
-        double acc = 0;
-        for (int k = 0; k < d; k++)
-            acc += x[k] * w->data[(size_t)k * d + c];
-        out[c] = acc;
-    }
-}
 
 /* the perturbation: every component moves, by different amounts */
 static double nudge(int c)
@@ -107,10 +97,10 @@ Leaks *leaks_run(const Engine *e, const Forward *fw, int sentence, char *err, si
             const double *xj = X->data + ((size_t)s * Lk + j) * d;
             for (int c = 0; c < d; c++)
                 x[c] = xj[c] + nudge(c);
-            project(x, Wk, d, K + (size_t)j * d);
-            project(x, Wv, d, V + (size_t)j * d);
+            attn_project_row(x, Wk, K + (size_t)j * d); /* the engine's own x · W */
+            attn_project_row(x, Wv, V + (size_t)j * d);
             if (l->self)
-                project(x, Wq, d, Q + (size_t)j * d);
+                attn_project_row(x, Wq, Q + (size_t)j * d);
             outputs(fw, s, Q, K, V, Lq, Lk, d, scratch, moved);
             for (int i = 0; i < Lq; i++)
                 inf[(size_t)i * Lk + j] = !same_bits(base + (size_t)i * d, moved + (size_t)i * d, d);

@@ -59,13 +59,15 @@ static const char *const step_keys[] = {"title",     "text",        "code",     
 static Scenario *step_state(const Scenario *base, const LessonStep *ls)
 {
     Scenario *sc = scenario_copy(base);
-    if (ls->padding >= 0)
+    if (ls->padding >= 0) {
         sc->padding = (ScenarioPadding)ls->padding;
+        sc->padding_given = true;
+    }
     if (ls->nan_policy >= 0)
         sc->nan_policy = (ScenarioNanPolicy)ls->nan_policy;
     if (ls->mask_query_rows >= 0)
         sc->mask_query_rows = ls->mask_query_rows;
-    for (int k = SETTING_WINDOW; k <= SETTING_PACK_LENGTH; k++)
+    for (int k = SETTING_WINDOW; k <= SETTING_GENERATE; k++)
         if (ls->setting[k] >= 0)
             scenario_set(sc, (ScenarioSetting)k, ls->setting[k]);
     for (int k = 0; k < ls->nedits; k++)
@@ -85,18 +87,22 @@ static bool get_word(Ctx *c, const cJSON *node, const char *field, const char *a
 static bool load_options(Ctx *c, const cJSON *n, const char *f, LessonStep *ls)
 {
     static const char *const keys[] = {"padding", "fully_masked_rows", "mask_query_rows", "window", "prefix",
-                                       "sinks", "pack_length", NULL};
+                                       "sinks", "pack_length", "generate", NULL};
     /* the settings, in ScenarioSetting order, and their least values */
     static const char *const settings[] = {[SETTING_WINDOW] = "window", [SETTING_PREFIX] = "prefix",
-                                           [SETTING_SINKS] = "sinks", [SETTING_PACK_LENGTH] = "pack_length"};
+                                           [SETTING_SINKS] = "sinks", [SETTING_PACK_LENGTH] = "pack_length",
+                                           [SETTING_GENERATE] = "generate"};
     static const int least[] = {[SETTING_WINDOW] = 1, [SETTING_PREFIX] = 0, [SETTING_SINKS] = 0,
-                                [SETTING_PACK_LENGTH] = 1};
+                                [SETTING_PACK_LENGTH] = 1, [SETTING_GENERATE] = 1};
+    static const int most[] = {[SETTING_WINDOW] = MS_MAX_WINDOW, [SETTING_PREFIX] = MS_MAX_WINDOW,
+                               [SETTING_SINKS] = MS_MAX_WINDOW, [SETTING_PACK_LENGTH] = MS_MAX_SEQ_LEN,
+                               [SETTING_GENERATE] = MS_MAX_GENERATE};
     char g[128];
     snprintf(g, sizeof g, "%s.options", f);
     if (!cJSON_IsObject(n))
         return doc_fail(c->doc, n, c->err, c->errlen, g,
-                        "must be an object with padding, fully_masked_rows, mask_query_rows, window, prefix, sinks "
-                        "or pack_length");
+                        "must be an object with padding, fully_masked_rows, mask_query_rows, window, prefix, sinks, "
+                        "pack_length or generate");
     if (!doc_check_keys(c->doc, n, g, keys, c->err, c->errlen))
         return false;
     const cJSON *v;
@@ -117,12 +123,11 @@ static bool load_options(Ctx *c, const cJSON *n, const char *f, LessonStep *ls)
             return doc_fail(c->doc, v, c->err, c->errlen, h, "must be true or false");
         ls->mask_query_rows = cJSON_IsTrue(v);
     }
-    for (int k = SETTING_WINDOW; k <= SETTING_PACK_LENGTH; k++) {
+    for (int k = SETTING_WINDOW; k <= SETTING_GENERATE; k++) {
         if (!(v = doc_member(n, settings[k])))
             continue;
         snprintf(h, sizeof h, "%s.%s", g, settings[k]);
-        int hi = k == SETTING_PACK_LENGTH ? MS_MAX_SEQ_LEN : MS_MAX_WINDOW;
-        if (!get_index(c, v, h, least[k], hi, &ls->setting[k]))
+        if (!get_index(c, v, h, least[k], most[k], &ls->setting[k]))
             return false;
     }
     return true;
@@ -316,7 +321,7 @@ void lesson_step_init(LessonStep *ls)
 {
     *ls = (LessonStep){.padding = -1, .nan_policy = -1, .mask_query_rows = -1};
     ls->view = ls->reveal = (LessonView){.highlight_row = -1, .highlight_col = -1, .highlight_sentence = -1};
-    for (int k = 0; k <= SETTING_PACK_LENGTH; k++)
+    for (int k = 0; k <= SETTING_GENERATE; k++)
         ls->setting[k] = -1;
 }
 
@@ -390,25 +395,25 @@ static bool load_step(Ctx *c, const cJSON *node, int i, LessonStep *ls)
             goto done;
         }
     }
-    const char *const *story;
-    int nstory = steps_story(ls->mode, &story);
+    StepsNames names;
+    int nstory = steps_story(ls->mode, state, &names);
     snprintf(g, sizeof g, "%s.step", f);
     n = doc_member(node, "step");
     ls->step = -1;
     if (cJSON_IsString(n)) {
         for (int k = 0; k < nstory; k++)
-            if (strcmp(story[k], n->valuestring) == 0)
+            if (strcmp(names.slug[k], n->valuestring) == 0)
                 ls->step = k;
     } else if (cJSON_IsNumber(n) && n->valuedouble >= 1 && n->valuedouble <= nstory &&
                n->valuedouble == (int)n->valuedouble) {
         ls->step = (int)n->valuedouble - 1;
     }
     if (ls->step < 0) {
-        char names[256] = "";
+        char list[400] = "";
         size_t used = 0;
-        for (int k = 0; k < nstory && used < sizeof names; k++)
-            used += (size_t)snprintf(names + used, sizeof names - used, "%s%s", k ? ", " : "", story[k]);
-        doc_fail(c->doc, n, c->err, c->errlen, g, "must be one of %s, or a number from 1 to %d", names, nstory);
+        for (int k = 0; k < nstory && used < sizeof list; k++)
+            used += (size_t)snprintf(list + used, sizeof list - used, "%s%s", k ? ", " : "", names.slug[k]);
+        doc_fail(c->doc, n, c->err, c->errlen, g, "must be one of %s, or a number from 1 to %d", list, nstory);
         goto done;
     }
     /* what shows, before and with the answer: checked against the

@@ -67,7 +67,7 @@ typedef struct LessonStep {
     int padding;           /* ScenarioPadding */
     int nan_policy;        /* ScenarioNanPolicy */
     int mask_query_rows;   /* 0 or 1 */
-    int setting[SETTING_PACK_LENGTH + 1]; /* window, prefix, sinks, pack_length by ScenarioSetting; -1: keep */
+    int setting[SETTING_GENERATE + 1]; /* window, prefix, sinks, pack_length, generate by ScenarioSetting; -1: keep */
 } LessonStep;
 
 /* A step that shows everything and changes nothing: no text yet, no

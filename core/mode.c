@@ -23,6 +23,9 @@
 /* the pretraining stories: what corruption does to a sentence, step by step */
 static const char *const bert_story[] = {"original", "chosen", "corrupted", "labels", "loss_mask", "loss", NULL};
 static const char *const t5_story[] = {"original", "noise", "input", "target", "decoder", "loss", NULL};
+/* inference: the prompt, its positions, the prefill, one decode step per new token, and two lessons */
+static const char *const decode_story[] = {"prompt", "positions", "prefill", "decode", "equivalence", "alignment",
+                                           NULL};
 
 static const Mode builtin[] = {
     {
@@ -206,6 +209,25 @@ static const Mode builtin[] = {
         .steps = t5_story,
         .redraw = SCENARIO_DRAW_T5,
     },
+    /* inference: generation with a KV cache */
+    {
+        .name = "decode",
+        .title = "Prefill and decode with a KV cache",
+        .tab = "Decode",
+        .summary = "generation with a KV cache: the prompts' prefill under padding + causal, then one query per "
+                   "new token against the cache under the padding mask alone; positions cumsum(attention_mask) - 1; "
+                   "left padding unless \"padding\" says; \"generate\": N",
+        .batch = MODE_BATCH_DECODE,
+        .terms = {&mask_term_padding, &mask_term_causal},
+        .loss = MODE_LOSS_NEXT_TOKEN,
+        .sentence = MODE_SENTENCE_FIRST,
+        .mask_caption = "The prefill's mask: all prompt tokens go through at once, so each must be kept from the "
+                        "later ones (causal) and from [PAD] (padding).",
+        .setting = SETTING_GENERATE,
+        .setting_label = "N",
+        .steps = decode_story,
+        .repeat = "decode",
+    },
     /* not a scheme: the gallery of classic bugs, a step per bug (gallery.h) */
     {
         .name = "bugs",
@@ -346,12 +368,15 @@ size_t mode_cells(const Mode *m, const Scenario *sc)
 {
     int B, Lq, Lk;
     mode_shape(m, sc, &B, &Lq, &Lk);
+    if (m->batch == MODE_BATCH_DECODE)
+        Lq = Lk = Lk + sc->generate; /* the whole sequences: A_weights_full */
     return (size_t)B * (size_t)Lq * (size_t)Lk;
 }
 
 static bool mode_rows_are_sentences(const Mode *m)
 {
-    return m->batch == MODE_BATCH_MAIN || m->batch == MODE_BATCH_BERT || m->batch == MODE_BATCH_T5;
+    return m->batch == MODE_BATCH_MAIN || m->batch == MODE_BATCH_BERT || m->batch == MODE_BATCH_T5 ||
+           m->batch == MODE_BATCH_DECODE;
 }
 
 bool mode_has_tensors(const Mode *m)

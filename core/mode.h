@@ -32,6 +32,7 @@ typedef enum ModeBatch {
     MODE_BATCH_CROSS,  /* decoder queries (the scenario's decoder) against the batch's keys */
     MODE_BATCH_BERT,   /* `bert_input`: the sentences after BERT's corruption (corrupt.h) */
     MODE_BATCH_T5,     /* `t5_target` queries against `t5_input` keys: T5's span corruption (corrupt.h) */
+    MODE_BATCH_DECODE, /* `batch`, the prompts (left-padded unless the scenario says), then generation (decode.h) */
 } ModeBatch;
 
 /* Which positions the loss counts. */
@@ -66,6 +67,7 @@ typedef struct Mode {
     ScenarioSetting setting;    /* what [ and ] change in the window (SETTING_NONE: nothing) */
     const char *setting_label;  /* its letter on screen, e.g. "W" */
     const char *const *steps;   /* the attention catalogue's steps this row shows, NULL-terminated; NULL: the attention story */
+    const char *repeat;         /* a step of .steps told once per generated token ("generate"): decode1, decode2, … */
     const struct StepsStory *story; /* NULL: steps from the catalogue; else the row's own storyboard (the bug gallery) */
     ScenarioDraw redraw;        /* the random draw the window's N redraws (SCENARIO_DRAW_NONE: none) */
 } Mode;
@@ -121,7 +123,8 @@ int mode_nterms(const Mode *m);
 /* The shape of the batch a mode computes on: B rows, Lq query and Lk
  * key positions (Lq == Lk but for cross-attention). */
 void mode_shape(const Mode *m, const Scenario *sc, int *B, int *Lq, int *Lk);
-/* B·Lq·Lk: the attention cells of the mode's batch. */
+/* B·Lq·Lk: the attention cells of the mode's batch (decode: of its
+ * whole sequences, B·T·T with T = L + N, the largest matrix it holds). */
 size_t mode_cells(const Mode *m, const Scenario *sc);
 /* The sentence the mode opens on. */
 int mode_default_sentence(const Mode *m, const Scenario *sc);

@@ -36,8 +36,9 @@ static const RegEntry fixed[] = {
     TENSOR("lengths", "real tokens per sentence [B]", T_LENGTHS, NULL, false, true, NULL),
     TENSOR("document_ids", "the document (sentence) of each token, -1 for padding [B,L]", T_DOCUMENT_IDS, NULL,
            false, true, NULL),
-    TENSOR("position_ids", "each token's position in its document (restarting at 0 when packed) [B,L]",
-           T_POSITION_IDS, NULL, false, true, NULL),
+    TENSOR("position_ids", "each token's position in its document (restarting at 0 when packed; in decode "
+           "cumsum(attention_mask) - 1 over prompt and new tokens, [B,L+N]) [B,L]", T_POSITION_IDS, NULL, false, true,
+           NULL),
     TENSOR("decoder_batch", "cross-attention: the decoder's padded tokens, the queries [B,L_dec]", T_QUERY_BATCH,
            NULL, false, true, NULL),
     TENSOR("decoder_embeddings", "cross-attention: the decoder's X, which makes Q [L_dec,d]", T_QUERY_EMBEDDINGS,
@@ -74,12 +75,36 @@ static const RegEntry fixed[] = {
     TENSOR("A_weights", "softmax(A_masked, dim=-1) [L,L]", T_WEIGHTS, NULL, true, true, "weights"),
     TENSOR("fully_masked_rows_flags", "1 where every key of a query row is masked [B,L]", T_BLOCKED_ROWS, NULL,
            false, true, NULL),
-    TENSOR("output", "A_weights @ V [L,d]", T_OUTPUT, NULL, true, true, NULL),
+    TENSOR("output", "A_weights @ V [L,d]; in decode [L+N,d]: the prefill's rows, then one per decode step",
+           T_OUTPUT, NULL, true, true, NULL),
     TENSOR("losses", "the mode's per-token losses [B,L]", T_LOSSES, NULL, false, true, NULL),
     TENSOR("loss_mask", "the mode's loss mask (loss_weights included) [B,L]", T_LOSS_MASK, NULL, false, true, NULL),
     TENSOR("targets", "the token each position is scored on (a decoder's: the next one), -100 where none [B,L]",
            T_TARGETS, NULL, false, true, NULL),
     TENSOR("masked_losses", "losses * loss_mask [B,L]", T_MASKED_LOSSES, NULL, false, true, NULL),
+    /* generation with a KV cache */
+    WORDS("sequences", "decode: each prompt, then its N new tokens, as the KV cache holds them [B,L+N]", T_SEQUENCES,
+          "decode"),
+    WORDS("generated", "decode: the N new tokens of each prompt, argmax of output . E^T [B,N]", T_GENERATED,
+          "decode"),
+    TENSOR("attention_mask", "decode: 1 for a real token, 0 for [PAD], over prompt and new tokens [B,L+N]",
+           T_ATTENTION_MASK, "decode", false, true, NULL),
+    TENSOR("naive_position_ids", "decode: arange(L+N), positions counted from the left edge (wrong) [B,L+N]",
+           T_NAIVE_POSITIONS, "decode", false, true, NULL),
+    TENSOR("readout_ids", "decode: the tokens the readout chooses from, special ones left out [V]", T_READOUT_IDS,
+           "decode", false, true, NULL),
+    TENSOR("readout_embeddings", "decode: their embeddings E; logits = output . E^T [V,d]", T_READOUT, "decode",
+           false, true, NULL),
+    TENSOR("logits", "decode: the readout of the prefill's last prompt token, then of each step [N+1,V]", T_LOGITS,
+           "decode", true, true, NULL),
+    TENSOR("A_weights_full", "decode: one causal pass over prompt and new tokens, padding + causal [L+N,L+N]",
+           T_FULL_WEIGHTS, "decode", true, true, NULL),
+    TENSOR("output_full", "decode: that pass's output, which the steps' equal [L+N,d]", T_FULL_OUTPUT, "decode",
+           true, true, NULL),
+    TENSOR("A_causal_topleft", "decode: q new queries' causal mask aligned top-left, SDPA's is_causal (wrong) "
+           "[q,L+N]", T_CAUSAL_TOPLEFT, "decode", false, true, NULL),
+    TENSOR("A_causal_bottomright", "decode: aligned bottom-right, as flash-attn and Hugging Face (right) [q,L+N]",
+           T_CAUSAL_BOTTOMRIGHT, "decode", false, true, NULL),
     SCALAR("loss", "the mode's masked mean loss", REG_LOSS, NULL, true),
     SCALAR("loss_all_positions", "the mean over every position, padding included (the wrong one)", REG_LOSS_ALL,
            NULL, true),
@@ -90,6 +115,37 @@ enum { FIXED = sizeof fixed / sizeof fixed[0] };
 /* the mask terms of the table, collected once per table size */
 static RegEntry terms[MODE_MAX * MODE_MAX_TERMS];
 static int nterms, collected_for = -1;
+
+/* decode's step tensors, q_1 … output_N, named once (the transposed cache is only drawn) */
+static const struct {
+    DecodeKind kind;
+    const char *pattern, *doc;
+} step_kinds[] = {
+    {DECODE_Q, "q_t", "decode step t: the new token's query [1,d]"},
+    {DECODE_K_CACHE, "k_cache_t", "decode step t: every key so far, the new token's last [L+t,d]"},
+    {DECODE_V_CACHE, "v_cache_t", "decode step t: every value so far [L+t,d]"},
+    {DECODE_SCORES, "scores_t", "decode step t: q_t @ k_cache_t^T / sqrt(d_k) [1,L+t]"},
+    {DECODE_MASK, "mask_t", "decode step t: the padding mask's row, no causal part [1,L+t]"},
+    {DECODE_MASKED, "masked_t", "decode step t: scores_t + mask_t [1,L+t]"},
+    {DECODE_WEIGHTS, "weights_t", "decode step t: softmax(masked_t) [1,L+t]"},
+    {DECODE_OUTPUT, "output_t", "decode step t: weights_t @ v_cache_t [1,d]"},
+};
+enum { STEP_KINDS = sizeof step_kinds / sizeof step_kinds[0], STEP_ENTRIES = STEP_KINDS * MS_MAX_GENERATE };
+static RegEntry steps[STEP_ENTRIES];
+static char step_names[STEP_ENTRIES][24];
+
+static void name_steps(void)
+{
+    if (steps[0].name) return;
+    for (int t = 1; t <= MS_MAX_GENERATE; t++)
+        for (int k = 0; k < STEP_KINDS; k++) {
+            int i = (t - 1) * STEP_KINDS + k;
+            decode_name(t, step_kinds[k].kind, step_names[i], sizeof step_names[i]);
+            steps[i] = (RegEntry){.name = step_names[i], .doc = step_kinds[k].doc, .kind = REG_TENSOR,
+                                  .id = engine_step_id(t, step_kinds[k].kind), .mode = "decode", .per_sentence = true,
+                                  .dumped = true, .step = t, .pattern = step_kinds[k].pattern};
+        }
+}
 
 static void collect_terms(void)
 {
@@ -111,13 +167,20 @@ static void collect_terms(void)
 int registry_count(void)
 {
     collect_terms();
-    return FIXED + nterms;
+    name_steps();
+    return FIXED + nterms + STEP_ENTRIES;
 }
 
 const RegEntry *registry_at(int i)
 {
     EXPECT(i >= 0 && i < registry_count());
-    return i < FIXED ? &fixed[i] : &terms[i - FIXED];
+    return i < FIXED ? &fixed[i] : i < FIXED + nterms ? &terms[i - FIXED] : &steps[i - FIXED - nterms];
+}
+
+bool registry_held(const RegEntry *r, const Engine *e)
+{
+    if (r->step) return engine_decode(e) && r->step <= engine_decode(e)->N;
+    return r->kind != REG_TENSOR || engine_computes(engine_mode(e), r->id);
 }
 
 const RegEntry *registry_find(const char *name)
@@ -194,6 +257,8 @@ const char *const *registry_words(const RegEntry *r, const Engine *e, int s)
     case T_SOURCE: return engine_source(e)->labels + (size_t)s * engine_source(e)->L;
     case T_QUERY_BATCH: return engine_query_labels(e, s);
     case T_BATCH: return engine_labels(e, s);
+    case T_SEQUENCES: return engine_decode(e)->seq->labels + (size_t)s * engine_decode(e)->T;
+    case T_GENERATED: return engine_decode(e)->seq->labels + (size_t)s * engine_decode(e)->T + engine_decode(e)->L;
     default: EXPECT(!"words of a tensor that holds no token ids"); return NULL;
     }
 }
@@ -232,7 +297,8 @@ Tensor *registry_copy(const RegEntry *r, const Engine *e, int s)
 bool registry_is_mask(const RegEntry *r, bool *keys)
 {
     *keys = r->kind == REG_TENSOR && r->id == T_PADDING_MASK;
-    return r->kind == REG_TERM || r->kind == REG_A0_PAD || *keys || (r->kind == REG_TENSOR && r->id == T_MASK);
+    return r->kind == REG_TERM || r->kind == REG_A0_PAD || *keys ||
+           (r->kind == REG_TENSOR && (r->id == T_MASK || r->id == T_CAUSAL_TOPLEFT || r->id == T_CAUSAL_BOTTOMRIGHT));
 }
 
 /* the items of a dimension of n a summarised print shows */

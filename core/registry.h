@@ -33,9 +33,12 @@ typedef struct RegEntry {
     bool dumped;          /* dump writes it */
     const char *dump_alias; /* an older dump key also written, for one release, or NULL */
     bool words;           /* token ids: dump also writes their words, as NAME_tokens */
+    int step;             /* a decode step's tensor (q_1, q_2, …): its step t; 0 for the others */
+    const char *pattern;  /* a decode step's name as --list shows it ("q_t"), or NULL */
 } RegEntry;
 
-/* Entries, the notebook's first, then every mask term of the table. */
+/* Entries, the notebook's first, then every mask term of the table, then
+ * decode's step tensors (q_t, k_cache_t, … for t up to MS_MAX_GENERATE). */
 int registry_count(void);
 const RegEntry *registry_at(int i);
 /* The entry named name, or NULL. */
@@ -60,6 +63,10 @@ Tensor *registry_copy(const RegEntry *r, const Engine *e, int s);
  * mask term), which print --as translates; *keys is set when it is a
  * [B,L] key vector rather than query × key. */
 bool registry_is_mask(const RegEntry *r, bool *keys);
+
+/* Whether engine e holds r: a decode step's tensor only up to the
+ * scenario's "generate"; every other entry of e's mode. */
+bool registry_held(const RegEntry *r, const Engine *e);
 
 /* The [B,…] tensor dump writes for r (NULL for scalars and A0_pad). */
 const Tensor *registry_tensor(const RegEntry *r, const Engine *e);

@@ -333,6 +333,7 @@ static Scenario *scenario_blank(void)
     sc->mask_id = 999;
     sc->padding = SCENARIO_PAD_RIGHT;
     sc->d_model = 4;
+    sc->generate = SCENARIO_GENERATE;
     sc->seed = 0;
     sc->nan_policy = SCENARIO_ROWS_ZERO;
     sc->window = 3;
@@ -385,6 +386,7 @@ int scenario_setting(const Scenario *sc, ScenarioSetting what, int s)
     case SETTING_PREFIX: return scenario_prefix(sc, s);
     case SETTING_SINKS: return sc->sinks;
     case SETTING_PACK_LENGTH: return sc->pack_length ? sc->pack_length : 0;
+    case SETTING_GENERATE: return sc->generate;
     default: return 0;
     }
 }
@@ -418,6 +420,11 @@ bool scenario_set(Scenario *sc, ScenarioSetting what, int value)
         value = value < L ? L : value > MS_MAX_SEQ_LEN ? MS_MAX_SEQ_LEN : value;
         if (value == sc->pack_length) return false;
         sc->pack_length = value;
+        return true;
+    case SETTING_GENERATE:
+        value = value < 1 ? 1 : value > MS_MAX_GENERATE ? MS_MAX_GENERATE : value;
+        if (value == sc->generate) return false;
+        sc->generate = value;
         return true;
     default: return false;
     }
@@ -1168,7 +1175,7 @@ static bool load(Loader *ld, const cJSON *root)
                                        "d_model", "seed", "losses", "loss_weights",
                                        "fully_masked_rows", "mask_query_rows", "mlm",
                                        "window", "prefix", "sinks", "global", "pack_length", "decoder",
-                                       "positions", "bert", "t5", NULL};
+                                       "positions", "bert", "t5", "generate", NULL};
     if (!cJSON_IsObject(root))
         return doc_fail(ld->doc, root, ld->err, ld->errlen, "scenario",
                         "must be a JSON object with at least \"sentences\"");
@@ -1216,6 +1223,12 @@ static bool load(Loader *ld, const cJSON *root)
         if (!get_choice(ld, n, "padding", (const char *const[]){"right", "left", NULL}, &choice))
             return false;
         sc->padding = (ScenarioPadding)choice;
+        sc->padding_given = true;
+    }
+    if ((n = doc_member(root, "generate"))) {
+        if (!get_int(ld, n, "generate", 1, MS_MAX_GENERATE, &v))
+            return false;
+        sc->generate = (int)v;
     }
     if ((n = doc_member(root, "positions"))) {
         if (!get_choice(ld, n, "positions", (const char *const[]){"none", "sinusoidal", NULL}, &choice))

@@ -50,6 +50,14 @@
 #define MS_MAX_WINDOW MS_MAX_SEQ_LEN
 #endif
 
+/* tokens mode decode generates per prompt ("generate"): at most 10, so
+ * that with its five other steps every decode step has a chip in the
+ * window's strip of 16 */
+#ifndef MS_MAX_GENERATE
+#define MS_MAX_GENERATE 10
+#endif
+#define SCENARIO_GENERATE 3
+
 /* seeds are whole numbers JSON holds exactly: 0 … 2^53 - 1 */
 #define SCENARIO_MAX_SEED 9007199254740991LL
 
@@ -106,6 +114,9 @@ typedef struct Scenario {
     Vocab id_labels;      /* ids given without a word, labelled "#42"; not words */
     int pad_id, mask_id;
     ScenarioPadding padding;
+    bool padding_given;   /* "padding" was written; mode decode pads on the left unless it was */
+    int generate;         /* N: tokens mode decode generates per prompt, 1..MS_MAX_GENERATE (3) */
+    int queries;          /* the new queries decode's alignment step checks at once (--queries); 0: generate's N */
     int d_model;
     uint64_t seed;
     ScenarioNanPolicy nan_policy;
@@ -140,6 +151,7 @@ typedef enum ScenarioSetting {
     SETTING_PREFIX,      /* prefix (P), the same for every sentence */
     SETTING_SINKS,       /* sinks (S) */
     SETTING_PACK_LENGTH, /* pack_length */
+    SETTING_GENERATE,    /* generate (N) */
 } ScenarioSetting;
 
 /* The setting's value (for the prefix: sentence s's). */

@@ -42,7 +42,7 @@ struct Steps {
     const Engine *e;
     const StepsStory *story; /* the mode's own storyboard, or NULL */
     void *story_data;
-    const char *const *slugs; /* the story's step names */
+    StepsNames names;        /* the story's step names */
     int sentence;            /* -1: the whole batch */
     int count;
     Step *steps;
@@ -61,7 +61,8 @@ struct Steps {
     struct Shown *shown;     /* [count]: what steps_show asked for each step */
     unsigned char **tints;   /* the panels' tints, owned here */
     int ntints, tints_cap;
-    int B, L, Lq, Ls, d;
+    char **tpos_labels;      /* decode: T entries, "0".., for the sequences' columns */
+    int B, L, Lq, Ls, T, d;
     int decimals;            /* how cells print values (for the tooltips' rounding note) */
 };
 
@@ -88,15 +89,36 @@ static bool query_rows(TensorId id)
     }
 }
 
-int steps_story(const Mode *m, const char *const **slugs)
+static void name_step(StepsNames *names, const char *slug, const char *of, int repeat)
 {
-    if (m->story)
-        return m->story->names(slugs);
-    *slugs = m->steps ? m->steps : attention_story;
-    int n = 0;
-    while ((*slugs)[n])
-        n++;
-    return n;
+    EXPECT(names->count < STEPS_MAX_STORY && strlen(slug) < STEPS_SLUG_BYTES);
+    int i = names->count++;
+    if (repeat)
+        snprintf(names->slug[i], STEPS_SLUG_BYTES, "%s%d", slug, repeat);
+    else
+        snprintf(names->slug[i], STEPS_SLUG_BYTES, "%s", slug);
+    names->of[i] = of;
+    names->repeat[i] = repeat;
+}
+
+int steps_story(const Mode *m, const Scenario *sc, StepsNames *names)
+{
+    names->count = 0;
+    if (m->story) {
+        const char *const *slugs;
+        int n = m->story->names(&slugs);
+        for (int i = 0; i < n; i++)
+            name_step(names, slugs[i], NULL, 0);
+        return names->count;
+    }
+    const char *const *slugs = m->steps ? m->steps : attention_story;
+    for (int i = 0; slugs[i]; i++) {
+        bool repeated = m->repeat && strcmp(slugs[i], m->repeat) == 0;
+        int times = !repeated ? 1 : sc ? sc->generate : SCENARIO_GENERATE;
+        for (int t = 1; t <= times; t++)
+            name_step(names, slugs[i], slugs[i], repeated ? t : 0);
+    }
+    return names->count;
 }
 
 void steps_format_value(double v, bool is_int, int decimals, char *buf, size_t n)
@@ -259,8 +281,8 @@ static Step *begin(Builder *b, const char *title)
 {
     b->step = &b->st->steps[b->index];
     b->cap = 0;
-    b->step->slug = b->st->slugs[b->index];
-    b->step->title = title;
+    b->step->slug = b->st->names.slug[b->index];
+    snprintf(b->step->title, sizeof b->step->title, "%s", title);
     b->step->strips_per_sentence = 1;
     return b->step;
 }
@@ -659,6 +681,10 @@ static bool on_source(TensorId id)
 
 static Positions positions_of(const Steps *st, TensorId id)
 {
+    /* decode: the sequences' columns, prompt and new tokens */
+    if (engine_decode(st->e) && (id == T_SEQUENCES || id == T_ATTENTION_MASK || id == T_POSITION_IDS ||
+                                 id == T_NAIVE_POSITIONS))
+        return (Positions){engine_decode(st->e)->seq, engine_decode(st->e)->pad, (const char *const *)st->tpos_labels};
     /* bert's labels are ids of the original words, which line up with its input */
     if (id == T_LABELS && engine_bert(st->e))
         id = T_SOURCE;
@@ -1184,6 +1210,382 @@ static void build_decoder(Builder *b)
     finish(b);
 }
 
+/* ---- generation (decode): the prompt, its positions, the prefill, one
+ * step per new token, the equivalence with one full pass, the alignment
+ * of a causal mask for several new queries ----
+ * The sequences' panels are [1,T] rows of a sentence (or the [B,T] whole),
+ * T = L + N columns: each prompt, then its new tokens, as the cache holds
+ * them. A decode step's panels are one query row against the S cached
+ * columns. */
+
+static const Decode *decoding(const Steps *st)
+{
+    return engine_decode(st->e);
+}
+
+/* the words of sentence s's sequence, its [PAD] cells */
+static const char *const *seq_words(const Steps *st, int s)
+{
+    return decoding(st)->seq->labels + (size_t)s * decoding(st)->T;
+}
+
+static const bool *seq_pad(const Steps *st, int s)
+{
+    return decoding(st)->pad + (size_t)s * decoding(st)->T;
+}
+
+/* "fish, pie, fish": the word at column c of each sentence shown, or of sentence s alone */
+static void words_at(const Steps *st, const Tensor *ids, int col, char *buf, size_t n)
+{
+    size_t k = 0;
+    buf[0] = '\0';
+    for (int s = first_s(st); s <= last_s(st) && k < n; s++) {
+        const char *w = scenario_word(engine_scenario(st->e), (int)ids->data[(size_t)s * ids->shape[1] + col]);
+        k += (size_t)snprintf(buf + k, n - k, "%s\u201c%s\u201d", k ? ", " : "", w ? w : "?");
+    }
+}
+
+/* the token step t's output chooses: generated token t + 1, or the one after the last */
+static int chosen_after(const Decode *d, int s, int t)
+{
+    return t < d->N ? (int)d->generated->data[(size_t)s * d->N + t] : d->next[s];
+}
+
+static void build_prompt(Builder *b)
+{
+    Steps *st = b->st;
+    const Batch *bt = engine_batch(st->e);
+    bool left = engine_scenario(st->e)->padding == SCENARIO_PAD_LEFT;
+    Step *step = begin(b, left ? "Prompts, padded on the left" : "Prompts, padded on the right");
+    add_seq(b, T_BATCH, st->sentence, PANEL_TOKENS, 0, false);
+    add_seq(b, T_PADDING_MASK, st->sentence, PANEL_MASK, 1, false);
+    fmt(step->formula, sizeof step->formula, "batch = pad_sequence(prompts, padding_value=%d, padding_side=\"%s\")",
+        bt->pad_id, left ? "left" : "right");
+    if (left)
+        fmt(step->caption, sizeof step->caption,
+            "Generation pads on the left: every prompt then ends in the last column (%d), where its next token is "
+            "read, and each new token goes into one new column for the whole batch.", bt->L - 1);
+    else
+        fmt(step->caption, sizeof step->caption,
+            "Padded on the right, as the scenario says: a short prompt's last token is not in the last column, and "
+            "its new tokens will follow its [PAD]s. Generation usually pads on the left.");
+    const Tensor *last = engine_tensor(st->e, T_LAST_INDEX);
+    char *lt = tensor_format(last);
+    fmt(step->result, sizeof step->result, "the next token is read at each prompt's last real token: "
+        "batch_nonzero_indicies = %s", lt);
+    free(lt);
+    int short_one = -1;
+    for (int s = 0; s < bt->B && short_one < 0; s++)
+        if (batch_last_index(bt, s) != bt->L - 1) short_one = s;
+    if (short_one >= 0)
+        fmt(step->note, sizeof step->note,
+            "logits[:, \u22121] would read a [PAD]'s output in sentence %d: take each prompt's last real token.",
+            short_one);
+    else
+        fmt(step->note, sizeof step->note, "\"generate\": %d new tokens per prompt; \"padding\": \"%s\" pads the "
+            "other way.", decoding(st)->N, left ? "right" : "left");
+    finish(b);
+}
+
+static void build_positions(Builder *b)
+{
+    Steps *st = b->st;
+    const Decode *d = decoding(st);
+    Step *step = begin(b, "Position ids: cumsum(attention_mask) \u2212 1");
+    /* the right positions above the wrong ones, the tokens above their mask */
+    add_seq(b, T_SEQUENCES, st->sentence, PANEL_TOKENS, 0, false);
+    add_seq(b, T_POSITION_IDS, st->sentence, PANEL_INDEX, 1, false);
+    add_seq(b, T_ATTENTION_MASK, st->sentence, PANEL_UNIT, 2, false);
+    Panel *naive = add_seq(b, T_NAIVE_POSITIONS, st->sentence, PANEL_INDEX, 3, false);
+    if (st->sentence >= 0)
+        snprintf(naive->title, sizeof naive->title, "naive_position_ids[%d] \u2717", st->sentence);
+    else
+        snprintf(naive->title, sizeof naive->title, "naive_position_ids \u2717");
+    fmt(step->formula, sizeof step->formula,
+        "position_ids = attention_mask.cumsum(\u22121) \u2212 1,  not arange(L + N)");
+    fmt(step->caption, sizeof step->caption,
+        "A token's position is the number of real tokens before it: every prompt starts at 0 whatever its padding, "
+        "and new token t of an n-token prompt sits at n + t \u2212 1. Counted from the left edge, a left-padded prompt "
+        "starts late and right padding leaves a gap before the new tokens.");
+    if (!d->positions) {
+        fmt(step->note, sizeof step->note,
+            "This scenario adds no positional encodings (\"positions\": \"none\"), so positions change no number "
+            "here; with \"positions\": \"sinusoidal\" they go into X. [PAD] cells show \u22121 (Hugging Face writes "
+            "1 there: masked anyway).");
+    } else {
+        int differs = -1;
+        for (int s = 0; s < d->B && differs < 0; s++)
+            for (int i = 0; i < d->N; i++)
+                if (d->naive_generated->data[(size_t)s * d->N + i] != d->generated->data[(size_t)s * d->N + i])
+                    differs = s;
+        if (differs >= 0) {
+            char want[96] = "", got[96] = "";
+            size_t a = 0, c = 0;
+            for (int i = 0; i < d->N; i++) {
+                const char *w = scenario_word(engine_scenario(st->e), (int)d->generated->data[(size_t)differs * d->N + i]);
+                const char *x = scenario_word(engine_scenario(st->e),
+                                              (int)d->naive_generated->data[(size_t)differs * d->N + i]);
+                a += (size_t)snprintf(want + a, a < sizeof want ? sizeof want - a : 0, "%s%s", i ? " " : "", w ? w : "?");
+                c += (size_t)snprintf(got + c, c < sizeof got ? sizeof got - c : 0, "%s%s", i ? " " : "", x ? x : "?");
+            }
+            fmt(step->note, sizeof step->note,
+                "Counted from the left edge, the outputs would move by up to %.2f and sentence %d would generate "
+                "\u201c%s\u201d instead of \u201c%s\u201d.", d->naive_change, differs, got, want);
+        } else {
+            fmt(step->note, sizeof step->note,
+                "Counted from the left edge, the outputs would move by up to %.2f (here the same tokens happen to "
+                "come out).", d->naive_change);
+        }
+    }
+    if (st->sentence >= 0) {
+        int s = st->sentence, n = engine_batch(st->e)->lengths[s];
+        fmt(step->result, sizeof step->result, "sentence %d: %d prompt token%s at 0 \u2026 %d, the %d new ones at %d "
+            "\u2026 %d", s, n, n == 1 ? "" : "s", n - 1, d->N, n, n + d->N - 1);
+    } else {
+        char l[96];
+        per_sentence(engine_batch(st->e)->lengths, d->B, l, sizeof l);
+        fmt(step->result, sizeof step->result, "the new tokens start at each prompt's length: %s", l);
+    }
+    finish(b);
+}
+
+/* a decode tensor's panel for sentence s: its rows and columns labelled with words, dims or a new token */
+static Panel *add_dec(Builder *b, TensorId id, int s, PanelScale scale, const char *join, const char *row_axis,
+                      const char *col_axis)
+{
+    Steps *st = b->st;
+    Panel *p = add(b, id, s, engine_view(st->e, id, s), scale, join);
+    p->row_axis = row_axis;
+    p->col_axis = col_axis;
+    p->grid_row = st->sentence < 0 ? s : 0;
+    return p;
+}
+
+/* labels an axis: the sequence's words from column `from` (with its [PAD]s dimmed), or the dims */
+static void label_words(const Steps *st, Panel *p, bool rows, int s, int from)
+{
+    if (rows) {
+        p->row_labels = seq_words(st, s) + from;
+        p->row_dim = seq_pad(st, s) + from;
+    } else {
+        p->col_labels = seq_words(st, s) + from;
+        p->col_dim = seq_pad(st, s) + from;
+    }
+}
+
+static void build_prefill(Builder *b)
+{
+    Steps *st = b->st;
+    const Engine *e = st->e;
+    const Decode *d = decoding(st);
+    Step *step = begin(b, "Prefill: the whole prompt at once");
+    for (int s = first_s(st); s <= last_s(st); s++) {
+        /* the prompt's attention, then the cache it leaves */
+        add_tok(b, T_SCORES, s, PANEL_VALUES, "", true, "query", "key");
+        add_mask(b, -1, s, "+");
+        add_tok(b, T_WEIGHTS, s, PANEL_UNIT, "softmax \u2192", true, "query", "key");
+        Panel *k = add_tok(b, T_K, s, PANEL_VALUES, "", false, "key", "dim");
+        snprintf(k->title, sizeof k->title, "k_cache (S = %d)", d->L);
+        Panel *v = add_tok(b, T_V, s, PANEL_VALUES, "", false, "key", "dim");
+        snprintf(v->title, sizeof v->title, "v_cache (S = %d)", d->L);
+    }
+    fmt(step->formula, sizeof step->formula,
+        "A_weights = softmax(Q\u00b7K\u1d40/\u221ad_k + A_pad + A_causal);  k_cache, v_cache = K, V   (S = L = %d)",
+        d->L);
+    fmt(step->caption, sizeof step->caption,
+        "All %d prompt positions go through in one pass, so each query must be kept from the later keys (causal) "
+        "and from [PAD] (padding). Every key and value is kept: the cache the decode steps read. Cost: L\u00b2 = %d "
+        "score cells per prompt.", d->L, d->L * d->L);
+    char next[160];
+    words_at(st, engine_tensor(e, T_GENERATED), 0, next, sizeof next);
+    if (st->sentence >= 0)
+        fmt(step->result, sizeof step->result, "token 1 = argmax(output[%d]\u00b7E\u1d40) = %s", d->last[st->sentence],
+            next);
+    else
+        fmt(step->result, sizeof step->result, "token 1 of each prompt, read at its last real token: %s", next);
+    int blocked = 0;
+    for (int s = first_s(st); s <= last_s(st); s++)
+        for (int q = 0; q < d->L; q++)
+            blocked += engine_row_blocked(e, s, q);
+    if (blocked)
+        fmt(step->note, sizeof step->note,
+            "%d [PAD] quer%s see%s no key (left padding + causal): softmax gives %s, and nothing reads %s output.",
+            blocked, blocked == 1 ? "y" : "ies", blocked == 1 ? "s" : "",
+            engine_scenario(e)->nan_policy == SCENARIO_ROWS_NAN ? "NaN" : "0 here (maskscope's safe policy)",
+            blocked == 1 ? "its" : "their");
+    finish(b);
+}
+
+static void build_decode(Builder *b)
+{
+    Steps *st = b->st;
+    const Engine *e = st->e;
+    const Decode *d = decoding(st);
+    int t = st->names.repeat[b->index], c = decode_column(d, t), S = c + 1;
+    char title[80];
+    snprintf(title, sizeof title, "Decode step %d: cache S = %d", t, S);
+    Step *step = begin(b, title);
+    TensorId scores = engine_step_id(t, DECODE_SCORES), mask = engine_step_id(t, DECODE_MASK);
+    TensorId w = engine_step_id(t, DECODE_WEIGHTS), v = engine_step_id(t, DECODE_V_CACHE);
+    TensorId out = engine_step_id(t, DECODE_OUTPUT);
+    for (int s = first_s(st); s <= last_s(st); s++) {
+        /* the one query row: its scores against the cache (q_t · k_cacheᵀ, in the tooltip), its mask,
+         * its weights, and the cached values they read, the new token's row last */
+        const char *const *words = seq_words(st, s);
+        static const char *const join[] = {"", "+", "softmax \u2192"};
+        const TensorId ids[] = {scores, mask, w};
+        const PanelScale scale[] = {PANEL_VALUES, PANEL_MASK, PANEL_UNIT};
+        for (int k = 0; k < 3; k++) {
+            Panel *p = add_dec(b, ids[k], s, scale[k], join[k], "query", "key");
+            p->row_labels = words + c;
+            label_words(st, p, false, s, 0);
+        }
+        Panel *p = add_dec(b, v, s, PANEL_VALUES, "\u00d7", "key", "dim");
+        label_words(st, p, true, s, 0);
+        p->col_labels = (const char *const *)st->dim_labels;
+        snprintf(p->title, sizeof p->title, "v_cache_%d (S = %d)", t, S);
+        p = add_dec(b, out, s, PANEL_VALUES, "=", "query", "dim");
+        p->row_labels = words + c;
+        p->col_labels = (const char *const *)st->dim_labels;
+    }
+    fmt(step->formula, sizeof step->formula,
+        "weights_%d = softmax(q_%d\u00b7k_cache_%d\u1d40/\u221ad_k + mask_%d);  output_%d = weights_%d\u00b7v_cache_%d",
+        t, t, t, t, t, t, t);
+    char in[160];
+    words_at(st, engine_tensor(e, T_SEQUENCES), c, in, sizeof in);
+    fmt(step->caption, sizeof step->caption,
+        "Only the new token%s %s %s computed: %s key and value join the cache, which holds S = %d now, and %s one "
+        "query row reads it all. The mask row blocks [PAD] only: no key after the query exists, so a causal mask "
+        "would block nothing.", st->sentence < 0 ? "s" : "", in, st->sentence < 0 ? "are" : "is",
+        st->sentence < 0 ? "their" : "its", S, st->sentence < 0 ? "each" : "its");
+    /* what the padding mask does here: the step again without it */
+    double moved = 0, weight = 0;
+    int pads = 0, batch_pads = 0;
+    double *o = xcalloc((size_t)d->d, sizeof *o);
+    for (int s = 0; s < d->B; s++)
+        for (int j = 0; j < S; j++)
+            batch_pads += d->pad[(size_t)s * d->T + j];
+    for (int s = first_s(st); s <= last_s(st); s++) {
+        decode_attend(d, t, s, 0, o);
+        const double *mine = engine_tensor(e, out)->data + (size_t)s * d->d;
+        for (int j = 0; j < d->d; j++)
+            moved = fmax(moved, fabs(o[j] - mine[j]));
+        /* the weight the [PAD] keys would get: the unmasked softmax of the scores */
+        double mx = -INFINITY, sum = 0, on_pad = 0;
+        const double *sc = engine_tensor(e, scores)->data + (size_t)s * S;
+        for (int j = 0; j < S; j++)
+            mx = fmax(mx, sc[j]);
+        for (int j = 0; j < S; j++) {
+            sum += exp(sc[j] - mx);
+            if (d->pad[(size_t)s * d->T + j]) {
+                on_pad += exp(sc[j] - mx);
+                pads++;
+            }
+        }
+        weight = fmax(weight, on_pad / sum);
+    }
+    free(o);
+    if (pads)
+        fmt(step->note, sizeof step->note,
+            "Without the padding mask this row would give its [PAD] key%s weight %.2f and move the output by up to "
+            "%.2f: the padding mask is needed at every step.", pads == 1 ? "" : "s", weight, moved);
+    else if (batch_pads)
+        fmt(step->note, sizeof step->note,
+            "This prompt has no [PAD], so here the padding mask blocks nothing; the batch's shorter prompts need it "
+            "at every step.");
+    else
+        fmt(step->note, sizeof step->note, "No prompt of this batch is padded, so the mask row blocks nothing.");
+    char next[160] = "";
+    size_t k = 0;
+    for (int s = first_s(st); s <= last_s(st) && k < sizeof next; s++) {
+        const char *word = scenario_word(engine_scenario(e), chosen_after(d, s, t));
+        k += (size_t)snprintf(next + k, sizeof next - k, "%s\u201c%s\u201d", k ? ", " : "", word ? word : "?");
+    }
+    fmt(step->result, sizeof step->result, "%s argmax(output_%d\u00b7E\u1d40) = %s%s;  %d score cells per prompt "
+        "(the prefill: %d)", t < d->N ? "next:" : "after the last:", t, next,
+        t < d->N ? "" : " (not generated)", S, d->L * d->L);
+    finish(b);
+}
+
+static void build_equivalence(Builder *b)
+{
+    Steps *st = b->st;
+    const Engine *e = st->e;
+    const Decode *d = decoding(st);
+    Step *step = begin(b, "The cache changes the cost, not the numbers");
+    for (int s = first_s(st); s <= last_s(st); s++) {
+        Panel *p = add_dec(b, T_FULL_WEIGHTS, s, PANEL_UNIT, "", "query", "key");
+        label_words(st, p, true, s, 0);
+        label_words(st, p, false, s, 0);
+        p = add_dec(b, T_FULL_OUTPUT, s, PANEL_VALUES, "", "query", "dim");
+        label_words(st, p, true, s, 0);
+        p->col_labels = (const char *const *)st->dim_labels;
+        p = add_dec(b, T_OUTPUT, s, PANEL_VALUES, "=", "query", "dim");
+        label_words(st, p, true, s, 0);
+        p->col_labels = (const char *const *)st->dim_labels;
+    }
+    fmt(step->formula, sizeof step->formula,
+        "output (prefill + decode steps) = output_full (one causal pass, L + N = %d)", d->T);
+    fmt(step->caption, sizeof step->caption,
+        "Decode step t's weights are row L + t \u2212 1 of the full causal pass, cut at its own column: nothing after "
+        "it existed yet. The cache spares recomputing the rows before it; every number stays the same.");
+    const Tensor *full = engine_tensor(e, T_FULL_OUTPUT), *mine = engine_tensor(e, T_OUTPUT);
+    double most = 0;
+    for (int s = first_s(st); s <= last_s(st); s++)
+        for (int c = 0; c < d->T; c++)
+            for (int j = 0; j < d->d && !d->pad[(size_t)s * d->T + c]; j++) {
+                size_t i = ((size_t)s * d->T + c) * d->d + j;
+                most = fmax(most, fabs(full->data[i] - mine->data[i]));
+            }
+    char diff[32];
+    if (most == 0) snprintf(diff, sizeof diff, "0, bit for bit");
+    else snprintf(diff, sizeof diff, "%.1e", most);
+    fmt(step->result, sizeof step->result,
+        "max |output \u2212 output_full| = %s;  score cells per prompt: %lld with the cache, %lld without", diff,
+        decode_cost(d), decode_cost_without_cache(d));
+    fmt(step->note, sizeof step->note,
+        "The same holds against --mode combined on the sequences as sentences: the decoder's training mask gives "
+        "the numbers generation gives.");
+    finish(b);
+}
+
+static void build_alignment(Builder *b)
+{
+    Steps *st = b->st;
+    const Engine *e = st->e;
+    const Decode *d = decoding(st);
+    int q = engine_queries(e), S = d->T;
+    Step *step = begin(b, "Causal mask for q new queries: bottom-right");
+    int s = st->sentence < 0 ? 0 : st->sentence;
+    for (int k = 0; k < 2; k++) {
+        TensorId id = k ? T_CAUSAL_BOTTOMRIGHT : T_CAUSAL_TOPLEFT;
+        Panel *p = add(b, id, s, *engine_tensor(e, id), PANEL_MASK, "");
+        snprintf(p->title, sizeof p->title, "%s %s", p->name, k ? "\u2713" : "\u2717");
+        p->row_labels = seq_words(st, s) + (S - q);
+        p->col_labels = seq_words(st, s);
+        p->row_axis = "query";
+        p->col_axis = "key";
+        p->grid_row = 0;
+    }
+    fmt(step->formula, sizeof step->formula,
+        "q = %d new queries, S = %d keys:  top-left keeps k \u2264 i;  bottom-right keeps k \u2264 i + S \u2212 q = "
+        "i + %d", q, S, S - q);
+    fmt(step->caption, sizeof step->caption,
+        "Speculative or chunked decoding checks q new tokens at once against the cache. New query i is token S "
+        "\u2212 q + i, so it may see every key up to itself: the diagonal ends in the bottom-right corner (flash-attn "
+        "since 2.1; Hugging Face offsets by the cache length). SDPA's is_causal=True puts it top-left.");
+    fmt(step->note, sizeof step->note,
+        "scaled_dot_product_attention(is_causal=True) with q < S lets new query 0 see key 0 alone, a single decode "
+        "query too (PyTorch #103082, #144858): pass the bottom-right mask as attn_mask.");
+    const Tensor *tl = engine_tensor(e, T_CAUSAL_TOPLEFT), *br = engine_tensor(e, T_CAUSAL_BOTTOMRIGHT);
+    int differ = 0;
+    for (size_t i = 0; i < tl->size; i++)
+        differ += tl->data[i] != br->data[i];
+    fmt(step->result, sizeof step->result, "new query 0 sees 1 key top-left, %d bottom-right;  %d of %d cells differ "
+        "(--queries Q: another q)", S - q + 1, differ, q * S);
+    finish(b);
+}
+
 static void build_loss(Builder *b)
 {
     Steps *st = b->st;
@@ -1301,7 +1703,9 @@ static const struct {
     {"masked", build_masked}, {"weights", build_weights}, {"output", build_output}, {"loss", build_loss},
     {"original", build_original}, {"chosen", build_chosen}, {"corrupted", build_corrupted},
     {"labels", build_labels}, {"loss_mask", build_loss_mask}, {"noise", build_noise}, {"input", build_input},
-    {"target", build_target}, {"decoder", build_decoder},
+    {"target", build_target}, {"decoder", build_decoder}, {"prompt", build_prompt}, {"positions", build_positions},
+    {"prefill", build_prefill}, {"decode", build_decode}, {"equivalence", build_equivalence},
+    {"alignment", build_alignment},
 };
 
 static int builder_of(const char *slug)
@@ -1346,10 +1750,14 @@ Steps *steps_build(const Engine *e, int sentence, char *err, size_t errlen)
             for (int p = 0; p < src->L; p++)
                 st->spad[s * src->L + p] = !batch_is_real(src, s, p);
     }
+    if (engine_decode(e)) {
+        st->T = engine_decode(e)->T;
+        st->tpos_labels = steps_labels("", st->T);
+    }
     st->story = engine_mode(e)->story;
-    st->count = steps_story(engine_mode(e), &st->slugs);
+    st->count = steps_story(engine_mode(e), engine_scenario(e), &st->names);
     for (int i = 0; !st->story && i < st->count; i++)
-        EXPECT(builder_of(st->slugs[i]) >= 0); /* a story names only steps the catalogue has */
+        EXPECT(builder_of(st->names.of[i]) >= 0); /* a story names only steps the catalogue has */
     if (st->story)
         st->story_data = st->story->open(e, sentence);
     st->steps = xcalloc((size_t)st->count, sizeof *st->steps);
@@ -1449,13 +1857,13 @@ static void shown_clear(struct Shown *sh)
 static void build_step(Steps *st, int i)
 {
     if (st->story) {
-        st->steps[i].slug = st->slugs[i];
+        st->steps[i].slug = st->names.slug[i];
         st->steps[i].strips_per_sentence = 1;
         st->story->layout(st->story_data, i, &st->steps[i]);
         steps_finish(&st->steps[i]);
     } else {
         Builder b = {.st = st, .index = i};
-        catalogue[builder_of(st->slugs[i])].build(&b);
+        catalogue[builder_of(st->names.of[i])].build(&b);
     }
     if (st->shown[i].set)
         keep_shown(&st->steps[i], &st->shown[i]);
@@ -1524,6 +1932,7 @@ void steps_free(Steps *st)
     steps_labels_free(st->pos_labels, st->L);
     steps_labels_free(st->qpos_labels, st->Lq);
     steps_labels_free(st->spos_labels, st->Ls);
+    steps_labels_free(st->tpos_labels, st->T);
     free(st->qpad);
     free(st->spad);
     steps_labels_free(st->sent_labels, st->B);
@@ -1561,7 +1970,7 @@ const Step *steps_at(const Steps *st, int i)
 const char *steps_slug(const Steps *st, int i)
 {
     EXPECT(i >= 0 && i < st->count);
-    return st->slugs[i];
+    return st->names.slug[i];
 }
 
 bool steps_token(const Steps *st, int step, int panel, bool rows, int s, int pos, const char **word, int *id)
@@ -1579,6 +1988,18 @@ bool steps_token(const Steps *st, int step, int panel, bool rows, int s, int pos
                                                                                   : engine_batch(st->e);
     if (rows && strcmp(axis, "token") == 0)
         b = query_rows(p->tensor) ? engine_query_batch(st->e) : engine_batch(st->e); /* X, V: a token per row */
+    /* decode: the axes past the prompt are the sequences' columns; a step's one row is its new token */
+    const Decode *d = engine_decode(st->e);
+    int t;
+    DecodeKind k;
+    bool step_tensor = engine_step_of(p->tensor, &t, &k);
+    bool causal = p->tensor == T_CAUSAL_TOPLEFT || p->tensor == T_CAUSAL_BOTTOMRIGHT;
+    if (d && (step_tensor || causal || p->tensor == T_FULL_WEIGHTS || p->tensor == T_FULL_OUTPUT ||
+              p->tensor == T_OUTPUT || positions_of(st, p->tensor).b == d->seq)) {
+        b = d->seq;
+        if (rows && step_tensor && k != DECODE_K_CACHE && k != DECODE_V_CACHE) pos += decode_column(d, t);
+        if (rows && causal) pos += d->T - engine_queries(st->e);
+    }
     if (!rows)
         pos += p->first_col;
     if (pos < 0 || pos >= b->L)

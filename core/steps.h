@@ -70,7 +70,7 @@ typedef struct Panel {
 
 typedef struct Step {
     const char *slug;        /* "tokens", "qkv", …, "loss"; the mode's story names them (steps_story) */
-    const char *title;       /* "Softmax weights" */
+    char title[80];          /* "Softmax weights", "Decode step 2: cache S = 7" */
     char formula[160];       /* "A_weights = softmax(A_masked)" (UTF-8) */
     char caption[320];       /* one or two plain sentences */
     char note[240];          /* remarks and warnings, may be empty */
@@ -99,12 +99,27 @@ typedef struct StepsStory {
     void (*close)(void *data);
 } StepsStory;
 
-/* The step names a mode's storyboard has, in order, without computing
- * anything (lessons check their steps against this): the mode's own
- * story (bert and t5 tell what corruption does), else the attention
- * story tokens, qkv, scores, mask, masked, weights, output, loss.
- * Returns how many and points *slugs at them. */
-int steps_story(const Mode *m, const char *const **slugs);
+/* The most steps a storyboard has, and the bytes of a step's name. */
+#define STEPS_MAX_STORY 32
+#define STEPS_SLUG_BYTES 24
+
+/* A storyboard's step names, in order. */
+typedef struct StepsNames {
+    int count;
+    char slug[STEPS_MAX_STORY][STEPS_SLUG_BYTES];
+    const char *of[STEPS_MAX_STORY]; /* the catalogue step each tells (a repeated step's base name), or NULL */
+    int repeat[STEPS_MAX_STORY];     /* a repeated step's number: 1, 2, …; 0 for the others */
+} StepsNames;
+
+/* The step names mode m's storyboard has on scenario sc, in order,
+ * without computing anything (lessons check their steps against this):
+ * the mode's own story (bert and t5 tell what corruption does, decode
+ * generation), else the attention story tokens, qkv, scores, mask,
+ * masked, weights, output, loss. A step the row repeats (its `repeat`)
+ * comes once per generated token, named decode1, decode2, …; sc NULL
+ * counts the running example's (SCENARIO_GENERATE). Fills *names and
+ * returns how many. */
+int steps_story(const Mode *m, const Scenario *sc, StepsNames *names);
 
 /* Lays out every step of e for sentence (a batch row) or -1 (the whole
  * batch). NULL and err if the sentence is out of range. */

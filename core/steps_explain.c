@@ -366,12 +366,132 @@ static bool explain_corruption(const Steps *st, const Panel *p, int s, int pos, 
     }
 }
 
+/* ---- generation (decode): where a sequence's cell or a step's number comes from ---- */
+
+static const char *seq_word(const Decode *d, int s, int c)
+{
+    return d->seq->labels[(size_t)s * d->T + c];
+}
+
+/* "the prefill" or "decode step 2": who put column c of the sequence into the cache */
+static void cached_by(const Decode *d, int c, Strbuf *sb)
+{
+    if (c < d->L)
+        strbuf_puts(sb, "the prefill");
+    else
+        strbuf_printf(sb, "decode step %d", c - d->L + 1);
+}
+
+static bool explain_decode(const Steps *st, const Panel *p, int s, int row, int col, double v, Strbuf *sb)
+{
+    const Engine *e = steps_engine(st);
+    const Decode *d = engine_decode(e);
+    if (!d)
+        return false;
+    char val[48];
+    steps_format_value(v, p->view.dtype == TENSOR_INT, 2, val, sizeof val);
+    int t;
+    DecodeKind k;
+    if (engine_step_of(p->tensor, &t, &k)) {
+        int c = decode_column(d, t);
+        strbuf_printf(sb, "%s[%d][%d] = %s", p->title, row, col, val);
+        switch (k) {
+        case DECODE_MASK:
+            if (isinf(v))
+                strbuf_printf(sb, ": key %d (\u201c%s\u201d) is [PAD], blocked at every step", col, seq_word(d, s, col));
+            else
+                strbuf_printf(sb, ": \u201c%s\u201d is a real token; no key comes after the query (column %d), so "
+                              "nothing else is blocked", seq_word(d, s, col), c);
+            return true;
+        case DECODE_K_CACHE:
+        case DECODE_V_CACHE:
+            strbuf_printf(sb, ": component %d of the %s of \u201c%s\u201d (column %d), cached by ", col,
+                          k == DECODE_K_CACHE ? "key" : "value", seq_word(d, s, row), row);
+            cached_by(d, row, sb);
+            return true;
+        case DECODE_Q:
+            strbuf_printf(sb, ": component %d of the new token \u201c%s\u201d's query, x\u00b7W_q", col, seq_word(d, s, c));
+            return true;
+        default:
+            return false;
+        }
+    }
+    switch (p->tensor) {
+    case T_SEQUENCES:
+        strbuf_printf(sb, "sequences[%d][%d] = %s (\u201c%s\u201d): ", s, col, val, seq_word(d, s, col));
+        if (d->pad[(size_t)s * d->T + col])
+            strbuf_puts(sb, "[PAD]");
+        else if (col < d->L)
+            strbuf_puts(sb, "a prompt token");
+        else if (col == d->L)
+            strbuf_puts(sb, "new token 1, chosen from the prefill's output at the last prompt token");
+        else
+            strbuf_printf(sb, "new token %d, chosen from decode step %d's output", col - d->L + 1, col - d->L);
+        return true;
+    case T_ATTENTION_MASK:
+        strbuf_printf(sb, "attention_mask[%d][%d] = %s: %s", s, col, val,
+                      v != 0 ? "a real token" : "[PAD], blocked as a key at every step");
+        return true;
+    case T_POSITION_IDS:
+        strbuf_printf(sb, "position_ids[%d][%d] = %s: ", s, col, val);
+        if (d->pad[(size_t)s * d->T + col])
+            strbuf_puts(sb, "[PAD]: blocked, so its position does not matter (Hugging Face writes 1 there)");
+        else
+            strbuf_printf(sb, "\u201c%s\u201d has %.0f real token%s before it", seq_word(d, s, col), v,
+                          v == 1 ? "" : "s");
+        return true;
+    case T_NAIVE_POSITIONS:
+        strbuf_printf(sb, "naive_position_ids[%d][%d] = %s: counted from the left edge", s, col, val);
+        if (!d->pad[(size_t)s * d->T + col])
+            strbuf_printf(sb, "; \u201c%s\u201d is at position %.0f", seq_word(d, s, col),
+                          tensor_at2(d->position_ids, s, col));
+        return true;
+    case T_OUTPUT:
+    case T_FULL_OUTPUT:
+        strbuf_printf(sb, "%s[%d][%d] = %s: ", p->title, row, col, val);
+        if (p->tensor == T_FULL_OUTPUT)
+            strbuf_printf(sb, "row %d of one causal pass over all %d tokens; ", row, d->T);
+        if (row < d->L)
+            strbuf_printf(sb, "the prefill's row %d (A_weights\u00b7V)", row);
+        else
+            strbuf_printf(sb, "decode step %d's output_%d", row - d->L + 1, row - d->L + 1);
+        if (p->tensor == T_FULL_OUTPUT && !d->pad[(size_t)s * d->T + row])
+            strbuf_printf(sb, ", the same number (%.17g against %.17g)", v,
+                          tensor_at3(engine_tensor(e, T_OUTPUT), s, row, col));
+        return true;
+    case T_FULL_WEIGHTS:
+        strbuf_printf(sb, "%s[%d][%d] = %s: ", p->title, row, col, val);
+        if (col > row)
+            strbuf_printf(sb, "key %d comes after query %d: blocked", col, row);
+        else if (d->pad[(size_t)s * d->T + col])
+            strbuf_printf(sb, "key %d is [PAD]: blocked", col);
+        else if (row >= d->L)
+            strbuf_printf(sb, "decode step %d's weights_%d[0][%d], from the cache", row - d->L + 1, row - d->L + 1,
+                          col);
+        else
+            strbuf_printf(sb, "the prefill's A_weights[%d][%d]", row, col);
+        return true;
+    case T_CAUSAL_TOPLEFT:
+    case T_CAUSAL_BOTTOMRIGHT: {
+        int q = engine_queries(e), off = p->tensor == T_CAUSAL_BOTTOMRIGHT ? d->T - q : 0;
+        strbuf_printf(sb, "%s[%d][%d] = %s: new query %d (token %d) %s key %d", p->name, row, col, val, row,
+                      d->T - q + row, isinf(v) ? "may not see" : "sees", col);
+        strbuf_printf(sb, p->tensor == T_CAUSAL_BOTTOMRIGHT ? " (kept while k \u2264 i + S \u2212 q = %d)"
+                                                            : " (top-left keeps k \u2264 i = %d: wrong for q < S)",
+                      row + off);
+        return true;
+    }
+    default:
+        return false;
+    }
+}
+
 static void explain_input(const Steps *st, const Panel *p, int s, int row, int col, double v, Strbuf *sb)
 {
     const Engine *e = steps_engine(st);
     const Batch *bt = engine_batch(e);
     const Mode *m = engine_mode(e);
-    if (explain_corruption(st, p, s, col, v, sb))
+    if (explain_corruption(st, p, s, col, v, sb) || explain_decode(st, p, s, row, col, v, sb))
         return;
     switch (p->tensor) {
     case T_DECODER_CAUSAL: {
@@ -480,7 +600,7 @@ static void explain_softmax(const Engine *e, const Panel *p, int s, int row, int
         mx = fmax(mx, m[k]);
     }
     strbuf_printf(sb, "%s[%d][%d] = ", p->title, row, col);
-    if (engine_row_blocked(e, s, row)) {
+    if (mx == -INFINITY) { /* every key of the row is masked */
         plain(sb, v);
         strbuf_printf(sb, ": every key of row %d is \u2212\u221e, softmax is 0/0; %s", row,
                       isnan(v) ? "PyTorch returns NaN" : "maskscope's safe policy gives 0");

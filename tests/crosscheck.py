@@ -814,9 +814,163 @@ def check_positions(scenario):
         os.unlink(f.name)
 
 
+# ---- generation with a KV cache: the prefill and decode loop, run here with an explicit cache ----
+
+def sinusoidal(pos, d):
+    """Attention Is All You Need's PE(pos, ·) for a tensor of positions"""
+    i = torch.arange(d)
+    angle = pos.double()[..., None] / torch.pow(10000.0, (i - i % 2).double() / d)
+    return torch.where(i % 2 == 0, torch.sin(angle), torch.cos(angle))
+
+
+def sdpa_reference_mask(q, S, bottom_right):
+    """the causal bias of scaled_dot_product_attention(is_causal=True), from PyTorch's documented reference
+    code (torch.ones(L, S).tril(diagonal=0)), and flash-attn's bottom-right one (diagonal=S - L); the Debian
+    torch here predates SDPA, so its reference is written out"""
+    keep = torch.ones(q, S, dtype=torch.bool).tril(diagonal=S - q if bottom_right else 0)
+    return torch.zeros(q, S, dtype=torch.float64).masked_fill(~keep, float("-inf"))
+
+
+def check_decode(scenario, padding):
+    """the decode mode against a prefill + decode loop with an explicit KV cache, written here, for the
+    scenario padded as `padding` says (None: as it says itself, else left)"""
+    base = scen_json(scenario)
+    path = with_keys(scenario, padding=padding) if padding else scenario
+    label = f"{os.path.basename(scenario) if scenario else 'running example'} / decode, {padding or 'own'} padding"
+    scen = scen_json(path) if path else {}
+    side = scen.get("padding", "left")  # generation pads on the left unless told
+    pad_id = scen.get("pad_id", 0)
+    d = json.loads(run("dump", "--mode", "decode", *(["--scenario", path] if path else [])))
+    batch = tensor(d["batch"], torch.int64)
+    B, L = batch.shape
+    real = batch != pad_id
+    lengths = real.sum(dim=1)
+    cols = torch.arange(L)[None, :]
+    want_real = cols >= (L - lengths)[:, None] if side == "left" else cols < lengths[:, None]
+    ok(torch.equal(real, want_real), f"{label}: the prompts are padded on the {side}")
+    X, Wq, Wk, Wv = tensor(d["embeddings"]), tensor(d["W_q"]), tensor(d["W_k"]), tensor(d["W_v"])
+    dk = X.shape[-1]
+    E, ids = tensor(d["readout_embeddings"]), tensor(d["readout_ids"], torch.int64)
+    gen = tensor(d["generated"], torch.int64)
+    N = gen.shape[1]
+    ok(N == scen.get("generate", 3), f"{label}: generate = {N}")
+    zero = scen.get("fully_masked_rows", "zero") == "zero"
+    positioned = scen.get("positions") == "sinusoidal"
+    prompt_words = zip(sum(d["tokens"], []), batch.flatten().tolist())
+    ok(all((i in ids.tolist()) != special(w) for w, i in prompt_words),
+       f"{label}: the readout holds every prompt word but the special ones")
+
+    def softmax(s):
+        w = torch.softmax(s, dim=-1)
+        return torch.nan_to_num(w, nan=0.0) if zero else w
+
+    # prefill: every prompt token at once, padding + causal
+    Q, K, V = X @ Wq, X @ Wk, X @ Wv
+    pad_keys = torch.zeros(B, L, dtype=torch.float64).masked_fill(~real, float("-inf"))
+    mask = pad_keys[:, None, :] + torch.triu(torch.full((L, L), float("-inf"), dtype=torch.float64), diagonal=1)
+    if scen.get("mask_query_rows"):
+        mask = mask + pad_keys[:, :, None]
+    w0 = softmax(Q @ K.transpose(-2, -1) / math.sqrt(dk) + mask)
+    out0 = w0 @ V
+    ok(close(tensor(d["mask"]), mask, 0) and close(tensor(d["A_weights"]), w0, 1e-12),
+       f"{label}: the prefill's mask and weights")
+    # the first token, read at each prompt's last real token
+    last = torch.tensor([int(r.nonzero().max()) for r in real])
+    logits = [out0[torch.arange(B), last] @ E.T]
+    outs, attention_mask, k_cache, v_cache = [out0], real.long(), K, V
+    same = {"q": True, "k_cache": True, "v_cache": True, "scores": True, "mask": True, "masked": True,
+            "weights": True, "output": True}
+    for t in range(1, N + 1):
+        tok = ids[logits[-1].argmax(dim=-1)]
+        ok(torch.equal(tok, gen[:, t - 1]), f"{label}: token {t} is torch's argmax of output . E^T")
+        pos = attention_mask.sum(dim=1)  # the real tokens before it: cumsum(attention_mask) - 1 of the new column
+        x = E[torch.searchsorted(ids, tok.contiguous())] + (sinusoidal(pos, dk) if positioned else 0)
+        q = (x @ Wq)[:, None, :]
+        k_cache = torch.cat([k_cache, (x @ Wk)[:, None, :]], dim=1)
+        v_cache = torch.cat([v_cache, (x @ Wv)[:, None, :]], dim=1)
+        attention_mask = torch.cat([attention_mask, torch.ones(B, 1, dtype=torch.int64)], dim=1)
+        mask_t = torch.zeros(B, 1, attention_mask.shape[1], dtype=torch.float64).masked_fill(
+            attention_mask[:, None, :] == 0, float("-inf"))  # the padding mask alone
+        scores_t = q @ k_cache.transpose(-2, -1) / math.sqrt(dk)
+        w_t = softmax(scores_t + mask_t)
+        o_t = w_t @ v_cache
+        for name, theirs, tol in [("q", q, 1e-12), ("k_cache", k_cache, 1e-12), ("v_cache", v_cache, 1e-12),
+                                  ("scores", scores_t, 1e-12), ("mask", mask_t, 0), ("masked", scores_t + mask_t, 1e-12),
+                                  ("weights", w_t, 1e-12), ("output", o_t, 1e-12)]:
+            same[name] &= close(tensor(d[f"{name}_{t}"]), theirs, tol)
+        # one query: a causal mask aligned to it (bottom-right) blocks nothing; aligned top-left, all but key 0
+        S_t = k_cache.shape[1]
+        ok(torch.equal(softmax(scores_t + mask_t + sdpa_reference_mask(1, S_t, True)) @ v_cache, o_t),
+           f"{label}: step {t}: a bottom-right causal mask changes nothing")
+        ok(not close(softmax(scores_t + mask_t + sdpa_reference_mask(1, S_t, False)) @ v_cache, o_t, 1e-9),
+           f"{label}: step {t}: is_causal's top-left mask hides the cache")
+        if bool((attention_mask == 0).any()):
+            ok(not close(softmax(scores_t) @ v_cache, o_t, 1e-9), f"{label}: step {t}: without the padding mask the output moves")
+        outs.append(o_t)
+        logits.append(o_t[:, 0] @ E.T)
+    for name, good in same.items():
+        ok(good, f"{label}: {name}_1 ... {name}_{N} equal the loop's, written here")
+    seq = torch.cat([batch, gen], dim=1)
+    ok(torch.equal(tensor(d["sequences"], torch.int64), seq), f"{label}: sequences = cat(batch, generated)")
+    ok(torch.equal(tensor(d["attention_mask"], torch.int64), attention_mask), f"{label}: attention_mask")
+    ok(torch.equal(tensor(d["position_ids"], torch.int64), attention_mask.cumsum(-1) - 1),
+       f"{label}: position_ids = attention_mask.cumsum(-1) - 1")
+    ok(close(tensor(d["logits"]), torch.stack(logits, dim=1), 1e-12), f"{label}: logits")
+    output = torch.cat(outs, dim=1)
+    ok(close(tensor(d["output"]), output, 1e-12), f"{label}: output = prefill's rows and each step's")
+    # the KV cache changes the cost, not the numbers: the combined mode on the sequences as sentences
+    sentences = [[int(x) for x, r in zip(seq[b], attention_mask[b]) if r] for b in range(B)]
+    keys = {k: v for k, v in (scen or RUNNING_EXAMPLE).items() if k not in ("losses", "loss_weights", "pack_length")}
+    keys.update(sentences=sentences, padding=side)
+    whole = scenario_file("decode-sequences.json", keys)
+    c = json.loads(run("dump", "--mode", "combined", "--scenario", whole))
+    cb, co = tensor(c["batch"], torch.int64), tensor(c["output"])
+    creal = cb != pad_id
+    worst = max(float((output[b][attention_mask[b].bool()] - co[b][creal[b]]).abs().max()) for b in range(B))
+    ok(worst <= 1e-9, f"{label}: every step's output is the combined mode's at the same token (max diff {worst:.1e})")
+    full_out = tensor(d["output_full"])
+    ok(max(float((full_out[b][attention_mask[b].bool()] - co[b][creal[b]]).abs().max()) for b in range(B)) <= 1e-9,
+       f"{label}: output_full is the combined mode's")
+    # several new queries: SDPA's is_causal aligns top-left, flash-attn bottom-right; the right one is the full pass
+    Xs = torch.cat([X, torch.stack([E[torch.searchsorted(ids, gen[:, i].contiguous())] +
+                                    (sinusoidal(lengths + i, dk) if positioned else 0) for i in range(N)], dim=1)], dim=1)
+    S = L + N
+    for bottom_right in (False, True):
+        name = "A_causal_bottomright" if bottom_right else "A_causal_topleft"
+        ok(close(tensor(d[name]), sdpa_reference_mask(N, S, bottom_right), 0), f"{label}: {name} [{N}, {S}]")
+    full = int(lengths.argmax())  # a prompt with no [PAD]: the alignment alone decides
+    if int(lengths[full]) == L:
+        Qs, Ks, Vs = Xs[full] @ Wq, Xs[full] @ Wk, Xs[full] @ Wv
+        att = lambda m: torch.softmax(Qs[-N:] @ Ks.T / math.sqrt(dk) + m, dim=-1) @ Vs
+        ok(close(att(sdpa_reference_mask(N, S, True)), output[full][-N:], 1e-12),
+           f"{label}: bottom-right gives the decode steps' outputs")
+        ok(N == S or not close(att(sdpa_reference_mask(N, S, False)), output[full][-N:], 1e-6),
+           f"{label}: top-left does not")
+    if padding:
+        os.unlink(path)
+
+
+def check_decode_prints():
+    """print A_causal_topleft / bottomright --queries q as PyTorch prints the same masks"""
+    for q in (1, 2, 8):
+        for br in (False, True):
+            name = "A_causal_bottomright" if br else "A_causal_topleft"
+            want = as_print(sdpa_reference_mask(q, 8, br).float()) + "\n"
+            got = run("print", name, "--queries", str(q))
+            ok(got == want, f"print {name} --queries {q}" + ("" if got == want else f"\n# got:\n{got}# want:\n{want}"))
+    for name, want in [("generated", None), ("q_2", None)]:
+        got = run("print", name, "--sentence", "1") if name == "q_2" else run("print", name)
+        d = json.loads(run("dump", "--mode", "decode"))
+        t = tensor(d[name], torch.int64 if name == "generated" else torch.float64)
+        want = (str(t) if name == "generated" else as_print(t[1])) + "\n"
+        ok(got == want, f"print {name}" + ("" if got == want else f"\n# got:\n{got}# want:\n{want}"))
+
+
 check_notebook_prints()
 table = modes_of_the_table()
-ok(set(table) == set(MODES) | set(FAMILY) | set(CORRUPT) | {"bugs"}, f"every mode of the table is cross-checked here: {table}")
+ok(set(table) == set(MODES) | set(FAMILY) | set(CORRUPT) | {"decode", "bugs"},
+   f"every mode of the table is cross-checked here: {table}")
+check_decode_prints()
 check_gallery()
 check_mask_verdicts()
 for sc in SCEN:
@@ -828,6 +982,8 @@ for sc in SCEN:
         check_positions(sc)
     check_bert(sc)
     check_t5(sc)
+    for side in (None, "left", "right"):
+        check_decode(sc, side)
     for m in MODES + FAMILY:
         check_conventions(sc, m)
         check_leaks_influence(sc, m)

@@ -12,6 +12,11 @@
 #define support_check(cond, ...) cr_assert(cond, __VA_ARGS__)
 #endif
 
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "engine.h"
 #include "mode.h"
 #include "steps.h"
@@ -54,4 +59,32 @@ static inline void shown_free(Steps *st)
     Engine *e = (Engine *)steps_engine(st);
     steps_free(st);
     engine_free(e);
+}
+
+/* A scenario of tests/scenarios/ by its file name (under $MASKSCOPE_SOURCE_ROOT). */
+static inline Scenario *test_scenario(const char *name)
+{
+    char path[1024], err[512];
+    bool io;
+    snprintf(path, sizeof path, "%.700s/tests/scenarios/%.64s", getenv("MASKSCOPE_SOURCE_ROOT"), name);
+    Scenario *sc = scenario_load(path, &io, err, sizeof err);
+    support_check(sc != NULL, "%s", err);
+    return sc;
+}
+
+/* The file names of tests/scenarios/, after an empty name that stands for the running example. */
+static inline int test_scenario_names(char names[][64], int max)
+{
+    int n = 0;
+    names[n++][0] = '\0';
+    char dir[1024];
+    snprintf(dir, sizeof dir, "%.900s/tests/scenarios", getenv("MASKSCOPE_SOURCE_ROOT"));
+    DIR *d = opendir(dir);
+    support_check(d != NULL, "%s", dir);
+    struct dirent *ent;
+    while ((ent = readdir(d)) && n < max)
+        if (strstr(ent->d_name, ".json"))
+            snprintf(names[n++], 64, "%.63s", ent->d_name);
+    closedir(d);
+    return n;
 }

@@ -84,7 +84,7 @@ Test(cli, bad_usage_exits_2_with_one_line)
     const char *cases[][2] = {
         {"print nosuch", "maskscope print: unknown name 'nosuch'; maskscope print --list shows the names\n"},
         {"print A_scores --mode sideways",
-         "maskscope print: --mode: 'sideways' is not a mode; use padding, causal, combined, mlm, sliding, prefix, packed, global, sink, strided, cross, bert, t5 or bugs\n"},
+         "maskscope print: --mode: 'sideways' is not a mode; use padding, causal, combined, mlm, sliding, prefix, packed, global, sink, strided, cross, bert, t5, decode or bugs\n"},
         {"print A_scores --sentence 7", "maskscope print: sentence: 7 is out of range; the batch has sentences 0 to 2 (or all)\n"},
         {"print batch --sentence 1", "maskscope print: batch does not take --sentence\n"},
         {"frobnicate", "maskscope: unknown command 'frobnicate'; try maskscope --help\n"},
@@ -540,4 +540,54 @@ Test(cli, export_bugs_writes_a_slide_per_bug_and_screen_writes_one_frame)
     cr_assert_eq(access(args, R_OK), 0);
     snprintf(args, sizeof args, "rm -rf '%s'", dir);
     cr_assert_eq(system(args), 0);
+}
+
+/* generation: the decode mode's names, its steps up to "generate", and the alignment masks with --queries */
+Test(cli, decode_prints_and_dumps_every_step_it_took)
+{
+    Run r = run("print --list");
+    cr_assert_eq(r.status, 0);
+    const char *names[] = {"sequences", "generated", "attention_mask", "q_t", "k_cache_t", "v_cache_t", "scores_t",
+                           "mask_t", "weights_t", "output_t", "A_weights_full", "output_full", "A_causal_topleft",
+                           "A_causal_bottomright"};
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+        char needle[64];
+        snprintf(needle, sizeof needle, "\n  %s ", names[i]);
+        cr_assert(strstr(r.out, needle), "--list lacks %s", names[i]);
+    }
+    cr_assert_null(strstr(r.out, "\n  q_2 "), "one line stands for q_1, q_2, …");
+    done(&r);
+    /* SDPA's is_causal for one query against 8 keys keeps key 0 alone; the bottom-right one keeps them all */
+    r = run("print A_causal_topleft --queries 1");
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert_str_eq(r.out, "tensor([[0., -inf, -inf, -inf, -inf, -inf, -inf, -inf]])\n");
+    done(&r);
+    r = run("print A_causal_bottomright --queries 1");
+    cr_assert_str_eq(r.out, "tensor([[0., 0., 0., 0., 0., 0., 0., 0.]])\n");
+    done(&r);
+    /* the running example, padded on the left, generates "pie pie cat" after "The cat ate" */
+    r = run("print generated");
+    cr_assert_str_eq(r.out, "tensor([[5, 5, 2],\n        [5, 2, 2],\n        [5, 5, 2]])\n");
+    done(&r);
+    r = run("dump --mode decode");
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cJSON *j = cJSON_Parse(r.out);
+    cr_assert_not_null(j);
+    const struct { const char *name; int ndim, shape[3]; } want[] = {
+        {"batch", 2, {3, 5}}, {"sequences", 2, {3, 8}}, {"generated", 2, {3, 3}}, {"position_ids", 2, {3, 8}},
+        {"q_1", 3, {3, 1, 4}}, {"k_cache_1", 3, {3, 6, 4}}, {"v_cache_3", 3, {3, 8, 4}}, {"scores_2", 3, {3, 1, 7}},
+        {"mask_3", 3, {3, 1, 8}}, {"weights_3", 3, {3, 1, 8}}, {"output_3", 3, {3, 1, 4}}, {"output", 3, {3, 8, 4}},
+        {"A_weights", 3, {3, 5, 5}}, {"logits", 3, {3, 4, 5}}, {"A_causal_topleft", 2, {3, 8}},
+    };
+    for (size_t i = 0; i < sizeof want / sizeof *want; i++) {
+        cJSON *shape = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(j, want[i].name), "shape");
+        cr_assert_eq(cJSON_GetArraySize(shape), want[i].ndim, "%s", want[i].name);
+        for (int k = 0; k < want[i].ndim; k++)
+            cr_assert_eq(cJSON_GetArrayItem(shape, k)->valueint, want[i].shape[k], "%s", want[i].name);
+    }
+    cr_assert_null(cJSON_GetObjectItemCaseSensitive(j, "q_4"), "three steps, no fourth");
+    cJSON *words = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(j, "generated_tokens"), 0);
+    cr_assert_str_eq(cJSON_GetArrayItem(words, 0)->valuestring, "pie");
+    cJSON_Delete(j);
+    done(&r);
 }

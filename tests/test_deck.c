@@ -320,9 +320,9 @@ Test(deck, every_shipped_lesson_exports_a_full_deck)
     const char *names[] = {"01-padding-and-loss-masking", "02-masked-language-modelling", "03-custom-loss-masks",
                            "04-attention-padding-mask", "05-causal-masking", "06-combined-padding-and-causal",
                            "07-beyond-padding-and-causal", "08-how-bert-and-t5-corrupt-their-input",
-                           "09-five-ways-to-get-a-mask-wrong"};
+                           "09-five-ways-to-get-a-mask-wrong", "10-prefill-and-decode"};
     /* slides: one per step and one more per question */
-    const int slides[] = {6 + 2, 7 + 2, 5 + 1, 9 + 1, 8 + 2, 7 + 1, 9 + 3, 12 + 2, 10 + 5};
+    const int slides[] = {6 + 2, 7 + 2, 5 + 1, 9 + 1, 8 + 2, 7 + 1, 9 + 3, 12 + 2, 10 + 5, 9 + 4};
     for (int k = 0; k < (int)(sizeof slides / sizeof *slides); k++) {
         char dir[] = "/tmp/ms-deck-XXXXXX", args[1024], err[512];
         cr_assert_not_null(mkdtemp(dir));

@@ -247,7 +247,7 @@ Test(export, unknown_mode_is_bad_usage)
     char p[300];
     snprintf(p, sizeof p, "%s/x.png", dir);
     const char *args[] = { "--mode", "sideways", "-o", p, NULL };
-    expect_failure(args, 2, "--mode: 'sideways' is not a mode; use padding, causal, combined, mlm, sliding, prefix, packed, global, sink, strided, cross, bert, t5 or bugs");
+    expect_failure(args, 2, "--mode: 'sideways' is not a mode; use padding, causal, combined, mlm, sliding, prefix, packed, global, sink, strided, cross, bert, t5, decode or bugs");
 }
 
 Test(export, unknown_step_is_bad_usage)

@@ -36,7 +36,7 @@ Test(lesson, every_shipped_lesson_loads_and_every_step_builds)
     snprintf(pattern, sizeof pattern, "%s/lessons/*.json", getenv("MASKSCOPE_SOURCE_ROOT"));
     glob_t g;
     cr_assert_eq(glob(pattern, 0, NULL, &g), 0);
-    cr_assert_eq(g.gl_pathc, 9, "nine lessons ship");
+    cr_assert_eq(g.gl_pathc, 10, "ten lessons ship");
     for (size_t k = 0; k < g.gl_pathc; k++) {
         char err[512];
         bool io;
@@ -236,7 +236,7 @@ Test(lesson, broken_lessons_say_where_and_what)
                  "l.json:1:81: steps[0].step: must be one of tokens, qkv, scores, mask, masked, weights, output, loss, "
                  "or a number from 1 to 8");
     expect_error("{\"title\": \"t\", \"steps\": [{\"title\": \"t\", \"text\": \"x\", \"mode\": \"decoder\", \"step\": 1}]}",
-                 "l.json:1:62: steps[0].mode: must be one of padding, causal, combined, mlm, sliding, prefix, packed, global, sink, strided, cross, bert, t5, bugs");
+                 "l.json:1:62: steps[0].mode: must be one of padding, causal, combined, mlm, sliding, prefix, packed, global, sink, strided, cross, bert, t5, decode, bugs");
     expect_error("{\"title\": \"t\", \"steps\": [{\"title\": \"t\", \"text\": \"x\", \"mode\": \"padding\", \"step\": 1, "
                  "\"colour\": 1}]}",
                  "l.json:1:84: steps[0].colour: unknown key; allowed keys are title, text, code, question, answer, "
@@ -652,11 +652,53 @@ Test(lesson, five_ways_to_get_a_mask_wrong_walks_the_gallery)
     for (int i = 0; i < l->nsteps; i++) {
         const LessonStep *s = &l->steps[i];
         if (strcmp(s->mode->name, "bugs") != 0) continue;
-        const char *const *slugs;
-        steps_story(s->mode, &slugs);
+        StepsNames names;
+        steps_story(s->mode, l->scenario, &names);
         for (int b = 0; b < 5; b++)
-            if (strcmp(slugs[s->step], bugs[b]) == 0) found |= 1 << b;
+            if (strcmp(names.slug[s->step], bugs[b]) == 0) found |= 1 << b;
     }
     cr_assert_eq(found, 31, "the five bugs are shown (%x)", found);
+    lesson_free(l);
+}
+
+/* lesson 10's numbers are the ones its steps show */
+Test(lesson, prefill_and_decode_says_what_the_steps_compute)
+{
+    Lesson *l = shipped("10-prefill-and-decode.json");
+    for (int i = 0; i < l->nsteps; i++) {
+        const LessonStep *ls = &l->steps[i];
+        cr_assert_str_eq(ls->mode->name, "decode");
+        Scenario *sc;
+        Engine *e = at(l, i, &sc);
+        char err[256];
+        Steps *st = steps_build(e, ls->sentence, err, sizeof err);
+        cr_assert_not_null(st, "%s", err);
+        const Step *sp = steps_at(st, ls->step);
+        const char *said = ls->answer ? ls->answer : ls->text;
+        if (strcmp(sp->slug, "positions") == 0) /* "up to 1.66" */
+            cr_assert(strstr(sp->note, "up to 1.66") && strstr(said, "up to 1.66"), "%s", sp->note);
+        if (strcmp(sp->slug, "decode2") == 0) /* "weight 0.24 … up to 0.19" */
+            cr_assert(strstr(sp->note, "weight 0.24 and move the output by up to 0.19") &&
+                      strstr(said, "weight 0.24") && strstr(said, "up to 0.19"), "%s", sp->note);
+        if (strcmp(sp->slug, "equivalence") == 0) /* "46 score cells per prompt against 174", "bit for bit" */
+            cr_assert(strstr(sp->result, "46 with the cache, 174 without") && strstr(sp->result, "bit for bit") &&
+                      strstr(said, "46 score cells per prompt against 174"), "%s", sp->result);
+        if (strcmp(sp->slug, "alignment") == 0) /* "the first new query sees 6 keys" */
+            cr_assert(strstr(sp->result, "new query 0 sees 1 key top-left, 6 bottom-right") && strstr(said, "sees 6 keys"),
+                      "%s", sp->result);
+        if (strcmp(sp->slug, "decode1") == 0 && ls->question) {
+            /* "Only the two [PAD]s" of the 6 keys: its mask row */
+            const Tensor *m = T(e, engine_step_id(1, DECODE_MASK));
+            int blocked = 0;
+            for (int k = 0; k < m->shape[2]; k++) blocked += isinf(m->data[(size_t)ls->sentence * m->shape[2] + k]) != 0;
+            cr_assert_eq(blocked, 2);
+            cr_assert_eq(m->shape[2], 6);
+        }
+        if (ls->padding == SCENARIO_PAD_RIGHT) /* "[PAD]s end up between it and its new tokens" */
+            cr_assert(engine_decode(e)->pad[3] && !engine_decode(e)->pad[5]);
+        steps_free(st);
+        engine_free(e);
+        scenario_free(sc);
+    }
     lesson_free(l);
 }

@@ -91,7 +91,7 @@ Test(scenario, every_field_loads)
 
 Test(scenario, errors_name_line_column_and_field)
 {
-    char err[256];
+    char err[512];
     cr_assert_null(parse("{\n  \"sentences\": [\"a\"],\n  \"d_model\": \"four\"\n}", err, sizeof err));
     cr_assert_str_eq(err, "t.json:3:14: d_model: must be a whole number from 1 to 64");
     cr_assert_null(parse("{\"sentences\": [\"a\"], \"padding\": \"middle\"}", err, sizeof err));
@@ -100,11 +100,45 @@ Test(scenario, errors_name_line_column_and_field)
     cr_assert_str_eq(err, "t.json:1:22: sentense: unknown key; allowed keys are name, sentences, vocab, pad_id, "
                           "mask_id, padding, d_model, seed, losses, loss_weights, fully_masked_rows, "
                           "mask_query_rows, mlm, window, prefix, sinks, global, pack_length, decoder, positions, "
-                          "bert, t5");
+                          "bert, t5, generate");
     cr_assert_null(parse("{\"sentences\": [\"a\", \"  \"]}", err, sizeof err));
     cr_assert_str_eq(err, "t.json:1:21: sentences[1]: is empty; every sentence needs at least one word");
     cr_assert_null(parse("{\"sentences\": [\"a\"]", err, sizeof err));
     cr_assert_str_eq(err, "t.json:1:20: json: unexpected end of file; the JSON is incomplete");
+}
+
+/* generate: the decode mode's N new tokens per prompt, 1 to MS_MAX_GENERATE; left padding unless "padding" says */
+Test(scenario, generate_is_a_count_of_new_tokens)
+{
+    char err[256];
+    Scenario *sc = parse("{\"sentences\": [\"a\"]}", err, sizeof err);
+    cr_assert_not_null(sc, "%s", err);
+    cr_assert_eq(sc->generate, SCENARIO_GENERATE);
+    cr_assert_not(sc->padding_given, "no \"padding\": decode may choose the left");
+    scenario_free(sc);
+    sc = parse("{\"sentences\": [\"a\"], \"generate\": 7, \"padding\": \"right\"}", err, sizeof err);
+    cr_assert_not_null(sc, "%s", err);
+    cr_assert_eq(sc->generate, 7);
+    cr_assert(sc->padding_given);
+    Scenario *c = scenario_copy(sc);
+    cr_assert_eq(c->generate, 7);
+    cr_assert(c->padding_given);
+    /* [ and ] in the window: kept within 1..MS_MAX_GENERATE */
+    cr_assert(scenario_set(c, SETTING_GENERATE, 99));
+    cr_assert_eq(scenario_setting(c, SETTING_GENERATE, 0), MS_MAX_GENERATE);
+    cr_assert(scenario_set(c, SETTING_GENERATE, 0));
+    cr_assert_eq(c->generate, 1);
+    cr_assert_not(scenario_set(c, SETTING_GENERATE, 1), "no change");
+    scenario_free(c);
+    scenario_free(sc);
+    cr_assert_null(parse("{\"sentences\": [\"a\"], \"generate\": 0}", err, sizeof err));
+    cr_assert_str_eq(err, "t.json:1:34: generate: must be a whole number from 1 to 10");
+    cr_assert_null(parse("{\"sentences\": [\"a\"],\n \"generate\": 11}", err, sizeof err));
+    cr_assert_str_eq(err, "t.json:2:14: generate: must be a whole number from 1 to 10");
+    cr_assert_null(parse("{\"sentences\": [\"a\"], \"generate\": \"3\"}", err, sizeof err));
+    cr_assert_str_eq(err, "t.json:1:34: generate: must be a whole number from 1 to 10");
+    cr_assert_null(parse("{\"sentences\": [\"a\"], \"generate\": 2.5}", err, sizeof err));
+    cr_assert_str_eq(err, "t.json:1:34: generate: must be a whole number from 1 to 10");
 }
 
 Test(scenario, weights_must_lie_in_the_unit_interval)
@@ -172,12 +206,12 @@ Test(scenario, long_utf8_words_are_shortened_in_messages_without_cutting_a_chara
  * spelled out, so a message is one line and cannot drive the terminal */
 Test(scenario, messages_escape_what_they_quote)
 {
-    char err[256];
+    char err[512];
     cr_assert_null(parse("{\"sentences\": [\"a\"], \"x\\u009b31m\": 1}", err, sizeof err));
     cr_assert_str_eq(err, "t.json:1:22: x\\u009b31m: unknown key; allowed keys are name, sentences, vocab, "
                           "pad_id, mask_id, padding, d_model, seed, losses, loss_weights, fully_masked_rows, "
                           "mask_query_rows, mlm, window, prefix, sinks, global, pack_length, decoder, positions, "
-                          "bert, t5");
+                          "bert, t5, generate");
     cr_assert_null(parse("{\"sentences\": [\"a\"], \"\\u202eseed\": 1, \"\\u202eseed\": 2}", err, sizeof err));
     cr_assert_str_eq(err, "t.json:1:39: \\u202eseed: duplicate key (first at line 1, column 22); each key may "
                           "appear once");

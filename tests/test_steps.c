@@ -27,6 +27,9 @@ static void done(Steps *st)
 /* the attention story for every mode but the two that tell what pretraining corruption does */
 static const char *const bert_slugs[] = {"original", "chosen", "corrupted", "labels", "loss_mask", "loss"};
 static const char *const t5_slugs[] = {"original", "noise", "input", "target", "decoder", "loss"};
+/* generation: one decode step per new token ("generate": 3 by default) */
+static const char *const decode_slugs[] = {"prompt", "positions", "prefill", "decode1", "decode2", "decode3",
+                                           "equivalence", "alignment"};
 
 Test(steps, every_mode_tells_its_story_in_order)
 {
@@ -34,8 +37,10 @@ Test(steps, every_mode_tells_its_story_in_order)
     for (int m = 0; m < mode_count(); m++) {
         if (!mode_has_tensors(mode_at(m))) continue; /* the bug gallery has a story of its own (test_bugs) */
         const char *name = mode_at(m)->name;
-        const char *const *want = strcmp(name, "bert") == 0 ? bert_slugs : strcmp(name, "t5") == 0 ? t5_slugs : slugs;
-        int n = want == slugs ? 8 : 6;
+        const char *const *want = strcmp(name, "bert") == 0 ? bert_slugs : strcmp(name, "t5") == 0 ? t5_slugs
+                                  : strcmp(name, "decode") == 0                               ? decode_slugs
+                                                                                              : slugs;
+        int n = want == slugs || want == decode_slugs ? 8 : 6;
         for (int s = -1; s < 3; s++) { /* every sentence (packed has one row) and the whole batch */
             engine = compute(sc, name);
             if (s >= engine_sentences(engine)) {
@@ -43,12 +48,12 @@ Test(steps, every_mode_tells_its_story_in_order)
                 continue;
             }
             Steps *st = story(engine, s);
-            const char *const *story_slugs;
-            cr_assert_eq(steps_story(mode_at(m), &story_slugs), n, "%s", name);
+            StepsNames names;
+            cr_assert_eq(steps_story(mode_at(m), sc, &names), n, "%s", name);
             cr_assert_eq(steps_count(st), n);
             for (int i = 0; i < n; i++) {
                 cr_assert_str_eq(steps_at(st, i)->slug, want[i]);
-                cr_assert_str_eq(story_slugs[i], want[i]);
+                cr_assert_str_eq(names.slug[i], want[i]);
                 cr_assert_str_eq(steps_slug(st, i), want[i]);
                 cr_assert_eq(steps_find(st, want[i]), i);
                 cr_assert_gt(strlen(steps_at(st, i)->formula), 0, "%s %s", name, want[i]);

@@ -68,12 +68,12 @@ Test(table, the_man_page_lists_every_mode_key_and_step)
     }
     /* every mode's story: the attention story, and the modes that tell their own */
     for (int m = 0; m < mode_count(); m++) {
-        const char *const *slugs;
-        int n = steps_story(mode_at(m), &slugs);
+        StepsNames names;
+        int n = steps_story(mode_at(m), NULL, &names);
         for (int i = 0; i < n; i++) {
             char want[64];
-            snprintf(want, sizeof want, ".BR %s ", slugs[i]);
-            cr_assert(strstr(man, want), "the man page lacks step %s of mode %s", slugs[i], mode_at(m)->name);
+            snprintf(want, sizeof want, ".BR %s ", names.slug[i]);
+            cr_assert(strstr(man, want), "the man page lacks step %s of mode %s", names.slug[i], mode_at(m)->name);
         }
     }
     free(man);
@@ -124,11 +124,11 @@ Test(table, export_all_writes_every_mode_and_step)
     cr_assert_eq(r.status, 0, "%s", r.err);
     done(&r);
     for (int i = 0; i < mode_count(); i++) {
-        const char *const *slugs;
-        int n = steps_story(mode_at(i), &slugs);
+        StepsNames names;
+        int n = steps_story(mode_at(i), NULL, &names);
         for (int k = 0; k < n; k++) {
             char path[512];
-            snprintf(path, sizeof path, "%s/%02d-%s-%02d-%s.png", dir, i + 1, mode_at(i)->name, k + 1, slugs[k]);
+            snprintf(path, sizeof path, "%s/%02d-%s-%02d-%s.png", dir, i + 1, mode_at(i)->name, k + 1, names.slug[k]);
             cr_assert_eq(access(path, R_OK), 0, "%s written", path);
             unlink(path);
         }

@@ -1144,7 +1144,7 @@ Test(window, every_shipped_lesson_plays_through_every_step)
                            "03-custom-loss-masks.json", "04-attention-padding-mask.json",
                            "05-causal-masking.json", "06-combined-padding-and-causal.json",
                            "07-beyond-padding-and-causal.json", "08-how-bert-and-t5-corrupt-their-input.json",
-                           "09-five-ways-to-get-a-mask-wrong.json"};
+                           "09-five-ways-to-get-a-mask-wrong.json", "10-prefill-and-decode.json"};
     for (size_t k = 0; k < sizeof names / sizeof *names; k++) {
         open_lesson(names[k]);
         const Lesson *l = player_lesson(pl);

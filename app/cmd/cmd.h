@@ -51,6 +51,7 @@ typedef enum OptFlag {
     OPT_JSON = 1u << 20,     /* --json: JSON instead of text (leaks) */
     OPT_BUGS = 1u << 21,     /* --bugs: the gallery of classic bugs as slides (export) */
     OPT_SCREEN = 1u << 22,   /* --screen translator|leaks: a window screen as a PNG (export) */
+    OPT_QUERIES = 1u << 23,  /* --queries Q: decode's new queries checked at once (print, export) */
 } OptFlag;
 
 #define CMD_MAX_ARGS 64
@@ -68,6 +69,7 @@ typedef struct Options {
     const char *as;          /* --as as written: the command checks it */
     const char *bug;         /* --bug as written */
     const char *screen;      /* --screen as written */
+    int queries;             /* --queries: 1 .. the sequence's L + N, checked once the scenario is loaded */
     int nargs;               /* positional arguments */
     const char *args[CMD_MAX_ARGS];
 } Options;
@@ -85,7 +87,8 @@ void cmd_line(FILE *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)
 int cmd_fail(const char *cmd, int status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* Loads --scenario or the running example, then builds --terms into
- * o->mode (its values, e.g. window=4, go into the scenario); on failure
+ * o->mode (its values, e.g. window=4, go into the scenario) and puts
+ * --queries into it (at most its prompts' L plus "generate"); on failure
  * prints the error line and sets *status to 1 (I/O) or 2 (invalid).
  * Caller frees. */
 Scenario *cmd_load_scenario(const char *cmd, Options *o, int *status);

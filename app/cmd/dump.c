@@ -21,10 +21,11 @@
 static const char usage[] = "usage: maskscope dump [--scenario FILE] [--mode MODE | --terms LIST] [-o FILE]\n";
 
 /* the registry entries dump writes for engine e: scalars, tensors and the mode's own mask terms */
-static bool dumped(const RegEntry *r, const Mode *m)
+static bool dumped(const RegEntry *r, const Engine *e)
 {
     char err[256];
-    if (!r->dumped) return false;
+    const Mode *m = engine_mode(e);
+    if (!r->dumped || !registry_held(r, e)) return false;
     if (r->mode) return strcmp(r->mode, m->name) == 0; /* a notebook name of this very mode */
     return r->kind == REG_SCALAR || registry_mode(r, m, err, sizeof err) == m;
 }
@@ -35,7 +36,7 @@ static size_t dump_values(const Engine *e)
     size_t n = 0;
     for (int i = 0; i < registry_count(); i++) {
         const RegEntry *r = registry_at(i);
-        if (!dumped(r, engine_mode(e)) || r->kind == REG_SCALAR) continue;
+        if (!dumped(r, e) || r->kind == REG_SCALAR) continue;
         n += registry_tensor(r, e)->size * (r->dump_alias ? 2 : 1);
     }
     return n;
@@ -82,7 +83,7 @@ static void dump_write(FILE *f, const Engine *e)
     fputs("]", f);
     for (int i = 0; i < registry_count(); i++) {
         const RegEntry *r = registry_at(i);
-        if (!dumped(r, m)) continue;
+        if (!dumped(r, e)) continue;
         if (r->kind == REG_SCALAR) {
             fputs(",\n  ", f);
             json_string(f, r->name);

@@ -26,7 +26,7 @@ static const char usage[] =
     "usage: maskscope export [--scenario FILE] --mode MODE|--terms LIST [--step STEP] [--sentence N|all]\n"
     "                        [--size WxH] [--theme light|dark] [--palette viridis|cividis]\n"
     "                        [--zoom Z] [--no-values] [--decimals N] [--screen conventions|leaks] [--quiet]\n"
-    "                        -o FILE.png\n"
+    "                        [--queries Q] -o FILE.png\n"
     "       maskscope export --all --out-dir DIR [--scenario FILE] [--sentence N|all]\n"
     "                        [--size WxH] [--theme light|dark] [--palette ...] [--quiet]\n"
     "       maskscope export --lesson FILE --out-dir DIR [--size WxH] [--theme ...] [--palette ...] [--quiet]\n"
@@ -175,12 +175,14 @@ int cmd_export(int argc, char **argv)
     Options o;
     unsigned accepted = OPT_SCENARIO | OPT_MODE | OPT_SENTENCE | OPT_STEP | OPT_THEME | OPT_PALETTE | OPT_SIZE |
                         OPT_ZOOM | OPT_NO_VALUES | OPT_OUT | OPT_OUT_DIR | OPT_LESSON | OPT_ALL | OPT_TERMS |
-                        OPT_DECIMALS | OPT_QUIET | OPT_BUGS | OPT_SCREEN;
+                        OPT_DECIMALS | OPT_QUIET | OPT_BUGS | OPT_SCREEN | OPT_QUERIES;
     if (!cmd_options("export", argc, argv, accepted, 0, &o)) return CMD_USAGE;
     if (o.given & OPT_HELP) {
         fputs(usage, stdout);
         printf("MODE is %s; STEP is a number from 1 or a step name\n"
-               "(tokens, scores, mask, ...). Default size 1920x1080, light theme.\n", cmd_mode_names());
+               "(tokens, scores, mask, ...). Default size 1920x1080, light theme.\n"
+               "Q is how many new queries decode's alignment step checks at once (\"generate\" by default).\n",
+               cmd_mode_names());
         cmd_terms_help();
         return cmd_flush_stdout("export");
     }
@@ -189,6 +191,8 @@ int cmd_export(int argc, char **argv)
         return cmd_fail("export", CMD_USAGE, "--screen: '%s' is not a screen; use conventions or leaks", o.screen);
     if (o.screen && (o.given & (OPT_ALL | OPT_BUGS | OPT_LESSON)))
         return cmd_fail("export", CMD_USAGE, "--screen exports one frame: drop --all, --bugs and --lesson");
+    if ((o.given & OPT_QUERIES) && (!o.mode || o.mode->batch != MODE_BATCH_DECODE || (o.given & (OPT_ALL | OPT_BUGS))))
+        return cmd_fail("export", CMD_USAGE, "--queries goes with --mode decode: the new queries of its alignment step");
     if (o.lesson) {
         if (!o.out_dir) return cmd_fail("export", CMD_USAGE, "--lesson needs --out-dir DIR");
         if (o.given & (OPT_ALL | OPT_OUT | OPT_MODE | OPT_TERMS | OPT_STEP | OPT_SCENARIO | OPT_SENTENCE | OPT_BUGS))

@@ -27,17 +27,21 @@ static void modes(Strbuf *sb)
 
 static void steps(Strbuf *sb)
 {
-    const char *const *slugs, *const *first;
-    int n = steps_story(mode_default(), &first);
+    StepsNames names;
+    int n = steps_story(mode_default(), NULL, &names);
     for (int i = 0; i < n; i++)
-        strbuf_printf(sb, "%s.BR %s %s", i ? "\n" : "", first[i], i + 1 < n ? "," : "");
+        strbuf_printf(sb, "%s.BR %s %s", i ? "\n" : "", names.slug[i], i + 1 < n ? "," : "");
     /* the modes that tell a story of their own */
     for (int m = 0; m < mode_count(); m++) {
-        if (steps_story(mode_at(m), &slugs) && slugs == first) continue;
-        int k = steps_story(mode_at(m), &slugs);
-        strbuf_printf(sb, ";\nin %s:", mode_at(m)->name);
+        const Mode *md = mode_at(m);
+        if (!md->story && !md->steps) continue;
+        int k = steps_story(md, NULL, &names);
+        strbuf_printf(sb, ";\nin %s:", md->name);
         for (int i = 0; i < k; i++)
-            strbuf_printf(sb, "\n.BR %s %s", slugs[i], i + 1 < k ? "," : "");
+            strbuf_printf(sb, "\n.BR %s %s", names.slug[i], i + 1 < k ? "," : "");
+        if (md->repeat)
+            strbuf_printf(sb, "\n(one %s step per generated token, as many as \"generate\" says; %d by default)",
+                          md->repeat, SCENARIO_GENERATE);
     }
 }
 

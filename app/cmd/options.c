@@ -134,6 +134,14 @@ static bool read_value(const char *cmd, OptFlag flag, const char *name, const ch
         }
         cmd_fail(cmd, CMD_USAGE, "--decimals %s: must be a whole number from 0 to 6", v);
         return false;
+    case OPT_QUERIES:
+        if (whole(v, 1, MS_MAX_SEQ_LEN + MS_MAX_GENERATE, &n)) {
+            o->queries = (int)n;
+            return true;
+        }
+        cmd_fail(cmd, CMD_USAGE, "--queries %s: must be a whole number of new queries, from 1 to the sequence's "
+                 "length", v);
+        return false;
     case OPT_ZOOM:
         errno = 0;
         o->draw.text_zoom = strtod(v, &end);
@@ -163,7 +171,7 @@ static const struct {
     {"--quiet", "-q", OPT_QUIET, false},
     {"--as", NULL, OPT_AS, true},             {"--bug", NULL, OPT_BUG, true},
     {"--json", NULL, OPT_JSON, false},        {"--bugs", NULL, OPT_BUGS, false},
-    {"--screen", NULL, OPT_SCREEN, true},
+    {"--screen", NULL, OPT_SCREEN, true},     {"--queries", NULL, OPT_QUERIES, true},
 };
 
 bool cmd_options(const char *cmd, int argc, char **argv, unsigned accepted, int max_args, Options *o)
@@ -228,6 +236,17 @@ Scenario *cmd_load_scenario(const char *cmd, Options *o, int *status)
         *status = cmd_fail(cmd, CMD_USAGE, "%s", err);
         scenario_free(sc);
         return NULL;
+    }
+    if (o->given & OPT_QUERIES) {
+        /* the new queries are the last of the L + N tokens of the longest sequence */
+        int L = scenario_longest(&sc->sentences), T = L + sc->generate;
+        if (o->queries > T) {
+            *status = cmd_fail(cmd, CMD_USAGE, "--queries %d: the sequences have %d tokens (prompts of up to %d and "
+                               "%d new); give 1 to %d", o->queries, T, L, sc->generate, T);
+            scenario_free(sc);
+            return NULL;
+        }
+        sc->queries = o->queries;
     }
     return sc;
 }

@@ -13,7 +13,7 @@
 
 static const char usage[] =
     "usage: maskscope print NAME [--scenario FILE] [--mode MODE | --terms LIST] [--sentence N|all]\n"
-    "                            [--as FORMAT]\n"
+    "                            [--as FORMAT] [--queries Q]\n"
     "       maskscope print --list\n";
 
 static void print_list(void)
@@ -21,6 +21,7 @@ static void print_list(void)
     printf("Names maskscope print knows (the notebook's first):\n");
     for (int i = 0; i < registry_count(); i++) {
         const RegEntry *r = registry_at(i);
+        if (r->step > 1) continue; /* q_t stands for q_1, q_2, … */
         char where[64] = "";
         if (r->mode)
             snprintf(where, sizeof where, "  (the %s mode's)", r->mode);
@@ -28,7 +29,7 @@ static void print_list(void)
             snprintf(where, sizeof where, "  (--mode, --sentence)");
         else
             snprintf(where, sizeof where, "  (--mode)");
-        printf("  %-24s %s%s\n", r->name, r->doc, where);
+        printf("  %-24s %s%s\n", r->step ? r->pattern : r->name, r->doc, where);
     }
     printf("MODE is %s.\n", cmd_mode_names());
 }
@@ -36,14 +37,16 @@ static void print_list(void)
 int cmd_print(int argc, char **argv)
 {
     Options o;
-    if (!cmd_options("print", argc, argv, OPT_SCENARIO | OPT_MODE | OPT_TERMS | OPT_SENTENCE | OPT_LIST | OPT_AS, 1,
-                     &o))
+    if (!cmd_options("print", argc, argv,
+                     OPT_SCENARIO | OPT_MODE | OPT_TERMS | OPT_SENTENCE | OPT_LIST | OPT_AS | OPT_QUERIES, 1, &o))
         return CMD_USAGE;
     if (o.given & OPT_HELP) {
         fputs(usage, stdout);
         printf("MODE is %s. maskscope print --list shows the names.\n", cmd_mode_names());
         cmd_terms_help();
         printf("FORMAT writes a mask in another library's convention: %s.\n", conv_names());
+        printf("Q is how many new queries A_causal_topleft and A_causal_bottomright check at once (decode's "
+               "\"generate\" by default).\n");
         return cmd_flush_stdout("print");
     }
     if (o.given & OPT_LIST) {
@@ -59,6 +62,9 @@ int cmd_print(int argc, char **argv)
     char err[512];
     if (!r->per_sentence && (o.given & OPT_SENTENCE))
         return cmd_fail("print", CMD_USAGE, "%s does not take --sentence", name);
+    if ((o.given & OPT_QUERIES) && !(r->kind == REG_TENSOR && (r->id == T_CAUSAL_TOPLEFT || r->id == T_CAUSAL_BOTTOMRIGHT)))
+        return cmd_fail("print", CMD_USAGE, "--queries sets the new queries of A_causal_topleft and "
+                        "A_causal_bottomright; %s does not take it", name);
     ConvFormat as = CONV_ADDITIVE;
     bool keys = false;
     if (o.as && !conv_parse(o.as, &as))
@@ -82,6 +88,13 @@ int cmd_print(int argc, char **argv)
     if (e && sentence >= engine_sentences(e)) {
         snprintf(err, sizeof err, "sentence: %d is out of range; the %sbatch has sentences 0 to %d (or all)", sentence,
                  m->batch == MODE_BATCH_MLM ? "MLM " : "", engine_sentences(e) - 1);
+        engine_free(e);
+        e = NULL;
+    }
+    if (e && !registry_held(r, e)) {
+        snprintf(err, sizeof err, "%s: this scenario generates %d token%s, so its decode steps end at step %d; "
+                 "\"generate\": %d would make step %d", name, engine_decode(e)->N, engine_decode(e)->N == 1 ? "" : "s",
+                 engine_decode(e)->N, r->step, r->step);
         engine_free(e);
         e = NULL;
     }

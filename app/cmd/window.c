@@ -67,14 +67,13 @@ static void first_free(First *f)
 /* the step by number (1-based) or name in mode m of sc; -1 if neither */
 static int step_index(const Scenario *sc, const Mode *m, const char *s)
 {
-    const char *const *slugs;
-    int n = steps_story(m, &slugs);
+    StepsNames names;
+    int n = steps_story(m, sc, &names);
     char *end;
     long k = strtol(s, &end, 10);
     if (end != s && !*end) return k >= 1 && k <= n ? (int)k - 1 : -1;
-    (void)sc;
     for (int i = 0; i < n; i++)
-        if (strcmp(slugs[i], s) == 0) return i;
+        if (strcmp(names.slug[i], s) == 0) return i;
     return -1;
 }
 

@@ -348,8 +348,8 @@ bool export_all(const Scenario *sc, int sentence, const char *dir, int w, int h,
     const char **list = NULL;
     int total = 0, done = 0;
     for (int i = 0; i < mode_count(); i++) {
-        const char *const *slugs;
-        total += steps_story(mode_at(i), &slugs);
+        StepsNames names;
+        total += steps_story(mode_at(i), sc, &names);
     }
     if (!export_check_pixels(total, w, h, err, errlen)) return false;
     *io_error = true; /* from here on, every failure is a write's (or the fonts') */

@@ -19,7 +19,7 @@
 
 struct Screen {
     ScreenKind kind;
-    /* what the data was computed for */
+    /* what the data was computed for (the engine by its serial: a rebuilt one may take a freed one's address) */
     const Engine *e;
     unsigned long serial;    /* engine_serial(e): e's address may be a new engine's */
     int sentence, bug_index;
