@@ -32,7 +32,7 @@ static const char *const help_keys[][2] = {
     { "Tab  Shift+Tab", "next, previous sentence (or page of the batch)" },
     { "A", "whole batch on / off" },
     { "M", "every masking scheme (a picker)" },
-    { "[  ]", "the scheme's W, P, S or pack_length" },
+    { "[  ]", "the scheme's W, P, S, pack_length or N (decode)" },
     { "B", "build your own mask from terms, and back" },
     { "Shift+1 \u2026 8", "in your mask: add or remove a term" },
     { NULL, "Look closer" },
@@ -602,7 +602,7 @@ static void draw_modes(View *v, int w, int h)
         y += row;
     }
     text_fit(v, FONT_SANS, small, x, y + pad / 4, "\u2191 \u2193 and Enter, or a click, shows one; M or Esc closes. "
-             "[ and ] change a mode's W, P, S or pack_length.", box.w - 2 * pad, th->muted);
+             "[ and ] change a mode's W, P, S, pack_length or N.", box.w - 2 * pad, th->muted);
 }
 
 /* the sizes of text in the editor and the question: never below the bars' */

@@ -492,7 +492,7 @@ static void redraw(View *v)
     set_notice(v, msg);
 }
 
-/* [ and ]: the shown scheme's setting (W, P, S, pack_length), recomputed at once */
+/* [ and ]: the shown scheme's setting (W, P, S, pack_length, N), recomputed at once */
 static void nudge_setting(View *v, int by)
 {
     const Mode *m = v->s.mode;
