@@ -205,11 +205,15 @@ static void set_notice(View *v, const char *msg)
 
 /* ---- export ----------------------------------------------------------- */
 
-/* path made whole (a notice names it, so that it can be found again) */
-static void whole_path(const char *path, char *full, size_t n)
+/* where the file went, for the notice: its whole path (so that it can be
+ * found again), or, when the saved hook took it (the page's download),
+ * the name it was handed on as */
+static void whole_path(const View *v, const char *path, const char *base, char *full, size_t n)
 {
     char cwd[PATH_MAX];
-    if (path[0] != '/' && getcwd(cwd, sizeof cwd))
+    if (v->saved && base)
+        snprintf(full, n, "to your downloads as %s", base);
+    else if (path[0] != '/' && getcwd(cwd, sizeof cwd))
         snprintf(full, n, "%s/%s", cwd, strncmp(path, "./", 2) == 0 ? path + 2 : path);
     else
         snprintf(full, n, "%s", path);
@@ -242,11 +246,10 @@ static void export_shown(View *v)
         return;
     }
     char full[2 * PATH_MAX + 160];
-    whole_path(path, full, sizeof full);
+    whole_path(v, path, base, full, sizeof full);
     char msg[sizeof v->notice];
     snprintf(msg, sizeof msg, "Saved %.240s (%d\u00d7%d)", full, f.w, f.h);
     set_notice(v, msg);
-    (void)base;
 }
 
 /* ---- hover and clicks -------------------------------------------------- */
@@ -663,7 +666,7 @@ static bool save_scenario(View *v, char *msg, size_t n)
         return false;
     }
     v->unsaved = false;
-    whole_path(path, full, sizeof full);
+    whole_path(v, path, base, full, sizeof full);
     int B = v->sc->sentences.count;
     snprintf(msg, n, "Saved %.240s (%d sentence%s; maskscope --scenario opens it)", full, B, B == 1 ? "" : "s");
     return true;
