@@ -1136,6 +1136,10 @@ Test(window, l_opens_the_picker_and_a_number_opens_a_lesson)
     key(SDLK_l);
     cr_assert(key(SDLK_ESCAPE));
     cr_assert_str_eq(player_lesson(pl)->title, "Causal masking");
+    /* 0 is the tenth lesson's key, as 0 follows 9 on the keyboard */
+    key(SDLK_l);
+    key(SDLK_0);
+    cr_assert(strstr(player_lesson(pl)->path, "10-prefill-and-decode.json"), "%s", player_lesson(pl)->path);
 }
 
 Test(window, every_shipped_lesson_plays_through_every_step)

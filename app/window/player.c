@@ -205,6 +205,7 @@ static bool picker_key(Player *p, SDL_Keycode sym)
     case SDLK_q: return !view_may_quit(p->v);
     default:
         if (sym >= SDLK_1 && sym <= SDLK_9) open_pick(p, (int)(sym - SDLK_1));
+        if (sym == SDLK_0) open_pick(p, 9); /* the tenth, as 0 follows 9 on the keyboard */
         break;
     }
     view_invalidate(p->v);
@@ -260,7 +261,7 @@ static void draw_picker(void *ctx, Painter *pt, const Theme *th, int w, int h)
         bool sel = i == p->picker_sel;
         if (sel) paint_fill(pt, r, theme_mix(th->accent, th->bg, 0.18));
         char num[16];
-        snprintf(num, sizeof num, "%d", i + 1);
+        snprintf(num, sizeof num, "%d", i + 1 == 10 ? 0 : i + 1); /* the key that opens it */
         paint_text(pt, FONT_SANS_BOLD, px, x, y, num, -1, th->accent);
         paint_text_fit(pt, sel ? FONT_SANS_BOLD : FONT_SANS, px, x + 2 * px, y, p->pick_titles[i],
                        box.w - 2 * pad - 2 * px, th->fg);
