@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "bugs.h"
+#include "text.h"
 #include "xmalloc.h"
 
 enum { GALLERY_MAX = 16, PANELS = 4 };
@@ -102,22 +103,13 @@ static bool same_batch(const Gallery *g, const Shown *sh)
            engine_scenario(g->e)->padding == SCENARIO_PAD_RIGHT;
 }
 
-static void fmt(char *buf, size_t n, const char *f, ...) __attribute__((format(printf, 3, 4)));
-static void fmt(char *buf, size_t n, const char *f, ...)
-{
-    va_list ap;
-    va_start(ap, f);
-    vsnprintf(buf, n, f, ap);
-    va_end(ap);
-}
-
 static Panel *add(Step *step, TensorId id, const char *name, const char *title, Tensor view, PanelScale scale,
                   const char *join)
 {
     Panel *p = &step->panels[step->npanels++];
     *p = (Panel){.tensor = id, .recipe = {.op = OP_INPUT}, .name = name, .view = view, .scale = scale, .join = join,
                  .sentence = -1};
-    fmt(p->title, sizeof p->title, "%s", title);
+    text_fmt(p->title, sizeof p->title, "%s", title);
     return p;
 }
 
@@ -179,10 +171,10 @@ static void layout(void *data, int i, Step *step)
     Gallery *g = data;
     Shown *sh = shown(g, i);
     const Bug *b = bugs_bug(sh->run);
-    fmt(step->title, sizeof step->title, "%s", b->title);
-    fmt(step->formula, sizeof step->formula, "\u2717 %s", b->wrong_code);
-    fmt(step->caption, sizeof step->caption, "\u2713 %s    %s", b->right_code, b->why);
-    fmt(step->note, sizeof step->note, "Symptom: %s", b->symptom);
+    text_fmt(step->title, sizeof step->title, "%s", b->title);
+    text_fmt(step->formula, sizeof step->formula, "\u2717 %s", b->wrong_code);
+    text_fmt(step->caption, sizeof step->caption, "\u2713 %s    %s", b->right_code, b->why);
+    text_fmt(step->note, sizeof step->note, "Symptom: %s", b->symptom);
     bugs_wrong_number(sh->run, g->sentence, step->result, sizeof step->result);
     if (b->kind == BUG_LOSS)
         layout_loss(g, sh, step);
@@ -196,13 +188,13 @@ static void layout(void *data, int i, Step *step)
 static void mask_value(double v, char *buf, size_t n)
 {
     if (v == 0)
-        fmt(buf, n, "0 (attend)");
+        text_fmt(buf, n, "0 (attend)");
     else if (isinf(v))
-        fmt(buf, n, "\u2212\u221e (blocked)");
+        text_fmt(buf, n, "\u2212\u221e (blocked)");
     else if (v == BUGS_F16_MIN)
-        fmt(buf, n, "\u221265504, torch.finfo(torch.float16).min (blocked)");
+        text_fmt(buf, n, "\u221265504, torch.finfo(torch.float16).min (blocked)");
     else
-        fmt(buf, n, "%.4e, torch.finfo(torch.float32).min (blocked)", v);
+        text_fmt(buf, n, "%.4e, torch.finfo(torch.float32).min (blocked)", v);
 }
 
 static bool explain(void *data, const Step *step, int panel, int row, int col, char *buf, size_t n)
@@ -222,10 +214,10 @@ static bool explain(void *data, const Step *step, int panel, int row, int col, c
     steps_format_value(v, false, 2, num, sizeof num);
     if (b->kind == BUG_LOSS) {
         if (panel % 2 == 0)
-            fmt(buf, n, "%s counted[%d][%d] = %.0f: position %d of sentence %d is %s the %s mean", mark, row, col, v,
+            text_fmt(buf, n, "%s counted[%d][%d] = %.0f: position %d of sentence %d is %s the %s mean", mark, row, col, v,
                 col, row, v != 0 ? "in" : "not in", wrong ? "buggy" : "right");
         else
-            fmt(buf, n, "%s share[%d][%d] = %s of the loss: counted / counted.sum()", mark, row, col, num);
+            text_fmt(buf, n, "%s share[%d][%d] = %s of the loss: counted / counted.sum()", mark, row, col, num);
         return true;
     }
     const Engine *e = bugs_engine(sh->run);
@@ -235,7 +227,7 @@ static bool explain(void *data, const Step *step, int panel, int row, int col, c
     if (p->scale == PANEL_MASK) {
         char val[96];
         mask_value(v, val, sizeof val);
-        fmt(buf, n, "%s A_mask[%d][%d] = %s: \u201c%s\u201d %s \u201c%s\u201d", mark, row, col, val, q,
+        text_fmt(buf, n, "%s A_mask[%d][%d] = %s: \u201c%s\u201d %s \u201c%s\u201d", mark, row, col, val, q,
             v == 0 ? "may attend to" : "may not attend to", k);
         return true;
     }
@@ -246,10 +238,10 @@ static bool explain(void *data, const Step *step, int panel, int row, int col, c
     char total[32];
     steps_format_value(sum, false, 2, total, sizeof total);
     if (isnan(v))
-        fmt(buf, n, "%s %s[%d][%d] = NaN: every key of \u201c%s\u201d is \u2212\u221e, and softmax of that row is 0/0",
+        text_fmt(buf, n, "%s %s[%d][%d] = NaN: every key of \u201c%s\u201d is \u2212\u221e, and softmax of that row is 0/0",
             mark, p->name, row, col, q);
     else
-        fmt(buf, n, "%s %s[%d][%d] = %s: how much \u201c%s\u201d attends to \u201c%s\u201d (its row sums to %s)", mark,
+        text_fmt(buf, n, "%s %s[%d][%d] = %s: how much \u201c%s\u201d attends to \u201c%s\u201d (its row sums to %s)", mark,
             p->name, row, col, num, q, k, total);
     return true;
 }

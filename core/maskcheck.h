@@ -14,7 +14,7 @@
 #include "scenario.h"
 
 typedef enum MaskVerdict {
-    MASK_CORRECT, /* a mode's mask (padding, causal, combined, a family's), or a right loss mask / labels */
+    MASK_CORRECT, /* the mask of a mode of the table, or a right loss mask / labels */
     MASK_BUG,     /* matches a bug of the gallery */
     MASK_UNKNOWN, /* neither: a mask maskscope does not recognise */
 } MaskVerdict;

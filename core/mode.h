@@ -114,8 +114,8 @@ bool mode_is_built(const Mode *m);
  * "" when m has none. */
 void mode_build_spec(const Mode *m, int toggle, char *buf, size_t n);
 
-/* "padding, causal, combined or mlm": every name, joined with ", " and
- * last_sep before the last (e.g. " or ", ", "). */
+/* Every row's name, in the table's order, joined with ", " and last_sep
+ * before the last (e.g. " or ", ", "). */
 void mode_names(char *buf, size_t n, const char *last_sep);
 
 /* How many mask terms the row adds. */

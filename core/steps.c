@@ -33,6 +33,7 @@
 #include <string.h>
 
 #include "strbuf.h"
+#include "text.h"
 #include "xmalloc.h"
 
 static const char *const attention_story[] = {"tokens", "qkv", "scores", "mask", "masked", "weights", "output", "loss",
@@ -336,15 +337,6 @@ void steps_finish(Step *step)
 static int first_s(const Steps *st) { return st->sentence < 0 ? 0 : st->sentence; }
 static int last_s(const Steps *st) { return st->sentence < 0 ? st->B - 1 : st->sentence; }
 
-static void fmt(char *buf, size_t n, const char *f, ...) __attribute__((format(printf, 3, 4)));
-static void fmt(char *buf, size_t n, const char *f, ...)
-{
-    va_list ap;
-    va_start(ap, f);
-    vsnprintf(buf, n, f, ap);
-    va_end(ap);
-}
-
 /* "A_pad + A_causal": the names of the mode's terms joined by " + " */
 static void term_names(const Engine *e, char *buf, size_t n)
 {
@@ -384,34 +376,34 @@ static void build_tokens(Builder *b)
         pads += bt->L - bt->lengths[s];
     if (kind == MODE_BATCH_PACKED) {
         int docs = engine_scenario(st->e)->sentences.count;
-        fmt(step->formula, sizeof step->formula,
+        text_fmt(step->formula, sizeof step->formula,
             "%d documents end to end in %d row%s of %d: document_ids say whose each token is; position_ids restart "
             "at 0", docs, bt->B, bt->B == 1 ? "" : "s", bt->L);
-        fmt(step->caption, sizeof step->caption,
+        text_fmt(step->caption, sizeof step->caption,
             "Packing fills each row with whole sentences instead of padding every one to the longest: %d [PAD] "
             "cell%s in all. The model must still keep the documents apart, and count positions per document.",
             pads, pads == 1 ? "" : "s");
     } else if (kind == MODE_BATCH_CROSS) {
-        fmt(step->formula, sizeof step->formula,
+        text_fmt(step->formula, sizeof step->formula,
             "encoder_batch [B, %d] answers (keys, values);  decoder_batch [B, %d] asks (queries)", bt->L,
             engine_query_length(st->e));
-        fmt(step->caption, sizeof step->caption,
+        text_fmt(step->caption, sizeof step->caption,
             "In an encoder-decoder model (translation, T5) the decoder's tokens look at the encoder's. The two "
             "batches have their own lengths, so the attention matrices are not square.");
     } else if (mlm) {
-        fmt(step->formula, sizeof step->formula, "mlm_batch: [MASK] = %d replaces the words to predict",
+        text_fmt(step->formula, sizeof step->formula, "mlm_batch: [MASK] = %d replaces the words to predict",
             bt->mask_id);
-        fmt(step->caption, sizeof step->caption,
+        text_fmt(step->caption, sizeof step->caption,
             "Some words are replaced by [MASK]; the model must predict them from both sides. "
             "padding_mask marks [PAD] keys with \u2212\u221e (this batch has %d [PAD] cell%s).",
             pads, pads == 1 ? "" : "s");
     } else {
         bool left = engine_scenario(st->e)->padding == SCENARIO_PAD_LEFT;
-        fmt(step->formula, sizeof step->formula,
+        text_fmt(step->formula, sizeof step->formula,
             "batch = pad_sequence(sequences, batch_first=True, padding_value=%d%s);  padding_mask = "
             "create_padding_mask(batch)",
             bt->pad_id, left ? ", padding_side=\"left\"" : "");
-        fmt(step->caption, sizeof step->caption,
+        text_fmt(step->caption, sizeof step->caption,
             "Shorter sentences are padded with [PAD] = %d on the %s to length L = %d. padding_mask is 0 for "
             "real tokens and \u2212\u221e for [PAD].",
             bt->pad_id, engine_scenario(st->e)->padding == SCENARIO_PAD_LEFT ? "left" : "right", bt->L);
@@ -423,7 +415,7 @@ static void build_tokens(Builder *b)
             for (int p = 0; p < bt->L; p++)
                 count->data[s] += bt->ids->data[(size_t)s * bt->L + p] == bt->mask_id;
         char *ct = tensor_format(count);
-        fmt(step->result, sizeof step->result, "[MASK] tokens per sentence: (mlm_batch == MASK_IDX).sum(dim=1) = %s",
+        text_fmt(step->result, sizeof step->result, "[MASK] tokens per sentence: (mlm_batch == MASK_IDX).sum(dim=1) = %s",
             ct);
         free(ct);
         tensor_free(count);
@@ -441,9 +433,9 @@ static void build_tokens(Builder *b)
         naive->data[s] = bt->lengths[s] - 1;
     char *lt = tensor_format(last), *nt = tensor_format(naive);
     if (tensor_equal(last, naive))
-        fmt(step->result, sizeof step->result, "last real token: batch_nonzero_indicies = %s", lt);
+        text_fmt(step->result, sizeof step->result, "last real token: batch_nonzero_indicies = %s", lt);
     else
-        fmt(step->result, sizeof step->result, "last real token: %s  (count_nonzero \u2212 1 would say %s)", lt, nt);
+        text_fmt(step->result, sizeof step->result, "last real token: %s  (count_nonzero \u2212 1 would say %s)", lt, nt);
     free(lt);
     free(nt);
     tensor_free(naive);
@@ -467,12 +459,12 @@ static void note_identical_rows(const Steps *st, Step *step, TensorId id)
                 if (memcmp(ra, rc, (size_t)d * sizeof *ra) != 0) continue;
                 const char *w = engine_labels(e, s)[a];
                 if (id == T_EMBEDDINGS)
-                    fmt(step->note, sizeof step->note,
+                    text_fmt(step->note, sizeof step->note,
                         "Sentence %d's rows %d and %d (%s twice) are the same: without positional encodings a "
                         "token's embedding ignores where it stands. \"positions\": \"sinusoidal\" adds them.",
                         s, a, c, w);
                 else
-                    fmt(step->note, sizeof step->note,
+                    text_fmt(step->note, sizeof step->note,
                         "Sentence %d's output rows %d and %d (%s twice) are the same: same embedding, same keys "
                         "in view, so nothing tells them apart. \"positions\": \"sinusoidal\" would.", s, a, c, w);
                 return;
@@ -500,15 +492,15 @@ static void build_qkv(Builder *b)
             add_tok(b, branch[k].out, s, PANEL_VALUES, branch[k].join, false, "token", "dim")->grid_row = row;
         }
     if (cross)
-        fmt(step->formula, sizeof step->formula,
+        text_fmt(step->formula, sizeof step->formula,
             "Q = X_dec\u00b7W_q    K = X_enc\u00b7W_k    V = X_enc\u00b7W_v    (d_model = %d)", st->d);
     else
-        fmt(step->formula, sizeof step->formula,
+        text_fmt(step->formula, sizeof step->formula,
             "Q = X\u00b7W_q    K = X\u00b7W_k    V = X\u00b7W_v    (d_model = %d)", st->d);
-    fmt(step->caption, sizeof step->caption,
+    text_fmt(step->caption, sizeof step->caption,
         "Each token's embedding (a row of X) is projected three ways. [PAD] has an embedding too: "
         "padding is computed like any token, then masked.");
-    fmt(step->note, sizeof step->note,
+    text_fmt(step->note, sizeof step->note,
         "Embeddings and W_q, W_k, W_v are drawn from seed %llu (see README); dump them to recompute in PyTorch.",
         (unsigned long long)engine_scenario(st->e)->seed);
     note_identical_rows(st, step, T_EMBEDDINGS);
@@ -527,11 +519,11 @@ static void build_scores(Builder *b)
         p->row_dim = NULL;
         add_tok(b, T_SCORES, s, PANEL_VALUES, "/ \u221ad_k =", true, "query", "key");
     }
-    fmt(step->formula, sizeof step->formula, "A_scores = Q\u00b7K\u1d40 / \u221ad_k    (\u221ad_k = \u221a%d = %.3g)",
+    text_fmt(step->formula, sizeof step->formula, "A_scores = Q\u00b7K\u1d40 / \u221ad_k    (\u221ad_k = \u221a%d = %.3g)",
         st->d, sqrt((double)st->d));
-    fmt(step->caption, sizeof step->caption,
+    text_fmt(step->caption, sizeof step->caption,
         "Every query (row) is compared with every key (column), padding included. Nothing is masked yet.");
-    fmt(step->note, sizeof step->note,
+    text_fmt(step->note, sizeof step->note,
         "Scaled by \u221ad_k as in PyTorch and the original Transformer; the notebook's text writes Q\u00b7K\u1d40/d_k.");
     finish(b);
 }
@@ -572,21 +564,21 @@ static void build_mask(Builder *b)
     } else {
         char names[120];
         term_names(e, names, sizeof names);
-        fmt(step->formula, sizeof step->formula, "A_mask = %s", names);
+        text_fmt(step->formula, sizeof step->formula, "A_mask = %s", names);
         if (m->mask_caption) {
-            fmt(step->caption, sizeof step->caption, "%s", m->mask_caption);
+            text_fmt(step->caption, sizeof step->caption, "%s", m->mask_caption);
         } else {
             /* the family's own words, and what the padding term adds */
             char own[320];
             engine_term(e, n - 1)->caption(&in, own, sizeof own);
-            fmt(step->caption, sizeof step->caption, "%s%s", own,
+            text_fmt(step->caption, sizeof step->caption, "%s%s", own,
                 engine_term(e, 0) == &mask_term_padding ? " [PAD] keys are blocked too (A_pad)." : "");
         }
     }
     if (m->pitfall)
-        fmt(step->note, sizeof step->note, "%s", m->pitfall);
+        text_fmt(step->note, sizeof step->note, "%s", m->pitfall);
     else
-        fmt(step->note, sizeof step->note, "0 keeps a score; \u2212\u221e removes it, because e^\u2212\u221e = 0 after softmax.");
+        text_fmt(step->note, sizeof step->note, "0 keeps a score; \u2212\u221e removes it, because e^\u2212\u221e = 0 after softmax.");
     finish(b);
 }
 
@@ -603,8 +595,8 @@ static void build_masked(Builder *b)
     }
     char names[120];
     term_names(e, names, sizeof names);
-    fmt(step->formula, sizeof step->formula, "A_masked = A_scores + %s", names);
-    fmt(step->caption, sizeof step->caption,
+    text_fmt(step->formula, sizeof step->formula, "A_masked = A_scores + %s", names);
+    text_fmt(step->caption, sizeof step->caption,
         "Adding the mask leaves allowed scores unchanged and turns blocked ones into \u2212\u221e.");
     finish(b);
 }
@@ -617,8 +609,8 @@ static void build_weights(Builder *b)
         add_tok(b, T_MASKED, s, PANEL_VALUES, "", true, "query", "key");
         add_tok(b, T_WEIGHTS, s, PANEL_UNIT, "softmax \u2192", true, "query", "key");
     }
-    fmt(step->formula, sizeof step->formula, "A_weights = softmax(A_masked, dim=\u22121)");
-    fmt(step->caption, sizeof step->caption,
+    text_fmt(step->formula, sizeof step->formula, "A_weights = softmax(A_masked, dim=\u22121)");
+    text_fmt(step->caption, sizeof step->caption,
         "Softmax turns each row into weights that sum to 1; \u2212\u221e becomes exactly 0, so blocked keys "
         "get no attention.");
     /* name the fully masked rows this view shows */
@@ -633,7 +625,7 @@ static void build_weights(Builder *b)
                 shown++;
             }
     if (shown)
-        fmt(step->note, sizeof step->note,
+        text_fmt(step->note, sizeof step->note,
             "%d fully masked row%s (sentence:row %s%s): softmax of only \u2212\u221e is undefined; %s.",
             shown, shown == 1 ? "" : "s", rows, shown > 6 ? ", \u2026" : "",
             engine_scenario(st->e)->nan_policy == SCENARIO_ROWS_NAN ? "PyTorch gives NaN, shown here as NaN"
@@ -651,8 +643,8 @@ static void build_output(Builder *b)
         add_tok(b, T_OUTPUT, s, PANEL_VALUES, "=", false, "query", "dim");
     }
     const Mode *m = engine_mode(st->e);
-    fmt(step->formula, sizeof step->formula, "output = A_weights \u00b7 V");
-    fmt(step->caption, sizeof step->caption, "%s",
+    text_fmt(step->formula, sizeof step->formula, "output = A_weights \u00b7 V");
+    text_fmt(step->caption, sizeof step->caption, "%s",
         m->output_caption ? m->output_caption
                           : "Each output row is a weighted sum of value rows; [PAD] rows of V get weight 0, so "
                             "padding never leaks into real tokens.");
@@ -890,7 +882,7 @@ static void result_list(Step *step, const char *name, const int *v, int n)
 {
     char l[96];
     per_sentence(v, n, l, sizeof l);
-    fmt(step->result, sizeof step->result, "%s = %s", name, l);
+    text_fmt(step->result, sizeof step->result, "%s = %s", name, l);
 }
 
 static void build_original(Builder *b)
@@ -902,38 +894,38 @@ static void build_original(Builder *b)
     if (engine_bert(st->e)) {
         const ScenarioBert *c = &sc->bert;
         Tally t = bert_tally(st, false);
-        fmt(step->formula, sizeof step->formula, "bert: probability = %g, selection = %s%s, seed = %llu",
+        text_fmt(step->formula, sizeof step->formula, "bert: probability = %g, selection = %s%s, seed = %llu",
             c->probability, selection_name(c->selection), c->whole_word ? ", whole words" : "",
             (unsigned long long)c->seed);
-        fmt(step->caption, sizeof step->caption,
+        text_fmt(step->caption, sizeof step->caption,
             "BERT pretrains on plain text: it hides some tokens and asks the model for them. Special tokens ([CLS], "
             "[SEP], [MASK]) and [PAD] are never chosen; every other token is a candidate.");
         if (c->selection == SCENARIO_BERT_BERNOULLI)
-            fmt(step->note, sizeof step->note,
+            text_fmt(step->note, sizeof step->note,
                 "Hugging Face's DataCollatorForLanguageModeling: each candidate%s is chosen on its own with "
                 "probability %g, so how many are chosen varies from draw to draw.",
                 c->whole_word ? " word (its ## pieces with it)" : "", c->probability);
         else if (c->selection == SCENARIO_BERT_COUNT)
-            fmt(step->note, sizeof step->note,
+            text_fmt(step->note, sizeof step->note,
                 "The original create_pretraining_data.py: exactly min(max_predictions = %d, max(1, round(%g \u00b7 n))) "
                 "tokens per sentence, %s taken from a shuffle while they fit.",
                 c->max_predictions, c->probability, c->whole_word ? "whole words" : "positions");
         else
-            fmt(step->note, sizeof step->note,
+            text_fmt(step->note, sizeof step->note,
                 "SpanBERT: spans of whole words, their lengths drawn from Geo(0.2) cut at 10 words (mean 3.8), until "
                 "ceil(%g \u00b7 n) tokens are covered; all tokens of a span share one action.", c->probability);
-        fmt(step->result, sizeof step->result, "%d token%s, %d candidate%s", t.tokens, t.tokens == 1 ? "" : "s",
+        text_fmt(step->result, sizeof step->result, "%d token%s, %d candidate%s", t.tokens, t.tokens == 1 ? "" : "s",
             t.candidates, t.candidates == 1 ? "" : "s");
     } else {
         const T5Draw *d = engine_t5(st->e);
-        fmt(step->formula, sizeof step->formula, "t5: noise_density = %g, mean_span_length = %g, seed = %llu",
+        text_fmt(step->formula, sizeof step->formula, "t5: noise_density = %g, mean_span_length = %g, seed = %llu",
             sc->t5.noise_density, sc->t5.mean_span_length, (unsigned long long)sc->t5.seed);
-        fmt(step->caption, sizeof step->caption,
+        text_fmt(step->caption, sizeof step->caption,
             "T5 pretrains by hiding spans of consecutive tokens and asking the decoder to write them out. How many "
             "tokens and how many spans depends only on a sentence's length; where they fall is random.");
         if (st->sentence >= 0) {
             int s = st->sentence;
-            fmt(step->result, sizeof step->result,
+            text_fmt(step->result, sizeof step->result,
                 "n = %d \u2192 %d noise token%s in %d span%s (round(n \u00b7 %g), at least 1; round(noise / %g), at "
                 "least 1)", d->lengths[s], d->noise_tokens[s], d->noise_tokens[s] == 1 ? "" : "s", d->spans[s],
                 d->spans[s] == 1 ? "" : "s", sc->t5.noise_density, sc->t5.mean_span_length);
@@ -941,7 +933,7 @@ static void build_original(Builder *b)
             char k[64], m[64];
             per_sentence(d->noise_tokens, d->count, k, sizeof k);
             per_sentence(d->spans, d->count, m, sizeof m);
-            fmt(step->result, sizeof step->result, "noise tokens %s, spans %s", k, m);
+            text_fmt(step->result, sizeof step->result, "noise tokens %s, spans %s", k, m);
         }
     }
     finish(b);
@@ -958,44 +950,44 @@ static void build_chosen(Builder *b)
     Tally t = bert_tally(st, false);
     switch (c->selection) {
     case SCENARIO_BERT_BERNOULLI:
-        fmt(step->formula, sizeof step->formula,
+        text_fmt(step->formula, sizeof step->formula,
             "bert_selected = torch.bernoulli(full(p = %g)), with special tokens and [PAD] set to 0", c->probability);
-        fmt(step->caption, sizeof step->caption,
+        text_fmt(step->caption, sizeof step->caption,
             "Every candidate%s draws its own u and is chosen when u < p. Nothing guarantees a sentence any "
             "prediction, or exactly %g%% of its tokens.", c->whole_word ? " word" : "", 100 * c->probability);
         break;
     case SCENARIO_BERT_COUNT:
-        fmt(step->formula, sizeof step->formula,
+        text_fmt(step->formula, sizeof step->formula,
             "num_to_predict = min(%d, max(1, round(%g \u00b7 n))); shuffled %s taken while they fit",
             c->max_predictions, c->probability, c->whole_word ? "words" : "positions");
-        fmt(step->caption, sizeof step->caption,
+        text_fmt(step->caption, sizeof step->caption,
             "BERT's own data code fixes the count: %g%% of the tokens, rounded, at least one%s.", 100 * c->probability,
             c->whole_word ? "; a word that would overshoot the count is skipped" : "");
         break;
     case SCENARIO_BERT_SPAN:
-        fmt(step->formula, sizeof step->formula,
+        text_fmt(step->formula, sizeof step->formula,
             "spans of Geo(0.2) words (at most 10) from random anchors until ceil(%g \u00b7 n) tokens are chosen",
             c->probability);
-        fmt(step->caption, sizeof step->caption,
+        text_fmt(step->caption, sizeof step->caption,
             "SpanBERT hides contiguous spans of whole words, so a token cannot be guessed from the rest of its "
             "word or span.");
         break;
     }
     if (st->sentence >= 0 && d->budget[st->sentence] >= 0)
-        fmt(step->result, sizeof step->result, "%s %d (n = %d): chosen %d of %d candidates",
+        text_fmt(step->result, sizeof step->result, "%s %d (n = %d): chosen %d of %d candidates",
             c->selection == SCENARIO_BERT_COUNT ? "num_to_predict =" : "tokens to cover =",
             d->budget[st->sentence], d->lengths[st->sentence], t.chosen, t.candidates);
     else
-        fmt(step->result, sizeof step->result, "chosen: %d of %d candidates (%.1f%%)", t.chosen, t.candidates,
+        text_fmt(step->result, sizeof step->result, "chosen: %d of %d candidates (%.1f%%)", t.chosen, t.candidates,
             t.candidates ? 100.0 * t.chosen / t.candidates : 0.0);
     if (st->sentence >= 0 && t.chosen == 0 && c->selection == SCENARIO_BERT_BERNOULLI)
-        fmt(step->note, sizeof step->note,
+        text_fmt(step->note, sizeof step->note,
             "Nothing is chosen in this sentence, so it adds nothing to the loss; with %d independent draw%s that "
             "happens with probability (1 \u2212 %g)^%d = %.2f.", d->draws[st->sentence],
             d->draws[st->sentence] == 1 ? "" : "s", c->probability, d->draws[st->sentence],
             pow(1 - c->probability, d->draws[st->sentence]));
     else if (st->sentence < 0 && t.bare)
-        fmt(step->note, sizeof step->note, "%d sentence%s ha%s nothing chosen, so %s nothing to the loss.", t.bare,
+        text_fmt(step->note, sizeof step->note, "%d sentence%s ha%s nothing chosen, so %s nothing to the loss.", t.bare,
             t.bare == 1 ? "" : "s", t.bare == 1 ? "s" : "ve", t.bare == 1 ? "it adds" : "they add");
     finish(b);
 }
@@ -1008,21 +1000,21 @@ static void build_corrupted(Builder *b)
     tint(b, add_seq(b, T_SOURCE, st->sentence, PANEL_TOKENS, 0, true), tint_action);
     tint(b, add_seq(b, T_BATCH, st->sentence, PANEL_TOKENS, 1, true), tint_action);
     Tally t = bert_tally(st, false);
-    fmt(step->formula, sizeof step->formula,
+    text_fmt(step->formula, sizeof step->formula,
         "one u per %s:  u < 0.8 \u2192 [MASK];  u < 0.9 \u2192 random word;  else unchanged",
         c->selection == SCENARIO_BERT_SPAN ? "span" : "position");
-    fmt(step->caption, sizeof step->caption,
+    text_fmt(step->caption, sizeof step->caption,
         "Why not always [MASK]? Fine-tuning never shows [MASK], so BERT also puts random and unchanged words where "
         "it asks for a prediction: the model cannot tell which tokens were tampered with and must represent every "
         "token well.");
-    fmt(step->result, sizeof step->result, "%d chosen: %d \u2192 [MASK], %d \u2192 random word, %d unchanged",
+    text_fmt(step->result, sizeof step->result, "%d chosen: %d \u2192 [MASK], %d \u2192 random word, %d unchanged",
         t.chosen, t.mask, t.random, t.kept);
     if (t.same)
-        fmt(step->note, sizeof step->note,
+        text_fmt(step->note, sizeof step->note,
             "%d random word%s happen%s to be the original word: BERT's draw may pick it too, and it still counts as "
             "the random case.", t.same, t.same == 1 ? "" : "s", t.same == 1 ? "s" : "");
     else if (t.chosen == 0)
-        fmt(step->note, sizeof step->note, "Nothing is chosen here, so nothing is corrupted.");
+        text_fmt(step->note, sizeof step->note, "Nothing is chosen here, so nothing is corrupted.");
     finish(b);
 }
 
@@ -1034,12 +1026,12 @@ static void build_labels(Builder *b)
     tint(b, add_seq(b, T_BATCH, st->sentence, PANEL_TOKENS, 1, true), tint_action);
     tint(b, add_seq(b, T_LABELS, st->sentence, PANEL_TOKENS, 2, true), tint_labels);
     Tally t = bert_tally(st, false);
-    fmt(step->formula, sizeof step->formula, "labels = original.clone();  labels[~bert_selected] = \u2212100");
-    fmt(step->caption, sizeof step->caption,
+    text_fmt(step->formula, sizeof step->formula, "labels = original.clone();  labels[~bert_selected] = \u2212100");
+    text_fmt(step->caption, sizeof step->caption,
         "The label is the original id at every chosen position \u2014 [MASK], random or unchanged alike \u2014 and "
         "\u2212100 everywhere else, padding included. \u2212100 is nn.CrossEntropyLoss's ignore_index: the loss "
         "leaves those positions out.");
-    fmt(step->result, sizeof step->result, "%d of %d tokens carry a label; the other %d, and every [PAD], are \u2212100",
+    text_fmt(step->result, sizeof step->result, "%d of %d tokens carry a label; the other %d, and every [PAD], are \u2212100",
         t.chosen, t.tokens, t.tokens - t.chosen);
     finish(b);
 }
@@ -1053,13 +1045,13 @@ static void build_loss_mask(Builder *b)
     /* the notebook's rule beside the right one in the batch view, below it for one sentence */
     tint(b, add_seq(b, T_MASK_POSITIONS, st->sentence, PANEL_UNIT, st->sentence < 0 ? 1 : 2, true), tint_missed);
     Tally t = bert_tally(st, false);
-    fmt(step->formula, sizeof step->formula,
+    text_fmt(step->formula, sizeof step->formula,
         "loss_mask = (labels != \u2212100).float()      not (bert_input == MASK).float()");
-    fmt(step->caption, sizeof step->caption,
+    text_fmt(step->caption, sizeof step->caption,
         "The loss mask is read from the labels, not from the input. The notebook's rule, batch == MASK, finds only "
         "the [MASK] tokens: it misses the random and unchanged positions, and the model would never learn to check "
         "tokens that look normal.");
-    fmt(step->result, sizeof step->result,
+    text_fmt(step->result, sizeof step->result,
         "labels != \u2212100: %d position%s;  bert_input == MASK: %d (misses %d random + %d unchanged)", t.chosen,
         t.chosen == 1 ? "" : "s", t.mask, t.random, t.kept);
     finish(b);
@@ -1073,17 +1065,17 @@ static void build_noise(Builder *b)
     Step *step = begin(b, "Noise: random spans");
     tint(b, add_seq(b, T_SOURCE, st->sentence, PANEL_TOKENS, 0, true), tint_noise);
     add_seq(b, T_T5_NOISE, st->sentence, PANEL_UNIT, 1, true);
-    fmt(step->formula, sizeof step->formula,
+    text_fmt(step->formula, sizeof step->formula,
         "t5_noise = random_spans_noise_mask(n, noise_density = %g, mean_noise_span_length = %g)",
         sc->t5.noise_density, sc->t5.mean_span_length);
-    fmt(step->caption, sizeof step->caption,
+    text_fmt(step->caption, sizeof step->caption,
         "The noise tokens are cut into spans and the other tokens into as many gaps, both at random, and they "
         "alternate, a gap first: the mask never starts with noise and always ends with a span.");
     if (st->sentence < 0) {
         int k = 0, m = 0;
         for (int s = 0; s < d->count; s++)
             k += d->noise_tokens[s], m += d->spans[s];
-        fmt(step->result, sizeof step->result, "%d noise token%s in %d span%s over %d sentence%s", k,
+        text_fmt(step->result, sizeof step->result, "%d noise token%s in %d span%s over %d sentence%s", k,
             k == 1 ? "" : "s", m, m == 1 ? "" : "s", d->count, d->count == 1 ? "" : "s");
         finish(b);
         return;
@@ -1099,12 +1091,12 @@ static void build_noise(Builder *b)
     }
     if (k < sizeof lens)
         snprintf(lens + k, sizeof lens - k, "]");
-    fmt(step->result, sizeof step->result, "%d noise token%s in %d span%s of lengths %s", d->noise_tokens[s],
+    text_fmt(step->result, sizeof step->result, "%d noise token%s in %d span%s of lengths %s", d->noise_tokens[s],
         d->noise_tokens[s] == 1 ? "" : "s", d->spans[s], d->spans[s] == 1 ? "" : "s", lens);
     if (sc->t5.noise_density == 0) {
-        fmt(step->note, sizeof step->note, "noise_density is 0: nothing is hidden.");
+        text_fmt(step->note, sizeof step->note, "noise_density is 0: nothing is hidden.");
     } else if (n == 1) {
-        fmt(step->note, sizeof step->note,
+        text_fmt(step->note, sizeof step->note,
             "A one-token sentence gets no noise: T5 computes the mask for two tokens and cuts it to one.");
     } else if (d->spans[s] == 1) {
         /* where a span starts to move: the shortest sentence with two */
@@ -1116,12 +1108,12 @@ static void build_noise(Builder *b)
                 from = len;
         }
         if (from)
-            fmt(step->note, sizeof step->note,
+            text_fmt(step->note, sizeof step->note,
                 "With one span nothing is left to chance: one gap, then the span, so the noise is always the last "
                 "%d token%s. Spans move once a sentence has two, from n = %d tokens at these settings.",
                 d->noise_tokens[s], d->noise_tokens[s] == 1 ? "" : "s", from);
         else
-            fmt(step->note, sizeof step->note,
+            text_fmt(step->note, sizeof step->note,
                 "With one span nothing is left to chance: one gap, then the span, so the noise is always the last "
                 "%d token%s; at these settings no sentence has two spans.", d->noise_tokens[s],
                 d->noise_tokens[s] == 1 ? "" : "s");
@@ -1136,14 +1128,14 @@ static void build_input(Builder *b)
     Step *step = begin(b, "Input: one sentinel per span");
     tint(b, add_seq(b, T_SOURCE, st->sentence, PANEL_TOKENS, 0, true), tint_noise);
     tint(b, add_seq(b, T_BATCH, st->sentence, PANEL_TOKENS, 1, true), tint_input);
-    fmt(step->formula, sizeof step->formula,
+    text_fmt(step->formula, sizeof step->formula,
         "t5_input: each noise span \u2192 one sentinel, <extra_id_0>, <extra_id_1>, \u2026 in order");
-    fmt(step->caption, sizeof step->caption,
+    text_fmt(step->caption, sizeof step->caption,
         "However long a span is, it becomes a single sentinel, so the input is shorter than the sentence: n \u2212 "
         "noise + spans tokens. The encoder reads it with only its padding masked.");
     if (st->sentence >= 0) {
         int s = st->sentence;
-        fmt(step->result, sizeof step->result, "t5_input_lengths[%d] = %d \u2212 %d + %d = %d", s, d->lengths[s],
+        text_fmt(step->result, sizeof step->result, "t5_input_lengths[%d] = %d \u2212 %d + %d = %d", s, d->lengths[s],
             d->noise_tokens[s], d->spans[s], d->input_lengths[s]);
     } else {
         result_list(step, "t5_input_lengths", d->input_lengths, d->count);
@@ -1152,7 +1144,7 @@ static void build_input(Builder *b)
     int k = snprintf(ids, sizeof ids, "<extra_id_0> = %d", d->sentinel_ids[0]);
     if (d->nsentinels >= 2)
         snprintf(ids + k, sizeof ids - (size_t)k, ", <extra_id_1> = %d", d->sentinel_ids[1]);
-    fmt(step->note, sizeof step->note,
+    text_fmt(step->note, sizeof step->note,
         "Sentinel ids follow T5's vocabulary, where <extra_id_0> is the last id and the others count down: here %s.",
         ids);
     finish(b);
@@ -1165,19 +1157,19 @@ static void build_target(Builder *b)
     Step *step = begin(b, "Target: the hidden spans");
     tint(b, add_seq(b, T_BATCH, st->sentence, PANEL_TOKENS, 0, true), tint_input);
     tint(b, add_seq(b, T_QUERY_BATCH, st->sentence, PANEL_TOKENS, 1, true), tint_target);
-    fmt(step->formula, sizeof step->formula,
+    text_fmt(step->formula, sizeof step->formula,
         "t5_target = <extra_id_0> span\u2080 <extra_id_1> span\u2081 \u2026 <extra_id_k>   (k spans)");
-    fmt(step->caption, sizeof step->caption,
+    text_fmt(step->caption, sizeof step->caption,
         "The target names each sentinel, then the tokens it hid, and a final sentinel closes it. Put each span back "
         "in place of its sentinel in the input and the sentence is whole again.");
     if (st->sentence >= 0) {
         int s = st->sentence;
-        fmt(step->result, sizeof step->result, "t5_target_lengths[%d] = %d + %d + 1 = %d", s, d->noise_tokens[s],
+        text_fmt(step->result, sizeof step->result, "t5_target_lengths[%d] = %d + %d + 1 = %d", s, d->noise_tokens[s],
             d->spans[s], d->target_lengths[s]);
     } else {
         result_list(step, "t5_target_lengths", d->target_lengths, d->count);
     }
-    fmt(step->note, sizeof step->note,
+    text_fmt(step->note, sizeof step->note,
         "T5's code ends both sequences with </s> instead; the final sentinel is how the T5 paper writes the target "
         "(its Figure 2), and it marks the end here.");
     finish(b);
@@ -1201,11 +1193,11 @@ static void build_decoder(Builder *b)
     for (int s = first_s(st); s <= last_s(st); s++)
         for (int q = 0; q < st->Lq; q++)
             scored += lm->data[(size_t)s * st->Lq + q] != 0;
-    fmt(step->formula, sizeof step->formula, "A_causal_dec over t5_target;  labels = t5_target with \u2212100 on [PAD]");
-    fmt(step->caption, sizeof step->caption,
+    text_fmt(step->formula, sizeof step->formula, "A_causal_dec over t5_target;  labels = t5_target with \u2212100 on [PAD]");
+    text_fmt(step->caption, sizeof step->caption,
         "The decoder reads the target shifted right by one (from the pad id, T5's decoder_start_token_id) under a "
         "causal mask, so it predicts each target token from the ones before it and from the whole input.");
-    fmt(step->result, sizeof step->result, "scored: %d target token%s (labels != \u2212100)", scored,
+    text_fmt(step->result, sizeof step->result, "scored: %d target token%s (labels != \u2212100)", scored,
         scored == 1 ? "" : "s");
     finish(b);
 }
@@ -1259,30 +1251,30 @@ static void build_prompt(Builder *b)
     Step *step = begin(b, left ? "Prompts, padded on the left" : "Prompts, padded on the right");
     add_seq(b, T_BATCH, st->sentence, PANEL_TOKENS, 0, false);
     add_seq(b, T_PADDING_MASK, st->sentence, PANEL_MASK, 1, false);
-    fmt(step->formula, sizeof step->formula, "batch = pad_sequence(prompts, padding_value=%d, padding_side=\"%s\")",
+    text_fmt(step->formula, sizeof step->formula, "batch = pad_sequence(prompts, padding_value=%d, padding_side=\"%s\")",
         bt->pad_id, left ? "left" : "right");
     if (left)
-        fmt(step->caption, sizeof step->caption,
+        text_fmt(step->caption, sizeof step->caption,
             "Generation pads on the left: every prompt then ends in the last column (%d), where its next token is "
             "read, and each new token goes into one new column for the whole batch.", bt->L - 1);
     else
-        fmt(step->caption, sizeof step->caption,
+        text_fmt(step->caption, sizeof step->caption,
             "Padded on the right, as the scenario says: a short prompt's last token is not in the last column, and "
             "its new tokens will follow its [PAD]s. Generation usually pads on the left.");
     const Tensor *last = engine_tensor(st->e, T_LAST_INDEX);
     char *lt = tensor_format(last);
-    fmt(step->result, sizeof step->result, "the next token is read at each prompt's last real token: "
+    text_fmt(step->result, sizeof step->result, "the next token is read at each prompt's last real token: "
         "batch_nonzero_indicies = %s", lt);
     free(lt);
     int short_one = -1;
     for (int s = 0; s < bt->B && short_one < 0; s++)
         if (batch_last_index(bt, s) != bt->L - 1) short_one = s;
     if (short_one >= 0)
-        fmt(step->note, sizeof step->note,
+        text_fmt(step->note, sizeof step->note,
             "logits[:, \u22121] would read a [PAD]'s output in sentence %d: take each prompt's last real token.",
             short_one);
     else
-        fmt(step->note, sizeof step->note, "\"generate\": %d new tokens per prompt; \"padding\": \"%s\" pads the "
+        text_fmt(step->note, sizeof step->note, "\"generate\": %d new tokens per prompt; \"padding\": \"%s\" pads the "
             "other way.", decoding(st)->N, left ? "right" : "left");
     finish(b);
 }
@@ -1301,14 +1293,14 @@ static void build_positions(Builder *b)
         snprintf(naive->title, sizeof naive->title, "naive_position_ids[%d] \u2717", st->sentence);
     else
         snprintf(naive->title, sizeof naive->title, "naive_position_ids \u2717");
-    fmt(step->formula, sizeof step->formula,
+    text_fmt(step->formula, sizeof step->formula,
         "position_ids = attention_mask.cumsum(\u22121) \u2212 1,  not arange(L + N)");
-    fmt(step->caption, sizeof step->caption,
+    text_fmt(step->caption, sizeof step->caption,
         "A token's position is the number of real tokens before it: every prompt starts at 0 whatever its padding, "
         "and new token t of an n-token prompt sits at n + t \u2212 1. Counted from the left edge, a left-padded prompt "
         "starts late and right padding leaves a gap before the new tokens.");
     if (!d->positions) {
-        fmt(step->note, sizeof step->note,
+        text_fmt(step->note, sizeof step->note,
             "This scenario adds no positional encodings (\"positions\": \"none\"), so positions change no number "
             "here; with \"positions\": \"sinusoidal\" they go into X. [PAD] cells show \u22121 (Hugging Face writes "
             "1 there: masked anyway).");
@@ -1328,23 +1320,23 @@ static void build_positions(Builder *b)
                 a += (size_t)snprintf(want + a, a < sizeof want ? sizeof want - a : 0, "%s%s", i ? " " : "", w ? w : "?");
                 c += (size_t)snprintf(got + c, c < sizeof got ? sizeof got - c : 0, "%s%s", i ? " " : "", x ? x : "?");
             }
-            fmt(step->note, sizeof step->note,
+            text_fmt(step->note, sizeof step->note,
                 "Counted from the left edge, the outputs would move by up to %.2f and sentence %d would generate "
                 "\u201c%s\u201d instead of \u201c%s\u201d.", d->naive_change, differs, got, want);
         } else {
-            fmt(step->note, sizeof step->note,
+            text_fmt(step->note, sizeof step->note,
                 "Counted from the left edge, the outputs would move by up to %.2f (here the same tokens happen to "
                 "come out).", d->naive_change);
         }
     }
     if (st->sentence >= 0) {
         int s = st->sentence, n = engine_batch(st->e)->lengths[s];
-        fmt(step->result, sizeof step->result, "sentence %d: %d prompt token%s at 0 \u2026 %d, the %d new ones at %d "
+        text_fmt(step->result, sizeof step->result, "sentence %d: %d prompt token%s at 0 \u2026 %d, the %d new ones at %d "
             "\u2026 %d", s, n, n == 1 ? "" : "s", n - 1, d->N, n, n + d->N - 1);
     } else {
         char l[96];
         per_sentence(engine_batch(st->e)->lengths, d->B, l, sizeof l);
-        fmt(step->result, sizeof step->result, "the new tokens start at each prompt's length: %s", l);
+        text_fmt(step->result, sizeof step->result, "the new tokens start at each prompt's length: %s", l);
     }
     finish(b);
 }
@@ -1389,26 +1381,26 @@ static void build_prefill(Builder *b)
         Panel *v = add_tok(b, T_V, s, PANEL_VALUES, "", false, "key", "dim");
         snprintf(v->title, sizeof v->title, "v_cache (S = %d)", d->L);
     }
-    fmt(step->formula, sizeof step->formula,
+    text_fmt(step->formula, sizeof step->formula,
         "A_weights = softmax(Q\u00b7K\u1d40/\u221ad_k + A_pad + A_causal);  k_cache, v_cache = K, V   (S = L = %d)",
         d->L);
-    fmt(step->caption, sizeof step->caption,
+    text_fmt(step->caption, sizeof step->caption,
         "All %d prompt positions go through in one pass, so each query must be kept from the later keys (causal) "
         "and from [PAD] (padding). Every key and value is kept: the cache the decode steps read. Cost: L\u00b2 = %d "
         "score cells per prompt.", d->L, d->L * d->L);
     char next[160];
     words_at(st, engine_tensor(e, T_GENERATED), 0, next, sizeof next);
     if (st->sentence >= 0)
-        fmt(step->result, sizeof step->result, "token 1 = argmax(output[%d]\u00b7E\u1d40) = %s", d->last[st->sentence],
+        text_fmt(step->result, sizeof step->result, "token 1 = argmax(output[%d]\u00b7E\u1d40) = %s", d->last[st->sentence],
             next);
     else
-        fmt(step->result, sizeof step->result, "token 1 of each prompt, read at its last real token: %s", next);
+        text_fmt(step->result, sizeof step->result, "token 1 of each prompt, read at its last real token: %s", next);
     int blocked = 0;
     for (int s = first_s(st); s <= last_s(st); s++)
         for (int q = 0; q < d->L; q++)
             blocked += engine_row_blocked(e, s, q);
     if (blocked)
-        fmt(step->note, sizeof step->note,
+        text_fmt(step->note, sizeof step->note,
             "%d [PAD] quer%s see%s no key (left padding + causal): softmax gives %s, and nothing reads %s output.",
             blocked, blocked == 1 ? "y" : "ies", blocked == 1 ? "s" : "",
             engine_scenario(e)->nan_policy == SCENARIO_ROWS_NAN ? "NaN" : "0 here (maskscope's safe policy)",
@@ -1448,12 +1440,12 @@ static void build_decode(Builder *b)
         p->row_labels = words + c;
         p->col_labels = (const char *const *)st->dim_labels;
     }
-    fmt(step->formula, sizeof step->formula,
+    text_fmt(step->formula, sizeof step->formula,
         "weights_%d = softmax(q_%d\u00b7k_cache_%d\u1d40/\u221ad_k + mask_%d);  output_%d = weights_%d\u00b7v_cache_%d",
         t, t, t, t, t, t, t);
     char in[160];
     words_at(st, engine_tensor(e, T_SEQUENCES), c, in, sizeof in);
-    fmt(step->caption, sizeof step->caption,
+    text_fmt(step->caption, sizeof step->caption,
         "Only the new token%s %s %s computed: %s key and value join the cache, which holds S = %d now, and %s one "
         "query row reads it all. The mask row blocks [PAD] only: no key after the query exists, so a causal mask "
         "would block nothing.", st->sentence < 0 ? "s" : "", in, st->sentence < 0 ? "are" : "is",
@@ -1486,22 +1478,22 @@ static void build_decode(Builder *b)
     }
     free(o);
     if (pads)
-        fmt(step->note, sizeof step->note,
+        text_fmt(step->note, sizeof step->note,
             "Without the padding mask this row would give its [PAD] key%s weight %.2f and move the output by up to "
             "%.2f: the padding mask is needed at every step.", pads == 1 ? "" : "s", weight, moved);
     else if (batch_pads)
-        fmt(step->note, sizeof step->note,
+        text_fmt(step->note, sizeof step->note,
             "This prompt has no [PAD], so here the padding mask blocks nothing; the batch's shorter prompts need it "
             "at every step.");
     else
-        fmt(step->note, sizeof step->note, "No prompt of this batch is padded, so the mask row blocks nothing.");
+        text_fmt(step->note, sizeof step->note, "No prompt of this batch is padded, so the mask row blocks nothing.");
     char next[160] = "";
     size_t k = 0;
     for (int s = first_s(st); s <= last_s(st) && k < sizeof next; s++) {
         const char *word = scenario_word(engine_scenario(e), chosen_after(d, s, t));
         k += (size_t)snprintf(next + k, sizeof next - k, "%s\u201c%s\u201d", k ? ", " : "", word ? word : "?");
     }
-    fmt(step->result, sizeof step->result, "%s argmax(output_%d\u00b7E\u1d40) = %s%s;  %d score cells per prompt "
+    text_fmt(step->result, sizeof step->result, "%s argmax(output_%d\u00b7E\u1d40) = %s%s;  %d score cells per prompt "
         "(the prefill: %d)", t < d->N ? "next:" : "after the last:", t, next,
         t < d->N ? "" : " (not generated)", S, d->L * d->L);
     finish(b);
@@ -1524,9 +1516,9 @@ static void build_equivalence(Builder *b)
         label_words(st, p, true, s, 0);
         p->col_labels = (const char *const *)st->dim_labels;
     }
-    fmt(step->formula, sizeof step->formula,
+    text_fmt(step->formula, sizeof step->formula,
         "output (prefill + decode steps) = output_full (one causal pass, L + N = %d)", d->T);
-    fmt(step->caption, sizeof step->caption,
+    text_fmt(step->caption, sizeof step->caption,
         "Decode step t's weights are row L + t \u2212 1 of the full causal pass, cut at its own column: nothing after "
         "it existed yet. The cache spares recomputing the rows before it; every number stays the same.");
     const Tensor *full = engine_tensor(e, T_FULL_OUTPUT), *mine = engine_tensor(e, T_OUTPUT);
@@ -1540,10 +1532,10 @@ static void build_equivalence(Builder *b)
     char diff[32];
     if (most == 0) snprintf(diff, sizeof diff, "0, bit for bit");
     else snprintf(diff, sizeof diff, "%.1e", most);
-    fmt(step->result, sizeof step->result,
+    text_fmt(step->result, sizeof step->result,
         "max |output \u2212 output_full| = %s;  score cells per prompt: %lld with the cache, %lld without", diff,
         decode_cost(d), decode_cost_without_cache(d));
-    fmt(step->note, sizeof step->note,
+    text_fmt(step->note, sizeof step->note,
         "The same holds against --mode combined on the sequences as sentences: the decoder's training mask gives "
         "the numbers generation gives.");
     finish(b);
@@ -1567,21 +1559,21 @@ static void build_alignment(Builder *b)
         p->col_axis = "key";
         p->grid_row = 0;
     }
-    fmt(step->formula, sizeof step->formula,
+    text_fmt(step->formula, sizeof step->formula,
         "q = %d new queries, S = %d keys:  top-left keeps k \u2264 i;  bottom-right keeps k \u2264 i + S \u2212 q = "
         "i + %d", q, S, S - q);
-    fmt(step->caption, sizeof step->caption,
+    text_fmt(step->caption, sizeof step->caption,
         "Speculative or chunked decoding checks q new tokens at once against the cache. New query i is token S "
         "\u2212 q + i, so it may see every key up to itself: the diagonal ends in the bottom-right corner (flash-attn "
         "since 2.1; Hugging Face offsets by the cache length). SDPA's is_causal=True puts it top-left.");
-    fmt(step->note, sizeof step->note,
+    text_fmt(step->note, sizeof step->note,
         "scaled_dot_product_attention(is_causal=True) with q < S lets new query 0 see key 0 alone, a single decode "
         "query too (PyTorch #103082, #144858): pass the bottom-right mask as attn_mask.");
     const Tensor *tl = engine_tensor(e, T_CAUSAL_TOPLEFT), *br = engine_tensor(e, T_CAUSAL_BOTTOMRIGHT);
     int differ = 0;
     for (size_t i = 0; i < tl->size; i++)
         differ += tl->data[i] != br->data[i];
-    fmt(step->result, sizeof step->result, "new query 0 sees 1 key top-left, %d bottom-right;  %d of %d cells differ "
+    text_fmt(step->result, sizeof step->result, "new query 0 sees 1 key top-left, %d bottom-right;  %d of %d cells differ "
         "(--queries Q: another q)", S - q + 1, differ, q * S);
     finish(b);
 }
@@ -1627,20 +1619,20 @@ static void build_loss(Builder *b)
     }
     double loss = engine_loss(e);
     if (next)
-        fmt(step->formula, sizeof step->formula, "targets = batch[:, 1:];  loss = (losses * %s).sum() / %s.sum()",
+        text_fmt(step->formula, sizeof step->formula, "targets = batch[:, 1:];  loss = (losses * %s).sum() / %s.sum()",
             mask, mask);
     else if (labels)
-        fmt(step->formula, sizeof step->formula, "loss = (batch_losses * loss_mask).sum() / loss_mask.sum()");
+        text_fmt(step->formula, sizeof step->formula, "loss = (batch_losses * loss_mask).sum() / loss_mask.sum()");
     else
-        fmt(step->formula, sizeof step->formula, "%s = (batch_losses * %s).sum() / %s.sum()",
+        text_fmt(step->formula, sizeof step->formula, "%s = (batch_losses * %s).sum() / %s.sum()",
             mlm ? "mlm_batch_loss" : "batch_loss", mask, mask);
     if (isnan(loss))
-        fmt(step->result, sizeof step->result, "no position is selected: %.4f / 0 = NaN", lsum);
+        text_fmt(step->result, sizeof step->result, "no position is selected: %.4f / 0 = NaN", lsum);
     else
-        fmt(step->result, sizeof step->result,
+        text_fmt(step->result, sizeof step->result,
             "mean = %.4f / %g = %.3f    wrong: %.4f / all %zu positions = %.3f;  mean of all %zu losses = %.3f",
             lsum, msum, loss, lsum, lm->size, lsum / (double)lm->size, lm->size, engine_loss_all(e));
-    fmt(step->caption, sizeof step->caption, "%s",
+    text_fmt(step->caption, sizeof step->caption, "%s",
         mlm ? "Only the [MASK] positions are scored: the loss mask is 1 where batch == MASK_IDX. "
               "ignore_index does the same inside nn.CrossEntropyLoss."
         : bert ? "Every chosen position is scored \u2014 [MASK], random and unchanged alike \u2014 and \u2212100 keeps "
@@ -1665,26 +1657,26 @@ static void build_loss(Builder *b)
         Tally t = bert_tally(st, true);
         int masks = t.mask;
         if (t.chosen == 0)
-            fmt(step->note, sizeof step->note, "Warning: nothing is chosen in the whole batch, so the mean is 0/0.");
+            text_fmt(step->note, sizeof step->note, "Warning: nothing is chosen in the whole batch, so the mean is 0/0.");
         else if (t.random + t.kept == 0)
-            fmt(step->note, sizeof step->note,
+            text_fmt(step->note, sizeof step->note,
                 "Here every chosen position is [MASK], so the notebook's bert_input == MASK happens to agree; "
                 "another seed will show it miss the random and unchanged ones.");
         else if (masks == 0)
-            fmt(step->note, sizeof step->note,
+            text_fmt(step->note, sizeof step->note,
                 "The notebook's bert_input == MASK would select nothing here (0/0 = NaN): it misses the %d random "
                 "and %d unchanged position%s BERT scores.", t.random, t.kept, t.random + t.kept == 1 ? "" : "s");
         else
-            fmt(step->note, sizeof step->note,
+            text_fmt(step->note, sizeof step->note,
                 "The notebook's bert_input == MASK would average %d position%s: %.3f instead of %.3f, because it "
                 "leaves out %d random and %d unchanged position%s.", masks, masks == 1 ? "" : "s",
                 engine_loss_mask_only(e), loss, t.random, t.kept, t.kept == 1 ? "" : "s");
     } else if (isnan(loss))
-        fmt(step->note, sizeof step->note, "Warning: the loss mask selects nothing, so the mean is 0/0.");
+        text_fmt(step->note, sizeof step->note, "Warning: the loss mask selects nothing, so the mean is 0/0.");
     else if (mlm) {
         for (int s = 0; s < st->B; s++)
             if (engine_unscored(e, s)) {
-                fmt(step->note, sizeof step->note,
+                text_fmt(step->note, sizeof step->note,
                     "Warning: sentence %d has no [MASK] token, so it adds nothing to the loss.", s);
                 break;
             }

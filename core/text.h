@@ -38,3 +38,7 @@ const char *text_double(double v, char out[TEXT_DOUBLE_BYTES]);
 /* Writes the count names item(0) … item(count - 1) into buf (n bytes),
  * joined by ", " ("additive, finfo, sdpa"), and returns buf. */
 const char *text_join(char *buf, size_t n, int count, const char *(*item)(int i));
+
+/* snprintf into buf, for text cut to the buffer on purpose (captions,
+ * formulas): the length is not wanted. */
+void text_fmt(char *buf, size_t n, const char *f, ...) __attribute__((format(printf, 3, 4)));

@@ -96,7 +96,7 @@ Scenario *cmd_load_scenario(const char *cmd, Options *o, int *status);
 /* Flushes stdout; a full disk or closed pipe is exit 1 with one line. */
 int cmd_flush_stdout(const char *cmd);
 
-/* "padding, causal, combined or mlm", from the mode table. */
+/* Every mode's name joined, the last after " or " (mode_names). */
 const char *cmd_mode_names(void);
 /* Prints the line of --help that says what --terms LIST takes. */
 void cmd_terms_help(void);

@@ -654,7 +654,7 @@ void view_chrome_draw_overlays(View *v)
     int w = v->reg.frame.w;
     int h = v->reg.frame.y + v->reg.frame.h + v->cz.warn_h + v->cz.bottom_h;
     bool editing = editor_is_open(v->editor);
-    if (v->tip[0] && !v->s.help && !view_modal(v) && v->hover.anchor.w > 0) draw_tooltip(v, w, h);
+    if (v->tip[0] && !v->s.help && !v->asking && !editing && v->hover.anchor.w > 0) draw_tooltip(v, w, h);
     if (v->notice[0] && !editing) draw_notice(v, w);
     if (v->s.modes) draw_modes(v, w, h);
     if (v->s.help) draw_help(v, w, h);

@@ -10,10 +10,11 @@
 #include "draw.h"
 #include "editor.h"
 #include "engine.h"
+#include "lesson.h"
 #include "paint.h"
 #include "scenario.h"
 #include "steps.h"
-#include "view.h"
+#include "viewbase.h"
 
 /* What the mouse is over. */
 typedef enum HoverKind {
