@@ -290,11 +290,11 @@ static Step *begin(Builder *b, const char *title)
 
 static void finish(Builder *b)
 {
-    steps_finish(b->step);
+    steps_finish(b->step, engine_pad_id(b->st->e), engine_mask_id(b->st->e));
 }
 
 /* the grid: panels of one sentence form a row; count columns from row 0 */
-void steps_finish(Step *step)
+void steps_finish(Step *step, int pad_id, int mask_id)
 {
     int rows = 0, cols = 0;
     for (int i = 0; i < step->npanels; i++) {
@@ -305,19 +305,41 @@ void steps_finish(Step *step)
     }
     step->grid_rows = rows;
     step->grid_cols = cols;
-    /* one colour range per scale across the step */
+    /* one colour range per scale across the step, and what each panel's cells hold */
     double vmax = 0, lmax = 1;
     for (int i = 0; i < step->npanels; i++) {
-        const Panel *p = &step->panels[i];
+        Panel *p = &step->panels[i];
+        unsigned has = 0;
         for (size_t k = 0; k < p->view.size; k++) {
             double v = p->view.data[k];
-            if (!isfinite(v))
-                continue;
+            if (!isfinite(v) || p->scale == PANEL_TOKENS || p->scale == PANEL_MASK || p->scale == PANEL_INDEX) {
+                switch (panel_cell(p->scale, v, pad_id, mask_id)) {
+                case PANEL_CELL_MASKED: has |= isinf(v) ? PANEL_HAS_NEG_INF : PANEL_HAS_FINITE_MIN; break;
+                case PANEL_CELL_NAN: has |= PANEL_HAS_NAN; break;
+                case PANEL_CELL_PAD: has |= PANEL_HAS_PAD; break;
+                case PANEL_CELL_MASK: has |= PANEL_HAS_MASK_ID; break;
+                case PANEL_CELL_VALUE: break;
+                }
+                if (!isfinite(v))
+                    continue;
+            }
             if (p->scale == PANEL_VALUES)
                 vmax = fmax(vmax, fabs(v));
             if (p->scale == PANEL_LOSS)
                 lmax = fmax(lmax, v);
         }
+        int prow = p->view.ndim == 2 ? p->view.shape[0] : 1;
+        int pcol = p->view.ndim == 2 ? p->view.shape[1] : (int)p->view.size;
+        for (int k = 0; p->cell_off && k < prow * pcol && !(has & PANEL_HAS_OFF); k++)
+            if (p->cell_off[k])
+                has |= PANEL_HAS_OFF;
+        for (int r = 0; p->row_dim && r < prow; r++)
+            if (p->row_dim[r])
+                has |= PANEL_HAS_DIM;
+        for (int c = 0; p->col_dim && c < pcol; c++)
+            if (p->col_dim[c])
+                has |= PANEL_HAS_DIM;
+        p->has = has;
     }
     if (vmax == 0)
         vmax = 1;
@@ -1852,7 +1874,7 @@ static void build_step(Steps *st, int i)
         st->steps[i].slug = st->names.slug[i];
         st->steps[i].strips_per_sentence = 1;
         st->story->layout(st->story_data, i, &st->steps[i]);
-        steps_finish(&st->steps[i]);
+        steps_finish(&st->steps[i], engine_pad_id(st->e), engine_mask_id(st->e));
     } else {
         Builder b = {.st = st, .index = i};
         catalogue[builder_of(st->names.of[i])].build(&b);

@@ -10,6 +10,7 @@
  * computes a number.
  * Ownership: steps_build returns a Steps the caller frees with
  * steps_free; it points into the engine, which must outlive it. */
+#include <math.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -41,6 +42,43 @@ typedef enum PanelTint {
     PANEL_TINT_COUNT
 } PanelTint;
 
+/* What kind of cell a value is, before it becomes a colour. */
+typedef enum PanelCell {
+    PANEL_CELL_VALUE,  /* an ordinary number: colour from the map */
+    PANEL_CELL_MASKED, /* -inf (or a mask's finfo.min): dark, hatched, "−∞" */
+    PANEL_CELL_NAN,    /* NaN (a fully masked softmax row) */
+    PANEL_CELL_PAD,    /* the [PAD] token id in a PANEL_TOKENS panel; -1 in a PANEL_INDEX one */
+    PANEL_CELL_MASK,   /* the [MASK] token id in a PANEL_TOKENS panel */
+} PanelCell;
+
+/* What a panel's cells hold, found once when its step is finished, so a
+ * legend need not scan an L×L matrix on every frame. */
+enum {
+    PANEL_HAS_NEG_INF = 1 << 0,   /* a masked cell that is -inf */
+    PANEL_HAS_FINITE_MIN = 1 << 1, /* a masked cell that is finite (finfo.min) */
+    PANEL_HAS_NAN = 1 << 2,
+    PANEL_HAS_PAD = 1 << 3,
+    PANEL_HAS_MASK_ID = 1 << 4,
+    PANEL_HAS_OFF = 1 << 5,       /* a cell of cell_off */
+    PANEL_HAS_DIM = 1 << 6,       /* a row or column of row_dim/col_dim */
+};
+
+/* Classifies v for a panel of this scale (pad_id/mask_id matter only
+ * for PANEL_TOKENS). Inline: heatmaps ask it once per pixel. */
+static inline PanelCell panel_cell(PanelScale scale, double v, int pad_id, int mask_id)
+{
+    if (v != v) return PANEL_CELL_NAN;
+    if (isinf(v) && v < 0) return PANEL_CELL_MASKED;
+    /* a mask's only negative values block: -inf, or torch.finfo(dtype).min */
+    if (scale == PANEL_MASK && v < 0) return PANEL_CELL_MASKED;
+    if (scale == PANEL_TOKENS) {
+        if (v == (double)pad_id) return PANEL_CELL_PAD;
+        if (v == (double)mask_id) return PANEL_CELL_MASK;
+    }
+    if (scale == PANEL_INDEX && v < 0) return PANEL_CELL_PAD;
+    return PANEL_CELL_VALUE;
+}
+
 typedef struct Panel {
     TensorId tensor;         /* what it shows */
     Recipe recipe;           /* how that tensor was made (operands are tensor ids) */
@@ -63,6 +101,7 @@ typedef struct Panel {
     const bool *cell_off;    /* [rows*cols] cells a loss mask multiplied by 0 (drawn as masked out), or NULL */
     const unsigned char *tint; /* [rows*cols] PanelTint of each cell, or NULL */
     int first_col;           /* the position of column 0 in its batch row: a sentence shown without its padding */
+    unsigned has;            /* PANEL_HAS_* bits, set by steps_finish */
 } Panel;
 
 /* Panels of one sentence's row in a step. */
@@ -192,9 +231,10 @@ char **steps_labels(const char *prefix, int n);
 void steps_labels_free(char **labels, int n);
 
 /* Sets the colour range of every panel of a step from its values (one
- * range per scale), and its grid rows and columns; a story's layout
- * gets this done for it. */
-void steps_finish(Step *step);
+ * range per scale), what its cells hold (Panel.has, with pad_id and
+ * mask_id as panel_cell takes them), and the step's grid rows and
+ * columns; a story's layout gets this done for it. */
+void steps_finish(Step *step, int pad_id, int mask_id);
 
 /* Formats a value the way cells show it: 2 decimals, "−∞" for -inf,
  * "NaN", whole numbers for int panels. */

@@ -523,3 +523,64 @@ Test(steps, equal_rows_without_positions_are_pointed_out)
     done(st);
     scenario_free(sc);
 }
+
+/* What a panel holds (Panel.has, which the legend reads instead of
+ * scanning L×L values every frame) against a scan of the values written
+ * here, for every panel of every step of every mode, the bug gallery
+ * included, on a batch with left padding and NaN rows as well. */
+static unsigned scan_has(const Panel *p, int pad, int mask)
+{
+    unsigned has = 0;
+    int rows = p->view.ndim == 2 ? p->view.shape[0] : 1;
+    int cols = p->view.ndim == 2 ? p->view.shape[1] : (int)p->view.size;
+    for (size_t k = 0; k < p->view.size; k++) {
+        double v = p->view.data[k];
+        if (isnan(v)) has |= PANEL_HAS_NAN;
+        else if (v == -INFINITY) has |= PANEL_HAS_NEG_INF;
+        else if (p->scale == PANEL_MASK && v < 0) has |= PANEL_HAS_FINITE_MIN;
+        else if (p->scale == PANEL_TOKENS && v == pad) has |= PANEL_HAS_PAD;
+        else if (p->scale == PANEL_INDEX && v < 0) has |= PANEL_HAS_PAD;
+        else if (p->scale == PANEL_TOKENS && v == mask) has |= PANEL_HAS_MASK_ID;
+    }
+    for (int k = 0; p->cell_off && k < rows * cols; k++)
+        if (p->cell_off[k]) has |= PANEL_HAS_OFF;
+    for (int r = 0; p->row_dim && r < rows; r++)
+        if (p->row_dim[r]) has |= PANEL_HAS_DIM;
+    for (int c = 0; p->col_dim && c < cols; c++)
+        if (p->col_dim[c]) has |= PANEL_HAS_DIM;
+    return has;
+}
+
+Test(steps, what_a_panel_holds_is_found_once_and_matches_its_values)
+{
+    static const char left_nan[] = "{\"sentences\": [\"The cat ate\", \"The cat ate fish pie\", \"The cat ate fish\"],"
+                                   " \"padding\": \"left\", \"fully_masked_rows\": \"nan\"}";
+    char err[256];
+    Scenario *scs[2] = { scenario_default(),
+                         scenario_parse(left_nan, strlen(left_nan), "left-nan.json", err, sizeof err) };
+    cr_assert(scs[1] != NULL, "%s", err);
+    unsigned seen = 0;
+    int panels = 0;
+    for (int i = 0; i < 2; i++)
+        for (int m = 0; m < mode_count(); m++)
+            for (int s = -1; s < 1; s++) {
+                engine = compute(scs[i], mode_at(m)->name);
+                Steps *st = story(engine, s);
+                int pad = engine_pad_id(engine), mask = engine_mask_id(engine);
+                for (int k = 0; k < steps_count(st); k++)
+                    for (int j = 0; j < steps_at(st, k)->npanels; j++) {
+                        const Panel *p = &steps_at(st, k)->panels[j];
+                        cr_assert_eq(p->has, scan_has(p, pad, mask), "%s step %s panel %s: has %#x, values say %#x",
+                                     mode_at(m)->name, steps_at(st, k)->slug, p->name, p->has,
+                                     scan_has(p, pad, mask));
+                        seen |= p->has;
+                        panels++;
+                    }
+                done(st);
+            }
+    /* the walk met every kind of cell, so each bit was checked both ways */
+    cr_assert_eq(seen, PANEL_HAS_NEG_INF | PANEL_HAS_FINITE_MIN | PANEL_HAS_NAN | PANEL_HAS_PAD |
+                           PANEL_HAS_MASK_ID | PANEL_HAS_OFF | PANEL_HAS_DIM, "seen %#x over %d panels", seen, panels);
+    scenario_free(scs[0]);
+    scenario_free(scs[1]);
+}

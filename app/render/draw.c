@@ -244,21 +244,35 @@ static bool is_dim(const Panel *p, int r, int c)
     return (p->row_dim && p->row_dim[r]) || (p->col_dim && p->col_dim[c]);
 }
 
-/* position of v in the panel's 256-entry table, for heatmaps */
-static int lut_index(const Panel *p, double v)
+/* How a panel's values find their place in its 256-entry table, for
+ * heatmaps: worked out once per panel, not once per pixel. */
+typedef struct LutMap {
+    int kind;          /* 0: t = (v/m + 1)/2; 1: t = (v - lo)/(hi - lo); 2: t = 1/2 */
+    double m, lo, span;
+} LutMap;
+
+static LutMap lut_map(const Panel *p)
 {
-    double t;
+    LutMap lm = { 2, 1, 0, 1 };
     if (p->scale == PANEL_VALUES) {
         double m = fmax(fabs(p->vmin), fabs(p->vmax));
         if (!(m > 0) || isinf(m)) m = 1;
-        t = (v / m + 1) / 2;
+        lm.kind = 0;
+        lm.m = m;
     } else if (p->scale == PANEL_UNIT || p->scale == PANEL_LOSS) {
         double lo = p->scale == PANEL_LOSS ? 0 : p->vmin, hi = p->vmax;
         if (!(hi > lo) || isinf(hi) || isinf(lo)) { lo = 0; hi = 1; }
-        t = (v - lo) / (hi - lo);
-    } else {
-        t = 0.5;
+        lm.kind = 1;
+        lm.lo = lo;
+        lm.span = hi - lo;
     }
+    return lm;
+}
+
+/* position of v in the table */
+static inline int lut_index(const LutMap *lm, double v)
+{
+    double t = lm->kind == 0 ? (v / lm->m + 1) / 2 : lm->kind == 1 ? (v - lm->lo) / lm->span : 0.5;
     if (!(t > 0)) return 0;
     if (t >= 1) return LUT_N - 1;
     return (int)(t * (LUT_N - 1) + 0.5);
@@ -439,7 +453,7 @@ static void legend_add_name(LegendItem *it, const char *name)
     snprintf(it->label + n, sizeof it->label - n, "%s%s", n ? ", " : "", name);
 }
 
-static void legend_build(Draw *d, const Steps *st, const Step *sp)
+static void legend_build(Draw *d, const Step *sp)
 {
     d->nlegend = 0;
     bool any_inf = false, any_pad = false, any_mask = false, any_dim = false, any_nan = false, any_min = false;
@@ -447,21 +461,15 @@ static void legend_build(Draw *d, const Steps *st, const Step *sp)
     for (int i = 0; i < sp->npanels; i++) {
         const Panel *p = &sp->panels[i];
         const Tensor *t = &p->view;
-        const Engine *e = steps_engine(st);
-    int pad = engine_pad_id(e), mask = engine_mask_id(e);
-        for (size_t k = 0; k < t->size; k++) {
-            ThemeCellKind kind = theme_cell_kind(p->scale, t->data[k], pad, mask);
-            any_min |= kind == THEME_CELL_MASKED && !isinf(t->data[k]);
-            any_inf |= kind == THEME_CELL_MASKED && isinf(t->data[k]);
-            any_nan |= kind == THEME_CELL_NAN;
-            any_pad |= kind == THEME_CELL_PAD;
-            any_mask |= kind == THEME_CELL_MASK;
-        }
+        any_min |= (p->has & PANEL_HAS_FINITE_MIN) != 0;
+        any_inf |= (p->has & PANEL_HAS_NEG_INF) != 0;
+        any_nan |= (p->has & PANEL_HAS_NAN) != 0;
+        any_pad |= (p->has & PANEL_HAS_PAD) != 0;
+        any_mask |= (p->has & PANEL_HAS_MASK_ID) != 0;
+        any_off |= (p->has & PANEL_HAS_OFF) != 0;
+        any_dim |= (p->has & PANEL_HAS_DIM) != 0;
         int rows = t->ndim == 2 ? t->shape[0] : 1, cols = t->ndim == 2 ? t->shape[1] : (int)t->size;
-        for (int k = 0; p->cell_off && k < rows * cols; k++) any_off |= p->cell_off[k];
         for (int k = 0; p->tint && k < rows * cols; k++) tints[p->tint[k] < PANEL_TINT_COUNT ? p->tint[k] : 0] = true;
-        for (int r = 0; p->row_dim && r < rows; r++) any_dim |= p->row_dim[r];
-        for (int c = 0; p->col_dim && c < cols; c++) any_dim |= p->col_dim[c];
         if (p->scale == PANEL_TOKENS) { any_tokens = true; continue; }
         if (p->scale == PANEL_INDEX) continue; /* the numbers are in the cells */
         if (p->scale == PANEL_MASK) continue;
@@ -746,31 +754,36 @@ static void draw_heatmap(Draw *d, const Steps *st, const Panel *p, const Geo *g)
         d->xcell[x] = (int)((long long)x * g->cols / g->gw);
     const Tensor *t = &p->view;
     int stride = t->ndim == 2 ? t->shape[1] : 0;
+    LutMap lm = lut_map(p);
+    /* ordinary numbers (the common case) skip the classification */
+    bool numeric = p->scale == PANEL_VALUES || p->scale == PANEL_UNIT || p->scale == PANEL_LOSS;
     for (int y = 0; y < g->gh; y++) {
         int r = (int)((long long)y * g->rows / g->gh);
         const double *row = t->data + (size_t)r * stride;
+        const bool *off = p->cell_off ? p->cell_off + (size_t)r * g->cols : NULL;
+        const unsigned char *tints = p->tint ? p->tint + (size_t)r * g->cols : NULL;
         uint32_t *out = d->pixels + (size_t)y * g->gw;
         bool rdim = p->row_dim && p->row_dim[r];
+        int hatch0 = ((g->x + g->y + y) % period + period) % period;
         for (int x = 0; x < g->gw; x++) {
             int c = d->xcell[x];
             double v = row[c];
+            PanelCell k = numeric && isfinite(v) ? PANEL_CELL_VALUE : panel_cell(p->scale, v, pad, mask);
+            if (off && off[c]) k = PANEL_CELL_MASKED;
             uint32_t px;
-            ThemeCellKind k = theme_cell_kind(p->scale, v, pad, mask);
-            if (p->cell_off && p->cell_off[(size_t)r * g->cols + c]) k = THEME_CELL_MASKED;
-            if (k == THEME_CELL_MASKED) {
-                int ph = ((g->x + x + g->y + y) % period + period) % period;
-                px = ph < thick ? hatchc : masked;
-            } else if (k == THEME_CELL_NAN) {
+            if (k == PANEL_CELL_MASKED) {
+                px = (hatch0 + x) % period < thick ? hatchc : masked;
+            } else if (k == PANEL_CELL_NAN) {
                 px = nan;
-            } else if (k == THEME_CELL_PAD) {
+            } else if (k == PANEL_CELL_PAD) {
                 px = padc;
-            } else if (p->tint && p->tint[(size_t)r * g->cols + c] != PANEL_TINT_NONE) {
-                px = pack(theme_tint(d->th, (PanelTint)p->tint[(size_t)r * g->cols + c]));
-            } else if (k == THEME_CELL_MASK) {
+            } else if (tints && tints[c] != PANEL_TINT_NONE) {
+                px = pack(theme_tint(d->th, (PanelTint)tints[c]));
+            } else if (k == PANEL_CELL_MASK) {
                 px = maskc;
             } else {
                 bool dim = rdim || (p->col_dim && p->col_dim[c]);
-                px = (dim ? d->lut_dim : d->lut)[lut_index(p, v)];
+                px = (dim ? d->lut_dim : d->lut)[lut_index(&lm, v)];
                 if (dim && dot_at(d, g->x + x, g->y + y, dot_period, dot_size)) px = dotc;
             }
             out[x] = px;
@@ -1001,7 +1014,7 @@ typedef struct FrameGeo {
     SDL_Rect area;       /* what the matrices may use */
 } FrameGeo;
 
-static void frame_geo(Draw *d, const Steps *st, const Step *sp, SDL_Rect fr, FrameGeo *fg)
+static void frame_geo(Draw *d, const Step *sp, SDL_Rect fr, FrameGeo *fg)
 {
     const Sizes *z = &d->sz;
     fg->x0 = fr.x + z->margin;
@@ -1022,7 +1035,7 @@ static void frame_geo(Draw *d, const Steps *st, const Step *sp, SDL_Rect fr, Fra
     fg->cap_lines = sp->caption[0] ? wrap_count(d, FONT_SANS, z->body, sp->caption, inner_w) : 0;
     if (fg->cap_lines > 5) fg->cap_lines = 5;
     fg->cap_h = fg->cap_lines * bl;
-    legend_build(d, st, sp);
+    legend_build(d, sp);
     fg->leg_h = legend_rows(d, inner_w) * legend_row_h(d);
     fg->yr = yb - fg->result_h;
     fg->yn = fg->yr - (fg->result_h && fg->note_h ? z->pad : 0) - fg->note_h;
@@ -1103,7 +1116,7 @@ static bool draw_step_at(Draw *d, const Steps *st, int step, const DrawOptions *
     int all = geo_setup(d, sp, 0, 0), nstrips = all, nc = 1, cell = 0, cell1;
     FrameGeo fg;
     d->sz = sizes_for(u, 1.0);
-    frame_geo(d, st, sp, fr, &fg);
+    frame_geo(d, sp, fr, &fg);
     cell1 = best_fit(d, sp, fg.area, nstrips, &nc);
     /* the batch view: as many sentences as keep a cell a label's line high (so
      * labels need not be thinned), the rest on further pages */
@@ -1126,7 +1139,7 @@ static bool draw_step_at(Draw *d, const Steps *st, int step, const DrawOptions *
         cell = best_fit(d, sp, fg.area, nstrips, &nc);
     } else {
         d->sz = sizes_for(u, zoom);
-        frame_geo(d, st, sp, fr, &fg);
+        frame_geo(d, sp, fr, &fg);
         cell = (int)lround(cell1 * zoom);
         if (!o->pan && !layout_try(d, sp, cell, nc, fg.area, nstrips)) {
             /* a fixed picture: the largest zoom up to the one asked for at which the matrices fit */
@@ -1134,12 +1147,12 @@ static bool draw_step_at(Draw *d, const Steps *st, int step, const DrawOptions *
             for (int it = 0; it < 10; it++) {
                 double mid = (lo + hi) / 2;
                 d->sz = sizes_for(u, mid);
-                frame_geo(d, st, sp, fr, &fg);
+                frame_geo(d, sp, fr, &fg);
                 if (layout_try(d, sp, (int)lround(cell1 * mid), nc, fg.area, nstrips)) lo = mid;
                 else hi = mid;
             }
             d->sz = sizes_for(u, lo);
-            frame_geo(d, st, sp, fr, &fg);
+            frame_geo(d, sp, fr, &fg);
             cell = (int)lround(cell1 * lo);
             if (!layout_try(d, sp, cell, nc, fg.area, nstrips)) cell = best_fit(d, sp, fg.area, nstrips, &nc);
         }

@@ -145,20 +145,6 @@ Rgba theme_diverging(double t)
     return ramp(puor, (int)(sizeof puor / sizeof puor[0]), (t + 1) / 2);
 }
 
-ThemeCellKind theme_cell_kind(PanelScale scale, double v, int pad_id, int mask_id)
-{
-    if (v != v) return THEME_CELL_NAN;
-    if (isinf(v) && v < 0) return THEME_CELL_MASKED;
-    /* a mask's only negative values block: -inf, or torch.finfo(dtype).min */
-    if (scale == PANEL_MASK && v < 0) return THEME_CELL_MASKED;
-    if (scale == PANEL_TOKENS) {
-        if (v == (double)pad_id) return THEME_CELL_PAD;
-        if (v == (double)mask_id) return THEME_CELL_MASK;
-    }
-    if (scale == PANEL_INDEX && v < 0) return THEME_CELL_PAD;
-    return THEME_CELL_VALUE;
-}
-
 /* Tints say what happened to a token. Paul Tol's colour-blind-safe
  * "vibrant" hues, far apart in lightness where two meet in one step:
  * [MASK] keeps its own colour, a random word is orange, an unchanged
@@ -183,12 +169,12 @@ Rgba theme_tint(const Theme *th, PanelTint t)
 Rgba theme_cell_colour(const Theme *th, ThemePalette p, PanelScale scale,
                        double vmin, double vmax, double v, int pad_id, int mask_id)
 {
-    switch (theme_cell_kind(scale, v, pad_id, mask_id)) {
-    case THEME_CELL_MASKED: return th->masked;
-    case THEME_CELL_NAN: return th->nan;
-    case THEME_CELL_PAD: return th->pad;
-    case THEME_CELL_MASK: return th->mask_token;
-    case THEME_CELL_VALUE: break;
+    switch (panel_cell(scale, v, pad_id, mask_id)) {
+    case PANEL_CELL_MASKED: return th->masked;
+    case PANEL_CELL_NAN: return th->nan;
+    case PANEL_CELL_PAD: return th->pad;
+    case PANEL_CELL_MASK: return th->mask_token;
+    case PANEL_CELL_VALUE: break;
     }
     switch (scale) {
     case PANEL_TOKENS:

@@ -18,15 +18,6 @@ typedef enum ThemeId { THEME_LIGHT, THEME_DARK, THEME_COUNT } ThemeId;
 /* The sequential map used for PANEL_UNIT and PANEL_LOSS panels. */
 typedef enum ThemePalette { THEME_VIRIDIS, THEME_CIVIDIS, THEME_PALETTE_COUNT } ThemePalette;
 
-/* What kind of cell a value is, before it becomes a colour. */
-typedef enum ThemeCellKind {
-    THEME_CELL_VALUE,  /* an ordinary number: colour from the map */
-    THEME_CELL_MASKED, /* -inf: dark, hatched, "−∞" */
-    THEME_CELL_NAN,    /* NaN (a fully masked softmax row) */
-    THEME_CELL_PAD,    /* the [PAD] token id in a PANEL_TOKENS panel */
-    THEME_CELL_MASK,   /* the [MASK] token id in a PANEL_TOKENS panel */
-} ThemeCellKind;
-
 typedef struct Theme {
     const char *name;  /* "light", "dark" */
     Rgba bg;           /* frame background */
@@ -63,9 +54,6 @@ Rgba theme_sequential(ThemePalette p, double t);
  * -1 the negative end, +1 the positive end. */
 Rgba theme_diverging(double t);
 
-/* Classifies v for a panel of this scale (pad_id/mask_id matter only
- * for PANEL_TOKENS). */
-ThemeCellKind theme_cell_kind(PanelScale scale, double v, int pad_id, int mask_id);
 /* The fill colour of a cell holding v in a panel of this scale and
  * colour range. */
 Rgba theme_cell_colour(const Theme *th, ThemePalette p, PanelScale scale,
