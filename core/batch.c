@@ -96,12 +96,6 @@ void batch_free(Batch *b)
     free(b);
 }
 
-bool batch_is_real(const Batch *b, int s, int pos)
-{
-    EXPECT(s >= 0 && s < b->B && pos >= 0 && pos < b->L);
-    return b->doc[(size_t)s * b->L + pos] >= 0; /* a generated sequence may have [PAD] in its middle */
-}
-
 int batch_last_index(const Batch *b, int s)
 {
     EXPECT(s >= 0 && s < b->B);

@@ -4,6 +4,7 @@
  * Ownership: batch_new returns a Batch the caller frees with batch_free. */
 #include "scenario.h"
 #include "tensor.h"
+#include "xmalloc.h"
 
 typedef struct Batch {
     int B, L;
@@ -41,8 +42,14 @@ Batch *batch_append(const Scenario *sc, const Batch *b, const int *ids, int n);
 /* Frees the batch; batch_free(NULL) is a no-op. */
 void batch_free(Batch *b);
 
-/* True when batch cell (s, pos) holds a real token, not padding. */
-bool batch_is_real(const Batch *b, int s, int pos);
+/* True when batch cell (s, pos) holds a real token, not padding (a
+ * generated sequence may have [PAD] in its middle). Inline: masks ask it
+ * once per cell of an L×L matrix. */
+static inline bool batch_is_real(const Batch *b, int s, int pos)
+{
+    EXPECT(s >= 0 && s < b->B && pos >= 0 && pos < b->L);
+    return b->doc[(size_t)s * b->L + pos] >= 0;
+}
 /* The index of sentence s's last real token (`batch_nonzero_indicies`,
  * correct under left padding too); -1 for an empty sentence. */
 int batch_last_index(const Batch *b, int s);

@@ -310,23 +310,34 @@ void steps_finish(Step *step, int pad_id, int mask_id)
     for (int i = 0; i < step->npanels; i++) {
         Panel *p = &step->panels[i];
         unsigned has = 0;
-        for (size_t k = 0; k < p->view.size; k++) {
-            double v = p->view.data[k];
-            if (!isfinite(v) || p->scale == PANEL_TOKENS || p->scale == PANEL_MASK || p->scale == PANEL_INDEX) {
-                switch (panel_cell(p->scale, v, pad_id, mask_id)) {
-                case PANEL_CELL_MASKED: has |= isinf(v) ? PANEL_HAS_NEG_INF : PANEL_HAS_FINITE_MIN; break;
+        const double *d = p->view.data;
+        size_t n = p->view.size;
+        if (p->scale == PANEL_VALUES || p->scale == PANEL_UNIT || p->scale == PANEL_LOSS) {
+            /* numbers: only what is not finite needs a name */
+            double m = vmax, l = lmax;
+            for (size_t k = 0; k < n; k++) {
+                double v = d[k];
+                if (!isfinite(v)) {
+                    has |= v != v ? PANEL_HAS_NAN : v < 0 ? PANEL_HAS_NEG_INF : 0;
+                    continue;
+                }
+                double a = fabs(v);
+                m = a > m ? a : m;
+                l = v > l ? v : l;
+            }
+            if (p->scale == PANEL_VALUES)
+                vmax = m;
+            if (p->scale == PANEL_LOSS)
+                lmax = l;
+        } else {
+            for (size_t k = 0; k < n; k++)
+                switch (panel_cell(p->scale, d[k], pad_id, mask_id)) {
+                case PANEL_CELL_MASKED: has |= isinf(d[k]) ? PANEL_HAS_NEG_INF : PANEL_HAS_FINITE_MIN; break;
                 case PANEL_CELL_NAN: has |= PANEL_HAS_NAN; break;
                 case PANEL_CELL_PAD: has |= PANEL_HAS_PAD; break;
                 case PANEL_CELL_MASK: has |= PANEL_HAS_MASK_ID; break;
                 case PANEL_CELL_VALUE: break;
                 }
-                if (!isfinite(v))
-                    continue;
-            }
-            if (p->scale == PANEL_VALUES)
-                vmax = fmax(vmax, fabs(v));
-            if (p->scale == PANEL_LOSS)
-                lmax = fmax(lmax, v);
         }
         int prow = p->view.ndim == 2 ? p->view.shape[0] : 1;
         int pcol = p->view.ndim == 2 ? p->view.shape[1] : (int)p->view.size;

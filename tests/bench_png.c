@@ -133,7 +133,7 @@ int main(int argc, char **argv)
     for (int fi = 0; fi < PNGENC_FILTER_COUNT; fi++)
         for (int li = 0; li < 3; li++)
             for (int si = 0; si < PNGENC_STRATEGY_COUNT; si++) {
-                PngEncOptions o = { (PngEncFilter)fi, levels[li], (PngEncStrategy)si };
+                PngEncOptions o = { (PngEncFilter)fi, levels[li], (PngEncStrategy)si, 1 }; /* one thread: its CPU clock is the whole cost */
                 if (!wanted(&o, only, nonly)) continue;
                 for (int s = 0; s < nsets; s++) {
                     double total = 0;

@@ -1,13 +1,16 @@
 /* pngenc: what it writes decodes (with libpng's reader) to exactly the
- * source pixels for every filter, strategy and a range of sizes; the file
- * holds IHDR, IDAT and IEND only; two encodes are byte-identical; a
+ * source pixels for every filter, strategy and a range of sizes, one band
+ * or several; the file holds IHDR, IDAT and IEND only; two encodes are
+ * byte-identical, on one thread or many; its Adler-32 is zlib's; a
  * failing stream gives false, a sentence, and no leak. */
 #include <criterion/criterion.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "pngenc.h"
 #include "pngread.h"
@@ -100,7 +103,7 @@ static void expect_same_pixels(const Frame *f, const char *what)
 }
 
 static const int sizes[][2] = { { 1, 1 }, { 2, 1 }, { 1, 2 }, { 3, 5 }, { 7, 3 }, { 333, 17 }, { 64, 64 },
-                                { 1001, 9 } };
+                                { 1001, 9 }, { 50, 130 }, { 97, 300 } }; /* the last two: 2 and 4 bands */
 #define NSIZES ((int)(sizeof sizes / sizeof sizes[0]))
 
 Test(png, every_filter_and_strategy_decodes_to_the_source_pixels, .init = make_tmp, .fini = drop_tmp)
@@ -113,7 +116,7 @@ Test(png, every_filter_and_strategy_decodes_to_the_source_pixels, .init = make_t
             for (int fi = 0; fi < PNGENC_FILTER_COUNT; fi++)
                 for (int si = 0; si < PNGENC_STRATEGY_COUNT; si++)
                     for (int li = 0; li < 5; li++) {
-                        PngEncOptions o = { (PngEncFilter)fi, levels[li], (PngEncStrategy)si };
+                        PngEncOptions o = { (PngEncFilter)fi, levels[li], (PngEncStrategy)si, 0 };
                         char what[128];
                         snprintf(what, sizeof what, "%dx%d %s %s/%d/%s", f.w, f.h, smooth ? "smooth" : "noise",
                                  pngenc_filter_name(o.filter), o.level, pngenc_strategy_name(o.strategy));
@@ -208,7 +211,7 @@ Test(png, two_encodes_are_byte_identical_and_ignore_the_x_byte_and_row_padding)
         for (int x = 0; x < a.w; x++)
             cr_assert_eq(frame_at(&a, x, y) & 0xffffff, frame_at(&b, x, y) & 0xffffff);
     for (int fi = 0; fi < PNGENC_FILTER_COUNT; fi++) {
-        PngEncOptions o = { (PngEncFilter)fi, 6, PNGENC_STRATEGY_DEFAULT };
+        PngEncOptions o = { (PngEncFilter)fi, 6, PNGENC_STRATEGY_DEFAULT, 0 };
         size_t n1, n2, n3;
         uint8_t *e1 = encode_to_memory(&a, &o, &n1);
         uint8_t *e2 = encode_to_memory(&a, &o, &n2);
@@ -224,7 +227,8 @@ Test(png, two_encodes_are_byte_identical_and_ignore_the_x_byte_and_row_padding)
     free(b.px);
 }
 
-/* Live allocations made by this thread while counting is on. malloc and
+/* Live allocations made while counting is on, by any thread (the encoder
+ * deflates bands on threads of its own). malloc and
  * friends are replaced for the whole test binary (glibc allows that and
  * routes libpng's and zlib's calls here too) and forward to glibc's own;
  * a pointer freed that was not counted as allocated drives the count
@@ -238,8 +242,8 @@ Test(png, two_encodes_are_byte_identical_and_ignore_the_x_byte_and_row_padding)
 #endif
 #endif
 
-static _Thread_local bool counting;
-static _Thread_local long live;
+static _Atomic bool counting;
+static _Atomic long live;
 
 #ifndef SANITIZED
 void *__libc_malloc(size_t n);
@@ -314,7 +318,7 @@ static void expect_full_disk(int w, int h)
 
 Test(png, a_write_to_a_full_disk_fails_with_the_reason_and_leaks_nothing)
 {
-    expect_full_disk(300, 200); /* fails inside libpng, which jumps out mid-image */
+    expect_full_disk(300, 200); /* fails at the first chunk past the stdio buffer */
     expect_full_disk(1, 1);     /* fits the stdio buffer: fails only when flushed */
 }
 
@@ -348,4 +352,52 @@ Test(png, a_size_out_of_range_is_refused_with_a_sentence)
         cr_assert_eq(ftell(fp), 0, "nothing written");
         fclose(fp);
     }
+}
+
+Test(png, the_bytes_do_not_depend_on_how_many_threads_deflate_the_bands)
+{
+    Frame f = frame_new(640, 360, 4, 21, true); /* 4 bands */
+    for (int fi = 0; fi < PNGENC_FILTER_COUNT; fi++) {
+        size_t n1, n4;
+        PngEncOptions one = { (PngEncFilter)fi, 3, PNGENC_STRATEGY_DEFAULT, 1 };
+        PngEncOptions four = one;
+        four.threads = 4;
+        uint8_t *e1 = encode_to_memory(&f, &one, &n1);
+        uint8_t *e4 = encode_to_memory(&f, &four, &n4);
+        cr_assert(n1 == n4 && memcmp(e1, e4, n1) == 0, "%s: 1 and 4 threads wrote different files",
+                  pngenc_filter_name(one.filter));
+        free(e1);
+        free(e4);
+    }
+    free(f.px);
+}
+
+/* against zlib's adler32: every length up to two blocks of the vector
+ * loop and past, all-0xff bytes (the largest sums, where an overflow
+ * would show) and random ones; and joining the sums of two pieces */
+Test(png, the_adler32_is_zlibs)
+{
+    size_t cap = 3u << 20;
+    uint8_t *ff = malloc(cap), *rnd = malloc(cap);
+    cr_assert(ff && rnd);
+    memset(ff, 0xff, cap);
+    uint32_t s = 5;
+    for (size_t i = 0; i < cap; i++) rnd[i] = (uint8_t)rng_next(&s);
+    const uint8_t *bufs[2] = { ff, rnd };
+    size_t lengths[] = { 0, 1, 15, 16, 17, 255, 5552, 5553, 65535, 65536, 65537, 131071, 131072, 131089, cap };
+    for (int b = 0; b < 2; b++)
+        for (size_t k = 0; k < sizeof lengths / sizeof lengths[0]; k++) {
+            size_t n = lengths[k];
+            uLong want = adler32(adler32(0L, Z_NULL, 0), bufs[b], (uInt)n);
+            cr_assert_eq(pngenc_adler32(1, bufs[b], n), (uint32_t)want, "%s, %zu bytes", b ? "random" : "0xff", n);
+            /* continuing from a sum, and joining two */
+            size_t cut = n / 3;
+            uint32_t x = pngenc_adler32(1, bufs[b], cut), y = pngenc_adler32(1, bufs[b] + cut, n - cut);
+            cr_assert_eq(pngenc_adler32(x, bufs[b] + cut, n - cut), (uint32_t)want, "continued, %zu", n);
+            cr_assert_eq(pngenc_adler32_combine(x, y, n - cut), (uint32_t)want, "joined, %zu", n);
+        }
+    for (size_t n = 0; n < 300; n++)
+        cr_assert_eq(pngenc_adler32(1, rnd + n, n), (uint32_t)adler32(1L, rnd + n, (uInt)n), "%zu bytes", n);
+    free(ff);
+    free(rnd);
 }

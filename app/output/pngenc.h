@@ -1,11 +1,12 @@
 #pragma once
-/* PNG encoding of a frame's pixel buffer with libpng, row by row, with the
- * filter and zlib settings chosen from the measurements in docs/png.md.
+/* PNG encoding of a frame's pixel buffer, written here on zlib, with the
+ * filter and zlib settings chosen from the measurements in docs/png.md;
+ * the rows are deflated in bands, on as many threads as asked.
  * No SDL: the caller hands over pixels, the module writes an 8-bit RGB PNG
  * (IHDR, IDAT, IEND and nothing else, so equal pixels give equal bytes).
- * Named pngenc, not png: an app/png.h would shadow libpng's <png.h> for
- * every file compiled with app/ on its include path, and png_ / PNG_ are
- * libpng's own prefixes.
+ * Named pngenc, not png: an app/png.h would shadow libpng's <png.h> (the
+ * tests decode with it) for every file compiled with app/ on its include
+ * path, and png_ / PNG_ are libpng's own prefixes.
  * Ownership: nothing is kept; the caller owns the stream and the pixels. */
 #include <stdbool.h>
 #include <stddef.h>
@@ -31,7 +32,7 @@ typedef enum PngEncFilter {
     PNGENC_FILTER_UP,
     PNGENC_FILTER_AVG,
     PNGENC_FILTER_PAETH,
-    PNGENC_FILTER_ADAPTIVE, /* all five tried on each row (what IMG_SavePNG did) */
+    PNGENC_FILTER_ADAPTIVE, /* all five tried on each row, the smallest sum of |byte| kept */
     PNGENC_FILTER_COUNT
 } PngEncFilter;
 
@@ -47,6 +48,7 @@ typedef struct PngEncOptions {
     PngEncFilter filter;
     int level; /* zlib level 0..9 */
     PngEncStrategy strategy;
+    int threads; /* at most this many threads (1: only the caller's); 0: one per core */
 } PngEncOptions;
 
 /* The defaults, chosen from the measurements in docs/png.md: on maskscope's
@@ -70,6 +72,12 @@ PngEncOptions pngenc_defaults(void);
  * then unspecified. Byte-identical output for identical input and options. */
 bool pngenc_write(FILE *fp, const uint8_t *pixels, int w, int h, size_t pitch, PngEncPixels layout,
                   const PngEncOptions *opt, char *err, size_t errlen);
+
+/* The Adler-32 checksum of n bytes at p continuing adler (1 to start), as
+ * zlib's adler32 computes it; and that of X then Y from X's, Y's and Y's
+ * length. */
+uint32_t pngenc_adler32(uint32_t adler, const uint8_t *p, size_t n);
+uint32_t pngenc_adler32_combine(uint32_t x, uint32_t y, uint64_t n);
 
 /* Short names for tables and messages: "none", "sub", ...; "default", "rle", "filtered". */
 const char *pngenc_filter_name(PngEncFilter f);

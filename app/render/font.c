@@ -34,7 +34,8 @@ static const char *const face_files[FONT_FACE_COUNT] = {
 typedef struct Glyph {
     uint32_t cp;
     short x, y, w, h; /* in the atlas; w == 0: nothing to draw */
-    short ox;         /* offset of the bitmap from the pen */
+    short ox, oy;     /* offset of the bitmap (its ink) from the pen and the line's top */
+    short mx;         /* offset of SDL_ttf's whole bitmap from the pen */
     short adv;
     bool ready;       /* metrics known (measuring needs only these) */
     bool ink;         /* has a bitmap to draw (not a space) */
@@ -230,8 +231,27 @@ static void glyph_make(Fonts *f, Atlas *a, Glyph *g, uint32_t cp)
     if (TTF_GlyphMetrics32(ttf, cp, &minx, &maxx, &miny, &maxy, &adv) != 0)
         return;
     g->adv = (short)adv;
-    g->ox = (short)(minx < 0 ? minx : 0);
+    g->mx = g->ox = (short)(minx < 0 ? minx : 0);
     g->ink = maxx > minx; /* a space has an advance only */
+}
+
+/* the smallest rectangle of an ARGB8888 surface holding every pixel with
+ * alpha > 0 (w = 0 if none) */
+static SDL_Rect ink_box(const SDL_Surface *s)
+{
+    int x0 = s->w, x1 = -1, y0 = s->h, y1 = -1;
+    for (int y = 0; y < s->h; y++) {
+        const Uint32 *row = (const Uint32 *)((const Uint8 *)s->pixels + (size_t)y * s->pitch);
+        for (int x = 0; x < s->w; x++)
+            if (row[x] >> 24) {
+                if (x < x0) x0 = x;
+                if (x > x1) x1 = x;
+                if (y < y0) y0 = y;
+                y1 = y;
+            }
+    }
+    if (x1 < 0) return (SDL_Rect){ 0, 0, 0, 0 };
+    return (SDL_Rect){ x0, y0, x1 - x0 + 1, y1 - y0 + 1 };
 }
 
 /* rasterise g into the atlas (making the texture on first use); on
@@ -263,35 +283,41 @@ static void glyph_raster(Fonts *f, Atlas *a, Glyph *g)
     static const SDL_Color white = { 255, 255, 255, 255 };
     SDL_Surface *s = TTF_RenderGlyph32_Blended(ttf, g->cp, white);
     if (!s) return;
-    if (s->w > a->tw || s->h > a->th) {
-        SDL_FreeSurface(s);
-        return;
-    }
-    if (a->sx + s->w > a->tw) { /* next shelf */
-        a->sy += a->sh + 1;
-        a->sx = 0;
-        a->sh = 0;
-    }
-    if (a->sy + s->h > a->th) {
-        /* full: start over; glyphs already queued are flushed by SDL
-         * before the texture changes */
-        atlas_reset(a);
-        g->drawn = true;
-    }
-    SDL_Rect dst = { a->sx, a->sy, s->w, s->h };
     if (s->format->format != SDL_PIXELFORMAT_ARGB8888) {
         SDL_Surface *c = SDL_ConvertSurfaceFormat(s, SDL_PIXELFORMAT_ARGB8888, 0);
         SDL_FreeSurface(s);
         s = c;
         if (!s) return;
     }
-    SDL_UpdateTexture(a->tex, &dst, s->pixels, s->pitch);
+    /* keep only the ink: SDL_ttf's bitmap is a whole line high, and every
+     * blank pixel would be blended on every draw for nothing */
+    SDL_Rect ink = ink_box(s);
+    if (ink.w == 0 || ink.w > a->tw || ink.h > a->th) {
+        SDL_FreeSurface(s);
+        return;
+    }
+    if (a->sx + ink.w > a->tw) { /* next shelf */
+        a->sy += a->sh + 1;
+        a->sx = 0;
+        a->sh = 0;
+    }
+    if (a->sy + ink.h > a->th) {
+        /* full: start over; glyphs already queued are flushed by SDL
+         * before the texture changes */
+        atlas_reset(a);
+        g->drawn = true;
+    }
+    SDL_Rect dst = { a->sx, a->sy, ink.w, ink.h };
+    SDL_UpdateTexture(a->tex, &dst, (const Uint8 *)s->pixels + (size_t)ink.y * s->pitch + (size_t)ink.x * 4,
+                      s->pitch);
     g->x = (short)dst.x;
     g->y = (short)dst.y;
     g->w = (short)dst.w;
     g->h = (short)dst.h;
-    a->sx += s->w + 1;
-    if (s->h > a->sh) a->sh = s->h;
+    g->ox = (short)(g->mx + ink.x);
+    g->oy = (short)ink.y;
+    a->sx += ink.w + 1;
+    if (ink.h > a->sh) a->sh = ink.h;
     SDL_FreeSurface(s);
 }
 
@@ -393,7 +419,7 @@ int font_draw(Fonts *f, FontFace face, int px, int x, int y,
         }
         if (g->w > 0) {
             SDL_Rect src = { g->x, g->y, g->w, g->h };
-            SDL_Rect dst = { pen + g->ox, y, g->w, g->h };
+            SDL_Rect dst = { pen + g->ox, y + g->oy, g->w, g->h };
             SDL_RenderCopy(f->r, a->tex, &src, &dst);
         }
         pen += g->adv;
