@@ -263,9 +263,8 @@ static void glyph_raster(Fonts *f, Atlas *a, Glyph *g)
     if (!g->ink)
         return;
     TTF_Font *ttf = sized(f, a->face, a->px);
-    int gw = 0, gh = TTF_FontHeight(ttf);
-    if (TTF_GlyphMetrics32(ttf, g->cp, NULL, NULL, NULL, NULL, &gw) == 0 && a->tex && a->th < a->th_max &&
-        (a->sx + gw + a->px > a->tw ? a->sy + a->sh + 1 : a->sy) + gh > a->th) {
+    int gw = g->adv, gh = TTF_FontHeight(ttf); /* the advance, as glyph_make read it */
+    if (a->tex && a->th < a->th_max && (a->sx + gw + a->px > a->tw ? a->sy + a->sh + 1 : a->sy) + gh > a->th) {
         /* full: a texture twice as high; the glyphs drawn so far are drawn
          * again into it when next asked for (SDL flushes what is queued
          * before the old texture goes) */
