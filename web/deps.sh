@@ -13,13 +13,14 @@
 #
 # What it used when it was written (Debian 12, bookworm):
 #   emscripten 3.1.6~dfsg-5 (Debian's, with its prebuilt, frozen system-library cache:
-#   no ports, so -sUSE_SDL=2 / -sUSE_ZLIB / -sUSE_LIBPNG cannot work offline),
+#   no ports, so -sUSE_SDL=2 / -sUSE_ZLIB cannot work offline),
 #   emcmake cmake 3.25.1 with the Ninja generator (ninja 1.11.1) for all but zlib, whose
 #   Debian source only builds with its own ./configure (emconfigure + emmake make);
 #   meson 1.0.1 for the cross file;
 #   sources: libsdl2 2.26.5+dfsg-1, libsdl2-ttf 2.20.1+dfsg-2, freetype 2.12.1+dfsg-5+deb12u4,
-#   cjson 1.7.15-1+deb12u4, zlib 1:1.2.13.dfsg-1, libpng1.6 1.6.39-2+deb12u5 (the mirror
-#   lists +deb12u6 from the security suite but answers 404 for its source: see fetch).
+#   cjson 1.7.15-1+deb12u4, zlib 1:1.2.13.dfsg-1. (libpng was built too until maskscope
+#   wrote its PNGs on zlib alone; its mirror listed a source version it answered 404
+#   for: see fetch, which still handles that.)
 #
 # Cache layout (CACHE_DIR):
 #   src/<package>_<version>/   the unpacked Debian source (patches applied by dpkg-source)
@@ -46,10 +47,10 @@ cache=$(cd "$cache" && pwd)
 export NODE_PATH=/usr/share/nodejs${NODE_PATH:+:$NODE_PATH}
 
 # one table row per library, in build order: name, Debian source package, what it builds on
-LIBS=(zlib libpng freetype cjson sdl2 sdl2_ttf)
-declare -A SRC_PKG=([zlib]=zlib [libpng]=libpng1.6 [freetype]=freetype [cjson]=cjson
+LIBS=(zlib freetype cjson sdl2 sdl2_ttf)
+declare -A SRC_PKG=([zlib]=zlib [freetype]=freetype [cjson]=cjson
                     [sdl2]=libsdl2 [sdl2_ttf]=libsdl2-ttf)
-declare -A NEEDS=([libpng]="zlib" [freetype]="zlib" [sdl2_ttf]="sdl2 freetype")
+declare -A NEEDS=([freetype]="zlib" [sdl2_ttf]="sdl2 freetype")
 
 say() { printf '%s\n' "$*"; }
 die() { printf 'web/deps.sh: %s\n' "$*" >&2; exit 1; }
@@ -212,17 +213,6 @@ build_zlib() {
     (cd "$BUILD" && emconfigure ./configure --static --prefix="$PREFIX" &&
         emmake make -j "$JOBS" libz.a && emmake make install)
     write_pc zlib "$(upstream_version "$SRC_VERSION")" "" '-I${includedir}' '${libdir}/libz.a'
-}
-
-build_libpng() {
-    cmake_build "$SRC_DIR" -DPNG_SHARED=OFF -DPNG_STATIC=ON -DPNG_EXECUTABLES=OFF -DPNG_TESTS=OFF \
-        -DPNG_HARDWARE_OPTIMIZATIONS=OFF -DSKIP_INSTALL_EXECUTABLES=ON -DSKIP_INSTALL_PROGRAMS=ON \
-        -DZLIB_INCLUDE_DIR="$cache/prefix/zlib/include" -DZLIB_LIBRARY="$cache/prefix/zlib/lib/libz.a"
-    cmake --install "$BUILD"
-    local v
-    v=$(upstream_version "$SRC_VERSION")
-    write_pc libpng16 "$v" zlib '-I${includedir}/libpng16' '${libdir}/libpng16.a'
-    write_pc libpng "$v" zlib '-I${includedir}/libpng16' '${libdir}/libpng16.a'
 }
 
 build_freetype() {
