@@ -22,6 +22,7 @@
 #include "pngenc.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -169,7 +170,7 @@ static void filter_adaptive(uint8_t *out, uint8_t *scratch, const uint8_t *cur, 
     for (int type = 0; type < 5; type++) {
         filter_row(scratch, type, cur, prev, n);
         unsigned long sum = 0;
-        for (size_t i = 1; i <= n; i++) sum += (unsigned long)abs((int)(int8_t)scratch[i]);
+        for (size_t i = 1; i <= n; i++) sum += scratch[i] < 128 ? scratch[i] : 256u - scratch[i];
         if (sum < best) {
             best = sum;
             memcpy(out, scratch, n + 1);
@@ -234,10 +235,11 @@ static bool band_deflate(Band *b, z_stream *z, const uint8_t *in, size_t n, int 
     z->avail_in = (uInt)n;
     do {
         band_reserve(b, 65536);
+        size_t room = b->cap - b->len; /* zlib counts in uInt: a huge band gets its room in pieces */
         z->next_out = b->out + b->len;
-        z->avail_out = (uInt)(b->cap - b->len);
+        z->avail_out = room > UINT_MAX ? UINT_MAX : (uInt)room;
         int rc = deflate(z, flush);
-        b->len = b->cap - z->avail_out;
+        b->len += (size_t)(z->next_out - (b->out + b->len));
         if (rc == Z_STREAM_END) return true;
         if (rc != Z_OK && rc != Z_BUF_ERROR) {
             b->zerr = rc;
