@@ -106,6 +106,42 @@ static const int sizes[][2] = { { 1, 1 }, { 2, 1 }, { 1, 2 }, { 3, 5 }, { 7, 3 }
                                 { 1001, 9 }, { 50, 130 }, { 97, 300 } }; /* the last two: 2 and 4 bands */
 #define NSIZES ((int)(sizeof sizes / sizeof sizes[0]))
 
+/* the IDAT payload of the temporary file inflates, with zlib's own check
+ * of the Adler-32 trailer (libpng may only warn about a wrong one), to
+ * exactly h rows of a filter byte and 3w bytes */
+static void expect_zlib_stream(const Frame *f, const char *what)
+{
+    FILE *fp = fopen(tmpname, "rb");
+    cr_assert_not_null(fp);
+    cr_assert_eq(fseek(fp, 0, SEEK_END), 0);
+    long n = ftell(fp);
+    cr_assert_gt(n, 8);
+    rewind(fp);
+    uint8_t *b = malloc((size_t)n), *z = malloc((size_t)n);
+    cr_assert(b && z);
+    cr_assert_eq(fread(b, 1, (size_t)n, fp), (size_t)n);
+    fclose(fp);
+    size_t zn = 0;
+    for (size_t at = 8; at + 12 <= (size_t)n;) {
+        size_t len = (size_t)b[at] << 24 | (size_t)b[at + 1] << 16 | (size_t)b[at + 2] << 8 | b[at + 3];
+        cr_assert_leq(at + 12 + len, (size_t)n, "%s: a chunk runs past the end", what);
+        if (memcmp(b + at + 4, "IDAT", 4) == 0) {
+            memcpy(z + zn, b + at + 8, len);
+            zn += len;
+        }
+        at += 12 + len;
+    }
+    uLongf want = (uLongf)f->h * (3 * (uLongf)f->w + 1), got = want + 1;
+    uint8_t *raw = malloc(want + 1);
+    cr_assert_not_null(raw);
+    int rc = uncompress(raw, &got, z, (uLong)zn);
+    cr_assert_eq(rc, Z_OK, "%s: zlib says %d (a wrong Adler-32 is Z_DATA_ERROR)", what, rc);
+    cr_assert_eq(got, want, "%s: %lu bytes inflated, want %lu", what, (unsigned long)got, (unsigned long)want);
+    free(raw);
+    free(z);
+    free(b);
+}
+
 Test(png, every_filter_and_strategy_decodes_to_the_source_pixels, .init = make_tmp, .fini = drop_tmp)
 {
     const int levels[] = { 0, 1, 3, 6, 9 };
@@ -122,6 +158,7 @@ Test(png, every_filter_and_strategy_decodes_to_the_source_pixels, .init = make_t
                                  pngenc_filter_name(o.filter), o.level, pngenc_strategy_name(o.strategy));
                         encode_to_tmp(&f, &o);
                         expect_same_pixels(&f, what);
+                        expect_zlib_stream(&f, what);
                     }
             free(f.px);
         }
@@ -354,22 +391,34 @@ Test(png, a_size_out_of_range_is_refused_with_a_sentence)
     }
 }
 
+/* every filter, level and strategy, on images of 2 and 4 bands (where a
+ * thread reuses its stream for a second band) and a frame-like one */
 Test(png, the_bytes_do_not_depend_on_how_many_threads_deflate_the_bands)
 {
-    Frame f = frame_new(640, 360, 4, 21, true); /* 4 bands */
-    for (int fi = 0; fi < PNGENC_FILTER_COUNT; fi++) {
-        size_t n1, n4;
-        PngEncOptions one = { (PngEncFilter)fi, 3, PNGENC_STRATEGY_DEFAULT, 1 };
-        PngEncOptions four = one;
-        four.threads = 4;
-        uint8_t *e1 = encode_to_memory(&f, &one, &n1);
-        uint8_t *e4 = encode_to_memory(&f, &four, &n4);
-        cr_assert(n1 == n4 && memcmp(e1, e4, n1) == 0, "%s: 1 and 4 threads wrote different files",
-                  pngenc_filter_name(one.filter));
-        free(e1);
-        free(e4);
-    }
-    free(f.px);
+    const int levels[] = { 0, 1, 3, 6, 9 };
+    const int shapes[][2] = { { 50, 130 }, { 97, 300 }, { 640, 360 } };
+    for (int k = 0; k < 3; k++)
+        for (int smooth = 0; smooth < 2; smooth++) {
+            Frame f = frame_new(shapes[k][0], shapes[k][1], 4, 21u + (uint32_t)k, smooth);
+            for (int fi = 0; fi < PNGENC_FILTER_COUNT; fi++)
+                for (int si = 0; si < PNGENC_STRATEGY_COUNT; si++)
+                    for (int li = 0; li < 5; li++) {
+                        PngEncOptions one = { (PngEncFilter)fi, levels[li], (PngEncStrategy)si, 1 };
+                        size_t n1, nt;
+                        uint8_t *e1 = encode_to_memory(&f, &one, &n1);
+                        for (int t = 2; t <= 4; t += 2) {
+                            PngEncOptions more = one;
+                            more.threads = t;
+                            uint8_t *et = encode_to_memory(&f, &more, &nt);
+                            cr_assert(n1 == nt && memcmp(e1, et, n1) == 0,
+                                      "%dx%d %s/%d/%s: 1 and %d threads wrote different files", f.w, f.h,
+                                      pngenc_filter_name(one.filter), one.level, pngenc_strategy_name(one.strategy), t);
+                            free(et);
+                        }
+                        free(e1);
+                    }
+            free(f.px);
+        }
 }
 
 /* against zlib's adler32: every length up to two blocks of the vector

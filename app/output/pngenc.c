@@ -18,7 +18,11 @@
  * (pthreads; a build without them runs every band in the caller). The
  * Adler-32s of the bands combine into the stream's.
  * Nothing but IHDR, IDAT and IEND is written (no time, no text), so the
- * bytes depend on the pixels and the options only. */
+ * bytes depend on the pixels, the options and the zlib build only (zlib
+ * forks such as zlib-ng deflate differently). The compressed bands are
+ * held in memory until the last is done: a frame's are a few hundred KiB,
+ * and at worst (noise, level 0) they are about the raw size, 3 bytes a
+ * pixel. */
 #include "pngenc.h"
 
 #include <errno.h>

@@ -69,7 +69,10 @@ PngEncOptions pngenc_defaults(void);
 /* Writes the w×h image at pixels (rows pitch bytes apart) to fp as a PNG
  * and flushes fp. opt NULL means pngenc_defaults(). False and one sentence
  * in err on failure (a write error names errno's reason); fp's position is
- * then unspecified. Byte-identical output for identical input and options. */
+ * then unspecified. Byte-identical output for identical input and options
+ * (with the same zlib), whatever opt->threads is. Besides the pixels it
+ * holds the compressed image in memory: a few hundred KiB for a frame,
+ * at most about 3 bytes a pixel for noise. */
 bool pngenc_write(FILE *fp, const uint8_t *pixels, int w, int h, size_t pitch, PngEncPixels layout,
                   const PngEncOptions *opt, char *err, size_t errlen);
 
