@@ -312,7 +312,7 @@ void steps_finish(Step *step, int pad_id, int mask_id)
         unsigned has = 0;
         const double *d = p->view.data;
         size_t n = p->view.size;
-        if (p->scale == PANEL_VALUES || p->scale == PANEL_UNIT || p->scale == PANEL_LOSS) {
+        if (panel_numeric(p->scale)) {
             /* numbers: only what is not finite needs a name */
             double m = vmax, l = lmax;
             for (size_t k = 0; k < n; k++) {

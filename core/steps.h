@@ -63,6 +63,13 @@ enum {
     PANEL_HAS_DIM = 1 << 6,       /* a row or column of row_dim/col_dim */
 };
 
+/* Scales of plain numbers: a finite value of these is always
+ * PANEL_CELL_VALUE, so a scan may skip panel_cell for it. */
+static inline bool panel_numeric(PanelScale scale)
+{
+    return scale == PANEL_VALUES || scale == PANEL_UNIT || scale == PANEL_LOSS;
+}
+
 /* Classifies v for a panel of this scale (pad_id/mask_id matter only
  * for PANEL_TOKENS). Inline: heatmaps ask it once per pixel. */
 static inline PanelCell panel_cell(PanelScale scale, double v, int pad_id, int mask_id)

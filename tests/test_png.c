@@ -106,25 +106,39 @@ static const int sizes[][2] = { { 1, 1 }, { 2, 1 }, { 1, 2 }, { 3, 5 }, { 7, 3 }
                                 { 1001, 9 }, { 50, 130 }, { 97, 300 } }; /* the last two: 2 and 4 bands */
 #define NSIZES ((int)(sizeof sizes / sizeof sizes[0]))
 
+/* the whole file in memory */
+static uint8_t *slurp(const char *path, size_t *n)
+{
+    FILE *fp = fopen(path, "rb");
+    cr_assert_not_null(fp);
+    cr_assert_eq(fseek(fp, 0, SEEK_END), 0);
+    long len = ftell(fp);
+    cr_assert_gt(len, 0);
+    rewind(fp);
+    uint8_t *b = malloc((size_t)len);
+    cr_assert_eq(fread(b, 1, (size_t)len, fp), (size_t)len);
+    fclose(fp);
+    *n = (size_t)len;
+    return b;
+}
+
+static uint32_t be32(const uint8_t *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
 /* the IDAT payload of the temporary file inflates, with zlib's own check
  * of the Adler-32 trailer (libpng may only warn about a wrong one), to
  * exactly h rows of a filter byte and 3w bytes */
 static void expect_zlib_stream(const Frame *f, const char *what)
 {
-    FILE *fp = fopen(tmpname, "rb");
-    cr_assert_not_null(fp);
-    cr_assert_eq(fseek(fp, 0, SEEK_END), 0);
-    long n = ftell(fp);
-    cr_assert_gt(n, 8);
-    rewind(fp);
-    uint8_t *b = malloc((size_t)n), *z = malloc((size_t)n);
-    cr_assert(b && z);
-    cr_assert_eq(fread(b, 1, (size_t)n, fp), (size_t)n);
-    fclose(fp);
+    size_t n;
+    uint8_t *b = slurp(tmpname, &n), *z = malloc(n);
+    cr_assert_not_null(z);
     size_t zn = 0;
-    for (size_t at = 8; at + 12 <= (size_t)n;) {
-        size_t len = (size_t)b[at] << 24 | (size_t)b[at + 1] << 16 | (size_t)b[at + 2] << 8 | b[at + 3];
-        cr_assert_leq(at + 12 + len, (size_t)n, "%s: a chunk runs past the end", what);
+    for (size_t at = 8; at + 12 <= n;) {
+        size_t len = be32(b + at);
+        cr_assert_leq(at + 12 + len, n, "%s: a chunk runs past the end", what);
         if (memcmp(b + at + 4, "IDAT", 4) == 0) {
             memcpy(z + zn, b + at + 8, len);
             zn += len;
@@ -170,27 +184,6 @@ Test(png, a_full_hd_frame_with_the_defaults_decodes_to_the_source_pixels, .init 
     encode_to_tmp(&f, NULL);
     expect_same_pixels(&f, "1920x1080 defaults");
     free(f.px);
-}
-
-/* the whole file in memory */
-static uint8_t *slurp(const char *path, size_t *n)
-{
-    FILE *fp = fopen(path, "rb");
-    cr_assert_not_null(fp);
-    cr_assert_eq(fseek(fp, 0, SEEK_END), 0);
-    long len = ftell(fp);
-    cr_assert_gt(len, 0);
-    rewind(fp);
-    uint8_t *b = malloc((size_t)len);
-    cr_assert_eq(fread(b, 1, (size_t)len, fp), (size_t)len);
-    fclose(fp);
-    *n = (size_t)len;
-    return b;
-}
-
-static uint32_t be32(const uint8_t *p)
-{
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
 Test(png, the_file_is_8_bit_rgb_with_ihdr_idat_iend_only, .init = make_tmp, .fini = drop_tmp)

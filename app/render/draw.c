@@ -756,7 +756,7 @@ static void draw_heatmap(Draw *d, const Steps *st, const Panel *p, const Geo *g)
     int stride = t->ndim == 2 ? t->shape[1] : 0;
     LutMap lm = lut_map(p);
     /* ordinary numbers (the common case) skip the classification */
-    bool numeric = p->scale == PANEL_VALUES || p->scale == PANEL_UNIT || p->scale == PANEL_LOSS;
+    bool numeric = panel_numeric(p->scale);
     for (int y = 0; y < g->gh; y++) {
         int r = (int)((long long)y * g->rows / g->gh);
         const double *row = t->data + (size_t)r * stride;
