@@ -67,8 +67,15 @@ asan_ok=0
 if ! skipped asan || ! skipped cli; then
     say "building build-asan (address,undefined)"
     if [[ ! -f build-asan/build.ninja ]]; then
+        # -O1, as AddressSanitizer's authors advise: the checks are the same
+        # and the suite runs about twice as fast as at -O0 (the 3840x2160
+        # export test took 72 s at -O0, 36 s at -O1, 8 s in the normal build).
+        # No -Werror here: GCC's format-truncation analysis sees the
+        # sanitizers' inserted null checks and warns about paths that cannot
+        # happen (strbuf_printf's format, stage_begin's directory); the
+        # normal build keeps every warning an error.
         meson setup build-asan -Db_sanitize=address,undefined -Db_lundef=false --buildtype=debug \
-            >"$work/asan-setup.log" 2>&1 || cat "$work/asan-setup.log"
+            -Doptimization=1 -Dwerror=false >"$work/asan-setup.log" 2>&1 || cat "$work/asan-setup.log"
     fi
     if ninja -C build-asan >"$work/asan-build.log" 2>&1; then
         asan_ok=1
@@ -83,7 +90,9 @@ elif ((asan_ok)); then
     t=$SECONDS
     say "running the test suite under the sanitizers"
     # (not the web suite: the browser runs the wasm page, which no sanitizer sees)
-    if meson test -C build-asan --num-processes 2 --no-suite web >"$work/asan-test.log" 2>&1; then
+    # (twice meson's timeouts: sanitized code is slower by design; the
+    # window suite takes about 320 s of its 600 here)
+    if meson test -C build-asan --num-processes 2 --timeout-multiplier 2 --no-suite web >"$work/asan-test.log" 2>&1; then
         if reports; then
             result "sanitizer build: test suite" ok "$((SECONDS - t)) s"
         else
